@@ -1,0 +1,100 @@
+"""One typed settings object, read from environment variables with defaults.
+
+Every part of the product receives a ``Settings`` instance; nothing deeper reads
+``os.environ`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-secret-change-me"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"环境变量 {name} 应为整数, 实际为 {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_date(name: str, default: date | None) -> date | None:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(f"环境变量 {name} 应为 ISO 日期 (YYYY-MM-DD), 实际为 {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_path: Path = ROOT / "var" / "store.duckdb"
+    # Users, grants and audit live in SQLite beside the store (the store is read-only).
+    users_path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8050
+    secret_key: str = DEFAULT_SECRET
+    production: bool = False
+    demo_policies: int = 200_000
+    demo_seed: int = 2026
+    # "Today" of the generated book; None means the real date.
+    as_of: date | None = None
+    duckdb_threads: int = 2
+    duckdb_memory_limit: str = "2GB"
+    # Business rules that REPORTS.md calls settings.
+    lapse_grace_days: int = 30
+    receivable_excluded_risks: tuple[str, ...] = ("JLK", "JLA", "DAD", "YAE")
+    receivable_cutoff: date = date(2003, 9, 1)
+    export_dir: Path = field(default_factory=lambda: ROOT / "var" / "exports")
+
+    @property
+    def users_db(self) -> Path:
+        return self.users_path or self.store_path.with_name("users.sqlite")
+
+    @property
+    def today(self) -> date:
+        return self.as_of or date.today()
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        store = Path(_env("STORE_PATH", str(cls.store_path)))
+        users = os.environ.get("USERS_PATH")
+        excluded = _env("RECEIVABLE_EXCLUDED_RISKS", "JLK,JLA,DAD,YAE")
+        return cls(
+            store_path=store,
+            users_path=Path(users) if users else None,
+            host=_env("HOST", cls.host),
+            port=_env_int("PORT", cls.port),
+            secret_key=_env("SECRET_KEY", DEFAULT_SECRET),
+            production=_env_bool("PRODUCTION", False),
+            demo_policies=_env_int("DEMO_POLICIES", cls.demo_policies),
+            demo_seed=_env_int("DEMO_SEED", cls.demo_seed),
+            as_of=_env_date("AS_OF", None),
+            duckdb_threads=_env_int("DUCKDB_THREADS", cls.duckdb_threads),
+            duckdb_memory_limit=_env("DUCKDB_MEMORY_LIMIT", cls.duckdb_memory_limit),
+            lapse_grace_days=_env_int("LAPSE_GRACE_DAYS", cls.lapse_grace_days),
+            receivable_excluded_risks=tuple(c.strip() for c in excluded.split(",") if c.strip()),
+            receivable_cutoff=_env_date("RECEIVABLE_CUTOFF", cls.receivable_cutoff)
+            or cls.receivable_cutoff,
+            export_dir=Path(_env("EXPORT_DIR", str(ROOT / "var" / "exports"))),
+        )
