@@ -1,0 +1,138 @@
+"""The shape of a report declaration. A report is data: pages, filter panels, grids,
+drill-downs, exports, the JSON API, grants and tests are all generated from these.
+
+Every SQL name a report uses (source, columns, lookups) is written here, in the
+catalog, and validated against the store's schema when the catalog loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FilterKind = Literal[
+    "date_range",  # two ISO dates, inclusive; URL: key_from / key_to
+    "month",  # YYYY-MM
+    "date",  # one ISO date (e.g. a statistics date)
+    "multi",  # several codes from a list (options from the store or static)
+    "choice",  # one code from a list
+    "text",  # exact match on a text column
+    "code_pattern",  # 险种 etc.: operator '=' exact or '$' with the user's * and ?
+    "number_range",  # min / max
+]
+ColType = Literal["text", "int", "money", "number", "date", "ratio", "percent", "code"]
+MaskKind = Literal["phone", "id_no", "address"]
+MeasureKind = Literal["count", "count_distinct", "sum", "ratio", "mean", "median", "quantile"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Where a choice filter's values come from: a store table, or a fixed list."""
+
+    table: str | None = None
+    value: str | None = None
+    label: str | None = None
+    static: tuple[tuple[str, str], ...] = ()  # (value, label)
+    where: str | None = None  # fixed, catalog-written condition (no user input)
+
+
+@dataclass(frozen=True)
+class Filter:
+    key: str  # URL parameter and API parameter
+    label: str
+    kind: FilterKind
+    column: str  # column of the report's source the filter applies to
+    required: bool = False
+    options: Options | None = None
+    # Rule for multi selects: values that may only be chosen alone (1.1's 'w').
+    exclusive: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A name fetched for the ids of a page (never joined over the whole source)."""
+
+    table: str
+    key: str  # key column of the lookup table, e.g. customer_id
+    column: str  # the column shown, e.g. customer_name
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str  # column name in the source (or the source's id column for a lookup)
+    label: str
+    type: ColType = "text"
+    personal: MaskKind | None = None  # masked for users without the personal-data flag
+    lookup: Lookup | None = None
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class Dim:
+    """A group-by dimension of the summary; a drill-down turns it into an equality filter."""
+
+    key: str
+    label: str
+    column: str
+    lookup: Lookup | None = None  # show a name next to a code/id
+    type: ColType = "text"
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    kind: MeasureKind
+    column: str | None = None  # None for count
+    # ratio: numerator / denominator measure keys, empty when denominator is 0.
+    numerator: str | None = None
+    denominator: str | None = None
+    scale: float = 1.0  # e.g. 100 for a percentage
+    q: float | None = None  # quantile
+    type: ColType = "money"
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: Literal["bar", "line", "pie", "box"]
+    x: str  # a dimension key
+    y: tuple[str, ...]  # measure keys
+    color: str | None = None  # a second dimension key, or None
+
+
+@dataclass(frozen=True)
+class ScopeColumns:
+    """Columns of the source that the user's data scope restricts."""
+
+    branch: str = "branch_id"
+    department: str = "dept_id"
+    self_: str = "handler_id"
+
+
+@dataclass(frozen=True)
+class Summary:
+    key: str  # e.g. 'by-branch'
+    label: str  # e.g. 按支公司汇总
+    dimensions: tuple[str, ...]  # dim keys grouped by default
+    chart: Chart | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    slug: str
+    title: str
+    source: str  # a table or rollup of the store
+    id_column: str  # unique per row of source: keyset tie-breaker
+    filters: tuple[Filter, ...]
+    dims: tuple[Dim, ...]
+    measures: tuple[Measure, ...]
+    detail: tuple[Col, ...]
+    summaries: tuple[Summary, ...]
+    order: tuple[tuple[str, Literal["asc", "desc"]], ...]  # default detail order
+    scope: ScopeColumns = field(default_factory=ScopeColumns)
+    # Dimensions the user may pick freely as group-bys (the cube); empty = fixed summaries.
+    free_dims: tuple[str, ...] = ()
+    # A fixed, catalog-written condition always applied (e.g. line = 'auto').
+    where: str | None = None
+    notes: tuple[str, ...] = ()  # rules shown on the page (e.g. receivable scope)
