@@ -236,5 +236,5 @@ PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 def create_base_tables_sql() -> str:
     """DDL for every base table, in dependency order."""
     return "\n".join(
-        f"CREATE TABLE {name} ({body.strip()});" for name, body in BASE_TABLES.items()
+        f"CREATE TABLE {name} (\n{body.strip()}\n);" for name, body in BASE_TABLES.items()
     )

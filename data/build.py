@@ -1,0 +1,64 @@
+"""Building a store: into a new file beside the target, then an atomic ``os.replace``.
+
+A crash or a kill mid-way leaves the old store untouched at the target path; a
+running app keeps reading the old file and reopens the new one on its next request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from data.rollups import build_rollups
+from data.schema import create_base_tables_sql
+from data.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Fill = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def connect_for_build(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def build_store(out_path: Path, fill: Fill, settings: Settings) -> Path:
+    """Create the schema in a temp file, ``fill`` it, build rollups, swap it in."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.building-{os.getpid()}")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        con = connect_for_build(tmp, settings)
+        try:
+            con.execute(create_base_tables_sql())
+            fill(con)
+            build_rollups(con, settings)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    return out_path
+
+
+def ensure_demo_store(settings: Settings) -> Path:
+    """Generate the demo store when none exists at the configured path."""
+    if settings.store_path.exists():
+        return settings.store_path
+    from data.generate import generate
+
+    log.info("no store at %s: generating %d demo policies", settings.store_path,
+             settings.demo_policies)
+    return generate(settings.store_path, settings.demo_policies, settings.demo_seed,
+                    settings.today, settings)

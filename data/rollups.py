@@ -1,0 +1,146 @@
+"""Rollups built once per load, so no page recomputes per-policy sums per request.
+
+Every rollup carries the scope columns (branch_id, dept_id, handler_id) of its policy,
+so a user's data scope is a plain predicate with no join.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from data import bands
+from data.settings import Settings
+
+ENDORSE_KIND_SQL = """CASE
+    WHEN e.endorse_type_code LIKE '%19%' THEN '注销保单'
+    WHEN e.endorse_type_code LIKE '%21%'
+         OR (e.subject_list_changed AND e.sum_insured_after = 0) THEN '全单退保'
+    WHEN e.subject_list_changed AND e.premium_change > 0 THEN '加保'
+    WHEN (e.subject_list_changed OR e.layup_refund) AND e.premium_change < 0
+         AND e.sum_insured_after <> 0 THEN '减保'
+    ELSE '其他' END"""
+
+
+def _policy_pnl_sql() -> str:
+    ratio = "(m.paid_closed_cny / NULLIF(m.received_cny, 0) * 100)"
+    return f"""
+    CREATE OR REPLACE TABLE policy_pnl AS
+    WITH rec AS (
+        SELECT policy_id, sum(amount_cny) AS received_cny,
+               -sum(amount_cny) FILTER (WHERE amount_cny < 0) AS refund_cny
+        FROM receipt GROUP BY policy_id),
+    pay AS (
+        SELECT claim_id, sum(amount_cny) AS paid_cny FROM claim_payment GROUP BY claim_id),
+    clm AS (
+        SELECT c.policy_id,
+               count(*) FILTER (WHERE c.register_date IS NOT NULL AND NOT c.cancelled)
+                   AS claims_registered,
+               sum(pay.paid_cny) FILTER (WHERE c.close_date IS NOT NULL) AS paid_closed_cny,
+               sum(pay.paid_cny) AS paid_cny,
+               sum(greatest(c.estimated_loss_cny - coalesce(pay.paid_cny, 0), 0)) FILTER (
+                   WHERE c.register_date IS NOT NULL AND c.close_date IS NULL
+                         AND NOT c.cancelled) AS outstanding_cny
+        FROM claim c LEFT JOIN pay USING (claim_id) GROUP BY c.policy_id),
+    com AS (SELECT policy_id, sum(amount_cny) AS commission_cny FROM commission
+            GROUP BY policy_id),
+    ref AS (
+        SELECT policy_id, -sum(premium_change_cny) AS refund_p10_p30_cny,
+               min(currency_id) AS refund_p10_p30_currency_id
+        FROM endorsement WHERE reason_code IN ('P10', 'P30') AND premium_change < 0
+        GROUP BY policy_id),
+    m AS (
+        SELECT p.*, r.risk_code, rc.class_code, rc.line,
+               year(p.sign_date) AS sign_year, year(p.start_date) AS start_year,
+               v.plate_no, v.vin, v.engine_no, v.vehicle_kind_code, v.vehicle_kind_name,
+               v.use_nature_code, v.use_nature_name, v.brand_model, v.seats, v.tonnage,
+               coalesce(rec.received_cny, 0)::DECIMAL(18,2) AS received_cny,
+               coalesce(rec.refund_cny, 0)::DECIMAL(18,2) AS refund_cny,
+               coalesce(clm.claims_registered, 0)::INTEGER AS claims_registered,
+               coalesce(clm.paid_closed_cny, 0)::DECIMAL(18,2) AS paid_closed_cny,
+               coalesce(clm.paid_cny, 0)::DECIMAL(18,2) AS paid_cny,
+               coalesce(clm.outstanding_cny, 0)::DECIMAL(18,2) AS outstanding_cny,
+               coalesce(com.commission_cny, 0)::DECIMAL(18,2) AS commission_cny,
+               coalesce(ref.refund_p10_p30_cny, 0)::DECIMAL(18,2) AS refund_p10_p30_cny,
+               ref.refund_p10_p30_currency_id,
+               CASE WHEN p.vehicle_id IS NOT NULL THEN lead(p.start_date) OVER (
+                   PARTITION BY p.vehicle_id ORDER BY p.start_date, p.policy_id) END
+                   AS renewal_start_date
+        FROM policy p
+        JOIN risk r USING (risk_id) JOIN risk_class rc ON rc.class_id = p.class_id
+        LEFT JOIN vehicle v USING (vehicle_id)
+        LEFT JOIN rec USING (policy_id) LEFT JOIN clm USING (policy_id)
+        LEFT JOIN com USING (policy_id) LEFT JOIN ref USING (policy_id))
+    SELECT m.*,
+           {bands.band_case("m.use_years", bands.USE_YEARS, "99 非车险")} AS use_years_band,
+           {bands.band_case("m.seats", bands.SEATS, "99 非车险")} AS seats_band,
+           {bands.band_case("m.tonnage", bands.TONNAGE, "99 非车险")} AS tonnage_band,
+           {bands.band_case("m.sum_insured_cny", bands.SUM_INSURED)} AS sum_insured_band,
+           {bands.band_case(ratio, bands.LOSS_RATIO)} AS loss_ratio_band
+    FROM m ORDER BY m.start_date, m.policy_id
+    """
+
+
+SCOPE = "p.branch_id, p.dept_id, p.handler_id, p.agent_id, p.insured_id, p.policy_no, " \
+        "p.risk_id, r.risk_code, p.class_id, rc.class_code, rc.line"
+POLICY_JOIN = "JOIN policy p USING (policy_id) JOIN risk r ON r.risk_id = p.risk_id " \
+              "JOIN risk_class rc ON rc.class_id = p.class_id"
+
+ROLLUPS: dict[str, str] = {
+    "claim_fact": f"""
+        WITH pay AS (
+            SELECT claim_id, sum(amount_cny) AS paid_cny, min(pay_date) AS first_pay_date,
+                   max(pay_date) AS last_pay_date
+            FROM claim_payment GROUP BY claim_id)
+        SELECT c.*, {SCOPE},
+               coalesce(pay.paid_cny, 0)::DECIMAL(18,2) AS paid_cny,
+               pay.first_pay_date, pay.last_pay_date,
+               date_diff('day', c.report_date, c.register_date) AS report_to_register_days,
+               date_diff('day', c.register_date, c.close_date) AS register_to_close_days,
+               CASE WHEN c.close_date IS NOT NULL
+                    THEN date_diff('day', c.close_date, pay.first_pay_date) END
+                   AS close_to_pay_days,
+               CASE WHEN c.close_date IS NOT NULL
+                    THEN date_diff('day', c.report_date, pay.first_pay_date) END
+                   AS report_to_pay_days,
+               CASE WHEN c.cancelled THEN 'cancelled' WHEN c.register_date IS NULL
+                    THEN 'unregistered' WHEN c.close_date IS NULL THEN 'open'
+                    ELSE 'closed' END AS stage
+        FROM claim c {POLICY_JOIN} LEFT JOIN pay USING (claim_id)
+        ORDER BY c.claim_id""",
+    "receipt_fact": f"""
+        SELECT x.*, {SCOPE}, x.amount < 0 AS is_refund,
+               strftime(x.receipt_date, '%Y-%m') AS receipt_month,
+               year(x.receipt_date) AS receipt_year
+        FROM receipt x {POLICY_JOIN} ORDER BY x.receipt_id""",
+    "receivable_fact": f"""
+        WITH paid AS (
+            SELECT receivable_id, sum(amount_cny) AS received_cny,
+                   max(receipt_date) AS last_receipt_date
+            FROM receipt WHERE receivable_id IS NOT NULL GROUP BY receivable_id)
+        SELECT x.*, {SCOPE}, p.status, p.start_date, p.end_date,
+               coalesce(paid.received_cny, 0)::DECIMAL(18,2) AS received_cny,
+               paid.last_receipt_date
+        FROM receivable x {POLICY_JOIN} LEFT JOIN paid USING (receivable_id)
+        ORDER BY x.receivable_id""",
+    "endorsement_fact": f"""
+        WITH rcp AS (
+            SELECT endorsement_id, min(receipt_date) AS receipt_date,
+                   min(currency_id) AS receipt_currency_id, sum(amount) AS receipt_amount
+            FROM receipt WHERE endorsement_id IS NOT NULL GROUP BY endorsement_id)
+        SELECT e.*, {SCOPE}, p.start_date, p.end_date,
+               {ENDORSE_KIND_SQL} AS endorse_kind, year(e.endorse_date) AS endorse_year,
+               rcp.receipt_date, rcp.receipt_currency_id, rcp.receipt_amount
+        FROM endorsement e {POLICY_JOIN} LEFT JOIN rcp USING (endorsement_id)
+        ORDER BY e.endorsement_id""",
+    "commission_fact": f"""
+        SELECT x.*, p.branch_id, p.dept_id, p.handler_id, p.policy_no, p.risk_id,
+               r.risk_code, p.class_id, rc.line
+        FROM commission x {POLICY_JOIN} ORDER BY x.commission_id""",
+}
+
+
+def build_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """(Re)build every rollup from the base tables of an open store."""
+    con.execute(_policy_pnl_sql())
+    for name, select in ROLLUPS.items():
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
