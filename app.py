@@ -10,6 +10,7 @@ import dash_mantine_components as dmc
 from dash import Dash, html
 from flask import Flask
 
+from data.build import ensure_demo_store
 from data.settings import Settings
 
 log = logging.getLogger("app")
@@ -41,6 +42,7 @@ def _home_layout(**_query: str) -> html.Div:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env()
+    ensure_demo_store(settings)
     app = create_app(settings)
     log.info("serving on http://%s:%s", settings.host, settings.port)
     app.run(host=settings.host, port=settings.port, debug=False)

@@ -1,0 +1,35 @@
+"""Shared fixtures: one small generated store per test session (per xdist worker)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from data.generate import generate
+from data.settings import Settings
+
+TEST_POLICIES = 20_000
+TEST_SEED = 7
+AS_OF = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="session")
+def as_of() -> date:
+    return AS_OF
+
+
+@pytest.fixture(scope="session")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "store.duckdb"
+    generate(path, TEST_POLICIES, TEST_SEED, AS_OF, Settings(as_of=AS_OF))
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    users = tmp_path_factory.mktemp("users") / "users.sqlite"
+    return replace(Settings(), store_path=store_path, users_path=users, as_of=AS_OF,
+                   export_dir=tmp_path_factory.mktemp("exports"))
