@@ -10,6 +10,8 @@ import dash_mantine_components as dmc
 from dash import Dash, html
 from flask import Flask
 
+import auth
+from auth.templates import ensure_demo_users
 from data.build import ensure_demo_store
 from data.settings import Settings
 
@@ -19,7 +21,7 @@ log = logging.getLogger("app")
 def create_app(settings: Settings) -> Dash:
     server = Flask(__name__)
     server.config["SETTINGS"] = settings
-    server.config["SECRET_KEY"] = settings.secret_key
+    auth.install(server, settings)
     app = Dash(
         __name__,
         server=server,
@@ -43,6 +45,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env()
     ensure_demo_store(settings)
+    ensure_demo_users(settings)
     app = create_app(settings)
     log.info("serving on http://%s:%s", settings.host, settings.port)
     app.run(host=settings.host, port=settings.port, debug=False)

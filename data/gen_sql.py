@@ -52,7 +52,8 @@ def reference_sql(ctx: Ctx, P: ModuleType) -> list[str]:
             SELECT c.currency_id, d::DATE, rate(c.currency_id, d::DATE)
             FROM currency c, range(DATE '{ctx["rate_start"]}', DATE '{ctx["as_of"]}' + 1,
                                    INTERVAL 1 DAY) t(d)""",
-        "CREATE OR REPLACE TEMP MACRO cny(amount, cur, d) AS round(amount * rate(cur, d), 2)",
+        "CREATE OR REPLACE TEMP MACRO cny(amount, cur, d) AS "
+        "round(amount::DECIMAL(38,2) * rate(cur, d), 2)::DECIMAL(18,2)",
     ]
 
 

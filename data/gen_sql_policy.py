@@ -201,7 +201,7 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                     ELSE 1 + floor(u(coalesce(vehicle_id, policy_id), 'cust')
                                    * {ctx["n_person"]})::INTEGER END""",
         """UPDATE policy SET applicant_id = CASE WHEN u(policy_id, 'app') < 0.85
-                THEN insured_id ELSE 1 + (insured_id * 7919) % (SELECT count(*) FROM customer)
+                THEN insured_id ELSE 1 + (insured_id::BIGINT * 7919) % (SELECT count(*) FROM customer)
                 END""",
         # Renewal link: the previous term of the same vehicle.
         """UPDATE policy p SET renewal_of_policy_id = prev.policy_id

@@ -66,6 +66,10 @@ class Settings:
     receivable_excluded_risks: tuple[str, ...] = ("JLK", "JLA", "DAD", "YAE")
     receivable_cutoff: date = date(2003, 9, 1)
     export_dir: Path = field(default_factory=lambda: ROOT / "var" / "exports")
+    # Sign-in hardening: a pause after each failure, a lock after too many.
+    login_fail_delay: float = 0.5
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
 
     @property
     def users_db(self) -> Path:

@@ -33,3 +33,6 @@ def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
     users = tmp_path_factory.mktemp("users") / "users.sqlite"
     return replace(Settings(), store_path=store_path, users_path=users, as_of=AS_OF,
                    export_dir=tmp_path_factory.mktemp("exports"))
+
+
+pytest_plugins = ["tests.auth_fixtures"]

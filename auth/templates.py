@@ -1,0 +1,121 @@
+"""Role templates of ACCESS.md and the demo users created with the demo store.
+
+Templates are users flagged ``is_template`` (they cannot sign in); a new user is made
+by copying one (seed 6.1) and adjusting. Demo users map to generated staff who have
+real business, found in the store rather than hard-coded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from auth.passwords import one_time_password
+from auth.users import create_user, get_user
+from queries.menu import ADMIN_SLUGS, REPORT_SLUGS
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+CLAIMS_PAGES = ("claim-cycle", "claims-unregistered", "claims-open", "property-risk")
+FINANCE_PAGES = (
+    "premium-received-monthly", "premium-received-daily", "receivable-branch",
+    "receivable-person", "receivable-by-business", "receivable-by-payment",
+    "receivable-policies", "effective-policies", "exchange-rates", "commission-summary",
+    "commission-list",
+)
+SALES_PAGES = (
+    "proposal-status", "lapsed-auto", "property-policies", "property-endorsements",
+    "premium-received-monthly", "pnl-auto-policy", "pnl-vehicle", "pnl-property-policy",
+    "receivable-policies", "effective-policies", "commission-list",
+)
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str  # template user's code
+    role: str  # Chinese role name
+    scope: str
+    pages: tuple[str, ...]
+    personal_data: bool
+    is_admin: bool = False
+
+
+TEMPLATES: tuple[Template, ...] = (
+    Template("tpl-gm", "总经理", "company", REPORT_SLUGS, True),
+    Template("tpl-branch", "支公司经理", "branch", REPORT_SLUGS, True),
+    Template("tpl-section", "科长", "department", REPORT_SLUGS, False),
+    Template("tpl-sales", "业务员", "self", SALES_PAGES, True),
+    Template("tpl-claims", "理赔主管", "branch", CLAIMS_PAGES, True),
+    Template("tpl-finance", "财务", "company", FINANCE_PAGES, False),
+    Template("tpl-admin", "系统管理员", "company", ADMIN_SLUGS, False, is_admin=True),
+)
+TEMPLATE_BY_ROLE = {t.role: t for t in TEMPLATES}
+
+
+@dataclass(frozen=True)
+class DemoPeople:
+    branch_id: int
+    dept_id: int
+    sales_staff_id: int
+    sales_name: str
+    claims_staff_id: int
+    finance_staff_id: int
+
+
+def find_demo_people(store_path: Path) -> DemoPeople:
+    """Branch 1, its first department, its busiest 业务员, and branch-1 claims/finance staff."""
+    con = duckdb.connect(str(store_path), read_only=True)
+    try:
+        dept_id = con.execute("SELECT min(dept_id) FROM department WHERE branch_id = 1"
+                              ).fetchone()[0]
+        sales = con.execute(
+            "SELECT s.staff_id, s.staff_name FROM policy p JOIN staff s ON s.staff_id = "
+            "p.handler_id WHERE s.dept_id = ? AND s.title = '业务员' GROUP BY ALL "
+            "ORDER BY count(*) DESC, s.staff_id LIMIT 1", [dept_id]).fetchone()
+        claims = con.execute("SELECT min(staff_id) FROM staff WHERE branch_id = 1 "
+                             "AND title = '理赔员'").fetchone()[0]
+        finance = con.execute("SELECT min(staff_id) FROM staff WHERE branch_id = 1 "
+                              "AND title = '财务'").fetchone()[0]
+    finally:
+        con.close()
+    return DemoPeople(1, dept_id, sales[0], sales[1], claims, finance)
+
+
+def ensure_templates(db: Path) -> None:
+    for t in TEMPLATES:
+        if get_user(db, username=t.key) is None:
+            create_user(db, username=t.key, display_name=f"{t.role}(模板)",
+                        password=one_time_password(), scope="company", pages=set(t.pages),
+                        role=t.role, personal_data=t.personal_data, is_admin=t.is_admin,
+                        must_change_password=False, is_template=True)
+
+
+def ensure_demo_users(settings: object) -> None:
+    """Templates plus one demo user per template (idempotent)."""
+    db: Path = settings.users_db  # type: ignore[attr-defined]
+    ensure_templates(db)
+    people = find_demo_people(settings.store_path)  # type: ignore[attr-defined]
+    demo = (
+        ("admin", "系统管理员", "系统管理员", {}),
+        ("gm", "总经理", "总经理", {}),
+        ("branch01", "支公司经理", "支公司经理", {"branch_id": people.branch_id}),
+        ("section01", "科长", "科长", {"branch_id": people.branch_id,
+                                       "dept_id": people.dept_id}),
+        ("sales01", "业务员", people.sales_name, {
+            "branch_id": people.branch_id, "dept_id": people.dept_id,
+            "staff_id": people.sales_staff_id}),
+        ("claims01", "理赔主管", "理赔主管", {"branch_id": people.branch_id,
+                                           "staff_id": people.claims_staff_id}),
+        ("finance01", "财务", "财务", {"branch_id": people.branch_id,
+                                       "staff_id": people.finance_staff_id}),
+    )
+    for username, role, name, org in demo:
+        if get_user(db, username=username) is not None:
+            continue
+        t = TEMPLATE_BY_ROLE[role]
+        create_user(db, username=username, display_name=name, password=DEMO_PASSWORD,
+                    scope=t.scope, pages=set(t.pages), role=role,
+                    personal_data=t.personal_data, is_admin=t.is_admin,
+                    must_change_password=False, **org)
