@@ -4,16 +4,24 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-import dash
-import dash_mantine_components as dmc
-from dash import Dash, html
+from dash import Dash
 from flask import Flask
 
 import auth
 from auth.templates import ensure_demo_users
+from callbacks import report_callbacks
+from callbacks.routes import register_routes
 from data.build import ensure_demo_store
 from data.settings import Settings
+from layouts.shell import shell
+from pages.admin import register_admin_pages
+from pages.home import register_home
+from pages.reports import register_report_pages
+from queries.catalog import ALL_REPORTS, CATALOG, validate
+from queries.menu import ADMIN_SLUGS
+from queries.store import table_columns
 
 log = logging.getLogger("app")
 
@@ -22,6 +30,9 @@ def create_app(settings: Settings) -> Dash:
     server = Flask(__name__)
     server.config["SETTINGS"] = settings
     auth.install(server, settings)
+    if settings.store_path.exists():
+        # A catalog name the store lacks fails here, at start-up, not on a user's click.
+        validate(ALL_REPORTS, table_columns(settings))
     app = Dash(
         __name__,
         server=server,
@@ -29,16 +40,20 @@ def create_app(settings: Settings) -> Dash:
         pages_folder="",
         title="保险分析查询系统",
         suppress_callback_exceptions=True,
+        update_title=None,
     )
-    dash.register_page("home", path="/", title="首页", layout=_home_layout)
-    app.layout = dmc.MantineProvider(
-        html.Div([html.H2("保险分析查询系统"), dash.page_container]),
-    )
+    register_home()
+    register_report_pages(settings)
+    register_admin_pages(app, settings)
+    implemented = set(CATALOG) | set(ADMIN_SLUGS)
+
+    def layout() -> Any:
+        return shell(auth.current_viewer(), implemented)
+
+    app.layout = layout
+    report_callbacks.register(app, settings)
+    register_routes(server, settings)
     return app
-
-
-def _home_layout(**_query: str) -> html.Div:
-    return html.Div("欢迎使用保险分析查询系统")
 
 
 def main() -> None:

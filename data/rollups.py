@@ -43,6 +43,9 @@ def _policy_pnl_sql() -> str:
         FROM claim c LEFT JOIN pay USING (claim_id) GROUP BY c.policy_id),
     com AS (SELECT policy_id, sum(amount_cny) AS commission_cny FROM commission
             GROUP BY policy_id),
+    rph AS (
+        SELECT policy_id, arg_max(reporter_phone, report_date) AS last_reporter_phone
+        FROM claim GROUP BY policy_id),
     ref AS (
         SELECT policy_id, -sum(premium_change_cny) AS refund_p10_p30_cny,
                min(currency_id) AS refund_p10_p30_currency_id
@@ -53,6 +56,9 @@ def _policy_pnl_sql() -> str:
                year(p.sign_date) AS sign_year, year(p.start_date) AS start_year,
                v.plate_no, v.vin, v.engine_no, v.vehicle_kind_code, v.vehicle_kind_name,
                v.use_nature_code, v.use_nature_name, v.brand_model, v.seats, v.tonnage,
+               b.branch_code, d.dept_code, s.staff_code AS handler_code,
+               s.staff_name AS handler_name, a.agent_code, a.agent_name,
+               strftime(p.end_date, '%Y-%m') AS end_month, rph.last_reporter_phone,
                coalesce(rec.received_cny, 0)::DECIMAL(18,2) AS received_cny,
                coalesce(rec.refund_cny, 0)::DECIMAL(18,2) AS refund_cny,
                coalesce(clm.claims_registered, 0)::INTEGER AS claims_registered,
@@ -69,8 +75,13 @@ def _policy_pnl_sql() -> str:
         JOIN risk r USING (risk_id) JOIN risk_class rc ON rc.class_id = p.class_id
         LEFT JOIN vehicle v USING (vehicle_id)
         LEFT JOIN rec USING (policy_id) LEFT JOIN clm USING (policy_id)
-        LEFT JOIN com USING (policy_id) LEFT JOIN ref USING (policy_id))
+        LEFT JOIN com USING (policy_id) LEFT JOIN ref USING (policy_id)
+        LEFT JOIN rph USING (policy_id)
+        JOIN branch b ON b.branch_id = p.branch_id JOIN department d ON d.dept_id = p.dept_id
+        JOIN staff s ON s.staff_id = p.handler_id LEFT JOIN agent a ON a.agent_id = p.agent_id)
     SELECT m.*,
+           (m.paid_closed_cny + m.outstanding_cny)::DECIMAL(18,2) AS incurred_cny,
+           round({ratio}, 2) AS settled_loss_ratio_pct,
            {bands.band_case("m.use_years", bands.USE_YEARS, "99 非车险")} AS use_years_band,
            {bands.band_case("m.seats", bands.SEATS, "99 非车险")} AS seats_band,
            {bands.band_case("m.tonnage", bands.TONNAGE, "99 非车险")} AS tonnage_band,
@@ -86,6 +97,19 @@ POLICY_JOIN = "JOIN policy p USING (policy_id) JOIN risk r ON r.risk_id = p.risk
               "JOIN risk_class rc ON rc.class_id = p.class_id"
 
 ROLLUPS: dict[str, str] = {
+    "proposal_fact": """
+        SELECT x.*, p.policy_no, ap.customer_code AS applicant_code,
+               ap.customer_name AS applicant_name, ins.customer_code AS insured_code,
+               ins.customer_name AS insured_name, s.staff_code AS salesman_code,
+               s.staff_name AS salesman_name, b.branch_code,
+               CASE x.uw_status WHEN '0' THEN '未提交核保' WHEN '1' THEN '核保通过'
+                    WHEN '2' THEN '核保未通过' WHEN '3' THEN '自动核保' WHEN '9' THEN '待核保'
+                    WHEN 'w' THEN '核保通过但未转保单' END AS uw_status_name
+        FROM proposal x LEFT JOIN policy p USING (policy_id)
+        JOIN customer ap ON ap.customer_id = x.applicant_id
+        JOIN customer ins ON ins.customer_id = x.insured_id
+        JOIN staff s ON s.staff_id = x.salesman_id JOIN branch b ON b.branch_id = x.branch_id
+        ORDER BY x.proposal_id""",
     "claim_fact": f"""
         WITH pay AS (
             SELECT claim_id, sum(amount_cny) AS paid_cny, min(pay_date) AS first_pay_date,

@@ -19,6 +19,7 @@ FilterKind = Literal[
     "text",  # exact match on a text column
     "code_pattern",  # 险种 etc.: operator '=' exact or '$' with the user's * and ?
     "number_range",  # min / max
+    "contains",  # part of a name; the user's text is matched literally
 ]
 ColType = Literal["text", "int", "money", "number", "date", "ratio", "percent", "code"]
 MaskKind = Literal["phone", "id_no", "address"]
@@ -47,6 +48,9 @@ class Filter:
     # Rule for multi selects: values that may only be chosen alone (1.1's 'w').
     exclusive: tuple[str, ...] = ()
     help: str = ""
+    # For kind 'date': how the column compares with the chosen date.
+    op: Literal["=", "<=", ">="] = "="
+    default: str | None = None  # 'today' or an ISO date / code, shown pre-filled
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,17 @@ class Lookup:
 
 @dataclass(frozen=True)
 class Col:
-    key: str  # column name in the source (or the source's id column for a lookup)
+    key: str  # output key (API, export); also the source column unless ``column`` is set
     label: str
     type: ColType = "text"
     personal: MaskKind | None = None  # masked for users without the personal-data flag
-    lookup: Lookup | None = None
+    lookup: Lookup | None = None  # value fetched from lookup.table for the page's rows
+    column: str | None = None  # source column (the id for a lookup) when it differs from key
     width: int | None = None
+
+    @property
+    def source_column(self) -> str:
+        return self.column or self.key
 
 
 @dataclass(frozen=True)
@@ -136,3 +145,6 @@ class Report:
     # A fixed, catalog-written condition always applied (e.g. line = 'auto').
     where: str | None = None
     notes: tuple[str, ...] = ()  # rules shown on the page (e.g. receivable scope)
+    # Settings bound as parameters of ``where`` (e.g. lapse_grace_days -> $lapse_grace_days).
+    setting_params: tuple[str, ...] = ()
+    number: str = ""  # REPORTS.md number, e.g. 1.1

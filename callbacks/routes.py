@@ -1,0 +1,165 @@
+"""The JSON API and the exports: plain Flask routes behind the same sign-in, grant and
+scope checks as the pages."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+from flask import Blueprint, Flask, Response, after_this_request, request, send_file
+
+import auth
+from data.settings import Settings
+from queries import engine
+from queries.catalog import CATALOG
+from queries.export import TooManyRowsForExcel, csv_chunks, write_xlsx
+from queries.spec import Report
+
+CONTROL = {"level", "group_by", "summary", "limit", "cursor", "sort", "run"}
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status=status, mimetype="application/json")
+
+
+def _report_or_404(slug: str) -> Report | Response:
+    report = CATALOG.get(slug)
+    if report is None:
+        return _json({"error": f"未知报表 {slug}"}, 404)
+    auth.require_page(slug)
+    return report
+
+
+def _args() -> dict[str, Any]:
+    return {k: (v if len(v) > 1 else v[0]) for k, v in request.args.lists()
+            if k not in CONTROL}
+
+
+def _sort() -> list[tuple[str, str]]:
+    out = []
+    for part in filter(None, (request.args.get("sort") or "").split(",")):
+        key, _, direction = part.partition(":")
+        out.append((key, direction or "asc"))
+    return out
+
+
+def _group_by() -> list[str] | None:
+    value = request.args.get("group_by")
+    return [g for g in value.split(",") if g] if value else None
+
+
+def _describe(settings: Settings, report: Report) -> dict[str, Any]:
+    return {
+        "slug": report.slug, "number": report.number, "title": report.title,
+        "filters": [{"key": f.key, "label": f.label, "kind": f.kind, "required": f.required}
+                    for f in report.filters],
+        "dimensions": [{"key": d.key, "label": d.label} for d in report.dims],
+        "free_dimensions": list(report.free_dims),
+        "summaries": [{"key": s.key, "label": s.label, "dimensions": list(s.dimensions)}
+                      for s in report.summaries],
+        "measures": [{"key": m.key, "label": m.label, "type": m.type} for m in report.measures],
+        "columns": [{"key": c.key, "label": c.label, "type": c.type,
+                     "personal": bool(c.personal)} for c in report.detail],
+    }
+
+
+def register_routes(server: Flask, settings: Settings) -> None:
+    bp = Blueprint("reports_api", __name__)
+
+    @bp.get("/api/reports")
+    def list_reports() -> Response:
+        viewer = auth.current_viewer()
+        assert viewer is not None
+        return _json({"reports": [_describe(settings, r) for r in CATALOG.values()
+                                  if viewer.may_open(r.slug)]})
+
+    @bp.get("/api/reports/<slug>")
+    def run_report(slug: str) -> Response:
+        report = _report_or_404(slug)
+        if isinstance(report, Response):
+            return report
+        viewer = auth.require_page(slug)
+        level = request.args.get("level", "summary")
+        try:
+            values = engine.parse_filters(report, _args(), settings.today)
+            if level == "summary":
+                s = engine.run_summary(settings, report, values, viewer,
+                                       request.args.get("summary"), _group_by())
+                return _json({"columns": [c.__dict__ for c in s.columns], "rows": s.rows,
+                              "totals": s.totals, "total": len(s.rows),
+                              "group_by": list(s.group_by)})
+            if level != "detail":
+                return _json({"error": "level 只能是 summary 或 detail", "filter": "level"},
+                             400)
+            limit = int(request.args.get("limit", "100"))
+            d = engine.run_detail(settings, report, values, viewer, sort=_sort(), limit=limit,
+                                  cursor=request.args.get("cursor") or None)
+        except engine.FilterError as exc:
+            return _json({"error": exc.message, "filter": exc.filter_key}, 400)
+        except ValueError as exc:
+            return _json({"error": str(exc), "filter": "limit"}, 400)
+        return _json({"columns": [c.__dict__ for c in d.columns], "rows": d.rows,
+                      "total": d.total, "next_cursor": d.next_cursor})
+
+    @bp.get("/export/<slug>.<fmt>")
+    def export(slug: str, fmt: str) -> Response:
+        report = _report_or_404(slug)
+        if isinstance(report, Response):
+            return report
+        viewer = auth.require_page(slug)
+        if fmt not in {"csv", "xlsx"}:
+            return _json({"error": "只支持 csv 或 xlsx"}, 400)
+        level = request.args.get("level", "detail")
+        filters = _args()
+        try:
+            values = engine.parse_filters(report, filters, settings.today)
+            if level == "summary":
+                s = engine.run_summary(settings, report, values, viewer,
+                                       request.args.get("summary"), _group_by())
+                columns, rows, totals = s.columns, s.rows, s.totals
+                count = len(rows)
+            else:
+                columns = engine.detail_columns(report)
+                count = engine.run_detail(settings, report, values, viewer, limit=1).total
+                rows = engine.iter_detail_rows(settings, report, values, viewer, _sort())
+                totals = None
+        except engine.FilterError as exc:
+            return _json({"error": exc.message, "filter": exc.filter_key}, 400)
+        name = f"{report.title}-{'汇总' if level == 'summary' else '明细'}.{fmt}"
+        auth.audit.record("export", page=slug, rows=count,
+                          detail={"format": fmt, "level": level, "filters": filters})
+        if fmt == "csv":
+            if totals:
+                rows = [*rows, {**totals, columns[0].key: "合计"}]
+            resp = Response(csv_chunks(columns, rows), mimetype="text/csv; charset=utf-8")
+            resp.headers["Content-Disposition"] = _disposition(name)
+            return resp
+        if count > 1_048_575:
+            return _json({"error": f"共 {count:,} 行, 超过 Excel 上限 1,048,575 行; "
+                                   "请改为导出 CSV", "filter": None}, 400)
+        tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+        try:
+            write_xlsx(tmp, report.title, columns, rows,
+                       {**totals, columns[0].key: "合计"} if totals else None)
+        except TooManyRowsForExcel as exc:
+            tmp.unlink(missing_ok=True)
+            return _json({"error": str(exc)}, 400)
+
+        @after_this_request
+        def cleanup(response: Response) -> Response:
+            tmp.unlink(missing_ok=True)
+            return response
+
+        return send_file(tmp, as_attachment=True, download_name=name,
+                         mimetype="application/vnd.openxmlformats-officedocument."
+                                  "spreadsheetml.sheet")
+
+    server.register_blueprint(bp)
+
+
+def _disposition(name: str) -> str:
+    from urllib.parse import quote
+
+    return f"attachment; filename=export.csv; filename*=UTF-8''{quote(name)}"

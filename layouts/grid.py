@@ -1,0 +1,43 @@
+"""AG Grid column definitions from the catalog's column types (Chinese, formatted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queries.engine import ColumnMeta
+
+# Empty for NULL (e.g. a loss ratio when premium is 0); text (合计) passes through.
+_GUARD = "params.value == null ? '' : typeof params.value === 'string' ? params.value : "
+MONEY_FMT = _GUARD + "d3.format(',.2f')(params.value)"
+INT_FMT = _GUARD + "d3.format(',d')(params.value)"
+NUMBER_FMT = MONEY_FMT
+LOCALE_TEXT = {
+    "noRowsToShow": "没有符合条件的数据", "loadingOoo": "正在加载…", "page": "页",
+    "contains": "包含", "equals": "等于", "notEqual": "不等于", "startsWith": "开头是",
+    "endsWith": "结尾是", "lessThan": "小于", "greaterThan": "大于", "filterOoo": "筛选…",
+    "applyFilter": "应用", "resetFilter": "重置", "andCondition": "并且", "orCondition": "或者",
+    "blank": "为空", "notBlank": "不为空", "notContains": "不包含",
+}
+NUMERIC = {"money", "int", "number", "ratio", "percent"}
+
+
+def column_defs(columns: list[ColumnMeta], *, sortable: bool = False,
+                filterable: set[str] | None = None, hidden: set[str] | None = None
+                ) -> list[dict[str, Any]]:
+    defs = []
+    for c in columns:
+        d: dict[str, Any] = {"field": c.key, "headerName": c.label, "sortable": sortable,
+                             "resizable": True, "minWidth": 90,
+                             "hide": bool(hidden and c.key in hidden)}
+        if c.type in NUMERIC:
+            fmt = INT_FMT if c.type == "int" else MONEY_FMT if c.type == "money" else NUMBER_FMT
+            d.update(type="rightAligned", valueFormatter={"function": fmt})
+            if filterable and c.key in filterable:
+                d["filter"] = "agNumberColumnFilter"
+        elif filterable and c.key in filterable:
+            d["filter"] = "agTextColumnFilter"
+            d["filterParams"] = {"filterOptions": ["contains", "equals"], "maxNumConditions": 1}
+        if c.type == "date":
+            d["minWidth"] = 110
+        defs.append(d)
+    return defs

@@ -1,0 +1,241 @@
+"""A report page, generated from its declaration: filters, summary or detail, exports.
+
+The page is a function of its URL: filters, the summary choice, group-bys and the
+drill-down all live in the query string, so a view can be bookmarked and shared and
+the browser's back button returns from a drill-down to its summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from data.settings import Settings
+from layouts.grid import LOCALE_TEXT, column_defs
+from layouts.options import cached_options
+from queries import engine
+from queries.access import SCOPE_LABELS, Viewer
+from queries.spec import Chart, Filter, Report, Summary
+
+CONTROL_KEYS = {"run", "level", "summary", "group_by"}
+
+
+def url_for(report: Report, args: Mapping[str, Any]) -> str:
+    clean = {k: v for k, v in args.items() if v not in (None, "")}
+    return f"/reports/{report.slug}" + (f"?{urlencode(clean)}" if clean else "")
+
+
+def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[str, str]
+                 ) -> Any:
+    fid = {"type": "flt", "report": report.slug, "key": f.key}
+    label = f.label + (" *" if f.required else "")
+    common = {"id": fid, "label": label, "description": f.help or None, "size": "sm"}
+    if f.kind == "date_range":
+        lo, hi = args.get(f"{f.key}_from"), args.get(f"{f.key}_to")
+        # A range picker needs a two-item value, never null (it fails in the browser).
+        return dmc.DatePickerInput(type="range", value=[lo or None, hi or None],
+                                   valueFormat="YYYY-MM-DD", clearable=True,
+                                   placeholder="开始日期 – 结束日期", **common)
+    if f.kind == "month":
+        return dmc.MonthPickerInput(value=(args.get(f.key) + "-01") if args.get(f.key)
+                                    else None, valueFormat="YYYY-MM", clearable=True,
+                                    placeholder="选择月份", **common)
+    if f.kind == "date":
+        return dmc.DateInput(value=args.get(f.key) or None, valueFormat="YYYY-MM-DD",
+                             clearable=True, placeholder="YYYY-MM-DD", **common)
+    if f.kind in {"multi", "choice"}:
+        data = [{"value": v, "label": lbl} for v, lbl in cached_options(settings, report, f.key)]
+        if f.kind == "multi":
+            chosen = [v for v in (args.get(f.key) or "").split(",") if v]
+            return dmc.MultiSelect(data=data, value=chosen, searchable=True, clearable=True,
+                                   placeholder="全部", maxDropdownHeight=280, **common)
+        return dmc.Select(data=data, value=args.get(f.key) or None, searchable=True,
+                          clearable=True, placeholder="全部", **common)
+    if f.kind == "code_pattern":
+        return dmc.Group(gap=4, align="flex-end", children=[
+            dmc.SegmentedControl(id={"type": "fltop", "report": report.slug, "key": f.key},
+                                 data=[{"value": "=", "label": "="}, {"value": "$", "label": "$"}],
+                                 value=args.get(f"{f.key}_op") or "=", size="xs"),
+            dmc.TextInput(value=args.get(f.key) or "", placeholder="= 精确; $ 可用 * ?",
+                          style={"flex": 1}, **common),
+        ])
+    if f.kind == "number_range":
+        lo, hi = args.get(f"{f.key}_min") or "", args.get(f"{f.key}_max") or ""
+        return dmc.TextInput(value=f"{lo}~{hi}" if lo or hi else "", placeholder="下限~上限",
+                             **common)
+    return dmc.TextInput(value=args.get(f.key) or "", placeholder="精确匹配"
+                         if f.kind == "text" else "包含", **common)
+
+
+def filter_panel(settings: Settings, report: Report, args: Mapping[str, str]) -> Any:
+    controls: list[Any] = [filter_input(settings, report, f, args) for f in report.filters]
+    # Both choosers always exist (one hidden) so the run callback finds its inputs.
+    extra: list[Any] = []
+    if not report.free_dims:
+        extra.append(dmc.MultiSelect(id={"type": "groupby", "report": report.slug}, data=[],
+                                     value=[], style={"display": "none"}))
+    if report.free_dims or len(report.summaries) < 2:
+        extra.append(dmc.SegmentedControl(id={"type": "summary-choice", "report": report.slug},
+                                          data=[report.summaries[0].key],
+                                          value=report.summaries[0].key,
+                                          style={"display": "none"}))
+    if report.free_dims:
+        dims = {d.key: d for d in report.dims}
+        chosen = [g for g in (args.get("group_by") or "").split(",") if g in dims]
+        extra.append(dmc.MultiSelect(
+            id={"type": "groupby", "report": report.slug}, label="汇总维度 (可多选)",
+            data=[{"value": k, "label": dims[k].label} for k in report.free_dims],
+            value=chosen or list(report.summaries[0].dimensions), size="sm", maw=520))
+    elif len(report.summaries) > 1:
+        extra.append(dmc.SegmentedControl(
+            id={"type": "summary-choice", "report": report.slug},
+            data=[{"value": s.key, "label": s.label} for s in report.summaries],
+            value=args.get("summary") or report.summaries[0].key))
+    return dmc.Paper(withBorder=True, p="md", radius="md", children=[
+        dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 4}, spacing="sm", children=controls),
+        dmc.Group(mt="md", justify="space-between", children=[
+            dmc.Group(extra),
+            dmc.Button("查询", id={"type": "run", "report": report.slug}, n_clicks=0),
+        ]),
+    ])
+
+
+def export_menu(report: Report, args: Mapping[str, str], level: str) -> Any:
+    query = urlencode({**{k: v for k, v in args.items() if k != "run"}, "level": level})
+    return dmc.Group(gap="xs", children=[
+        dmc.Text("导出:", size="sm", c="dimmed"),
+        dmc.Anchor("Excel", href=f"/export/{report.slug}.xlsx?{query}", size="sm",
+                   refresh=True, id={"type": "export-xlsx", "report": report.slug}),
+        dmc.Anchor("CSV", href=f"/export/{report.slug}.csv?{query}", size="sm", refresh=True),
+    ])
+
+
+def chart(summary: Summary | None, result: engine.SummaryResult, report: Report) -> Any:
+    if summary is None or summary.chart is None or not result.rows:
+        return None
+    c = summary.chart
+    labels = {m.key: m.label for m in report.measures}
+    x_key = f"{c.x}_label" if f"{c.x}_label" in result.rows[0] else c.x
+    fig = go.Figure()
+    series = [(y, None) for y in c.y]
+    if c.color and c.color in result.rows[0]:
+        groups = sorted({r[c.color] for r in result.rows}, key=str)
+        series = [(c.y[0], g) for g in groups]
+    for y, group in series:
+        rows = [r for r in result.rows if group is None or r[c.color] == group]
+        xs = [str(r[x_key]) for r in rows]
+        ys = [r[y] for r in rows]
+        name = labels[y] if group is None else str(group)
+        fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines+markers")
+                      if c.kind == "line" else go.Bar(x=xs, y=ys, name=name))
+    fig.update_layout(height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40},
+                      barmode="group", legend={"orientation": "h", "y": 1.12},
+                      separators=".,", font={"family": "Noto Sans CJK SC"})
+    return dcc.Graph(figure=fig, config={"displaylogo": False})
+
+
+def summary_view(settings: Settings, report: Report, values: engine.FilterValues,
+                 viewer: Viewer, args: Mapping[str, str]) -> Any:
+    group_by = [g for g in (args.get("group_by") or "").split(",") if g] or None
+    summary_key = args.get("summary")
+    result = engine.run_summary(settings, report, values, viewer, summary_key,
+                                group_by if report.free_dims else None)
+    summary = None if report.free_dims else next(
+        (s for s in report.summaries if s.key == summary_key), report.summaries[0])
+    if report.free_dims and result.group_by:
+        first = result.group_by[0]
+        summary = Summary("free", "", result.group_by,
+                          _cube_chart(report, first))
+    # A dimension shown by name hides its id; the totals label goes in the first shown one.
+    hidden = {d for d in result.group_by if f"{d}_label" in {c.key for c in result.columns}}
+    first_shown = next((c.key for c in result.columns if c.key not in hidden), None)
+    totals = {**result.totals, **({first_shown: "合计"} if first_shown else {})}
+    grid = dag.AgGrid(
+        id={"type": "summary-grid", "report": report.slug},
+        columnDefs=column_defs(result.columns, hidden=hidden),
+        rowData=result.rows,
+        dashGridOptions={"pinnedBottomRowData": [totals], "localeText": LOCALE_TEXT,
+                         "rowStyle": {"cursor": "pointer"},
+                         **({"domLayout": "autoHeight"} if len(result.rows) <= 15 else {})},
+        columnSize="autoSize",
+        style={"width": "100%", **({} if len(result.rows) <= 15 else {"height": "480px"})},
+    )
+    return html.Div([
+        dmc.Group(justify="space-between", mb="xs", children=[
+            dmc.Text(f"共 {len(result.rows):,} 组; 点击一行查看明细清单", size="sm", c="dimmed"),
+            export_menu(report, args, "summary"),
+        ]),
+        grid,
+        dcc.Store(id={"type": "summary-keys", "report": report.slug},
+                  data=list(result.group_by)),
+        chart(summary, result, report),
+    ])
+
+
+def _cube_chart(report: Report, dim_key: str) -> Chart:
+    # The cube's chart follows the first group-by the user picked.
+    measures = tuple(m.key for m in report.measures if m.type == "money")[:2]
+    return Chart("bar", dim_key, measures)
+
+
+def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
+                args: Mapping[str, str]) -> Any:
+    dims = {d.key: d for d in report.dims}
+    crumbs = [f"{dims[k[2:]].label}: {v if v != '__null__' else '(空)'}"
+              for k, v in values.drill.items()]
+    back = {k: v for k, v in args.items() if not k.startswith("d_") and k != "level"}
+    sortable = {c.key for c in report.detail if c.lookup is None}
+    grid = dag.AgGrid(
+        id={"type": "detail-grid", "report": report.slug},
+        columnDefs=column_defs(engine.detail_columns(report), sortable=True,
+                               filterable=sortable),
+        rowModelType="infinite",
+        defaultColDef={"minWidth": 110},
+        dashGridOptions={"cacheBlockSize": 100, "maxBlocksInCache": 50, "rowBuffer": 0,
+                         "infiniteInitialRowCount": 1, "localeText": LOCALE_TEXT},
+        style={"height": "62vh", "width": "100%"},
+    )
+    breadcrumb = dmc.Breadcrumbs(separator="›", children=[
+        dmc.Anchor("← 返回汇总", href=url_for(report, back), id="drill-back"),
+        *[dmc.Text(c, size="sm") for c in crumbs or ["全部明细"]],
+    ])
+    return html.Div([
+        dmc.Group(justify="space-between", mb="xs", children=[
+            breadcrumb, export_menu(report, args, "detail")]),
+        dmc.Text(id={"type": "detail-count", "report": report.slug}, size="sm", c="dimmed",
+                 mb=4),
+        grid,
+    ])
+
+
+def report_page(settings: Settings, report: Report, viewer: Viewer,
+                args: Mapping[str, str]) -> Any:
+    header = dmc.Stack(gap=4, children=[
+        dmc.Title(f"{report.number} {report.title}", order=3),
+        dmc.Text(f"数据范围: {SCOPE_LABELS[viewer.scope.level]}"
+                 + ("" if viewer.personal_data else " · 个人信息已脱敏"), size="xs", c="dimmed"),
+        *[dmc.Text(n, size="sm", c="gray.7") for n in report.notes],
+    ])
+    body: Any = dmc.Text("请设置查询条件后点击“查询”。", c="dimmed", size="sm")
+    if args.get("run"):
+        try:
+            values = engine.parse_filters(report, args, settings.today)
+            body = detail_view(settings, report, values, args) \
+                if args.get("level") == "detail" else \
+                summary_view(settings, report, values, viewer, args)
+        except engine.FilterError as exc:
+            body = dmc.Alert(exc.message, title="查询条件有误", color="red",
+                             id={"type": "filter-error", "report": report.slug})
+    return dmc.Stack(gap="md", children=[
+        dcc.Store(id={"type": "nav-request", "report": report.slug}),
+        dcc.Store(id={"type": "page-query", "report": report.slug}, data=dict(args)),
+        header,
+        filter_panel(settings, report, args),
+        html.Div(body, id={"type": "results", "report": report.slug}),
+    ])

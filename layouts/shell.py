@@ -1,0 +1,65 @@
+"""The app shell: header with the user and sign-out, the menu by area, the page."""
+
+from __future__ import annotations
+
+import dash
+import dash_mantine_components as dmc
+from dash import dcc, html
+
+from queries.access import SCOPE_LABELS, Viewer
+from queries.menu import AREAS, PAGES
+
+HEADER_HEIGHT = 56
+NAV_ID = "nav-global"
+
+
+def nav_menu(viewer: Viewer | None, implemented: set[str]) -> list[object]:
+    """Every page by area; pages the user may not open are shown disabled (a courtesy)."""
+    items: list[object] = [dmc.NavLink(label="首页", href="/", leftSection="⌂")]
+    for area in AREAS:
+        links = []
+        for page in (p for p in PAGES if p.area == area.key):
+            if page.slug not in implemented:
+                continue
+            allowed = viewer is not None and viewer.may_open(page.slug)
+            href = f"/reports/{page.slug}" if page.is_report else f"/admin/{page.slug}"
+            links.append(dmc.NavLink(label=f"{page.number} {page.title}", href=href,
+                                     disabled=not allowed, id=f"nav-{page.slug}"))
+        if links:
+            items.append(dmc.NavLink(label=area.title, childrenOffset=12, opened=True,
+                                     children=links))
+    return items
+
+
+def shell(viewer: Viewer | None, implemented: set[str]) -> dmc.MantineProvider:
+    who = ""
+    if viewer is not None:
+        who = f"{viewer.display_name} ({viewer.username}) · 数据范围: " \
+              f"{SCOPE_LABELS[viewer.scope.level]}"
+    header = dmc.Group(
+        justify="space-between", h="100%", px="md",
+        children=[
+            dmc.Group([dmc.Title("保险分析查询系统", order=3, c="blue.8")]),
+            dmc.Group([
+                dmc.Text(who, size="sm", c="dimmed", id="shell-user"),
+                dmc.Anchor("重新登录", href="/relogin", size="sm", refresh=True),
+                dmc.Anchor("退出系统", href="/logout", size="sm", refresh=True),
+            ]),
+        ],
+    )
+    return dmc.MantineProvider(
+        theme={"fontFamily": "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif",
+               "primaryColor": "blue"},
+        children=dmc.AppShell(
+            header={"height": HEADER_HEIGHT},
+            navbar={"width": 250, "breakpoint": "sm"},
+            padding="md",
+            children=[
+                dmc.AppShellHeader(header),
+                dmc.AppShellNavbar(dmc.ScrollArea(nav_menu(viewer, implemented)), p="xs"),
+                dmc.AppShellMain(html.Div(dash.page_container, style={"minWidth": 0})),
+                # Pages ask to navigate through this one location (filters → URL).
+                dcc.Location(id=NAV_ID, refresh="callback-nav"),
+            ],
+        ),
+    )

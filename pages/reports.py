@@ -1,0 +1,37 @@
+"""One registration loop: a page per report of the catalog, at /reports/<slug>."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_mantine_components as dmc
+
+import auth
+from data.settings import Settings
+from layouts.report_page import report_page
+from queries.catalog import CATALOG
+from queries.spec import Report
+
+
+def forbidden_notice(title: str) -> Any:
+    return dmc.Alert("您没有该页面的使用权限, 请联系系统管理员。", title=f"无权访问: {title}",
+                     color="red", id="forbidden-notice")
+
+
+def _layout_for(settings: Settings, report: Report):  # type: ignore[no-untyped-def]
+    def layout(**args: str) -> Any:
+        try:
+            viewer = auth.require_page(report.slug)
+        except auth.Forbidden:
+            return forbidden_notice(report.title)
+        return report_page(settings, report, viewer, args)
+
+    return layout
+
+
+def register_report_pages(settings: Settings) -> None:
+    for slug, report in CATALOG.items():
+        dash.register_page(f"report-{slug}", path=f"/reports/{slug}",
+                           title=f"{report.title} - 保险分析查询系统", name=report.title,
+                           layout=_layout_for(settings, report))

@@ -1,0 +1,231 @@
+"""Report spec + filter values + the viewer's scope → one SQL statement and its parameters.
+
+Every SQL name comes from the catalog; every value a user typed is a named parameter
+(``$p0``, ``$p1`` …). The statement is parsed into a sqlglot expression, so the same
+query can be rendered for another engine (``queries.dialect``) without string surgery.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import orjson
+import sqlglot
+from sqlglot import exp
+
+from queries.access import Viewer
+from queries.spec import Dim, Measure, Report
+
+NULL_TOKEN = "__null__"
+
+
+@dataclass
+class Params:
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+@dataclass(frozen=True)
+class Statement:
+    expression: exp.Expression
+    params: dict[str, Any]
+
+    def sql(self, dialect: str = "duckdb") -> str:
+        return self.expression.sql(dialect=dialect)
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def pattern_to_like(pattern: str) -> str:
+    """User wildcards ``*``/``?`` become ``%``/``_``; typed ``%``, ``_``, ``\\`` stay literal."""
+    return escape_like(pattern).replace("*", "%").replace("?", "_")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One predicate of the WHERE clause: a column, an operator and the value(s)."""
+
+    column: str
+    op: str  # =, <=, >=, between, in, like, is_null
+    value: Any = None
+
+
+def predicate_sql(c: Condition, params: Params) -> str:
+    col = c.column
+    if c.op == "is_null":
+        return f"{col} IS NULL"
+    if c.op == "between":
+        lo, hi = c.value
+        parts = []
+        if lo is not None:
+            parts.append(f"{col} >= {params.bind(lo)}")
+        if hi is not None:
+            parts.append(f"{col} <= {params.bind(hi)}")
+        return " AND ".join(parts) or "TRUE"
+    if c.op == "in":
+        return f"{col} IN ({', '.join(params.bind(v) for v in c.value)})"
+    if c.op == "like":
+        return f"{col} LIKE {params.bind(c.value)} ESCAPE '\\'"
+    if c.op in {"=", "<=", ">=", "<", ">"}:
+        return f"{col} {c.op} {params.bind(c.value)}"
+    raise ValueError(f"unknown operator {c.op}")
+
+
+def scope_sql(report: Report, viewer: Viewer, params: Params) -> str:
+    scope = viewer.scope
+    if scope.level == "company":
+        return "TRUE"
+    column, value = {
+        "branch": (report.scope.branch, scope.branch_id),
+        "department": (report.scope.department, scope.dept_id),
+        "self": (report.scope.self_, scope.staff_id),
+    }[scope.level]
+    return f"{column} = {params.bind(value)}"
+
+
+def where_sql(report: Report, conditions: list[Condition], viewer: Viewer, params: Params,
+              settings_values: dict[str, Any]) -> str:
+    parts = [scope_sql(report, viewer, params)]
+    if report.where:
+        fixed = report.where
+        for name in report.setting_params:
+            fixed = fixed.replace(f"${name}", params.bind(settings_values[name]))
+        parts.append(f"({fixed})")
+    parts += [f"({predicate_sql(c, params)})" for c in conditions]
+    return " AND ".join(parts)
+
+
+def measure_sql(m: Measure, by_key: dict[str, Measure]) -> str:
+    if m.kind == "count":
+        return "count(*)"
+    if m.kind == "count_distinct":
+        return f"count(DISTINCT {m.column})"
+    if m.kind == "sum":
+        return f"sum({m.column})"
+    if m.kind == "mean":
+        return f"avg({m.column})"
+    if m.kind == "median":
+        return f"quantile_cont({m.column}, 0.5)"
+    if m.kind == "quantile":
+        return f"quantile_cont({m.column}, {float(m.q or 0.5)})"
+    if m.kind == "ratio":
+        num = measure_sql(by_key[m.numerator or ""], by_key)
+        den = measure_sql(by_key[m.denominator or ""], by_key)
+        return f"CAST({num} AS DOUBLE) / NULLIF(CAST({den} AS DOUBLE), 0) * {float(m.scale)}"
+    raise ValueError(f"unknown measure kind {m.kind}")
+
+
+def _parse(sql: str) -> exp.Expression:
+    return sqlglot.parse_one(sql, read="duckdb")
+
+
+def summary_statement(report: Report, dims: list[Dim], conditions: list[Condition],
+                      viewer: Viewer, settings_values: dict[str, Any]) -> Statement:
+    params = Params()
+    by_key = {m.key: m for m in report.measures}
+    select = [f"{d.column} AS {d.key}" for d in dims]
+    select += [f"{measure_sql(m, by_key)} AS {m.key}" for m in report.measures]
+    sql = f"SELECT {', '.join(select)} FROM {report.source} " \
+          f"WHERE {where_sql(report, conditions, viewer, params, settings_values)}"
+    if dims:
+        # Group by the columns, not the aliases: an alias may equal a source column.
+        columns = ", ".join(d.column for d in dims)
+        positions = ", ".join(str(i + 1) for i in range(len(dims)))
+        sql += f" GROUP BY {columns} ORDER BY {positions}"
+    return Statement(_parse(sql), params.values)
+
+
+def count_statement(report: Report, conditions: list[Condition], viewer: Viewer,
+                    settings_values: dict[str, Any]) -> Statement:
+    params = Params()
+    sql = f"SELECT count(*) AS n FROM {report.source} " \
+          f"WHERE {where_sql(report, conditions, viewer, params, settings_values)}"
+    return Statement(_parse(sql), params.values)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    values: tuple[Any, ...]  # the last row's sort values and id
+    offset: int  # rows before the next page (fallback when a value is NULL)
+
+    def encode(self) -> str:
+        raw = orjson.dumps({"v": list(self.values), "o": self.offset}, default=str)
+        return base64.urlsafe_b64encode(raw).decode()
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            data = orjson.loads(base64.urlsafe_b64decode(text.encode()))
+            return cls(tuple(data["v"]), int(data["o"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError("cursor 参数无效") from exc
+
+
+def keyset_sql(order: list[tuple[str, str]], values: tuple[Any, ...], params: Params) -> str:
+    """Rows strictly after ``values`` in ``order`` (mixed directions, no NULLs)."""
+    clauses = []
+    for i, (col, direction) in enumerate(order):
+        eqs = [f"{order[j][0]} = {params.bind(values[j])}" for j in range(i)]
+        op = ">" if direction == "asc" else "<"
+        clauses.append(" AND ".join([*eqs, f"{col} {op} {params.bind(values[i])}"]))
+    return "(" + " OR ".join(f"({c})" for c in clauses) + ")"
+
+
+def detail_statement(report: Report, columns: list[str], conditions: list[Condition],
+                     viewer: Viewer, settings_values: dict[str, Any],
+                     order: list[tuple[str, str]], limit: int, cursor: Cursor | None,
+                     offset: int | None) -> Statement:
+    """A page of detail rows ordered by ``order`` + the id, after ``cursor`` (keyset)."""
+    params = Params()
+    full_order = [*order, (report.id_column, order[-1][1] if order else "asc")]
+    where = where_sql(report, conditions, viewer, params, settings_values)
+    skip = 0
+    if cursor is not None:
+        if any(v is None for v in cursor.values):
+            skip = cursor.offset
+        else:
+            values = tuple(_typed(v) for v in cursor.values)
+            where += " AND " + keyset_sql(full_order, values, params)
+    elif offset:
+        skip = offset
+    cols = list(dict.fromkeys([report.id_column, *columns, *(c for c, _ in order)]))
+    order_sql = ", ".join(f"{c} {d.upper()} NULLS LAST" for c, d in full_order)
+    sql = f"SELECT {', '.join(cols)} FROM {report.source} WHERE {where} " \
+          f"ORDER BY {order_sql} LIMIT {int(limit)}"
+    if skip:
+        sql += f" OFFSET {int(skip)}"
+    return Statement(_parse(sql), params.values)
+
+
+def _typed(value: Any) -> Any:
+    # Cursor values travel as JSON; ISO dates come back as dates.
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def lookup_statement(table: str, key: str, columns: list[str], ids: list[Any]) -> Statement:
+    params = Params()
+    placeholders = ", ".join(params.bind(i) for i in ids)
+    sql = f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {key} IN ({placeholders})"
+    return Statement(_parse(sql), params.values)
+
+
+def options_statement(table: str, value: str, label: str, where: str | None) -> Statement:
+    sql = f"SELECT DISTINCT {value} AS value, {label} AS label FROM {table}"
+    if where:
+        sql += f" WHERE {where}"
+    sql += " ORDER BY value"
+    return Statement(_parse(sql), {})

@@ -1,0 +1,261 @@
+"""Running reports: parse filters, summaries with totals, keyset-paged details, drill-downs.
+
+Called by the pages' callbacks, the JSON API and the exports alike, always with the
+server-side ``Viewer``: its data scope goes into every statement, its personal-data
+flag decides masking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from data.settings import Settings
+from queries import compile as C
+from queries.access import Viewer
+from queries.filters import FilterError, FilterValues, coerce, parse_filters
+from queries.masking import mask_value
+from queries.spec import Col, Dim, Report
+from queries.store import fetch
+
+__all__ = [
+    "ColumnMeta", "DetailResult", "FilterError", "FilterValues", "SummaryResult",
+    "drill_values", "filter_options", "iter_detail_rows", "parse_filters", "run_detail",
+    "run_summary",
+]
+
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class ColumnMeta:
+    key: str
+    label: str
+    type: str
+
+
+@dataclass
+class SummaryResult:
+    columns: list[ColumnMeta]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    group_by: tuple[str, ...]
+
+
+@dataclass
+class DetailResult:
+    columns: list[ColumnMeta]
+    rows: list[dict[str, Any]]
+    total: int
+    next_cursor: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def settings_values(report: Report, settings: Settings) -> dict[str, Any]:
+    return {name: getattr(settings, name) for name in report.setting_params}
+
+
+def summary_dims(report: Report, summary_key: str | None,
+                 group_by: Sequence[str] | None) -> list[Dim]:
+    by_key = {d.key: d for d in report.dims}
+    if group_by:
+        allowed = set(report.free_dims) or {k for s in report.summaries for k in s.dimensions}
+        bad = [g for g in group_by if g not in allowed]
+        if bad:
+            raise FilterError("group_by", f"不能按 {', '.join(bad)} 汇总")
+        return [by_key[g] for g in group_by]
+    summary = next((s for s in report.summaries if s.key == summary_key), report.summaries[0])
+    return [by_key[k] for k in summary.dimensions]
+
+
+def _dim_labels(settings: Settings, dims: list[Dim], rows: list[dict[str, Any]]) -> None:
+    for d in dims:
+        if d.lookup is None:
+            continue
+        ids = sorted({r[d.key] for r in rows if r[d.key] is not None})
+        names: dict[Any, Any] = {}
+        if ids:
+            st = C.lookup_statement(d.lookup.table, d.lookup.key, [d.lookup.column], ids)
+            names = dict(fetch(settings, st.sql(), st.params)[1])
+        for r in rows:
+            r[f"{d.key}_label"] = names.get(r[d.key])
+
+
+def summary_columns(report: Report, dims: list[Dim]) -> list[ColumnMeta]:
+    cols: list[ColumnMeta] = []
+    for d in dims:
+        cols.append(ColumnMeta(d.key, d.label, d.type))
+        if d.lookup is not None:
+            cols.append(ColumnMeta(f"{d.key}_label", f"{d.label}名称", "text"))
+    cols += [ColumnMeta(m.key, m.label, m.type) for m in report.measures]
+    return cols
+
+
+def run_summary(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
+                summary_key: str | None = None,
+                group_by: Sequence[str] | None = None) -> SummaryResult:
+    dims = summary_dims(report, summary_key, group_by)
+    sv = settings_values(report, settings)
+    st = C.summary_statement(report, dims, values.conditions, viewer, sv)
+    names, raw = fetch(settings, st.sql(), st.params)
+    rows = [{k: _plain(v) for k, v in zip(names, r, strict=True)} for r in raw]
+    _dim_labels(settings, dims, rows)
+    tot = C.summary_statement(report, [], values.conditions, viewer, sv)
+    tnames, traw = fetch(settings, tot.sql(), tot.params)
+    totals = {k: _plain(v) for k, v in zip(tnames, traw[0], strict=True)}
+    return SummaryResult(summary_columns(report, dims), rows, totals,
+                         tuple(d.key for d in dims))
+
+
+def detail_order(report: Report, sort: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    sortable = {c.key: c.source_column for c in report.detail if c.lookup is None}
+    order = []
+    for key, direction in sort:
+        if key not in sortable:
+            raise FilterError("sort", f"不能按 {key} 排序")
+        order.append((sortable[key], "desc" if direction == "desc" else "asc"))
+    return order or [(c, d) for c, d in report.order]
+
+
+def column_conditions(report: Report, column_filters: Mapping[str, Any] | None
+                      ) -> list[C.Condition]:
+    """AG Grid column filters (text contains/equals, number and date comparisons)."""
+    out: list[C.Condition] = []
+    cols = {c.key: c for c in report.detail if c.lookup is None}
+    for key, model in (column_filters or {}).items():
+        col = cols.get(key)
+        if col is None or not isinstance(model, Mapping):
+            raise FilterError(key, f"列 {key} 不能筛选")
+        kind, value = model.get("type", "contains"), model.get("filter", model.get("dateFrom"))
+        if value in (None, ""):
+            continue
+        column = col.source_column
+        if col.type in {"int", "money", "number", "ratio", "percent"}:
+            try:
+                number = float(value)
+            except (TypeError, ValueError) as exc:
+                raise FilterError(key, f"{col.label}: 请输入数字") from exc
+            op = {"equals": "=", "greaterThan": ">", "lessThan": "<",
+                  "greaterThanOrEqual": ">=", "lessThanOrEqual": "<="}.get(kind, "=")
+            out.append(C.Condition(column, op, number))
+        elif kind == "equals":
+            out.append(C.Condition(column, "=", coerce(column, str(value)[:10]
+                                                       if col.type == "date" else value)))
+        else:
+            like = "%" + C.escape_like(str(value)) + "%"
+            out.append(C.Condition(f"CAST({column} AS VARCHAR)", "like", like))
+    return out
+
+
+def detail_columns(report: Report) -> list[ColumnMeta]:
+    return [ColumnMeta(c.key, c.label, c.type) for c in report.detail]
+
+
+def _apply_lookups(settings: Settings, report: Report, rows: list[dict[str, Any]]) -> None:
+    groups: dict[tuple[str, str, str], list[Col]] = {}
+    for c in report.detail:
+        if c.lookup is not None:
+            groups.setdefault((c.lookup.table, c.lookup.key, c.source_column), []).append(c)
+    for (table, key, source), cols in groups.items():
+        ids = sorted({r[f"__{source}"] for r in rows if r[f"__{source}"] is not None})
+        found: dict[Any, tuple[Any, ...]] = {}
+        if ids:
+            st = C.lookup_statement(table, key, [c.lookup.column for c in cols], ids)  # type: ignore[union-attr]
+            found = {r[0]: r[1:] for r in fetch(settings, st.sql(), st.params)[1]}
+        for r in rows:
+            hit = found.get(r[f"__{source}"])
+            for i, c in enumerate(cols):
+                r[c.key] = hit[i] if hit else None
+
+
+def run_detail(settings: Settings, report: Report, values: FilterValues, viewer: Viewer, *,
+               sort: Sequence[tuple[str, str]] = (), limit: int = 100,
+               cursor: str | None = None, offset: int | None = None,
+               column_filters: Mapping[str, Any] | None = None,
+               with_total: bool = True) -> DetailResult:
+    limit = max(1, min(int(limit), MAX_PAGE))
+    order = detail_order(report, sort)
+    conditions = [*values.conditions, *column_conditions(report, column_filters)]
+    sv = settings_values(report, settings)
+    parsed = C.Cursor.decode(cursor) if cursor else None
+    sources = list(dict.fromkeys(c.source_column for c in report.detail))
+    st = C.detail_statement(report, sources, conditions, viewer, sv, order, limit, parsed,
+                            offset)
+    names, raw = fetch(settings, st.sql(), st.params)
+    base = [dict(zip(names, r, strict=True)) for r in raw]
+    rows: list[dict[str, Any]] = []
+    for b in base:
+        row = {f"__{k}": v for k, v in b.items()}
+        for c in report.detail:
+            if c.lookup is None:
+                row[c.key] = b[c.source_column]
+        rows.append(row)
+    _apply_lookups(settings, report, rows)
+    out = []
+    for r in rows:
+        clean = {}
+        for c in report.detail:
+            value = r.get(c.key)
+            if c.personal and not viewer.personal_data:
+                value = mask_value(c.personal, value)
+            clean[c.key] = _plain(value)
+        out.append(clean)
+    next_cursor = None
+    if len(base) == limit:
+        last = base[-1]
+        keys = [c for c, _ in order] + [report.id_column]
+        start = parsed.offset if parsed else (offset or 0)
+        next_cursor = C.Cursor(tuple(_plain(last[k]) for k in keys), start + limit).encode()
+    total = -1
+    if with_total:
+        ct = C.count_statement(report, conditions, viewer, sv)
+        total = int(fetch(settings, ct.sql(), ct.params)[1][0][0])
+    return DetailResult(detail_columns(report), out, total, next_cursor)
+
+
+def iter_detail_rows(settings: Settings, report: Report, values: FilterValues,
+                     viewer: Viewer, sort: Sequence[tuple[str, str]] = (),
+                     page: int = MAX_PAGE) -> Iterator[dict[str, Any]]:
+    """Every detail row the filters select, page by page (constant memory)."""
+    cursor = None
+    while True:
+        result = run_detail(settings, report, values, viewer, sort=sort, limit=page,
+                            cursor=cursor, with_total=False)
+        yield from result.rows
+        if result.next_cursor is None:
+            return
+        cursor = result.next_cursor
+
+
+def drill_values(report: Report, values: FilterValues, summary_row: Mapping[str, Any],
+                 group_by: Sequence[str]) -> FilterValues:
+    """The summary row's dimension values become equality filters of the detail."""
+    args = dict(values.query)
+    for key in group_by:
+        value = summary_row.get(key)
+        args[f"d_{key}"] = C.NULL_TOKEN if value is None else str(value)
+    return parse_filters(report, args)
+
+
+def filter_options(settings: Settings, report: Report, filter_key: str
+                   ) -> list[tuple[str, str]]:
+    flt = next(f for f in report.filters if f.key == filter_key)
+    if flt.options is None:
+        return []
+    if flt.options.static:
+        return list(flt.options.static)
+    o = flt.options
+    st = C.options_statement(o.table or "", o.value or "", o.label or o.value or "", o.where)
+    return [(str(v), f"{v} {lbl}" if lbl != v else str(v))
+            for v, lbl in fetch(settings, st.sql(), st.params)[1]]

@@ -1,0 +1,195 @@
+"""Filter values from a URL query string or API call → validated conditions.
+
+Every message names the filter, in the users' words, so bad input is never silent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from queries.compile import NULL_TOKEN, Condition, pattern_to_like
+from queries.spec import Filter, Report
+
+INT_SUFFIXES = ("_id", "_year", "seats", "use_years", "claims_registered")
+MAX_TEXT = 200
+MAX_CHOICES = 500
+
+
+class FilterError(ValueError):
+    def __init__(self, filter_key: str, message: str) -> None:
+        super().__init__(message)
+        self.filter_key = filter_key
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FilterValues:
+    conditions: list[Condition]
+    query: dict[str, str] = field(default_factory=dict)  # canonical URL parameters
+    drill: dict[str, str] = field(default_factory=dict)  # d_<dim> values of a drill-down
+
+
+def coerce(column: str, value: Any) -> Any:
+    if column.endswith(INT_SUFFIXES) and not isinstance(value, int):
+        try:
+            return int(str(value))
+        except ValueError as exc:
+            raise FilterError(column, f"{value!r} 不是有效的代码") from exc
+    return value
+
+
+def _one(args: Mapping[str, Any], key: str) -> str:
+    value = args.get(key)
+    if isinstance(value, (list, tuple)):
+        value = value[-1] if value else None
+    text = "" if value is None else str(value).strip()
+    if len(text) > MAX_TEXT:
+        raise FilterError(key, f"{key}: 输入过长 (最多 {MAX_TEXT} 个字符)")
+    return text
+
+
+def _many(args: Mapping[str, Any], key: str) -> list[str]:
+    value = args.get(key)
+    items: Sequence[Any] = value if isinstance(value, (list, tuple)) else [value]
+    out: list[str] = []
+    for item in items:
+        if item is None:
+            continue
+        out += [p.strip() for p in str(item).split(",") if p.strip()]
+    if len(out) > MAX_CHOICES:
+        raise FilterError(key, f"{key}: 选择过多")
+    return list(dict.fromkeys(out))
+
+
+def _date(flt: Filter, key: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise FilterError(flt.key, f"{flt.label}: {text!r} 不是有效日期 (格式 YYYY-MM-DD)") \
+            from exc
+
+
+def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
+               today: date) -> list[Condition]:
+    k, col = flt.key, flt.column
+    if flt.kind == "date_range":
+        lo, hi = _one(args, f"{k}_from"), _one(args, f"{k}_to")
+        if not lo and not hi:
+            if flt.required:
+                raise FilterError(k, f"{flt.label}: 必须填写起止日期")
+            return []
+        if flt.required and not (lo and hi):
+            raise FilterError(k, f"{flt.label}: 必须同时填写开始和结束日期")
+        d_lo = _date(flt, k, lo) if lo else None
+        d_hi = _date(flt, k, hi) if hi else None
+        if d_lo and d_hi and d_lo > d_hi:
+            raise FilterError(k, f"{flt.label}: 结束日期 {hi} 早于开始日期 {lo}")
+        query.update({f"{k}_from": lo, f"{k}_to": hi})
+        return [Condition(col, "between", (d_lo, d_hi))]
+    if flt.kind == "month":
+        text = _one(args, k) or ("" if not flt.default else today.strftime("%Y-%m"))
+        if not text:
+            if flt.required:
+                raise FilterError(k, f"{flt.label}: 必须选择月份")
+            return []
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+            raise FilterError(k, f"{flt.label}: {text!r} 不是有效月份 (格式 YYYY-MM)")
+        first = date(int(text[:4]), int(text[5:]), 1)
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        query[k] = text
+        return [Condition(col, "between", (first, last))]
+    if flt.kind == "date":
+        text = _one(args, k) or ("" if not flt.default else today.isoformat())
+        if not text:
+            if flt.required:
+                raise FilterError(k, f"{flt.label}: 必须填写日期")
+            return []
+        query[k] = text
+        return [Condition(col, flt.op, _date(flt, k, text))]
+    if flt.kind in {"multi", "choice"}:
+        values = _many(args, k) if flt.kind == "multi" else [v for v in [_one(args, k)] if v]
+        if not values:
+            if flt.required:
+                raise FilterError(k, f"{flt.label}: 必须选择")
+            return []
+        alone = [v for v in values if v in flt.exclusive]
+        if alone and len(values) > 1:
+            raise FilterError(k, f"{flt.label}: {alone[0]} 只能单独选择, 不能与其他值同时选择")
+        query[k] = ",".join(values)
+        return [Condition(col, "in", [coerce(col, v) for v in values])]
+    if flt.kind == "text":
+        text = _one(args, k)
+        if not text:
+            if flt.required:
+                raise FilterError(k, f"{flt.label}: 必须填写")
+            return []
+        query[k] = text
+        return [Condition(col, "=", coerce(col, text))]
+    if flt.kind == "contains":
+        text = _one(args, k)
+        if not text:
+            return []
+        query[k] = text
+        from queries.compile import escape_like
+
+        return [Condition(col, "like", "%" + escape_like(text) + "%")]
+    if flt.kind == "code_pattern":
+        text, op = _one(args, k), _one(args, f"{k}_op") or "="
+        if op not in {"=", "$"}:
+            raise FilterError(k, f"{flt.label}: 查询符只能是 = 或 $")
+        if not text:
+            if flt.required:
+                raise FilterError(k, f"{flt.label}: 必须填写")
+            return []
+        query.update({k: text, f"{k}_op": op})
+        if op == "=":
+            return [Condition(col, "=", text)]
+        return [Condition(col, "like", pattern_to_like(text))]
+    if flt.kind == "number_range":
+        lo, hi = _one(args, f"{k}_min"), _one(args, f"{k}_max")
+        try:
+            n_lo = float(lo) if lo else None
+            n_hi = float(hi) if hi else None
+        except ValueError as exc:
+            raise FilterError(k, f"{flt.label}: 请输入数字") from exc
+        if n_lo is None and n_hi is None:
+            return []
+        if n_lo is not None and n_hi is not None and n_lo > n_hi:
+            raise FilterError(k, f"{flt.label}: 上限小于下限")
+        query.update({f"{k}_min": lo, f"{k}_max": hi})
+        return [Condition(col, "between", (n_lo, n_hi))]
+    raise FilterError(k, f"未知的筛选类型 {flt.kind}")
+
+
+def parse_filters(report: Report, args: Mapping[str, Any], today: date | None = None
+                  ) -> FilterValues:
+    today = today or date.today()
+    query: dict[str, str] = {}
+    conditions: list[Condition] = []
+    for flt in report.filters:
+        conditions += _parse_one(flt, args, query, today)
+    drill: dict[str, str] = {}
+    dims = {d.key: d for d in report.dims}
+    for key in args:
+        if not key.startswith("d_"):
+            continue
+        dim = dims.get(key[2:])
+        if dim is None:
+            raise FilterError(key, f"未知的下钻维度 {key[2:]}")
+        text = _one(args, key)
+        drill[key] = text
+        if text == NULL_TOKEN:
+            conditions.append(Condition(dim.column, "is_null"))
+        else:
+            value: Any = text
+            if dim.type == "int":
+                try:
+                    value = int(text)
+                except ValueError as exc:
+                    raise FilterError(key, f"{dim.label}: {text!r} 不是整数") from exc
+            conditions.append(Condition(dim.column, "=", value))
+    return FilterValues(conditions, {**query, **drill}, drill)

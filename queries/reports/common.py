@@ -1,0 +1,55 @@
+"""Filters, dimensions, measures and columns that many reports share."""
+
+from __future__ import annotations
+
+from data import bands
+from queries.spec import Col, Dim, Filter, Lookup, Measure, Options
+
+BRANCH_OPTIONS = Options(table="branch", value="branch_id", label="branch_name")
+DEPT_OPTIONS = Options(table="department", value="dept_id", label="dept_name")
+INSURED_NAME = Lookup("customer", "customer_id", "customer_name")
+INSURED_PHONE = Lookup("customer", "customer_id", "phone")
+INSURED_MOBILE = Lookup("customer", "customer_id", "mobile")
+INSURED_ADDRESS = Lookup("customer", "customer_id", "address")
+BRANCH_NAME = Lookup("branch", "branch_id", "branch_name")
+DEPT_NAME = Lookup("department", "dept_id", "dept_name")
+
+
+def branch_filter(column: str = "branch_id") -> Filter:
+    return Filter("branch", "归属支公司", "multi", column, options=BRANCH_OPTIONS)
+
+
+def dept_filter(column: str = "dept_id") -> Filter:
+    return Filter("dept", "归属部门", "multi", column, options=DEPT_OPTIONS)
+
+
+def band_options(bs: tuple[bands.Band, ...]) -> Options:
+    return Options(static=tuple((label, label[3:]) for label, _, _ in bs))
+
+
+BRANCH_DIM = Dim("branch", "归属支公司", "branch_id", lookup=BRANCH_NAME, type="int")
+DEPT_DIM = Dim("dept", "归属部门", "dept_id", lookup=DEPT_NAME, type="int")
+
+# The measures every P&L page shows (REPORTS.md section 3).
+PNL_MEASURES: tuple[Measure, ...] = (
+    Measure("policies", "保单数", "count", type="int"),
+    Measure("premium", "签单保费", "sum", "premium_cny"),
+    Measure("received", "到款保费", "sum", "received_cny"),
+    Measure("claims", "立案次数", "sum", "claims_registered", type="int"),
+    Measure("paid_closed", "已决赔款", "sum", "paid_closed_cny"),
+    Measure("outstanding", "未决估损", "sum", "outstanding_cny"),
+    Measure("incurred", "已决+未决", "sum", "incurred_cny"),
+    Measure("settled_ratio", "已决赔付率(%)", "ratio", numerator="paid_closed",
+            denominator="received", scale=100, type="percent"),
+    Measure("total_ratio", "综合赔付率(%)", "ratio", numerator="incurred",
+            denominator="received", scale=100, type="percent"),
+)
+
+PNL_DETAIL_TAIL: tuple[Col, ...] = (
+    Col("premium_cny", "签单保费", "money"),
+    Col("received_cny", "到款保费", "money"),
+    Col("claims_registered", "立案次数", "int"),
+    Col("paid_closed_cny", "已决赔款", "money"),
+    Col("outstanding_cny", "未决估损", "money"),
+    Col("settled_loss_ratio_pct", "已决赔付率(%)", "percent"),
+)

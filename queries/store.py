@@ -1,0 +1,65 @@
+"""The store connection: one read-only DuckDB connection per process, a cursor per query.
+
+A rebuilt store is swapped in with ``os.replace``; each query checks the file's identity
+and reopens when it changed, so the swap never fails a request.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from data.settings import Settings
+
+_lock = threading.Lock()
+_open: dict[Path, tuple[tuple[int, int], duckdb.DuckDBPyConnection]] = {}
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_mtime_ns
+
+
+def connection(settings: Settings) -> duckdb.DuckDBPyConnection:
+    path = settings.store_path
+    if not path.exists():
+        raise FileNotFoundError(f"数据仓库不存在: {path.name}")
+    ident = _identity(path)
+    with _lock:
+        current = _open.get(path)
+        if current is not None and current[0] == ident:
+            return current[1]
+        con = duckdb.connect(str(path), read_only=True, config={
+            "threads": settings.duckdb_threads,
+            "memory_limit": settings.duckdb_memory_limit,
+        })
+        _open[path] = (ident, con)
+        # The old connection stays with queries still running on its cursors.
+        return con
+
+
+def store_identity(settings: Settings) -> tuple[int, int]:
+    return _identity(settings.store_path)
+
+
+def fetch(settings: Settings, sql: str, params: dict[str, Any] | None = None
+          ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cur = connection(settings).cursor()
+    try:
+        result = cur.execute(sql, params or {})
+        names = [d[0] for d in result.description]
+        return names, result.fetchall()
+    finally:
+        cur.close()
+
+
+def table_columns(settings: Settings) -> dict[str, set[str]]:
+    _, rows = fetch(settings, "SELECT table_name, column_name FROM duckdb_columns()")
+    out: dict[str, set[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, set()).add(column)
+    return out
