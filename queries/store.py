@@ -33,10 +33,11 @@ def connection(settings: Settings) -> duckdb.DuckDBPyConnection:
         current = _open.get(path)
         if current is not None and current[0] == ident:
             return current[1]
-        con = duckdb.connect(str(path), read_only=True, config={
-            "threads": settings.duckdb_threads,
-            "memory_limit": settings.duckdb_memory_limit,
-        })
+        # Limits are SET after opening: a connection config that differs from other
+        # read-only handles on the same file would be refused.
+        con = duckdb.connect(str(path), read_only=True)
+        con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+        con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
         _open[path] = (ident, con)
         # The old connection stays with queries still running on its cursors.
         return con

@@ -1,0 +1,21 @@
+"""Filter arguments that satisfy a report's required filters without narrowing it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from queries.spec import Report
+
+
+def wide_args(report: Report, as_of: date) -> dict[str, str]:
+    args: dict[str, str] = {}
+    for f in report.filters:
+        if not f.required:
+            continue
+        if f.kind == "date_range":
+            args[f"{f.key}_from"], args[f"{f.key}_to"] = "2000-01-01", "2099-12-31"
+        elif f.kind == "month":
+            args[f.key] = as_of.strftime("%Y-%m")
+        elif f.kind == "date":
+            args[f.key] = as_of.isoformat()
+    return args
