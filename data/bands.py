@@ -41,3 +41,9 @@ def band_case(expr: str, bands: tuple[Band, ...], null_label: str = "99 无到�
         cond = " AND ".join(c for c in conds if c) or "TRUE"
         parts.append(f"WHEN {cond} THEN '{label}'")
     return f"CASE WHEN {expr} IS NULL THEN '{null_label}' " + " ".join(parts) + " END"
+
+# 未结天数: how long a registered claim has been open.
+OPEN_DAYS: tuple[Band, ...] = (
+    ("01 30天以内", None, 31), ("02 31-90天", 31, 91), ("03 91-180天", 91, 181),
+    ("04 181-365天", 181, 366), ("05 一年以上", 366, None),
+)

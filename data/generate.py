@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def generate(out: Path, policies: int, seed: int, as_of: date, settings: Setting
     def fill(con: duckdb.DuckDBPyConnection) -> None:
         fill_generated(con, policies, seed, as_of)
 
-    return build_store(out, fill, settings)
+    return build_store(out, fill, replace(settings, as_of=as_of))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -56,7 +56,9 @@ def _policy_pnl_sql() -> str:
                year(p.sign_date) AS sign_year, year(p.start_date) AS start_year,
                v.plate_no, v.vin, v.engine_no, v.vehicle_kind_code, v.vehicle_kind_name,
                v.use_nature_code, v.use_nature_name, v.brand_model, v.seats, v.tonnage,
-               b.branch_code, d.dept_code, s.staff_code AS handler_code,
+               b.branch_code, d.dept_code, s.staff_code AS handler_code, cur.currency_code,
+               rc.class_name, r.risk_name, ins.customer_code AS insured_code,
+               app.customer_code AS applicant_code,
                s.staff_name AS handler_name, a.agent_code, a.agent_name,
                strftime(p.end_date, '%Y-%m') AS end_month, rph.last_reporter_phone,
                coalesce(rec.received_cny, 0)::DECIMAL(18,2) AS received_cny,
@@ -78,7 +80,10 @@ def _policy_pnl_sql() -> str:
         LEFT JOIN com USING (policy_id) LEFT JOIN ref USING (policy_id)
         LEFT JOIN rph USING (policy_id)
         JOIN branch b ON b.branch_id = p.branch_id JOIN department d ON d.dept_id = p.dept_id
-        JOIN staff s ON s.staff_id = p.handler_id LEFT JOIN agent a ON a.agent_id = p.agent_id)
+        JOIN staff s ON s.staff_id = p.handler_id LEFT JOIN agent a ON a.agent_id = p.agent_id
+        JOIN currency cur ON cur.currency_id = p.currency_id
+        JOIN customer ins ON ins.customer_id = p.insured_id
+        JOIN customer app ON app.customer_id = p.applicant_id)
     SELECT m.*,
            (m.paid_closed_cny + m.outstanding_cny)::DECIMAL(18,2) AS incurred_cny,
            round({ratio}, 2) AS settled_loss_ratio_pct,
@@ -91,10 +96,16 @@ def _policy_pnl_sql() -> str:
     """
 
 
-SCOPE = "p.branch_id, p.dept_id, p.handler_id, p.agent_id, p.insured_id, p.policy_no, " \
-        "p.risk_id, r.risk_code, p.class_id, rc.class_code, rc.line"
-POLICY_JOIN = "JOIN policy p USING (policy_id) JOIN risk r ON r.risk_id = p.risk_id " \
-              "JOIN risk_class rc ON rc.class_id = p.class_id"
+SCOPE = """p.branch_id, p.dept_id, p.handler_id, p.agent_id, p.insured_id, p.policy_no,
+    p.risk_id, r.risk_code, p.class_id, rc.class_code, rc.class_name, rc.line,
+    b_.branch_code, d_.dept_code, s_.staff_code AS handler_code, s_.staff_name AS handler_name,
+    a_.agent_code, a_.agent_name, c_.customer_code AS insured_code,
+    c_.customer_name AS insured_name"""
+POLICY_JOIN = """JOIN policy p USING (policy_id) JOIN risk r ON r.risk_id = p.risk_id
+    JOIN risk_class rc ON rc.class_id = p.class_id JOIN branch b_ ON b_.branch_id = p.branch_id
+    JOIN department d_ ON d_.dept_id = p.dept_id JOIN staff s_ ON s_.staff_id = p.handler_id
+    LEFT JOIN agent a_ ON a_.agent_id = p.agent_id
+    JOIN customer c_ ON c_.customer_id = p.insured_id"""
 
 ROLLUPS: dict[str, str] = {
     "proposal_fact": """
@@ -128,14 +139,23 @@ ROLLUPS: dict[str, str] = {
                    AS report_to_pay_days,
                CASE WHEN c.cancelled THEN 'cancelled' WHEN c.register_date IS NULL
                     THEN 'unregistered' WHEN c.close_date IS NULL THEN 'open'
-                    ELSE 'closed' END AS stage
+                    ELSE 'closed' END AS stage,
+               date_diff('day', c.report_date, $as_of) AS days_waiting,
+               date_diff('day', c.register_date, $as_of) AS days_open,
+               {bands.band_case("date_diff('day', c.register_date, $as_of)", bands.OPEN_DAYS,
+                                "99 未立案")} AS open_age_band,
+               cur.currency_code, year(c.close_date) AS close_year
         FROM claim c {POLICY_JOIN} LEFT JOIN pay USING (claim_id)
+        JOIN currency cur ON cur.currency_id = c.currency_id
         ORDER BY c.claim_id""",
     "receipt_fact": f"""
-        SELECT x.*, {SCOPE}, x.amount < 0 AS is_refund,
+        SELECT x.*, {SCOPE}, x.amount < 0 AS is_refund, cur.currency_code,
+               CASE WHEN x.amount_cny > 0 THEN x.amount_cny ELSE 0 END AS received_in_cny,
+               CASE WHEN x.amount_cny < 0 THEN -x.amount_cny ELSE 0 END AS refunded_cny,
                strftime(x.receipt_date, '%Y-%m') AS receipt_month,
                year(x.receipt_date) AS receipt_year
-        FROM receipt x {POLICY_JOIN} ORDER BY x.receipt_id""",
+        FROM receipt x {POLICY_JOIN} JOIN currency cur ON cur.currency_id = x.currency_id
+        ORDER BY x.receipt_id""",
     "receivable_fact": f"""
         WITH paid AS (
             SELECT receivable_id, sum(amount_cny) AS received_cny,
@@ -153,18 +173,34 @@ ROLLUPS: dict[str, str] = {
             FROM receipt WHERE endorsement_id IS NOT NULL GROUP BY endorsement_id)
         SELECT e.*, {SCOPE}, p.start_date, p.end_date,
                {ENDORSE_KIND_SQL} AS endorse_kind, year(e.endorse_date) AS endorse_year,
-               rcp.receipt_date, rcp.receipt_currency_id, rcp.receipt_amount
+               rcp.receipt_date, rcp.receipt_currency_id, rcp.receipt_amount,
+               rcur.currency_code AS receipt_currency_code
         FROM endorsement e {POLICY_JOIN} LEFT JOIN rcp USING (endorsement_id)
+        LEFT JOIN currency rcur ON rcur.currency_id = rcp.receipt_currency_id
         ORDER BY e.endorsement_id""",
-    "commission_fact": f"""
+    "commission_fact": """
         SELECT x.*, p.branch_id, p.dept_id, p.handler_id, p.policy_no, p.risk_id,
-               r.risk_code, p.class_id, rc.line
-        FROM commission x {POLICY_JOIN} ORDER BY x.commission_id""",
+               r.risk_code, p.class_id, rc.line, b_.branch_code, s_.staff_code AS handler_code,
+               ag.agent_code, ag.agent_name, pa.agent_code AS paying_agent_code,
+               pa.agent_name AS paying_agent_name, cur.currency_code
+        FROM commission x JOIN policy p USING (policy_id) JOIN risk r ON r.risk_id = p.risk_id
+        JOIN risk_class rc ON rc.class_id = p.class_id
+        JOIN branch b_ ON b_.branch_id = p.branch_id JOIN staff s_ ON s_.staff_id = p.handler_id
+        JOIN agent ag ON ag.agent_id = x.agent_id JOIN agent pa ON pa.agent_id = x.paying_agent_id
+        JOIN currency cur ON cur.currency_id = x.currency_id
+        ORDER BY x.commission_id""",
+    "rate_fact": """
+        SELECT row_number() OVER (ORDER BY r.rate_date, r.currency_id) AS rate_id, r.*,
+               c.currency_code, c.currency_name
+        FROM exchange_rate r JOIN currency c USING (currency_id)
+        WHERE r.currency_id <> (SELECT currency_id FROM currency WHERE currency_code = 'CNY')""",
 }
 
 
 def build_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """(Re)build every rollup from the base tables of an open store."""
     con.execute(_policy_pnl_sql())
+    # Ages (days waiting, days open) are as of the book's date.
     for name, select in ROLLUPS.items():
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}",
+                    {"as_of": settings.today} if "$as_of" in select else None)

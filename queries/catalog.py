@@ -7,13 +7,30 @@ API, exports and tests are generated from ``CATALOG``.
 from __future__ import annotations
 
 from queries.menu import PAGE_BY_SLUG
-from queries.reports import pnl, underwriting
+from queries.reports import claims, finance, pnl, property, underwriting
 from queries.spec import Report
 
 ALL_REPORTS: tuple[Report, ...] = (
     underwriting.PROPOSAL_STATUS,
     underwriting.LAPSED_AUTO,
+    property.PROPERTY_POLICIES,
+    property.PROPERTY_ENDORSEMENTS,
+    property.PREMIUM_RECEIVED_DAILY,
+    claims.CLAIM_CYCLE,
+    claims.CLAIMS_UNREGISTERED,
+    claims.CLAIMS_OPEN,
+    pnl.PNL_INSURED,
+    pnl.PNL_AUTO_POLICY,
+    pnl.PNL_VEHICLE,
+    pnl.PNL_AUTO_HANDLER,
+    pnl.PNL_AUTO_AGENT,
     pnl.PNL_AUTO_CUBE,
+    pnl.PNL_PROPERTY_POLICY,
+    pnl.PNL_PROPERTY_HANDLER,
+    pnl.PNL_PROPERTY_AGENT,
+    finance.EXCHANGE_RATES,
+    finance.COMMISSION_SUMMARY,
+    finance.COMMISSION_LIST,
 )
 
 
@@ -53,8 +70,9 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
             return [*problems, f"{r.slug}: source {r.source} is not in the store"]
         used = {r.id_column, *(f.column for f in r.filters), *(d.column for d in r.dims),
                 *(m.column for m in r.measures if m.column), *(c for c, _ in r.order),
-                *(c.source_column for c in r.detail), r.scope.branch, r.scope.department,
-                r.scope.self_}
+                *(c.source_column for c in r.detail)}
+        if r.scoped:
+            used |= {r.scope.branch, r.scope.department, r.scope.self_}
         problems += [f"{r.slug}: column {c} not in {r.source}" for c in sorted(used - have)]
         for c in r.detail:
             if c.lookup and c.lookup.column not in columns.get(c.lookup.table, set()):

@@ -82,7 +82,7 @@ def predicate_sql(c: Condition, params: Params) -> str:
 
 def scope_sql(report: Report, viewer: Viewer, params: Params) -> str:
     scope = viewer.scope
-    if scope.level == "company":
+    if scope.level == "company" or not report.scoped:
         return "TRUE"
     column, value = {
         "branch": (report.scope.branch, scope.branch_id),

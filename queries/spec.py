@@ -148,3 +148,4 @@ class Report:
     # Settings bound as parameters of ``where`` (e.g. lapse_grace_days -> $lapse_grace_days).
     setting_params: tuple[str, ...] = ()
     number: str = ""  # REPORTS.md number, e.g. 1.1
+    scoped: bool = True  # False for reference data every user may see (exchange rates)

@@ -11,7 +11,7 @@ import pytest
 from data.generate import generate
 from data.settings import Settings
 
-TEST_POLICIES = 20_000
+TEST_POLICIES = 60_000
 TEST_SEED = 7
 AS_OF = date(2026, 11, 20)
 

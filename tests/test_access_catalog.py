@@ -54,7 +54,7 @@ def scope_count(settings: Settings, report: Report, username: str, as_of: date) 
         "company": ("TRUE", None), "branch": (report.scope.branch, user.branch_id),
         "department": (report.scope.department, user.dept_id),
         "self": (report.scope.self_, user.staff_id),
-    }[user.scope]
+    }[user.scope if report.scoped else "company"]
     where = report.where or "TRUE"
     for name in report.setting_params:
         where = where.replace(f"${name}", str(getattr(settings, name)))

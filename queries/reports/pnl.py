@@ -13,7 +13,7 @@ from queries.reports.common import (
     branch_filter,
     dept_filter,
 )
-from queries.spec import Chart, Col, Dim, Filter, Options, Report, Summary
+from queries.spec import Chart, Col, Dim, Filter, Lookup, Options, Report, Summary
 
 AUTO = "line = 'auto'"
 
@@ -88,4 +88,121 @@ PNL_AUTO_CUBE = Report(
     order=(("start_date", "desc"),),
     notes=("可任意组合筛选条件, 并任选汇总维度; 数值属性按区间汇总 (区间为系统设置)。",
            "赔付率 = 赔款 / 到款保费; 到款保费为 0 时赔付率为空。"),
+)
+
+PROPERTY = "line = 'property'"
+HANDLER_DIM = Dim("handler", "经办人", "handler_id",
+                  lookup=Lookup("staff", "staff_id", "staff_name"), type="int")
+AGENT_DIM = Dim("agent", "代理人", "agent_id",
+                lookup=Lookup("agent", "agent_id", "agent_name"), type="int")
+CLASS_OPTIONS = Options(table="risk_class", value="class_code", label="class_name")
+START = Filter("start", "起保日期", "date_range", "start_date", required=True)
+POLICY_HEAD: tuple[Col, ...] = (
+    Col("policy_no", "保单号"),
+    Col("risk_code", "险种代码", "code"),
+    Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
+    Col("branch_code", "归属支公司代码", "code"),
+    Col("handler_code", "经办人代码", "code"),
+    Col("agent_code", "代理人代码", "code"),
+    Col("start_date", "起保日期", "date"),
+    Col("end_date", "终保日期", "date"),
+)
+AUTO_HEAD: tuple[Col, ...] = (
+    *POLICY_HEAD[:3], Col("plate_no", "车牌号"), Col("vin", "车架号"),
+    Col("use_nature_name", "使用性质"), *POLICY_HEAD[3:],
+)
+
+
+def _policy_pnl(slug: str, number: str, title: str, where: str, filters: tuple[Filter, ...],
+                dims: tuple[Dim, ...], summaries: tuple[Summary, ...], head: tuple[Col, ...],
+                note: str) -> Report:
+    return Report(slug=slug, number=number, title=title, source="policy_pnl",
+                  id_column="policy_id", where=where, filters=filters, dims=dims,
+                  measures=PNL_MEASURES, detail=(*head, *PNL_DETAIL_TAIL),
+                  summaries=summaries, order=(("start_date", "desc"),),
+                  notes=(note, "赔付率以到款保费为分母; 到款保费为 0 时赔付率为空。"))
+
+
+PNL_INSURED = _policy_pnl(
+    "pnl-insured", "3.1", "被保险人综合盈亏", "TRUE",
+    (Filter("insured_code", "被保险人代码", "text", "insured_code"),
+     branch_filter(),
+     Filter("class", "险类", "multi", "class_code", options=CLASS_OPTIONS),
+     Filter("start", "起保日期", "date_range", "start_date")),
+    (Dim("insured", "被保险人", "insured_id", lookup=INSURED_NAME, type="int"),
+     Dim("year", "起保年度", "start_year", type="int"), BRANCH_DIM,
+     Dim("class", "险类", "class_name")),
+    (Summary("by-insured", "按被保险人汇总 (全部险类)", ("insured",),
+             Chart("bar", "insured_label", ("premium", "paid_closed"))),
+     Summary("by-insured-year", "按被保险人、年度汇总", ("insured", "year")),
+     Summary("by-insured-class", "按被保险人、险类汇总", ("insured", "class"))),
+    POLICY_HEAD, "按被保险人分析历年承保与理赔盈亏; 可按支公司或全公司、全部险类或单一险类。",
+)
+
+PNL_AUTO_POLICY = _policy_pnl(
+    "pnl-auto-policy", "3.2", "车险保单盈亏", AUTO,
+    (Filter("policy_no", "保单号", "text", "policy_no"),
+     Filter("plate", "车牌号", "text", "plate_no"),
+     Filter("vin", "车架号", "text", "vin"),
+     Filter("handler", "经办人代码", "text", "handler_code"),
+     Filter("start", "起保日期", "date_range", "start_date"), branch_filter()),
+    (BRANCH_DIM, Dim("year", "起保年度", "start_year", type="int")),
+    (Summary("by-branch", "按支公司汇总", ("branch",),
+             Chart("bar", "branch_label", ("premium", "paid_closed"))),),
+    AUTO_HEAD, "以保单号、车牌号等条件组合, 分析每一份车险保单的承保、理赔盈亏。",
+)
+
+PNL_VEHICLE = _policy_pnl(
+    "pnl-vehicle", "3.3", "车辆历年盈亏", AUTO,
+    (Filter("plate", "车牌号", "text", "plate_no"), Filter("vin", "车架号", "text", "vin"),
+     branch_filter()),
+    (Dim("plate", "车牌号", "plate_no"), Dim("year", "起保年度", "start_year", type="int")),
+    (Summary("by-plate-year", "按车辆、年度汇总", ("plate", "year"),
+             Chart("bar", "year", ("premium", "paid_closed"))),),
+    AUTO_HEAD, "以车牌号为单位, 每年一行, 分析车辆历年承保与理赔。",
+)
+
+PNL_AUTO_HANDLER = _policy_pnl(
+    "pnl-auto-handler", "3.4", "车险经办人盈亏", AUTO, (START, branch_filter(), dept_filter()),
+    (HANDLER_DIM, BRANCH_DIM),
+    (Summary("by-handler", "按经办人汇总", ("handler",),
+             Chart("bar", "handler_label", ("premium", "paid_closed"))),),
+    AUTO_HEAD, "起保区间内归属各经办人的车险承保理赔; 点击经办人查看其保单清单。",
+)
+
+PNL_AUTO_AGENT = _policy_pnl(
+    "pnl-auto-agent", "3.5", "车险代理人盈亏", AUTO, (START, branch_filter()),
+    (AGENT_DIM, BRANCH_DIM),
+    (Summary("by-agent", "按代理人汇总", ("agent",),
+             Chart("bar", "agent_label", ("premium", "paid_closed"))),),
+    AUTO_HEAD, "起保区间内归属各代理人的车险承保理赔; 无代理人的业务单列; 点击查看保单清单。",
+)
+
+PNL_PROPERTY_POLICY = _policy_pnl(
+    "pnl-property-policy", "3.7", "财产险保单盈亏", PROPERTY,
+    (Filter("policy_no", "保单号", "text", "policy_no"),
+     Filter("applicant", "投保人代码", "text", "applicant_code"),
+     Filter("insured", "被保险人代码", "text", "insured_code"),
+     Filter("start", "起保日期", "date_range", "start_date"), branch_filter()),
+    (BRANCH_DIM, Dim("class", "险类", "class_name")),
+    (Summary("by-class", "按险类汇总", ("class",),
+             Chart("bar", "class", ("premium", "paid_closed"))),
+     Summary("by-branch", "按支公司汇总", ("branch",))),
+    POLICY_HEAD, "以保单号、投保人、被保险人等为条件查询财产险保单承保、理赔信息。",
+)
+
+PNL_PROPERTY_HANDLER = _policy_pnl(
+    "pnl-property-handler", "3.8", "财产险经办人盈亏", PROPERTY,
+    (START, branch_filter(), dept_filter()), (HANDLER_DIM, BRANCH_DIM),
+    (Summary("by-handler", "按经办人汇总", ("handler",),
+             Chart("bar", "handler_label", ("premium", "paid_closed"))),),
+    POLICY_HEAD, "起保区间内各经办人的财产险承保单量与理赔; 点击查看保单清单。",
+)
+
+PNL_PROPERTY_AGENT = _policy_pnl(
+    "pnl-property-agent", "3.9", "财产险代理人盈亏", PROPERTY, (START, branch_filter()),
+    (AGENT_DIM, BRANCH_DIM),
+    (Summary("by-agent", "按代理人汇总", ("agent",),
+             Chart("bar", "agent_label", ("premium", "paid_closed"))),),
+    POLICY_HEAD, "起保区间内各代理人的财产险承保单量与理赔; 点击查看保单清单。",
 )
