@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,9 @@ def connect_for_build(path: Path, settings: Settings) -> duckdb.DuckDBPyConnecti
     con = duckdb.connect(str(path))
     con.execute(f"SET threads = {int(settings.duckdb_threads)}")
     con.execute("SET preserve_insertion_order = false")
+    # Bounded memory: DuckDB spills to disk rather than growing past the limit.
+    con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")
+    con.execute(f"SET temp_directory = '{path.parent / (path.name + '.tmp')}'")
     return con
 
 
@@ -49,6 +53,7 @@ def build_store(out_path: Path, fill: Fill, settings: Settings) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
     return out_path
 
 

@@ -59,7 +59,12 @@ def claim_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                    'R' || risk_code || strftime(report_date, '%Y') || b.branch_code
                        || lpad(row_number() OVER (PARTITION BY risk_code, year(report_date),
                                                   b.branch_code ORDER BY k)::VARCHAR, 7, '0'),
-                   NULL, policy_id, report_date,
+                   CASE WHEN NOT cancelled AND register_date <= DATE '{as_of}'
+                        THEN 'C' || risk_code || strftime(report_date, '%Y') || b.branch_code
+                             || lpad(row_number() OVER (PARTITION BY risk_code, year(report_date),
+                                                        b.branch_code ORDER BY k)::VARCHAR, 7, '0')
+                   END,
+                   policy_id, report_date,
                    CASE WHEN u(k, 'rph') < 0.97 THEN '1' || (3 + floor(u(k, 'rp1') * 7))
                         ::INTEGER::VARCHAR || digits(k, 'rpn', 9) END,
                    loss_date, cause.c, cause.n,
@@ -85,8 +90,6 @@ def claim_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
             JOIN branch b USING (branch_id)
             JOIN g_city gc USING (branch_id)
             CROSS JOIN LATERAL (SELECT x.cause[1] AS c, x.cause[2] AS n) cause""",
-        """UPDATE claim SET claim_no = 'C' || substr(report_no, 2)
-            WHERE register_date IS NOT NULL""",
         # Payments: closed claims are paid after closing (one or two payments); some open
         # claims have a partial payment on account.
         f"""INSERT INTO claim_payment

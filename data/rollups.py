@@ -99,13 +99,11 @@ def _policy_pnl_sql() -> str:
 SCOPE = """p.branch_id, p.dept_id, p.handler_id, p.agent_id, p.insured_id, p.policy_no,
     p.risk_id, r.risk_code, p.class_id, rc.class_code, rc.class_name, rc.line,
     b_.branch_code, d_.dept_code, s_.staff_code AS handler_code, s_.staff_name AS handler_name,
-    a_.agent_code, a_.agent_name, c_.customer_code AS insured_code,
-    c_.customer_name AS insured_name"""
+    a_.agent_code, a_.agent_name"""
 POLICY_JOIN = """JOIN policy p USING (policy_id) JOIN risk r ON r.risk_id = p.risk_id
     JOIN risk_class rc ON rc.class_id = p.class_id JOIN branch b_ ON b_.branch_id = p.branch_id
     JOIN department d_ ON d_.dept_id = p.dept_id JOIN staff s_ ON s_.staff_id = p.handler_id
-    LEFT JOIN agent a_ ON a_.agent_id = p.agent_id
-    JOIN customer c_ ON c_.customer_id = p.insured_id"""
+    LEFT JOIN agent a_ ON a_.agent_id = p.agent_id"""
 
 ROLLUPS: dict[str, str] = {
     "proposal_fact": """
@@ -150,11 +148,13 @@ ROLLUPS: dict[str, str] = {
         ORDER BY c.claim_id""",
     "receipt_fact": f"""
         SELECT x.*, {SCOPE}, x.amount < 0 AS is_refund, cur.currency_code,
+               c_.customer_code AS insured_code, c_.customer_name AS insured_name,
                CASE WHEN x.amount_cny > 0 THEN x.amount_cny ELSE 0 END AS received_in_cny,
                CASE WHEN x.amount_cny < 0 THEN -x.amount_cny ELSE 0 END AS refunded_cny,
                strftime(x.receipt_date, '%Y-%m') AS receipt_month,
                year(x.receipt_date) AS receipt_year
         FROM receipt x {POLICY_JOIN} JOIN currency cur ON cur.currency_id = x.currency_id
+        JOIN customer c_ ON c_.customer_id = p.insured_id
         ORDER BY x.receipt_id""",
     "receivable_fact": f"""
         WITH paid AS (
@@ -189,6 +189,27 @@ ROLLUPS: dict[str, str] = {
         JOIN agent ag ON ag.agent_id = x.agent_id JOIN agent pa ON pa.agent_id = x.paying_agent_id
         JOIN currency cur ON cur.currency_id = x.currency_id
         ORDER BY x.commission_id""",
+    # 1.5: one row per claim of a commercial property policy; a policy without claims
+    # appears once with empty claim fields.
+    "property_risk_fact": """
+        WITH pay AS (SELECT claim_id, sum(amount) AS paid FROM claim_payment
+                     GROUP BY claim_id)
+        SELECT row_number() OVER (ORDER BY pp.policy_no, c.claim_id NULLS FIRST) AS row_id,
+               pp.policy_id, pp.policy_no, pp.risk_code, pp.class_code, pp.branch_id,
+               pp.dept_id, pp.handler_id, pp.branch_code, pp.dept_code, pp.insured_id,
+               pp.sum_insured, pp.premium, pp.received_cny, pp.commission_cny,
+               pp.refund_p10_p30_cny, rcur.currency_code AS refund_currency_code,
+               pp.sign_date, pp.start_date, pp.end_date, c.claim_id, c.claim_no,
+               c.loss_date, c.cause_code, c.loss_address, c.estimated_loss,
+               ccur.currency_code AS claim_currency_code, coalesce(pay.paid, 0) AS paid,
+               CASE WHEN c.claim_id IS NULL THEN 0 ELSE 1 END AS has_claim
+        FROM policy_pnl pp JOIN risk r ON r.risk_id = pp.risk_id
+        LEFT JOIN claim c ON c.policy_id = pp.policy_id AND NOT c.cancelled
+        LEFT JOIN pay ON pay.claim_id = c.claim_id
+        LEFT JOIN currency ccur ON ccur.currency_id = c.currency_id
+        LEFT JOIN currency rcur ON rcur.currency_id = pp.refund_p10_p30_currency_id
+        WHERE r.is_commercial_property
+        ORDER BY row_id""",
     "rate_fact": """
         SELECT row_number() OVER (ORDER BY r.rate_date, r.currency_id) AS rate_id, r.*,
                c.currency_code, c.currency_name

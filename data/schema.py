@@ -75,8 +75,7 @@ BASE_TABLES: dict[str, str] = {
     "exchange_rate": """
         currency_id INTEGER NOT NULL,
         rate_date   DATE NOT NULL,
-        rate_to_cny DECIMAL(18,6) NOT NULL,     -- 1 unit of currency in CNY; CNY is 1
-        PRIMARY KEY (currency_id, rate_date)
+        rate_to_cny DECIMAL(18,6) NOT NULL      -- 1 unit in CNY; key (currency_id, rate_date)
     """,
     "vehicle": """
         vehicle_id         INTEGER PRIMARY KEY,
@@ -233,8 +232,16 @@ PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _without_indexes(body: str) -> str:
+    # Keys above document the model; the store itself is written in bulk and read-only,
+    # where DuckDB's key indexes would slow loading and double the file. The generator's
+    # and importer's checks (tests, rejects) guarantee uniqueness and references instead.
+    return body.replace(" PRIMARY KEY", "").replace(" UNIQUE", "")
+
+
 def create_base_tables_sql() -> str:
     """DDL for every base table, in dependency order."""
     return "\n".join(
-        f"CREATE TABLE {name} (\n{body.strip()}\n);" for name, body in BASE_TABLES.items()
+        f"CREATE TABLE {name} (\n{_without_indexes(body.strip())}\n);"
+        for name, body in BASE_TABLES.items()
     )

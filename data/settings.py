@@ -61,6 +61,7 @@ class Settings:
     as_of: date | None = None
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "2GB"
+    build_memory_limit: str = "5GB"  # for generating or importing a store
     # Business rules that REPORTS.md calls settings.
     lapse_grace_days: int = 30
     receivable_excluded_risks: tuple[str, ...] = ("JLK", "JLA", "DAD", "YAE")
@@ -96,6 +97,7 @@ class Settings:
             as_of=_env_date("AS_OF", None),
             duckdb_threads=_env_int("DUCKDB_THREADS", cls.duckdb_threads),
             duckdb_memory_limit=_env("DUCKDB_MEMORY_LIMIT", cls.duckdb_memory_limit),
+            build_memory_limit=_env("BUILD_MEMORY_LIMIT", cls.build_memory_limit),
             lapse_grace_days=_env_int("LAPSE_GRACE_DAYS", cls.lapse_grace_days),
             receivable_excluded_risks=tuple(c.strip() for c in excluded.split(",") if c.strip()),
             receivable_cutoff=_env_date("RECEIVABLE_CUTOFF", cls.receivable_cutoff)

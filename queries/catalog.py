@@ -15,6 +15,8 @@ ALL_REPORTS: tuple[Report, ...] = (
     underwriting.LAPSED_AUTO,
     property.PROPERTY_POLICIES,
     property.PROPERTY_ENDORSEMENTS,
+    property.PROPERTY_RISK,
+    property.PREMIUM_RECEIVED_MONTHLY,
     property.PREMIUM_RECEIVED_DAILY,
     claims.CLAIM_CYCLE,
     claims.CLAIMS_UNREGISTERED,
@@ -62,6 +64,9 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
             problems.append(f"{r.slug}: ratio {m.key} refers to unknown measures")
         if m.kind not in {"count", "ratio"} and not m.column:
             problems.append(f"{r.slug}: measure {m.key} needs a column")
+        if m.period is not None and not any(f.key == m.period and f.op == "ytd" and f.required
+                                            for f in r.filters):
+            problems.append(f"{r.slug}: measure {m.key} needs a required ytd month filter")
     if not r.summaries:
         problems.append(f"{r.slug}: no summary")
     if columns is not None:

@@ -104,7 +104,16 @@ def where_sql(report: Report, conditions: list[Condition], viewer: Viewer, param
     return " AND ".join(parts)
 
 
-def measure_sql(m: Measure, by_key: dict[str, Measure]) -> str:
+Periods = dict[str, tuple[str, Any, Any]]
+
+
+def measure_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None = None,
+                params: Params | None = None) -> str:
+    if m.period is not None:
+        column, first, last = (periods or {})[m.period]
+        assert params is not None
+        inside = f"{column} BETWEEN {params.bind(first)} AND {params.bind(last)}"
+        return f"sum(CASE WHEN {inside} THEN {m.column} END)"
     if m.kind == "count":
         return "count(*)"
     if m.kind == "count_distinct":
@@ -118,8 +127,8 @@ def measure_sql(m: Measure, by_key: dict[str, Measure]) -> str:
     if m.kind == "quantile":
         return f"quantile_cont({m.column}, {float(m.q or 0.5)})"
     if m.kind == "ratio":
-        num = measure_sql(by_key[m.numerator or ""], by_key)
-        den = measure_sql(by_key[m.denominator or ""], by_key)
+        num = measure_sql(by_key[m.numerator or ""], by_key, periods, params)
+        den = measure_sql(by_key[m.denominator or ""], by_key, periods, params)
         return f"CAST({num} AS DOUBLE) / NULLIF(CAST({den} AS DOUBLE), 0) * {float(m.scale)}"
     raise ValueError(f"unknown measure kind {m.kind}")
 
@@ -129,11 +138,13 @@ def _parse(sql: str) -> exp.Expression:
 
 
 def summary_statement(report: Report, dims: list[Dim], conditions: list[Condition],
-                      viewer: Viewer, settings_values: dict[str, Any]) -> Statement:
+                      viewer: Viewer, settings_values: dict[str, Any],
+                      periods: Periods | None = None) -> Statement:
     params = Params()
     by_key = {m.key: m for m in report.measures}
     select = [f"{d.column} AS {d.key}" for d in dims]
-    select += [f"{measure_sql(m, by_key)} AS {m.key}" for m in report.measures]
+    select += [f"{measure_sql(m, by_key, periods, params)} AS {m.key}"
+               for m in report.measures]
     sql = f"SELECT {', '.join(select)} FROM {report.source} " \
           f"WHERE {where_sql(report, conditions, viewer, params, settings_values)}"
     if dims:

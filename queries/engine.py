@@ -107,11 +107,11 @@ def run_summary(settings: Settings, report: Report, values: FilterValues, viewer
                 group_by: Sequence[str] | None = None) -> SummaryResult:
     dims = summary_dims(report, summary_key, group_by)
     sv = settings_values(report, settings)
-    st = C.summary_statement(report, dims, values.conditions, viewer, sv)
+    st = C.summary_statement(report, dims, values.conditions, viewer, sv, values.periods)
     names, raw = fetch(settings, st.sql(), st.params)
     rows = [{k: _plain(v) for k, v in zip(names, r, strict=True)} for r in raw]
     _dim_labels(settings, dims, rows)
-    tot = C.summary_statement(report, [], values.conditions, viewer, sv)
+    tot = C.summary_statement(report, [], values.conditions, viewer, sv, values.periods)
     tnames, traw = fetch(settings, tot.sql(), tot.params)
     totals = {k: _plain(v) for k, v in zip(tnames, traw[0], strict=True)}
     return SummaryResult(summary_columns(report, dims), rows, totals,

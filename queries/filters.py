@@ -31,6 +31,8 @@ class FilterValues:
     conditions: list[Condition]
     query: dict[str, str] = field(default_factory=dict)  # canonical URL parameters
     drill: dict[str, str] = field(default_factory=dict)  # d_<dim> values of a drill-down
+    # Month filters in 'ytd' mode: key → (column, first day, last day) of the chosen month.
+    periods: dict[str, tuple[str, date, date]] = field(default_factory=dict)
 
 
 def coerce(column: str, value: Any) -> Any:
@@ -74,7 +76,7 @@ def _date(flt: Filter, key: str, text: str) -> date:
 
 
 def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
-               today: date) -> list[Condition]:
+               today: date, periods: dict[str, tuple[str, date, date]]) -> list[Condition]:
     k, col = flt.key, flt.column
     if flt.kind == "date_range":
         lo, hi = _one(args, f"{k}_from"), _one(args, f"{k}_to")
@@ -101,6 +103,9 @@ def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
         first = date(int(text[:4]), int(text[5:]), 1)
         last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         query[k] = text
+        if flt.op == "ytd":
+            periods[k] = (col, first, last)
+            return [Condition(col, "between", (first.replace(month=1), last))]
         return [Condition(col, "between", (first, last))]
     if flt.kind == "date":
         text = _one(args, k) or ("" if not flt.default else today.isoformat())
@@ -170,8 +175,9 @@ def parse_filters(report: Report, args: Mapping[str, Any], today: date | None = 
     today = today or date.today()
     query: dict[str, str] = {}
     conditions: list[Condition] = []
+    periods: dict[str, tuple[str, date, date]] = {}
     for flt in report.filters:
-        conditions += _parse_one(flt, args, query, today)
+        conditions += _parse_one(flt, args, query, today, periods)
     drill: dict[str, str] = {}
     dims = {d.key: d for d in report.dims}
     for key in args:
@@ -192,4 +198,4 @@ def parse_filters(report: Report, args: Mapping[str, Any], today: date | None = 
                 except ValueError as exc:
                     raise FilterError(key, f"{dim.label}: {text!r} 不是整数") from exc
             conditions.append(Condition(dim.column, "=", value))
-    return FilterValues(conditions, {**query, **drill}, drill)
+    return FilterValues(conditions, {**query, **drill}, drill, periods)

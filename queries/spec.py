@@ -48,8 +48,9 @@ class Filter:
     # Rule for multi selects: values that may only be chosen alone (1.1's 'w').
     exclusive: tuple[str, ...] = ()
     help: str = ""
-    # For kind 'date': how the column compares with the chosen date.
-    op: Literal["=", "<=", ">="] = "="
+    # For kind 'date': how the column compares with the chosen date. For kind 'month',
+    # 'ytd' selects Jan 1 to the month's end; measures with ``period`` sum the month only.
+    op: Literal["=", "<=", ">=", "ytd"] = "="
     default: str | None = None  # 'today' or an ISO date / code, shown pre-filled
 
 
@@ -99,6 +100,7 @@ class Measure:
     denominator: str | None = None
     scale: float = 1.0  # e.g. 100 for a percentage
     q: float | None = None  # quantile
+    period: str | None = None  # a 'ytd' month filter's key: sum only within that month
     type: ColType = "money"
 
 

@@ -59,6 +59,11 @@ def scope_count(settings: Settings, report: Report, username: str, as_of: date) 
     for name in report.setting_params:
         where = where.replace(f"${name}", str(getattr(settings, name)))
     sql = f"SELECT count(*) FROM {report.source} WHERE ({where})"
+    for f in report.filters:
+        if f.required and f.kind == "month":
+            first = as_of.replace(day=1, month=1 if f.op == "ytd" else as_of.month)
+            nxt = date(as_of.year + (as_of.month == 12), as_of.month % 12 + 1, 1)
+            sql += f" AND {f.column} >= DATE '{first}' AND {f.column} < DATE '{nxt}'"
     if value is not None:
         sql += f" AND {column} = {int(value)}"
     con = duckdb.connect(str(settings.store_path), read_only=True)

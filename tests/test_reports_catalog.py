@@ -47,7 +47,8 @@ def test_summary_totals_equal_sum_of_detail(settings: Settings, as_of: date, slu
             rows_sum = sum((r[m.key] or 0) for r in s.rows)
             assert math.isclose(rows_sum, s.totals[m.key] or 0, abs_tol=0.01 * len(s.rows) + 0.01)
             in_detail = next((c for c in report.detail if c.source_column == m.column), None)
-            if in_detail is not None and detail.total <= 10_000:
+            # A period measure sums a part of the rows (the month within the year).
+            if in_detail is not None and detail.total <= 10_000 and m.period is None:
                 detail_sum = sum((r[in_detail.key] or 0) for r in detail.rows)
                 assert math.isclose(detail_sum, s.totals[m.key] or 0, abs_tol=0.01)
 
