@@ -6,10 +6,9 @@ from typing import Any
 
 from queries.engine import ColumnMeta
 
-# Empty for NULL (e.g. a loss ratio when premium is 0); text (合计) passes through.
-_GUARD = "params.value == null ? '' : typeof params.value === 'string' ? params.value : "
-MONEY_FMT = _GUARD + "d3.format(',.2f')(params.value)"
-INT_FMT = _GUARD + "d3.format(',d')(params.value)"
+# assets/dashAgGridFunctions.js: empty for NULL, text (合计) passes through.
+MONEY_FMT = "fmtNumber(params.value, 2)"
+INT_FMT = "fmtNumber(params.value, 0)"
 NUMBER_FMT = MONEY_FMT
 LOCALE_TEXT = {
     "noRowsToShow": "没有符合条件的数据", "loadingOoo": "正在加载…", "page": "页",
