@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import dash
 from dash import Dash
 from flask import Flask
 
@@ -45,7 +46,8 @@ def create_app(settings: Settings) -> Dash:
     register_home()
     register_report_pages(settings)
     register_admin_pages(app, settings)
-    implemented = set(CATALOG) | set(ADMIN_SLUGS)
+    # The menu lists what is built: every report and the admin pages registered above.
+    implemented = set(CATALOG) | (set(dash.page_registry) & set(ADMIN_SLUGS))
 
     def layout() -> Any:
         return shell(auth.current_viewer(), implemented)

@@ -87,7 +87,8 @@ def users_layout(**_args: str) -> Any:
             {"field": "pages", "headerName": "页面数", "type": "rightAligned"},
             {"field": "pii", "headerName": "个人信息"},
             {"field": "status", "headerName": "状态"},
-        ], rowData=[], dashGridOptions={"rowSelection": {"mode": "singleRow"},
+        ], rowData=[], dashGridOptions={"rowSelection": {"mode": "singleRow",
+                                                          "enableClickSelection": True},
                                         "localeText": LOCALE_TEXT},
             defaultColDef={"flex": 1}, style={"height": "320px"}),
         dmc.Paper(withBorder=True, p="md", children=[
