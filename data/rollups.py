@@ -163,8 +163,10 @@ ROLLUPS: dict[str, str] = {
             FROM receipt WHERE receivable_id IS NOT NULL GROUP BY receivable_id)
         SELECT x.*, {SCOPE}, p.status, p.start_date, p.end_date,
                coalesce(paid.received_cny, 0)::DECIMAL(18,2) AS received_cny,
-               paid.last_receipt_date
+               paid.last_receipt_date, strftime(x.due_date, '%Y-%m') AS due_month,
+               cur.currency_code
         FROM receivable x {POLICY_JOIN} LEFT JOIN paid USING (receivable_id)
+        JOIN currency cur ON cur.currency_id = x.currency_id
         ORDER BY x.receivable_id""",
     "endorsement_fact": f"""
         WITH rcp AS (

@@ -7,7 +7,7 @@ API, exports and tests are generated from ``CATALOG``.
 from __future__ import annotations
 
 from queries.menu import PAGE_BY_SLUG
-from queries.reports import claims, finance, pnl, property, underwriting
+from queries.reports import claims, finance, pnl, property, receivable, underwriting
 from queries.spec import Report
 
 ALL_REPORTS: tuple[Report, ...] = (
@@ -30,6 +30,12 @@ ALL_REPORTS: tuple[Report, ...] = (
     pnl.PNL_PROPERTY_POLICY,
     pnl.PNL_PROPERTY_HANDLER,
     pnl.PNL_PROPERTY_AGENT,
+    receivable.RECEIVABLE_BRANCH,
+    receivable.RECEIVABLE_PERSON,
+    receivable.RECEIVABLE_BY_BUSINESS,
+    receivable.RECEIVABLE_BY_PAYMENT,
+    receivable.RECEIVABLE_POLICIES,
+    receivable.EFFECTIVE_POLICIES,
     finance.EXCHANGE_RATES,
     finance.COMMISSION_SUMMARY,
     finance.COMMISSION_LIST,
@@ -60,13 +66,14 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
                          if y not in measures]
     problems += [f"{r.slug}: free dimension {k} unknown" for k in r.free_dims if k not in dims]
     for m in r.measures:
-        if m.kind == "ratio" and (m.numerator not in measures or m.denominator not in measures):
+        if m.kind in {"ratio", "diff"} and (m.numerator not in measures
+                                             or m.denominator not in measures):
             problems.append(f"{r.slug}: ratio {m.key} refers to unknown measures")
-        if m.kind not in {"count", "ratio"} and not m.column:
+        if m.kind not in {"count", "ratio", "diff"} and not m.column:
             problems.append(f"{r.slug}: measure {m.key} needs a column")
-        if m.period is not None and not any(f.key == m.period and f.op == "ytd" and f.required
-                                            for f in r.filters):
-            problems.append(f"{r.slug}: measure {m.key} needs a required ytd month filter")
+        if m.period is not None and not any(f.key == m.period and f.op in {"ytd", "<="}
+                                            and f.required for f in r.filters):
+            problems.append(f"{r.slug}: measure {m.key} needs a required period filter")
     if not r.summaries:
         problems.append(f"{r.slug}: no summary")
     if columns is not None:
@@ -74,7 +81,8 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
         if have is None:
             return [*problems, f"{r.slug}: source {r.source} is not in the store"]
         used = {r.id_column, *(f.column for f in r.filters), *(d.column for d in r.dims),
-                *(m.column for m in r.measures if m.column), *(c for c, _ in r.order),
+                *(m.column for m in r.measures if m.column and m.column.isidentifier()),
+                *(c for c, _ in r.order),
                 *(c.source_column for c in r.detail)}
         if r.scoped:
             used |= {r.scope.branch, r.scope.department, r.scope.self_}

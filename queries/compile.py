@@ -111,9 +111,22 @@ def measure_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None 
                 params: Params | None = None) -> str:
     if m.period is not None:
         column, first, last = (periods or {})[m.period]
+        column = m.period_column or column
         assert params is not None
-        inside = f"{column} BETWEEN {params.bind(first)} AND {params.bind(last)}"
-        return f"sum(CASE WHEN {inside} THEN {m.column} END)"
+        if m.age is not None:
+            days = f"date_diff('day', {column}, {params.bind(last)})"
+            lo, hi = m.age
+            inside = f"{days} >= {int(lo)}" + (f" AND {days} <= {int(hi)}" if hi is not None
+                                               else "")
+        else:
+            inside = f"{column} <= {params.bind(last)}"
+            if first is not None:
+                inside += f" AND {column} >= {params.bind(first)}"
+        # A catalog expression may use the period's end date as {asof}.
+        value = m.column or ""
+        if "{asof}" in value:
+            value = value.replace("{asof}", params.bind(last))
+        return f"sum(CASE WHEN {inside} THEN {value} END)"
     if m.kind == "count":
         return "count(*)"
     if m.kind == "count_distinct":
@@ -126,6 +139,10 @@ def measure_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None 
         return f"quantile_cont({m.column}, 0.5)"
     if m.kind == "quantile":
         return f"quantile_cont({m.column}, {float(m.q or 0.5)})"
+    if m.kind == "diff":
+        num = measure_sql(by_key[m.numerator or ""], by_key, periods, params)
+        den = measure_sql(by_key[m.denominator or ""], by_key, periods, params)
+        return f"coalesce({num}, 0) - coalesce({den}, 0)"
     if m.kind == "ratio":
         num = measure_sql(by_key[m.numerator or ""], by_key, periods, params)
         den = measure_sql(by_key[m.denominator or ""], by_key, periods, params)

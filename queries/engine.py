@@ -63,7 +63,8 @@ def _plain(value: Any) -> Any:
 
 
 def settings_values(report: Report, settings: Settings) -> dict[str, Any]:
-    return {name: getattr(settings, name) for name in report.setting_params}
+    values = {name: getattr(settings, name) for name in report.setting_params}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 
 def summary_dims(report: Report, summary_key: str | None,

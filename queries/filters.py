@@ -32,7 +32,7 @@ class FilterValues:
     query: dict[str, str] = field(default_factory=dict)  # canonical URL parameters
     drill: dict[str, str] = field(default_factory=dict)  # d_<dim> values of a drill-down
     # Month filters in 'ytd' mode: key → (column, first day, last day) of the chosen month.
-    periods: dict[str, tuple[str, date, date]] = field(default_factory=dict)
+    periods: dict[str, tuple[str, date | None, date]] = field(default_factory=dict)
 
 
 def coerce(column: str, value: Any) -> Any:
@@ -76,7 +76,8 @@ def _date(flt: Filter, key: str, text: str) -> date:
 
 
 def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
-               today: date, periods: dict[str, tuple[str, date, date]]) -> list[Condition]:
+               today: date, periods: dict[str, tuple[str, date | None, date]]
+               ) -> list[Condition]:
     k, col = flt.key, flt.column
     if flt.kind == "date_range":
         lo, hi = _one(args, f"{k}_from"), _one(args, f"{k}_to")
@@ -114,7 +115,10 @@ def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
                 raise FilterError(k, f"{flt.label}: 必须填写日期")
             return []
         query[k] = text
-        return [Condition(col, flt.op, _date(flt, k, text))]
+        chosen = _date(flt, k, text)
+        if flt.op == "<=":
+            periods[k] = (col, None, chosen)
+        return [Condition(col, flt.op, chosen)]
     if flt.kind in {"multi", "choice"}:
         values = _many(args, k) if flt.kind == "multi" else [v for v in [_one(args, k)] if v]
         if not values:
@@ -175,7 +179,7 @@ def parse_filters(report: Report, args: Mapping[str, Any], today: date | None = 
     today = today or date.today()
     query: dict[str, str] = {}
     conditions: list[Condition] = []
-    periods: dict[str, tuple[str, date, date]] = {}
+    periods: dict[str, tuple[str, date | None, date]] = {}
     for flt in report.filters:
         conditions += _parse_one(flt, args, query, today, periods)
     drill: dict[str, str] = {}

@@ -23,7 +23,8 @@ FilterKind = Literal[
 ]
 ColType = Literal["text", "int", "money", "number", "date", "ratio", "percent", "code"]
 MaskKind = Literal["phone", "id_no", "address"]
-MeasureKind = Literal["count", "count_distinct", "sum", "ratio", "mean", "median", "quantile"]
+MeasureKind = Literal["count", "count_distinct", "sum", "ratio", "mean", "median", "quantile",
+                      "diff"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ class Filter:
     # Rule for multi selects: values that may only be chosen alone (1.1's 'w').
     exclusive: tuple[str, ...] = ()
     help: str = ""
-    # For kind 'date': how the column compares with the chosen date. For kind 'month',
+    # For kind 'date': how the column compares with the chosen date ('<=' also makes it
+    # a period other measures can be taken at, e.g. received as of a statistics date).
+    # For kind 'month',
     # 'ytd' selects Jan 1 to the month's end; measures with ``period`` sum the month only.
     op: Literal["=", "<=", ">=", "ytd"] = "="
     default: str | None = None  # 'today' or an ISO date / code, shown pre-filled
@@ -101,6 +104,11 @@ class Measure:
     scale: float = 1.0  # e.g. 100 for a percentage
     q: float | None = None  # quantile
     period: str | None = None  # a 'ytd' month filter's key: sum only within that month
+    # With ``period``: compare this column (not the filter's) with the period's bounds.
+    period_column: str | None = None
+    # With ``period`` of a statistics date: only rows whose age in days at that date,
+    # counted from ``period_column``, lies in [lo, hi] (hi None = open).
+    age: tuple[int, int | None] | None = None
     type: ColType = "money"
 
 

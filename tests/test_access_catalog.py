@@ -46,6 +46,14 @@ def detail_callback_payload(slug: str, query: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def sql_literal(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"'{v}'" for v in value) + "]"
+    if isinstance(value, date):
+        return f"DATE '{value}'"
+    return str(int(value))
+
+
 def scope_count(settings: Settings, report: Report, username: str, as_of: date) -> int:
     """The rows of the report the user's scope allows, by a direct query of the store."""
     user = get_user(settings.users_db, username=username)
@@ -57,9 +65,11 @@ def scope_count(settings: Settings, report: Report, username: str, as_of: date) 
     }[user.scope if report.scoped else "company"]
     where = report.where or "TRUE"
     for name in report.setting_params:
-        where = where.replace(f"${name}", str(getattr(settings, name)))
+        where = where.replace(f"${name}", sql_literal(getattr(settings, name)))
     sql = f"SELECT count(*) FROM {report.source} WHERE ({where})"
     for f in report.filters:
+        if f.required and f.kind == "date":
+            sql += f" AND {f.column} {f.op} DATE '{as_of}'"
         if f.required and f.kind == "month":
             first = as_of.replace(day=1, month=1 if f.op == "ytd" else as_of.month)
             nxt = date(as_of.year + (as_of.month == 12), as_of.month % 12 + 1, 1)
