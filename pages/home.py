@@ -8,6 +8,7 @@ import dash
 import dash_mantine_components as dmc
 
 import auth
+from layouts.headlines import headlines
 from queries.access import SCOPE_LABELS
 from queries.catalog import CATALOG
 from queries.menu import AREAS, PAGES
@@ -33,10 +34,22 @@ def home_layout(**_args: str) -> Any:
             sections.append(dmc.Stack(gap="xs", children=[
                 dmc.Title(area.title, order=5),
                 dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 3}, children=cards)]))
+    settings = dash.get_app().server.config["SETTINGS"]
+    figures = [
+        dmc.Anchor(href=h.href, underline="never", children=dmc.Card(
+            withBorder=True, padding="md", radius="md", children=[
+                dmc.Text(h.title, size="sm", c="dimmed"),
+                dmc.Text(h.value, fw=700, size="xl", c="blue.8"),
+                dmc.Text(h.detail, size="xs", c="dimmed"),
+            ]))
+        for h in headlines(settings, viewer)
+    ]
     return dmc.Stack(gap="lg", children=[
         dmc.Title(f"您好, {viewer.display_name}", order=3),
-        dmc.Text(f"员工代码 {viewer.username} · 数据范围: {SCOPE_LABELS[viewer.scope.level]}",
-                 c="dimmed", size="sm"),
+        dmc.Text(f"员工代码 {viewer.username} · 数据范围: {SCOPE_LABELS[viewer.scope.level]}"
+                 f" · 数据日期 {settings.today.isoformat()}", c="dimmed", size="sm"),
+        dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 4}, children=figures) if figures
+        else None,
         *(sections or [dmc.Text("您暂无可用的查询页面, 请联系系统管理员。")]),
     ])
 

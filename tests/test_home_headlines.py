@@ -1,0 +1,31 @@
+"""The home page's figures, for the user's scope, match the store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from data.settings import Settings
+from layouts.headlines import headlines
+from queries.access import DataScope, Viewer
+from queries.catalog import CATALOG
+
+
+def test_headlines_follow_scope_and_grants(settings: Settings, as_of: date) -> None:
+    branch = Viewer(2, "branch01", "支公司经理", frozenset(CATALOG), DataScope("branch", 1), True)
+    claims_only = Viewer(3, "c", "理赔", frozenset({"claims-open"}), DataScope("branch", 1), True)
+    figures = {h.title: h for h in headlines(settings, branch)}
+    assert set(figures) == {"本月实收保费 (折人民币)", "已立案未结案件", "未到款应收保费 (折人民币)",
+                            "本年车险已决赔付率"}
+    con = duckdb.connect(str(settings.store_path), read_only=True)
+    open_claims = con.execute(
+        "SELECT count(*) FROM claim_fact WHERE stage = 'open' AND line IN ('auto', 'property') "
+        "AND branch_id = 1 AND register_date <= ?", [as_of]).fetchone()[0]
+    received = con.execute(
+        "SELECT sum(received_in_cny) FROM receipt_fact WHERE branch_id = 1 "
+        "AND receipt_date BETWEEN ? AND ?", [as_of.replace(day=1), as_of]).fetchone()[0]
+    assert figures["已立案未结案件"].value == f"{open_claims:,} 件"
+    assert figures["本月实收保费 (折人民币)"].value == f"{received:,.2f}"
+    assert figures["已立案未结案件"].href.startswith("/reports/claims-open?")
+    assert [h.title for h in headlines(settings, claims_only)] == ["已立案未结案件"]
