@@ -16,8 +16,8 @@ def test_headlines_follow_scope_and_grants(settings: Settings, as_of: date) -> N
     branch = Viewer(2, "branch01", "支公司经理", frozenset(CATALOG), DataScope("branch", 1), True)
     claims_only = Viewer(3, "c", "理赔", frozenset({"claims-open"}), DataScope("branch", 1), True)
     figures = {h.title: h for h in headlines(settings, branch)}
-    assert set(figures) == {"本月实收保费 (折人民币)", "已立案未结案件", "未到款应收保费 (折人民币)",
-                            "本年车险已决赔付率"}
+    assert set(figures) == {"本月实收保费 (折人民币)", "已立案未结案件",
+                            "未到款应收保费 (折人民币)", "本年车险已决赔付率"}
     con = duckdb.connect(str(settings.store_path), read_only=True)
     open_claims = con.execute(
         "SELECT count(*) FROM claim_fact WHERE stage = 'open' AND line IN ('auto', 'property') "
