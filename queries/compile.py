@@ -126,7 +126,8 @@ def measure_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None 
         value = m.column or ""
         if "{asof}" in value:
             value = value.replace("{asof}", params.bind(last))
-        return f"sum(CASE WHEN {inside} THEN {value} END)"
+        # An amount of a period with rows but none inside it is 0, not empty.
+        return f"coalesce(sum(CASE WHEN {inside} THEN {value} END), 0)"
     if m.kind == "count":
         return "count(*)"
     if m.kind == "count_distinct":

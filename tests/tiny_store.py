@@ -1,0 +1,82 @@
+"""A tiny store built from explicit rows, for tests whose expected figures are worked
+out by hand from the rules. Every base table gets sensible defaults per column."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from data.build import build_store
+from data.settings import Settings
+
+AS_OF = date(2026, 6, 30)
+
+REFERENCE: dict[str, list[dict[str, Any]]] = {
+    "branch": [{"branch_id": 1, "branch_code": "4401", "branch_name": "广州支公司",
+                "province": "广东", "plate_prefix": "粤A"}],
+    "department": [{"dept_id": 1, "dept_code": "440101", "dept_name": "营业部", "branch_id": 1}],
+    "staff": [{"staff_id": 1, "staff_code": "E00001", "staff_name": "张三", "dept_id": 1,
+               "branch_id": 1, "title": "业务员", "left_date": None}],
+    "agent": [{"agent_id": 1, "agent_code": "A00001", "agent_name": "代理一",
+               "agent_kind": "个人代理",
+               "branch_id": 1}],
+    "customer": [{"customer_id": 1, "customer_code": "C1", "customer_name": "李四",
+                  "customer_kind": "个人", "id_type": "身份证", "id_no": "440101199001011234",
+                  "phone": "020-12345678", "mobile": "13812345678", "address": "广州市天河区1号",
+                  "birthday": date(1990, 1, 1)}],
+    "risk_class": [{"class_id": 1, "class_code": "D", "class_name": "机动车辆险", "line": "auto"},
+                   {"class_id": 2, "class_code": "Q", "class_name": "企业财产险",
+                    "line": "property"}],
+    "risk": [{"risk_id": 1, "risk_code": "DAA", "risk_name": "车险", "class_id": 1,
+              "is_commercial_property": False},
+             {"risk_id": 2, "risk_code": "QAA", "risk_name": "企财险", "class_id": 2,
+              "is_commercial_property": True},
+             {"risk_id": 3, "risk_code": "YAE", "risk_name": "货运预约", "class_id": 2,
+              "is_commercial_property": False}],
+    "currency": [{"currency_id": 1, "currency_code": "CNY", "currency_name": "人民币"},
+                 {"currency_id": 2, "currency_code": "USD", "currency_name": "美元"}],
+}
+
+
+def policy(policy_id: int, **kw: Any) -> dict[str, Any]:
+    row = {"policy_id": policy_id, "policy_no": f"P{policy_id:05d}", "proposal_id": None,
+           "risk_id": 1, "class_id": 1, "branch_id": 1, "dept_id": 1, "handler_id": 1,
+           "agent_id": None, "applicant_id": 1, "insured_id": 1, "vehicle_id": None,
+           "use_years": None, "clause_code": "DAA01", "clause_name": "条款",
+           "sign_date": date(2025, 1, 1), "input_date": date(2025, 1, 1),
+           "start_date": date(2025, 1, 1), "end_date": date(2025, 12, 31), "currency_id": 1,
+           "sum_insured": 100000, "liability_limit": 0, "premium": 1000,
+           "sum_insured_cny": 100000, "liability_limit_cny": 0, "premium_cny": 1000,
+           "status": "有效", "renewal_of_policy_id": None}
+    row.update(kw)
+    return row
+
+
+def vehicle(vehicle_id: int, **kw: Any) -> dict[str, Any]:
+    row = {"vehicle_id": vehicle_id, "plate_no": f"粤A{vehicle_id:05d}",
+           "vin": f"LVIN{vehicle_id:013d}", "engine_no": "E1", "vehicle_kind_code": "K11",
+           "vehicle_kind_name": "轿车", "use_nature_code": "101", "use_nature_name": "家庭自用",
+           "brand_model": "大众", "seats": 5, "tonnage": 0,
+           "first_register_date": date(2020, 1, 1)}
+    row.update(kw)
+    return row
+
+
+def build_tiny_store(path: Path, rows: dict[str, list[dict[str, Any]]],
+                     rates: dict[tuple[int, date], float] | None = None) -> Path:
+    """Build a store from ``rows`` (table → rows) plus the reference rows above."""
+    tables = {**REFERENCE, **rows}
+
+    def fill(con: duckdb.DuckDBPyConnection) -> None:
+        for table, table_rows in tables.items():
+            for row in table_rows:
+                cols = ", ".join(row)
+                marks = ", ".join("?" for _ in row)
+                con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values()))
+        for (currency_id, day), rate in (rates or {}).items():
+            con.execute("INSERT INTO exchange_rate VALUES (?, ?, ?)", [currency_id, day, rate])
+
+    return build_store(path, fill, Settings(as_of=AS_OF))
