@@ -83,12 +83,27 @@ def scope_count(settings: Settings, report: Report, username: str, as_of: date) 
         con.close()
 
 
+def render_page(server: Any, settings: Settings, slug: str, username: str) -> str:
+    """The page's layout as the server renders it for this user."""
+    import dash
+    from flask_login import login_user
+
+    from auth.web import SessionUser
+
+    record = get_user(settings.users_db, username=username)
+    assert record is not None
+    layout = dash.page_registry[f"report-{slug}"]["layout"]
+    with server.test_request_context():
+        login_user(SessionUser(record))
+        return str(layout().to_plotly_json())
+
+
 CASES = [(slug, user) for slug in sorted(CATALOG) for user in DEMO_USERS]
 
 
 @pytest.mark.parametrize(("slug", "username"), CASES)
-def test_page_callback_api_export(login: Any, settings: Settings, as_of: date, slug: str,
-                                  username: str) -> None:
+def test_page_callback_api_export(app_server: Any, login: Any, settings: Settings, as_of: date,
+                                  slug: str, username: str) -> None:
     report = CATALOG[slug]
     client: FlaskClient = login(username)
     args = wide_args(report, as_of)
@@ -99,6 +114,9 @@ def test_page_callback_api_export(login: Any, settings: Settings, as_of: date, s
                                                              "level": "detail"}))
     export = client.get(f"/export/{slug}.csv", query_string=args)
     listing = {r["slug"] for r in client.get("/api/reports").get_json()["reports"]}
+    page = render_page(app_server, settings, slug, username)
+    assert ("无权访问" in page) != allowed(username, slug)
+    assert ("'type': 'run'" in page) == allowed(username, slug)  # the filter panel
     if not allowed(username, slug):
         assert api.status_code == 403 and "rows" not in api.get_json()
         assert forged.status_code == 403 and b"rowData" not in forged.data
