@@ -187,7 +187,7 @@ def _cube_chart(report: Report, dim_key: str) -> Chart:
 def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
                 args: Mapping[str, str]) -> Any:
     dims = {d.key: d for d in report.dims}
-    crumbs = [f"{dims[k[2:]].label}: {v if v != '__null__' else '(空)'}"
+    crumbs = [f"{dims[k[2:]].label}: {_drill_label(settings, dims[k[2:]], v)}"
               for k, v in values.drill.items()]
     back = {k: v for k, v in args.items() if not k.startswith("d_") and k != "level"}
     sortable = {c.key for c in report.detail if c.lookup is None}
@@ -212,6 +212,21 @@ def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
                  mb=4),
         grid,
     ])
+
+
+def _drill_label(settings: Settings, dim: Any, value: str) -> str:
+    """A drilled dimension's value as users know it (the branch's name, not its id)."""
+    if value == "__null__":
+        return "(空)"
+    if dim.lookup is None:
+        return value
+    from queries.compile import lookup_statement
+    from queries.store import fetch
+
+    st = lookup_statement(dim.lookup.table, dim.lookup.key, [dim.lookup.column],
+                          [int(value) if dim.type == "int" else value])
+    rows = fetch(settings, st.sql(), st.params)[1]
+    return str(rows[0][1]) if rows else value
 
 
 def report_page(settings: Settings, report: Report, viewer: Viewer,
