@@ -43,6 +43,12 @@ def _policy_pnl_sql() -> str:
         FROM claim c LEFT JOIN pay USING (claim_id) GROUP BY c.policy_id),
     com AS (SELECT policy_id, sum(amount_cny) AS commission_cny FROM commission
             GROUP BY policy_id),
+    -- Renewal: the next start of another policy on the same vehicle (a narrow window).
+    ren AS (
+        SELECT policy_id, lead(start_date) OVER (PARTITION BY vehicle_id
+                                                 ORDER BY start_date, policy_id)
+                   AS renewal_start_date
+        FROM policy WHERE vehicle_id IS NOT NULL),
     rph AS (
         SELECT policy_id, arg_max(reporter_phone, report_date) AS last_reporter_phone
         FROM claim GROUP BY policy_id),
@@ -70,15 +76,13 @@ def _policy_pnl_sql() -> str:
                coalesce(com.commission_cny, 0)::DECIMAL(18,2) AS commission_cny,
                coalesce(ref.refund_p10_p30_cny, 0)::DECIMAL(18,2) AS refund_p10_p30_cny,
                ref.refund_p10_p30_currency_id,
-               CASE WHEN p.vehicle_id IS NOT NULL THEN lead(p.start_date) OVER (
-                   PARTITION BY p.vehicle_id ORDER BY p.start_date, p.policy_id) END
-                   AS renewal_start_date
+               ren.renewal_start_date
         FROM policy p
         JOIN risk r USING (risk_id) JOIN risk_class rc ON rc.class_id = p.class_id
         LEFT JOIN vehicle v USING (vehicle_id)
         LEFT JOIN rec USING (policy_id) LEFT JOIN clm USING (policy_id)
         LEFT JOIN com USING (policy_id) LEFT JOIN ref USING (policy_id)
-        LEFT JOIN rph USING (policy_id)
+        LEFT JOIN rph USING (policy_id) LEFT JOIN ren USING (policy_id)
         JOIN branch b ON b.branch_id = p.branch_id JOIN department d ON d.dept_id = p.dept_id
         JOIN staff s ON s.staff_id = p.handler_id LEFT JOIN agent a ON a.agent_id = p.agent_id
         JOIN currency cur ON cur.currency_id = p.currency_id
@@ -92,7 +96,7 @@ def _policy_pnl_sql() -> str:
            {bands.band_case("m.tonnage", bands.TONNAGE, "99 非车险")} AS tonnage_band,
            {bands.band_case("m.sum_insured_cny", bands.SUM_INSURED)} AS sum_insured_band,
            {bands.band_case(ratio, bands.LOSS_RATIO)} AS loss_ratio_band
-    FROM m ORDER BY m.start_date, m.policy_id
+    FROM m
     """
 
 
@@ -117,8 +121,7 @@ ROLLUPS: dict[str, str] = {
         FROM proposal x LEFT JOIN policy p USING (policy_id)
         JOIN customer ap ON ap.customer_id = x.applicant_id
         JOIN customer ins ON ins.customer_id = x.insured_id
-        JOIN staff s ON s.staff_id = x.salesman_id JOIN branch b ON b.branch_id = x.branch_id
-        ORDER BY x.proposal_id""",
+        JOIN staff s ON s.staff_id = x.salesman_id JOIN branch b ON b.branch_id = x.branch_id""",
     "claim_fact": f"""
         WITH pay AS (
             SELECT claim_id, sum(amount_cny) AS paid_cny, min(pay_date) AS first_pay_date,
@@ -144,8 +147,7 @@ ROLLUPS: dict[str, str] = {
                                 "99 未立案")} AS open_age_band,
                cur.currency_code, year(c.close_date) AS close_year
         FROM claim c {POLICY_JOIN} LEFT JOIN pay USING (claim_id)
-        JOIN currency cur ON cur.currency_id = c.currency_id
-        ORDER BY c.claim_id""",
+        JOIN currency cur ON cur.currency_id = c.currency_id""",
     "receipt_fact": f"""
         SELECT x.*, {SCOPE}, x.amount < 0 AS is_refund, cur.currency_code,
                c_.customer_code AS insured_code, c_.customer_name AS insured_name,
@@ -154,8 +156,7 @@ ROLLUPS: dict[str, str] = {
                strftime(x.receipt_date, '%Y-%m') AS receipt_month,
                year(x.receipt_date) AS receipt_year
         FROM receipt x {POLICY_JOIN} JOIN currency cur ON cur.currency_id = x.currency_id
-        JOIN customer c_ ON c_.customer_id = p.insured_id
-        ORDER BY x.receipt_id""",
+        JOIN customer c_ ON c_.customer_id = p.insured_id""",
     "receivable_fact": f"""
         WITH paid AS (
             SELECT receivable_id, sum(amount_cny) AS received_cny,
@@ -166,8 +167,7 @@ ROLLUPS: dict[str, str] = {
                paid.last_receipt_date, strftime(x.due_date, '%Y-%m') AS due_month,
                cur.currency_code
         FROM receivable x {POLICY_JOIN} LEFT JOIN paid USING (receivable_id)
-        JOIN currency cur ON cur.currency_id = x.currency_id
-        ORDER BY x.receivable_id""",
+        JOIN currency cur ON cur.currency_id = x.currency_id""",
     "endorsement_fact": f"""
         WITH rcp AS (
             SELECT endorsement_id, min(receipt_date) AS receipt_date,
@@ -178,8 +178,7 @@ ROLLUPS: dict[str, str] = {
                rcp.receipt_date, rcp.receipt_currency_id, rcp.receipt_amount,
                rcur.currency_code AS receipt_currency_code
         FROM endorsement e {POLICY_JOIN} LEFT JOIN rcp USING (endorsement_id)
-        LEFT JOIN currency rcur ON rcur.currency_id = rcp.receipt_currency_id
-        ORDER BY e.endorsement_id""",
+        LEFT JOIN currency rcur ON rcur.currency_id = rcp.receipt_currency_id""",
     "commission_fact": """
         SELECT x.*, p.branch_id, p.dept_id, p.handler_id, p.policy_no, p.risk_id,
                r.risk_code, p.class_id, rc.line, b_.branch_code, s_.staff_code AS handler_code,
@@ -189,8 +188,7 @@ ROLLUPS: dict[str, str] = {
         JOIN risk_class rc ON rc.class_id = p.class_id
         JOIN branch b_ ON b_.branch_id = p.branch_id JOIN staff s_ ON s_.staff_id = p.handler_id
         JOIN agent ag ON ag.agent_id = x.agent_id JOIN agent pa ON pa.agent_id = x.paying_agent_id
-        JOIN currency cur ON cur.currency_id = x.currency_id
-        ORDER BY x.commission_id""",
+        JOIN currency cur ON cur.currency_id = x.currency_id""",
     # 1.5: one row per claim of a commercial property policy; a policy without claims
     # appears once with empty claim fields.
     "property_risk_fact": """
