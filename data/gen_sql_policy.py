@@ -117,8 +117,11 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                                          ELSE 364 END,
                        sales_rn
                 FROM g_prop JOIN risk r USING (risk_id))
-            SELECT row_number() OVER (ORDER BY start_date, src, key) AS policy_id, raw.*
-            FROM raw""",
+            SELECT *, CASE WHEN vehicle_id IS NOT NULL THEN lag(policy_id) OVER (
+                          PARTITION BY vehicle_id ORDER BY start_date, policy_id) END
+                          AS prev_policy_id
+            FROM (SELECT row_number() OVER (ORDER BY start_date, src, key) AS policy_id, raw.*
+                  FROM raw)""",
         f"""INSERT INTO policy
             WITH p AS (
                 SELECT g.*, r.risk_id, r.class_id, rc.line, s.staff_id AS handler_id,
@@ -187,7 +190,7 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                    cny(premium, currency_id, sign_date),
                    CASE WHEN line <> 'auto' AND ust < 0.015 THEN '注销'
                         WHEN line <> 'auto' AND ust < 0.04 THEN '退保' ELSE '有效' END,
-                   NULL
+                   prev_policy_id  -- renewal: the previous term on the same vehicle
             FROM r""",
         # Customers: persons for private cars and households, companies for the rest.
         f"""UPDATE policy SET
@@ -203,13 +206,6 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
         """UPDATE policy SET applicant_id = CASE WHEN u(policy_id, 'app') < 0.85
                 THEN insured_id ELSE 1 + (insured_id::BIGINT * 7919) % (SELECT count(*) FROM customer)
                 END""",
-        # Renewal link: the previous term of the same vehicle.
-        """UPDATE policy p SET renewal_of_policy_id = prev.policy_id
-            FROM (SELECT policy_id, lag(policy_id) OVER (PARTITION BY vehicle_id
-                                                         ORDER BY start_date) AS prev_id
-                  FROM policy WHERE vehicle_id IS NOT NULL) x
-            JOIN policy prev ON prev.policy_id = x.prev_id
-            WHERE p.policy_id = x.policy_id""",
         *proposal_statements(ctx),
     ]
 

@@ -60,6 +60,8 @@ ORPHANS = {
     "policy without handler": "policy x ANTI JOIN staff s ON s.staff_id = x.handler_id",
     "policy in wrong branch": "policy x JOIN department d USING (dept_id) "
     "WHERE d.branch_id <> x.branch_id",
+    "renewal of another vehicle": "policy p JOIN policy q ON q.policy_id = p.renewal_of_policy_id "
+    "WHERE q.vehicle_id <> p.vehicle_id OR q.start_date >= p.start_date",
     "auto policy without vehicle": "policy_pnl WHERE line = 'auto' AND vehicle_id IS NULL",
     "rate missing": "(SELECT DISTINCT currency_id, receipt_date AS d FROM receipt) x "
     "ANTI JOIN exchange_rate r ON r.currency_id = x.currency_id AND r.rate_date = x.d",
