@@ -92,6 +92,9 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             {"receipt_id": 1, "receipt_no": "S1", "policy_id": 11, "endorsement_id": None,
              "receivable_id": 2, "receipt_date": D(2026, 7, 15), "currency_id": 1,
              "amount": 500, "amount_cny": 500},
+            {"receipt_id": 2, "receipt_no": "S2", "policy_id": 11, "endorsement_id": None,
+             "receivable_id": None, "receipt_date": D(2026, 7, 15), "currency_id": 1,
+             "amount": -100, "amount_cny": -100},
         ],
     }
     path = build_tiny_store(tmp_path_factory.mktemp("tiny") / "tiny.duckdb", rows)
@@ -157,3 +160,24 @@ def test_loss_ratio_empty_without_premium_received(tiny: Settings) -> None:
     report = CATALOG["pnl-auto-cube"]
     s = run_summary(tiny, report, parse_filters(report, {}, AS_OF), GM, group_by=["branch"])
     assert s.totals["received"] == 0 and s.totals["settled_ratio"] is None
+
+
+def test_claim_cycle_stage_days(tiny: Settings) -> None:
+    report = CATALOG["claim-cycle"]
+    values = parse_filters(report, {"closed_from": "2026-01-01", "closed_to": "2026-06-30"},
+                           AS_OF)
+    t = run_summary(tiny, report, values, GM).totals
+    # One closed claim: reported 01-01, registered 01-03, closed 02-02, never paid.
+    assert t["claims"] == 1
+    assert t["report_to_register_mean"] == 2 and t["report_to_register_p90"] == 2
+    assert t["register_to_close_median"] == 30
+    assert t["close_to_pay_mean"] is None and t["report_to_pay_p90"] is None
+
+
+def test_daily_receipts_split_received_and_refunded(tiny: Settings) -> None:
+    report = CATALOG["premium-received-daily"]
+    values = parse_filters(report, {"received_from": "2026-07-15",
+                                    "received_to": "2026-07-15"}, AS_OF)
+    rows = run_summary(tiny, report, values, GM).rows
+    assert [(r["day"], r["received"], r["refunded"], r["net"]) for r in rows] == [
+        ("2026-07-15", 500, 100, 400)]
