@@ -55,7 +55,7 @@ def test_filter_run_drill_back_export(browser: Any, base_url: str) -> None:
     page = sign_in(browser, base_url, "gm")
     page.get_by_text("您好").wait_for()
     page.goto(f"{base_url}/reports/pnl-auto-cube")
-    page.get_by_text("3.6 车险盈亏综合状况").wait_for()
+    page.get_by_role("heading", name="3.6 车险盈亏综合状况").wait_for()
     # Choose a 使用性质 and run.
     page.get_by_label("使用性质").first.click()
     page.get_by_role("option", name="家庭自用").click()
