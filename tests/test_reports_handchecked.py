@@ -41,6 +41,15 @@ def claim(cid: int, policy_id: int, *, report: date, register: date | None = Non
             "close_date": close}
 
 
+def proposal(pid: int, status: str, policy_id: int | None) -> dict:
+    return {"proposal_id": pid, "proposal_no": f"T{pid}", "risk_id": 2, "branch_id": 1,
+            "dept_id": 1, "salesman_id": 1, "agent_id": None, "applicant_id": 1,
+            "insured_id": 1, "vehicle_id": None, "input_date": D(2025, 1, 1),
+            "start_date": D(2025, 2, 1), "end_date": D(2026, 1, 31), "currency_id": 1,
+            "sum_insured": 1000, "premium": 10 * pid, "sum_insured_cny": 1000,
+            "premium_cny": 10 * pid, "uw_status": status, "policy_id": policy_id}
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     prop = {"risk_id": 2, "class_id": 2}
@@ -97,6 +106,19 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Settings:
              "amount": -100, "amount_cny": -100},
         ],
     }
+    rows["proposal"] = [proposal(1, "1", 10), proposal(2, "w", None), proposal(3, "9", None),
+                        proposal(4, "3", 11)]
+    rows["commission"] = [
+        {"commission_id": 1, "fee_receipt_no": "SXF1", "policy_id": 10, "agent_id": 1,
+         "paying_agent_id": 1, "pay_date": D(2025, 6, 1), "currency_id": 1, "amount": 100,
+         "amount_cny": 100},
+        {"commission_id": 2, "fee_receipt_no": "SXF1", "policy_id": 11, "agent_id": 1,
+         "paying_agent_id": 1, "pay_date": D(2025, 6, 1), "currency_id": 1, "amount": 50,
+         "amount_cny": 50},
+        {"commission_id": 3, "fee_receipt_no": "SXF2", "policy_id": 11, "agent_id": 1,
+         "paying_agent_id": 1, "pay_date": D(2025, 7, 1), "currency_id": 1, "amount": 25,
+         "amount_cny": 25},
+    ]
     path = build_tiny_store(tmp_path_factory.mktemp("tiny") / "tiny.duckdb", rows)
     return replace(Settings(), store_path=path, as_of=AS_OF)
 
@@ -181,3 +203,25 @@ def test_daily_receipts_split_received_and_refunded(tiny: Settings) -> None:
     rows = run_summary(tiny, report, values, GM).rows
     assert [(r["day"], r["received"], r["refunded"], r["net"]) for r in rows] == [
         ("2026-07-15", 500, 100, 400)]
+
+
+def test_proposal_status_w_alone_and_counts(tiny: Settings) -> None:
+    report = CATALOG["proposal-status"]
+    s = run_summary(tiny, report, parse_filters(report, {}, AS_OF), GM, "by-status")
+    assert {r["status"]: (r["proposals"], r["premium"]) for r in s.rows} == {
+        "核保通过": (1, 10), "核保通过但未转保单": (1, 20), "待核保": (1, 30),
+        "自动核保": (1, 40)}
+    w = detail(tiny, "proposal-status", {"status": "w"})
+    assert [(r["proposal_no"], r["policy_no"]) for r in w] == [("T2", None)]
+    converted = detail(tiny, "proposal-status", {"status": "1,3"})
+    assert sorted(r["policy_no"] for r in converted) == ["P00010", "P00011"]
+
+
+def test_commission_summary_by_receipt_and_branch(tiny: Settings) -> None:
+    report = CATALOG["commission-summary"]
+    values = parse_filters(report, {"paid_from": "2025-06-01", "paid_to": "2025-06-30"},
+                           AS_OF)
+    t = run_summary(tiny, report, values, GM).totals
+    assert (t["items"], t["policies"], t["amount"]) == (2, 2, 150)
+    rows = detail(tiny, "commission-list", {"receipt_no": "SXF2"})
+    assert [(r["policy_no"], r["amount_cny"]) for r in rows] == [("P00011", 25)]
