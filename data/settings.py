@@ -46,6 +46,13 @@ def _env_date(name: str, default: date | None) -> date | None:
         raise ValueError(f"环境变量 {name} 应为 ISO 日期 (YYYY-MM-DD), 实际为 {raw!r}") from exc
 
 
+def _engine(raw: str) -> str:
+    engine = raw.strip().lower()
+    if engine not in {"duckdb", "clickhouse"}:
+        raise ValueError(f"环境变量 STORE_ENGINE 应为 duckdb 或 clickhouse, 实际为 {raw!r}")
+    return engine
+
+
 @dataclass(frozen=True)
 class Settings:
     store_path: Path = ROOT / "var" / "store.duckdb"
@@ -62,6 +69,10 @@ class Settings:
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "2GB"
     build_memory_limit: str = "5GB"  # for generating or importing a store
+    # Which engine answers the reports: the DuckDB file above, or ClickHouse at
+    # ``clickhouse_url`` (http(s)://user:pass@host:8123/db, or chdb:///path embedded).
+    store_engine: str = "duckdb"
+    clickhouse_url: str = ""
     # Business rules that REPORTS.md calls settings.
     lapse_grace_days: int = 30
     receivable_excluded_risks: tuple[str, ...] = ("JLK", "JLA", "DAD", "YAE")
@@ -98,6 +109,8 @@ class Settings:
             duckdb_threads=_env_int("DUCKDB_THREADS", cls.duckdb_threads),
             duckdb_memory_limit=_env("DUCKDB_MEMORY_LIMIT", cls.duckdb_memory_limit),
             build_memory_limit=_env("BUILD_MEMORY_LIMIT", cls.build_memory_limit),
+            store_engine=_engine(_env("STORE_ENGINE", cls.store_engine)),
+            clickhouse_url=_env("CLICKHOUSE_URL", cls.clickhouse_url),
             lapse_grace_days=_env_int("LAPSE_GRACE_DAYS", cls.lapse_grace_days),
             receivable_excluded_risks=tuple(c.strip() for c in excluded.split(",") if c.strip()),
             receivable_cutoff=_env_date("RECEIVABLE_CUTOFF", cls.receivable_cutoff)

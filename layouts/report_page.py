@@ -221,11 +221,11 @@ def _drill_label(settings: Settings, dim: Any, value: str) -> str:
     if dim.lookup is None:
         return value
     from queries.compile import lookup_statement
-    from queries.store import fetch
+    from queries.store import run
 
     st = lookup_statement(dim.lookup.table, dim.lookup.key, [dim.lookup.column],
                           [int(value) if dim.type == "int" else value])
-    rows = fetch(settings, st.sql(), st.params)[1]
+    rows = run(settings, st)[1]
     return str(rows[0][1]) if rows else value
 
 

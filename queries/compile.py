@@ -136,10 +136,12 @@ def measure_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None 
         return f"sum({m.column})"
     if m.kind == "mean":
         return f"avg({m.column})"
+    # Interpolated in DOUBLE: a DECIMAL quantile would round the midpoint to its scale.
     if m.kind == "median":
-        return f"quantile_cont({m.column}, 0.5)"
+        return f"quantile_cont(CAST({m.column} AS DOUBLE), 0.5)"
     if m.kind == "quantile":
-        return f"quantile_cont({m.column}, {float(m.q or 0.5)})"
+        q = 0.5 if m.q is None else float(m.q)
+        return f"quantile_cont(CAST({m.column} AS DOUBLE), {q})"
     if m.kind == "diff":
         num = measure_sql(by_key[m.numerator or ""], by_key, periods, params)
         den = measure_sql(by_key[m.denominator or ""], by_key, periods, params)
@@ -246,9 +248,10 @@ def _typed(value: Any) -> Any:
 
 
 def lookup_statement(table: str, key: str, columns: list[str], ids: list[Any]) -> Statement:
+    # One list parameter however many ids (a summary by customer has tens of thousands).
     params = Params()
-    placeholders = ", ".join(params.bind(i) for i in ids)
-    sql = f"SELECT {key}, {', '.join(columns)} FROM {table} WHERE {key} IN ({placeholders})"
+    sql = f"SELECT {key}, {', '.join(columns)} FROM {table} " \
+          f"WHERE list_contains({params.bind(list(ids))}, {key})"
     return Statement(_parse(sql), params.values)
 
 

@@ -19,7 +19,7 @@ from queries.access import Viewer
 from queries.filters import FilterError, FilterValues, coerce, parse_filters
 from queries.masking import mask_value
 from queries.spec import Col, Dim, Report
-from queries.store import fetch
+from queries.store import run
 
 __all__ = [
     "ColumnMeta", "DetailResult", "FilterError", "FilterValues", "SummaryResult",
@@ -88,7 +88,7 @@ def _dim_labels(settings: Settings, dims: list[Dim], rows: list[dict[str, Any]])
         names: dict[Any, Any] = {}
         if ids:
             st = C.lookup_statement(d.lookup.table, d.lookup.key, [d.lookup.column], ids)
-            names = dict(fetch(settings, st.sql(), st.params)[1])
+            names = dict(run(settings, st)[1])
         for r in rows:
             r[f"{d.key}_label"] = names.get(r[d.key])
 
@@ -109,11 +109,11 @@ def run_summary(settings: Settings, report: Report, values: FilterValues, viewer
     dims = summary_dims(report, summary_key, group_by)
     sv = settings_values(report, settings)
     st = C.summary_statement(report, dims, values.conditions, viewer, sv, values.periods)
-    names, raw = fetch(settings, st.sql(), st.params)
+    names, raw = run(settings, st)
     rows = [{k: _plain(v) for k, v in zip(names, r, strict=True)} for r in raw]
     _dim_labels(settings, dims, rows)
     tot = C.summary_statement(report, [], values.conditions, viewer, sv, values.periods)
-    tnames, traw = fetch(settings, tot.sql(), tot.params)
+    tnames, traw = run(settings, tot)
     totals = {k: _plain(v) for k, v in zip(tnames, traw[0], strict=True)}
     return SummaryResult(summary_columns(report, dims), rows, totals,
                          tuple(d.key for d in dims))
@@ -173,7 +173,7 @@ def _apply_lookups(settings: Settings, report: Report, rows: list[dict[str, Any]
         found: dict[Any, tuple[Any, ...]] = {}
         if ids:
             st = C.lookup_statement(table, key, [c.lookup.column for c in cols], ids)  # type: ignore[union-attr]
-            found = {r[0]: r[1:] for r in fetch(settings, st.sql(), st.params)[1]}
+            found = {r[0]: r[1:] for r in run(settings, st)[1]}
         for r in rows:
             hit = found.get(r[f"__{source}"])
             for i, c in enumerate(cols):
@@ -193,7 +193,7 @@ def run_detail(settings: Settings, report: Report, values: FilterValues, viewer:
     sources = list(dict.fromkeys(c.source_column for c in report.detail))
     st = C.detail_statement(report, sources, conditions, viewer, sv, order, limit, parsed,
                             offset)
-    names, raw = fetch(settings, st.sql(), st.params)
+    names, raw = run(settings, st)
     base = [dict(zip(names, r, strict=True)) for r in raw]
     rows: list[dict[str, Any]] = []
     for b in base:
@@ -221,7 +221,7 @@ def run_detail(settings: Settings, report: Report, values: FilterValues, viewer:
     total = -1
     if with_total:
         ct = C.count_statement(report, conditions, viewer, sv)
-        total = int(fetch(settings, ct.sql(), ct.params)[1][0][0])
+        total = int(run(settings, ct)[1][0][0])
     return DetailResult(detail_columns(report), out, total, next_cursor)
 
 
@@ -259,4 +259,4 @@ def filter_options(settings: Settings, report: Report, filter_key: str
     o = flt.options
     st = C.options_statement(o.table or "", o.value or "", o.label or o.value or "", o.where)
     return [(str(v), f"{v} {lbl}" if lbl != v else str(v))
-            for v, lbl in fetch(settings, st.sql(), st.params)[1]]
+            for v, lbl in run(settings, st)[1]]

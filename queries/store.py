@@ -9,11 +9,16 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from data.settings import Settings
+from queries import clickhouse_store
+from queries.dialect import render
+
+if TYPE_CHECKING:
+    from queries.compile import Statement
 
 _lock = threading.Lock()
 _open: dict[Path, tuple[tuple[int, int], duckdb.DuckDBPyConnection]] = {}
@@ -44,6 +49,9 @@ def connection(settings: Settings) -> duckdb.DuckDBPyConnection:
 
 
 def store_identity(settings: Settings) -> tuple[int, int]:
+    """Changes whenever a new store is swapped in (keys caches of options and results)."""
+    if settings.store_engine == "clickhouse":
+        return 0, clickhouse_store.published_version(settings)
     return _identity(settings.store_path)
 
 
@@ -58,8 +66,21 @@ def fetch(settings: Settings, sql: str, params: dict[str, Any] | None = None
         cur.close()
 
 
+def run(settings: Settings, statement: Statement) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows of a catalog statement on the configured engine."""
+    sql, params = render(statement.expression, statement.params, settings.store_engine)
+    if settings.store_engine == "clickhouse":
+        return clickhouse_store.fetch(settings, sql, params)
+    return fetch(settings, sql, params)
+
+
 def table_columns(settings: Settings) -> dict[str, set[str]]:
-    _, rows = fetch(settings, "SELECT table_name, column_name FROM duckdb_columns()")
+    if settings.store_engine == "clickhouse":
+        _, rows = clickhouse_store.fetch(
+            settings, "SELECT table, name FROM system.columns "
+                      "WHERE database = currentDatabase()", {})
+    else:
+        _, rows = fetch(settings, "SELECT table_name, column_name FROM duckdb_columns()")
     out: dict[str, set[str]] = {}
     for table, column in rows:
         out.setdefault(table, set()).add(column)
