@@ -15,6 +15,7 @@ from auth.templates import ensure_demo_users
 from callbacks import report_callbacks
 from callbacks.routes import register_routes
 from data.build import ensure_demo_store
+from data.publish import ensure_published
 from data.settings import Settings
 from layouts.shell import shell
 from pages.admin import register_admin_pages
@@ -31,7 +32,7 @@ def create_app(settings: Settings) -> Dash:
     server = Flask(__name__)
     server.config["SETTINGS"] = settings
     auth.install(server, settings)
-    if settings.store_path.exists():
+    if settings.store_engine == "clickhouse" or settings.store_path.exists():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
         validate(ALL_REPORTS, table_columns(settings))
     app = Dash(
@@ -63,6 +64,7 @@ def main() -> None:
     settings = Settings.from_env()
     ensure_demo_store(settings)
     ensure_demo_users(settings)
+    ensure_published(settings, log.info)
     app = create_app(settings)
     log.info("serving on http://%s:%s", settings.host, settings.port)
     app.run(host=settings.host, port=settings.port, debug=False)

@@ -25,7 +25,8 @@ from typing import Any
 
 import duckdb
 
-from queries.clickhouse_store import META_TABLE, database_of, server_client
+from data.settings import Settings
+from queries.clickhouse_store import META_TABLE, database_of, is_embedded, server_client
 
 BATCH_ROWS = 500_000
 
@@ -216,6 +217,27 @@ def _shard_of(ch: Any, database: str, distributed: str) -> str:
     engine = ch.command("SELECT engine_full FROM system.tables WHERE database = {d:String} "
                         "AND name = {t:String}", parameters={"d": database, "t": distributed})
     return str(engine).rsplit(",", 1)[-1].rstrip(") ").strip() or "rand()"
+
+
+def ensure_published(settings: Settings, log: Callable[[str], None] = print) -> None:
+    """With ``STORE_ENGINE=clickhouse``: publish the store there if nothing is there yet."""
+    if settings.store_engine != "clickhouse":
+        return
+    url = settings.clickhouse_url
+    if is_embedded(url):
+        log("ClickHouse 嵌入式引擎 (chdb): 同一目录只能由一个进程打开, "
+            "多个 Web 进程请使用 ClickHouse 服务器 (http://…)")
+    ch = server_client(url)
+    try:
+        if _exists(ch, database_of(url), META_TABLE):
+            return
+    finally:
+        ch.close()
+    if not settings.store_path.exists():
+        raise FileNotFoundError(f"ClickHouse 中没有数据, 也没有可发布的数据仓库 "
+                                f"{settings.store_path.name}")
+    log(f"ClickHouse 中没有数据, 发布 {settings.store_path.name} …")
+    publish(settings.store_path, url, log=log)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from data.generate import generate
+from data.publish import publish
 from data.settings import Settings
 
 TEST_POLICIES = 60_000
@@ -33,6 +34,16 @@ def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
     users = tmp_path_factory.mktemp("users") / "users.sqlite"
     return replace(Settings(), store_path=store_path, users_path=users, as_of=AS_OF,
                    export_dir=tmp_path_factory.mktemp("exports"))
+
+
+@pytest.fixture(scope="session")
+def clickhouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # One embedded engine path per test process (chdb allows one per process).
+    path: Path = tmp_path_factory.mktemp("chdb") / "engine"
+    url = f"chdb://{path}"
+    publish(settings.store_path, url, log=lambda _: None)
+    return replace(settings, store_engine="clickhouse", clickhouse_url=url)
+
 
 
 pytest_plugins = ["tests.auth_fixtures"]

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from data.publish import publish
 from data.settings import Settings
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG
@@ -29,15 +26,6 @@ from tests.catalog_args import wide_args
 GM = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
 BRANCH = Viewer(2, "b", "支公司经理", frozenset(CATALOG), DataScope("branch", branch_id=2), False)
 EXPORT_ROWS = 2_500
-
-
-@pytest.fixture(scope="session")
-def clickhouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    # One embedded engine path per test process (chdb allows one per process).
-    path: Path = tmp_path_factory.mktemp("chdb") / "engine"
-    url = f"chdb://{path}"
-    publish(settings.store_path, url, log=lambda _: None)
-    return replace(settings, store_engine="clickhouse", clickhouse_url=url)
 
 
 def same_value(a: Any, b: Any) -> bool:
