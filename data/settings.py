@@ -78,6 +78,10 @@ class Settings:
     receivable_excluded_risks: tuple[str, ...] = ("JLK", "JLA", "DAD", "YAE")
     receivable_cutoff: date = date(2003, 9, 1)
     export_dir: Path = field(default_factory=lambda: ROOT / "var" / "exports")
+    # Rows of one xlsx sheet below its header (Excel's limit; lower only in tests), and the
+    # largest xlsx written inside a request (bigger ones run as a background job).
+    excel_max_rows: int = 1_048_575
+    xlsx_sync_max_rows: int = 100_000
     # Sign-in hardening: a pause after each failure, a lock after too many.
     login_fail_delay: float = 0.5
     login_max_failures: int = 5
@@ -116,4 +120,6 @@ class Settings:
             receivable_cutoff=_env_date("RECEIVABLE_CUTOFF", cls.receivable_cutoff)
             or cls.receivable_cutoff,
             export_dir=Path(_env("EXPORT_DIR", str(ROOT / "var" / "exports"))),
+            excel_max_rows=_env_int("EXCEL_MAX_ROWS", cls.excel_max_rows),
+            xlsx_sync_max_rows=_env_int("XLSX_SYNC_MAX_ROWS", cls.xlsx_sync_max_rows),
         )
