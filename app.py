@@ -12,7 +12,7 @@ from flask import Flask
 
 import auth
 from auth.templates import ensure_demo_users
-from callbacks import report_callbacks
+from callbacks import export_callbacks, report_callbacks
 from callbacks.routes import register_routes
 from data.build import ensure_demo_store
 from data.publish import ensure_published
@@ -55,6 +55,7 @@ def create_app(settings: Settings) -> Dash:
 
     app.layout = layout
     report_callbacks.register(app, settings)
+    export_callbacks.register(app, settings)
     register_routes(server, settings)
     return app
 

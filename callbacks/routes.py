@@ -6,16 +6,19 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Flask, Response, after_this_request, request, send_file
 
 import auth
 from data.settings import Settings
-from queries import engine
+from queries import engine, export_jobs
 from queries.catalog import CATALOG
 from queries.export import TooManyRowsForExcel, csv_chunks, write_xlsx
 from queries.spec import Report
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 CONTROL = {"level", "group_by", "summary", "limit", "cursor", "sort", "run"}
 
@@ -136,27 +139,119 @@ def register_routes(server: Flask, settings: Settings) -> None:
             resp = Response(csv_chunks(columns, rows), mimetype="text/csv; charset=utf-8")
             resp.headers["Content-Disposition"] = _disposition(name)
             return resp
-        if count > 1_048_575:
-            return _json({"error": f"共 {count:,} 行, 超过 Excel 上限 1,048,575 行; "
-                                   "请改为导出 CSV", "filter": None}, 400)
+        if count > settings.excel_max_rows:
+            return _too_many_rows(slug, TooManyRowsForExcel(count, settings.excel_max_rows))
+        if count > settings.xlsx_sync_max_rows:
+            # Past this a request would hold a web worker for minutes: a background job.
+            return _json({"error": f"共 {count:,} 行, 较大的 Excel 文件在后台生成: 请在页面上"
+                                   "点击“导出 Excel”, 或调用 POST /api/reports/"
+                                   f"{slug}/exports", "code": "use_export_job",
+                          "rows": count, "filter": None}, 400)
         tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
         try:
             write_xlsx(tmp, report.title, columns, rows,
-                       {**totals, columns[0].key: "合计"} if totals else None)
+                       {**totals, columns[0].key: "合计"} if totals else None,
+                       max_rows=settings.excel_max_rows)
         except TooManyRowsForExcel as exc:
             tmp.unlink(missing_ok=True)
-            return _json({"error": str(exc)}, 400)
+            return _too_many_rows(slug, exc)
 
         @after_this_request
         def cleanup(response: Response) -> Response:
             tmp.unlink(missing_ok=True)
             return response
 
-        return send_file(tmp, as_attachment=True, download_name=name,
-                         mimetype="application/vnd.openxmlformats-officedocument."
-                                  "spreadsheetml.sheet")
+        return send_file(tmp, as_attachment=True, download_name=name, mimetype=XLSX_MIME)
 
+    register_export_jobs(bp, settings)
     server.register_blueprint(bp)
+
+
+def _too_many_rows(slug: str, exc: TooManyRowsForExcel) -> Response:
+    """400 with the reason in Chinese and the same rows as CSV, never a cut file."""
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True)])
+    return _json({"error": str(exc), "code": "too_many_rows", "rows": exc.rows,
+                  "limit": exc.limit, "csv_url": f"/export/{slug}.csv?{query}",
+                  "filter": None}, 400)
+
+
+def register_export_jobs(bp: Blueprint, settings: Settings) -> None:
+    """Background xlsx exports: start, poll, cancel, download. Each call checks the
+    page grant; a job is visible only to the user who started it, and its file only
+    while that user's data scope is the one it was made with."""
+
+    @bp.post("/api/reports/<slug>/exports")
+    def start_export(slug: str) -> Response:
+        report = _report_or_404(slug)
+        if isinstance(report, Response):
+            return report
+        viewer = auth.require_page(slug)
+        level = request.args.get("level", "detail")
+        if level not in {"summary", "detail"}:
+            return _json({"error": "level 只能是 summary 或 detail", "filter": "level"}, 400)
+        filters = _args()
+        try:
+            status = export_jobs.start_job(
+                settings, report, viewer, filters, level=level, sort=_sort(),
+                summary=request.args.get("summary"),
+                group_by=_group_by() if level == "summary" else None)
+        except engine.FilterError as exc:
+            return _json({"error": exc.message, "filter": exc.filter_key}, 400)
+        except TooManyRowsForExcel as exc:
+            return _too_many_rows(slug, exc)
+        except export_jobs.JobRefused as exc:
+            return _json({"error": str(exc), "code": "too_many_jobs"}, 429)
+        auth.audit.record("export", page=slug, rows=status.rows_total,
+                          detail={"format": "xlsx", "level": level, "filters": filters,
+                                  "job": status.job_id})
+        return _json(status.public(), 202)
+
+    def own_job(job_id: str) -> export_jobs.JobStatus | Response:
+        viewer = auth.current_viewer()
+        assert viewer is not None  # the guard answered 401 already
+        try:
+            status = export_jobs.owned_status(settings, job_id, viewer)
+        except export_jobs.ScopeChanged as exc:
+            return _json({"error": str(exc)}, 403)
+        # Another user's job answers exactly like a job that does not exist.
+        if status is None:
+            return _json({"error": "导出任务不存在或已过期"}, 404)
+        auth.require_page(status.slug)
+        return status
+
+    @bp.get("/api/exports")
+    def list_exports() -> Response:
+        viewer = auth.current_viewer()
+        assert viewer is not None
+        jobs = [s.public() for s in export_jobs.user_jobs(settings, viewer.user_id)
+                if viewer.may_open(s.slug)]
+        return _json({"jobs": jobs})
+
+    @bp.get("/api/exports/<job_id>")
+    def export_status(job_id: str) -> Response:
+        status = own_job(job_id)
+        return status if isinstance(status, Response) else _json(status.public())
+
+    @bp.route("/api/exports/<job_id>/cancel", methods=["POST"])
+    @bp.route("/api/exports/<job_id>", methods=["DELETE"])
+    def cancel_export(job_id: str) -> Response:
+        status = own_job(job_id)
+        if isinstance(status, Response):
+            return status
+        export_jobs.request_cancel(settings, job_id)
+        return _json({**status.public(), "cancel_requested": not status.finished})
+
+    @bp.get("/api/exports/<job_id>/download")
+    def download_export(job_id: str) -> Response:
+        status = own_job(job_id)
+        if isinstance(status, Response):
+            return status
+        path = export_jobs.result_path(settings, status)
+        if status.state != "done" or not path.exists():
+            return _json({"error": f"文件尚未生成 ({status.public()['state_label']})",
+                          "state": status.state}, 409)
+        return send_file(path, as_attachment=True, download_name=status.file_name,
+                         mimetype=XLSX_MIME, max_age=0)
 
 
 def _disposition(name: str) -> str:

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from data.settings import Settings
+from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
 from layouts.options import cached_options
 from queries import engine
@@ -108,10 +109,12 @@ def filter_panel(settings: Settings, report: Report, args: Mapping[str, str]) ->
 
 def export_menu(report: Report, args: Mapping[str, str], level: str) -> Any:
     query = urlencode({**{k: v for k, v in args.items() if k != "run"}, "level": level})
+    # A detail list can reach a million rows: its Excel is a background job with progress.
+    excel = export_button(report.slug) if level == "detail" else dmc.Anchor(
+        "Excel", href=f"/export/{report.slug}.xlsx?{query}", size="sm", refresh=True,
+        id={"type": "export-xlsx", "report": report.slug})
     return dmc.Group(gap="xs", children=[
-        dmc.Text("导出:", size="sm", c="dimmed"),
-        dmc.Anchor("Excel", href=f"/export/{report.slug}.xlsx?{query}", size="sm",
-                   refresh=True, id={"type": "export-xlsx", "report": report.slug}),
+        dmc.Text("导出:", size="sm", c="dimmed"), excel,
         dmc.Anchor("CSV", href=f"/export/{report.slug}.csv?{query}", size="sm", refresh=True),
     ])
 
@@ -208,6 +211,7 @@ def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
     return html.Div([
         dmc.Group(justify="space-between", mb="xs", children=[
             breadcrumb, export_menu(report, args, "detail")]),
+        export_panel(report.slug),
         dmc.Text(id={"type": "detail-count", "report": report.slug}, size="sm", c="dimmed",
                  mb=4),
         grid,

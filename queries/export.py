@@ -19,9 +19,14 @@ EXCEL_MAX_ROWS = 1_048_576 - 1  # one row is the header
 
 
 class TooManyRowsForExcel(ValueError):
-    def __init__(self, rows: int) -> None:
-        super().__init__(f"共 {rows:,} 行, 超过 Excel 的上限 {EXCEL_MAX_ROWS:,} 行, 请导出 CSV")
-        self.rows = rows
+    """More rows than a sheet holds: the file is never cut, the user is offered CSV."""
+
+    def __init__(self, rows: int, limit: int = EXCEL_MAX_ROWS, at_least: bool = False) -> None:
+        count = f"至少 {rows:,}" if at_least else f"共 {rows:,}"
+        super().__init__(f"查询结果{count} 行, 超过 Excel 单个工作表的上限 {limit:,} 行, "
+                         "无法导出为 Excel。请改为导出 CSV (不限行数, 可用 Excel 打开), "
+                         "或增加查询条件缩小范围。")
+        self.rows, self.limit = rows, limit
 
 
 def _cell(value: Any) -> Any:
@@ -45,8 +50,10 @@ def csv_chunks(columns: list[ColumnMeta], rows: Iterable[dict[str, Any]]) -> Ite
 
 
 def write_xlsx(path: Path, title: str, columns: list[ColumnMeta],
-               rows: Iterable[dict[str, Any]], totals: dict[str, Any] | None = None) -> int:
-    """Write rows to ``path``; returns the row count."""
+               rows: Iterable[dict[str, Any]], totals: dict[str, Any] | None = None, *,
+               max_rows: int = EXCEL_MAX_ROWS) -> int:
+    """Write rows to ``path``; returns the row count. Raises ``TooManyRowsForExcel``
+    (the caller removes the partial file) rather than cut the rows past ``max_rows``."""
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:
         ws = wb.add_worksheet(title[:31])
@@ -64,8 +71,8 @@ def write_xlsx(path: Path, title: str, columns: list[ColumnMeta],
             ws.set_column(j, j, 14 if c.type != "text" else 18, formats.get(c.type))
         n = 0
         for n, row in enumerate(rows, 1):
-            if n > EXCEL_MAX_ROWS:
-                raise TooManyRowsForExcel(n)
+            if n > max_rows:
+                raise TooManyRowsForExcel(n, max_rows, at_least=True)
             _write_row(ws, n, columns, row, formats)
         if totals:
             n += 1

@@ -1,0 +1,135 @@
+"""The background Excel export on every detail page: start, poll, cancel.
+
+Registered once with pattern-matching ids (``layouts/export_panel.py``); the report
+comes from the component id and every callback checks the signed-in user's page grant
+on the server. A job id from the browser is only a handle: ``owned_status`` refuses a
+job another user started, or one made under a different data scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import dash_mantine_components as dmc
+from dash import MATCH, Dash, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+import auth
+from data.settings import Settings
+from layouts.report_page import CONTROL_KEYS
+from queries import engine, export_jobs
+from queries.catalog import CATALOG
+from queries.export import TooManyRowsForExcel
+
+SHOWN: dict[str, str] = {}
+HIDDEN = {"display": "none"}
+
+
+def _id(kind: str) -> dict[str, Any]:
+    return {"type": kind, "report": MATCH}
+
+
+def _message(text: str, color: str = "red", link: tuple[str, str] | None = None) -> Any:
+    children: list[Any] = [dmc.Text(text, size="sm")]
+    if link:
+        children.append(dmc.Anchor(link[0], href=link[1], refresh=True, size="sm", fw=600))
+    return dmc.Alert(children, color=color, mb="xs", withCloseButton=True,
+                     title="无法导出 Excel" if color == "red" else None)
+
+
+def progress_text(status: export_jobs.JobStatus) -> str:
+    if status.state == "queued":
+        return f"排队中: 共 {status.rows_total:,} 行"
+    if status.state == "running":
+        return (f"正在导出: {status.rows_done:,} / {status.rows_total:,} 行"
+                f" ({status.percent:.0f}%)")
+    if status.state == "done":
+        return f"已完成: {status.rows_done:,} 行, 用时 {status.seconds or 0:.1f} 秒"
+    return status.message or export_jobs.STATE_LABELS[status.state]
+
+
+def register(app: Dash, settings: Settings) -> None:
+    @app.callback(
+        Output(_id("export-job"), "data"),
+        Output(_id("export-poll"), "disabled"),
+        Output(_id("export-box"), "style"),
+        Output(_id("export-message"), "children"),
+        Output(_id("export-cancel"), "disabled"),
+        Input(_id("export-start"), "n_clicks"),
+        State({"type": "page-query", "report": MATCH}, "data"),
+        prevent_initial_call=True,
+    )
+    def start_export(n_clicks, query):  # type: ignore[no-untyped-def]
+        slug = ctx.triggered_id["report"]
+        report = CATALOG.get(slug)
+        if report is None:
+            raise auth.Forbidden("未知报表")
+        viewer = auth.require_page(slug)
+        if not n_clicks:
+            raise PreventUpdate
+        args = {k: v for k, v in (query or {}).items() if k not in CONTROL_KEYS}
+        try:
+            status = export_jobs.start_job(settings, report, viewer, args)
+        except TooManyRowsForExcel as exc:
+            csv = f"/export/{slug}.csv?{urlencode({**args, 'level': 'detail'})}"
+            return (no_update, True, HIDDEN,
+                    _message(str(exc), link=("改为导出 CSV (全部行)", csv)), no_update)
+        except (engine.FilterError, export_jobs.JobRefused) as exc:
+            return no_update, True, HIDDEN, _message(str(exc)), no_update
+        auth.audit.record("export", page=slug, rows=status.rows_total,
+                          detail={"format": "xlsx", "level": "detail", "filters": args,
+                                  "job": status.job_id})
+        return status.job_id, False, SHOWN, None, False
+
+    @app.callback(
+        Output(_id("export-progress"), "value"),
+        Output(_id("export-progress"), "color"),
+        Output(_id("export-progress"), "animated"),
+        Output(_id("export-text"), "children"),
+        Output(_id("export-link"), "href"),
+        Output(_id("export-link"), "style"),
+        Output(_id("export-cancel"), "style"),
+        Output(_id("export-poll"), "disabled", allow_duplicate=True),
+        Input(_id("export-poll"), "n_intervals"),
+        State(_id("export-job"), "data"),
+        prevent_initial_call=True,
+    )
+    def poll_export(_ticks, job_id):  # type: ignore[no-untyped-def]
+        slug = ctx.triggered_id["report"]
+        viewer = auth.require_page(slug)
+        if not job_id:
+            raise PreventUpdate
+        try:
+            status = export_jobs.owned_status(settings, job_id, viewer)
+        except export_jobs.ScopeChanged as exc:
+            return 0, "red", False, str(exc), "", HIDDEN, HIDDEN, True
+        if status is None or status.slug != slug:
+            return 0, "red", False, "导出任务不存在或已过期", "", HIDDEN, HIDDEN, True
+        text = progress_text(status)
+        if not status.finished:
+            return status.percent, "blue", True, text, "", HIDDEN, SHOWN, False
+        if status.state == "done":
+            return (100, "teal", False, text, status.public()["download_url"], SHOWN, HIDDEN,
+                    True)
+        color = "gray" if status.state == "cancelled" else "red"
+        return status.percent, color, False, text, "", HIDDEN, HIDDEN, True
+
+    @app.callback(
+        Output(_id("export-cancel"), "disabled", allow_duplicate=True),
+        Input(_id("export-cancel"), "n_clicks"),
+        State(_id("export-job"), "data"),
+        prevent_initial_call=True,
+    )
+    def cancel_export(n_clicks, job_id):  # type: ignore[no-untyped-def]
+        viewer = auth.require_page(ctx.triggered_id["report"])
+        if not n_clicks or not job_id:
+            raise PreventUpdate
+        try:
+            status = export_jobs.owned_status(settings, job_id, viewer)
+        except export_jobs.ScopeChanged:
+            raise PreventUpdate from None
+        if status is None:
+            raise PreventUpdate
+        export_jobs.request_cancel(settings, job_id)
+        return True
