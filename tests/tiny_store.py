@@ -80,3 +80,62 @@ def build_tiny_store(path: Path, rows: dict[str, list[dict[str, Any]]],
             con.execute("INSERT INTO exchange_rate VALUES (?, ?, ?)", [currency_id, day, rate])
 
     return build_store(path, fill, Settings(as_of=AS_OF))
+
+
+class Rates:
+    """Exchange rates by currency and date; a day's rate is the last one set on or before
+    it (the rate in force), so expected CNY figures follow the conversion rule."""
+
+    def __init__(self, table: dict[int, dict[date, float]]) -> None:
+        self.table = table
+
+    def rate(self, currency_id: int, day: date) -> float:
+        if currency_id == 1:
+            return 1.0
+        return next(r for d, r in sorted(self.table[currency_id].items(), reverse=True)
+                    if d <= day)
+
+    def cny(self, amount: float, currency_id: int, day: date) -> float:
+        return round(amount * self.rate(currency_id, day), 2)
+
+    def rows(self) -> dict[tuple[int, date], float]:
+        return {(c, d): r for c, by_day in self.table.items() for d, r in by_day.items()}
+
+
+def claim(claim_id: int, policy_id: int, *, report: date, register: date | None = None,
+          close: date | None = None, cancelled: bool = False, estimate: float = 1000,
+          estimate_cny: float | None = None, currency_id: int = 1) -> dict[str, Any]:
+    return {"claim_id": claim_id, "report_no": f"R{claim_id}",
+            "claim_no": f"C{claim_id}" if register else None, "policy_id": policy_id,
+            "report_date": report, "reporter_phone": "13900000000", "loss_date": report,
+            "cause_code": "01", "cause_name": "碰撞", "loss_address": f"广州{claim_id}号",
+            "currency_id": currency_id, "estimated_loss": estimate,
+            "estimated_loss_cny": estimate if estimate_cny is None else estimate_cny,
+            "cancelled": cancelled, "cancel_date": report if cancelled else None,
+            "register_date": register, "close_date": close}
+
+
+def claim_payment(payment_id: int, claim_id: int, day: date, amount: float,
+                  amount_cny: float | None = None, currency_id: int = 1) -> dict[str, Any]:
+    return {"payment_id": payment_id, "claim_id": claim_id, "pay_date": day,
+            "currency_id": currency_id, "amount": amount,
+            "amount_cny": amount if amount_cny is None else amount_cny}
+
+
+def receipt(receipt_id: int, policy_id: int, day: date, amount: float,
+            amount_cny: float | None = None, *, currency_id: int = 1,
+            receivable_id: int | None = None, endorsement_id: int | None = None
+            ) -> dict[str, Any]:
+    """A finance receipt; a negative amount is a refund paid out."""
+    return {"receipt_id": receipt_id, "receipt_no": f"S{receipt_id}", "policy_id": policy_id,
+            "endorsement_id": endorsement_id, "receivable_id": receivable_id,
+            "receipt_date": day, "currency_id": currency_id, "amount": amount,
+            "amount_cny": amount if amount_cny is None else amount_cny}
+
+
+def receivable(receivable_id: int, policy_id: int, due: date, amount: float,
+               amount_cny: float | None = None, *, currency_id: int = 1, term_no: int = 1
+               ) -> dict[str, Any]:
+    return {"receivable_id": receivable_id, "policy_id": policy_id, "endorsement_id": None,
+            "term_no": term_no, "due_date": due, "currency_id": currency_id, "amount": amount,
+            "amount_cny": amount if amount_cny is None else amount_cny}

@@ -1,0 +1,346 @@
+"""More hand-checked figures on tiny stores: every report not covered by
+test_reports_handchecked.py. Each expected value is worked out here from the rule in
+REPORTS.md (written as the arithmetic of the rows below), never read back from the engine.
+
+Foreign-currency rows carry their CNY twin converted at the rate in force on the
+transaction date (``RATES.cny``), so a report that used another date's rate, or the
+original amount, shows a different figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+
+from data.settings import Settings
+from queries.access import DataScope, Viewer
+from queries.catalog import CATALOG
+from queries.engine import drill_values, parse_filters, run_detail, run_summary
+from tests.tiny_store import (
+    AS_OF,
+    REFERENCE,
+    Rates,
+    build_tiny_store,
+    claim,
+    claim_payment,
+    policy,
+    receipt,
+    vehicle,
+)
+
+GM = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+D = date
+USD, HKD = 2, 3
+RATES = Rates({
+    USD: {D(2025, 1, 1): 7.00, D(2025, 2, 1): 7.10, D(2025, 6, 1): 7.20, D(2025, 9, 1): 7.30,
+          D(2026, 1, 1): 7.15, D(2026, 3, 1): 7.25},
+    HKD: {D(2026, 1, 1): 0.90, D(2026, 3, 1): 0.92},
+})
+
+
+def reference() -> dict[str, list[dict[str, Any]]]:
+    """The shared reference rows plus a second branch, handler, agent, customers, HKD."""
+    return {
+        "branch": [*REFERENCE["branch"],
+                   {"branch_id": 2, "branch_code": "4403", "branch_name": "深圳支公司",
+                    "province": "广东", "plate_prefix": "粤B"}],
+        "department": [*REFERENCE["department"],
+                       {"dept_id": 2, "dept_code": "440301", "dept_name": "车险部",
+                        "branch_id": 2}],
+        "staff": [*REFERENCE["staff"],
+                  {"staff_id": 2, "staff_code": "E00002", "staff_name": "赵六", "dept_id": 2,
+                   "branch_id": 2, "title": "业务员", "left_date": None}],
+        "agent": [*REFERENCE["agent"],
+                  {"agent_id": 2, "agent_code": "A00002", "agent_name": "代理二",
+                   "agent_kind": "兼业代理", "branch_id": 2}],
+        "customer": [*REFERENCE["customer"],
+                     {**REFERENCE["customer"][0], "customer_id": 2, "customer_code": "C2",
+                      "customer_name": "恒达公司", "customer_kind": "单位"},
+                     {**REFERENCE["customer"][0], "customer_id": 3, "customer_code": "C3",
+                      "customer_name": "王五"}],
+        "currency": [*REFERENCE["currency"],
+                     {"currency_id": HKD, "currency_code": "HKD", "currency_name": "港币"}],
+    }
+
+
+def summary(settings: Settings, slug: str, args: dict[str, str], key: str | None = None,
+            group_by: list[str] | None = None) -> tuple[list[dict], dict]:
+    report = CATALOG[slug]
+    s = run_summary(settings, report, parse_filters(report, args, AS_OF), GM, key, group_by)
+    return s.rows, s.totals
+
+
+def detail(settings: Settings, slug: str, args: dict[str, str]) -> list[dict]:
+    report = CATALOG[slug]
+    return run_detail(settings, report, parse_filters(report, args, AS_OF), GM,
+                      limit=1000).rows
+
+
+def drill(settings: Settings, slug: str, args: dict[str, str], key: str,
+          row: dict[str, Any]) -> list[dict]:
+    """The detail rows a click on ``row`` of summary ``key`` opens."""
+    report = CATALOG[slug]
+    values = parse_filters(report, args, AS_OF)
+    s = run_summary(settings, report, values, GM, key)
+    drilled = drill_values(report, values, row, s.group_by)
+    return run_detail(settings, report, drilled, GM, limit=1000).rows
+
+
+def ratio(paid: float, received: float) -> float | None:
+    """已决/综合赔付率 (%): empty when nothing was received."""
+    return None if received == 0 else paid / received * 100
+
+
+# ---------------------------------------------------------------------------------------
+# 3 盈亏分析: auto policies P101-P104 and property policies P201-P203.
+
+P201_PREMIUM_CNY = RATES.cny(1000, USD, D(2025, 2, 10))     # signed at 7.10
+P201_RECEIVED_CNY = RATES.cny(1000, USD, D(2025, 6, 15))    # received at 7.20
+P201_PAID_CNY = RATES.cny(200, USD, D(2025, 9, 15))         # paid at 7.30
+
+
+@pytest.fixture(scope="module")
+def pnl(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    auto2 = {"branch_id": 2, "dept_id": 2, "handler_id": 2}
+    prop = {"risk_id": 2, "class_id": 2, "clause_code": "QAA01"}
+    rows: dict[str, list[dict[str, Any]]] = {
+        **reference(),
+        "vehicle": [vehicle(1), vehicle(2),
+                    vehicle(3, plate_no="粤B00003", seats=7, tonnage=2.5,
+                            vehicle_kind_name="货车")],
+        "policy": [
+            # Vehicle 1, insured 1, handler 1, agent 1: 2024 and its 2025 renewal.
+            policy(101, vehicle_id=1, agent_id=1, use_years=2, sign_date=D(2024, 2, 20),
+                   start_date=D(2024, 3, 1), end_date=D(2025, 2, 28), premium=2000,
+                   premium_cny=2000),
+            policy(102, vehicle_id=1, agent_id=1, use_years=3, sign_date=D(2025, 2, 25),
+                   start_date=D(2025, 3, 1), end_date=D(2026, 2, 28), premium=2400,
+                   premium_cny=2400),
+            # Vehicle 2, insured 3, branch 2, no agent, nothing received.
+            policy(103, vehicle_id=2, insured_id=3, **auto2, use_years=3,
+                   sign_date=D(2025, 3, 28), start_date=D(2025, 4, 1),
+                   end_date=D(2026, 3, 31), premium=1500, premium_cny=1500),
+            # Vehicle 3 (a 7-seat 2.5 t truck), insured 3, agent 2, received, no claims.
+            policy(104, vehicle_id=3, insured_id=3, **auto2, agent_id=2, use_years=10,
+                   sign_date=D(2024, 6, 1), start_date=D(2024, 6, 1),
+                   end_date=D(2025, 5, 31), premium=1000, premium_cny=1000,
+                   sum_insured=99999, sum_insured_cny=99999),
+            # Property: P201 in USD (insured and applicant 2, agent 2).
+            policy(201, **prop, insured_id=2, applicant_id=2, agent_id=2, currency_id=USD,
+                   sign_date=D(2025, 2, 10), start_date=D(2025, 2, 10),
+                   end_date=D(2026, 2, 9), premium=1000, premium_cny=P201_PREMIUM_CNY,
+                   sum_insured=100000,
+                   sum_insured_cny=RATES.cny(100000, USD, D(2025, 2, 10))),
+            policy(202, **prop, insured_id=2, applicant_id=2, **auto2,
+                   sign_date=D(2025, 4, 28), start_date=D(2025, 5, 1),
+                   end_date=D(2026, 4, 30), premium=5000, premium_cny=5000),
+            policy(203, **prop, insured_id=1, agent_id=1, sign_date=D(2025, 7, 1),
+                   start_date=D(2025, 7, 1), end_date=D(2026, 6, 30), premium=800,
+                   premium_cny=800),
+        ],
+        "claim": [
+            claim(1, 101, report=D(2024, 5, 30), register=D(2024, 6, 1),
+                  close=D(2024, 7, 1)),
+            claim(2, 101, report=D(2024, 8, 1), cancelled=True),
+            claim(3, 102, report=D(2025, 4, 28), register=D(2025, 5, 1), estimate=3000),
+            claim(4, 102, report=D(2025, 5, 30), register=D(2025, 6, 1),
+                  close=D(2025, 6, 20)),
+            claim(5, 102, report=D(2026, 1, 5), estimate=900),      # reported only
+            claim(6, 103, report=D(2025, 7, 30), register=D(2025, 8, 1),
+                  close=D(2025, 9, 1)),
+            claim(7, 201, report=D(2025, 7, 30), register=D(2025, 8, 1),
+                  close=D(2025, 9, 10), currency_id=USD, estimate=500,
+                  estimate_cny=RATES.cny(500, USD, D(2025, 7, 30))),
+            claim(8, 203, report=D(2025, 9, 28), register=D(2025, 10, 1), estimate=400),
+        ],
+        "claim_payment": [
+            claim_payment(1, 1, D(2024, 7, 5), 500), claim_payment(2, 1, D(2024, 7, 20), 300),
+            claim_payment(3, 3, D(2025, 6, 1), 1000),                # open claim, part paid
+            claim_payment(4, 4, D(2025, 6, 25), 600),
+            claim_payment(5, 6, D(2025, 9, 5), 700),
+            claim_payment(6, 7, D(2025, 9, 15), 200, P201_PAID_CNY, currency_id=USD),
+        ],
+        "receipt": [
+            receipt(1, 101, D(2024, 3, 1), 2000),
+            receipt(2, 102, D(2025, 3, 1), 2400), receipt(3, 102, D(2025, 9, 1), -400),
+            receipt(4, 104, D(2024, 6, 1), 1000),
+            receipt(5, 201, D(2025, 6, 15), 1000, P201_RECEIVED_CNY, currency_id=USD),
+            receipt(6, 202, D(2025, 5, 10), 5000),
+            receipt(7, 203, D(2025, 7, 1), 800),
+        ],
+    }
+    path = build_tiny_store(tmp_path_factory.mktemp("pnl") / "pnl.duckdb", rows,
+                            RATES.rows())
+    return replace(Settings(), store_path=path, as_of=AS_OF)
+
+
+# Per policy, from the rows above: (premium, received, registered claims, paid on closed
+# claims, outstanding = estimate less paid so far on open registered claims).
+PNL = {
+    101: (2000, 2000, 1, 500 + 300, 0),           # claim 2 cancelled: not counted
+    102: (2400, 2400 - 400, 2, 600, 3000 - 1000),  # claim 5 never registered
+    103: (1500, 0, 1, 700, 0),
+    104: (1000, 1000, 0, 0, 0),
+    201: (P201_PREMIUM_CNY, P201_RECEIVED_CNY, 1, P201_PAID_CNY, 0),
+    202: (5000, 5000, 0, 0, 0),
+    203: (800, 800, 1, 0, 400),
+}
+
+
+def pnl_of(*policy_ids: int) -> dict[str, Any]:
+    """The common P&L measures of a set of policies, from ``PNL``."""
+    premium, received, claims, paid, outstanding = (
+        sum(PNL[p][i] for p in policy_ids) for i in range(5))
+    return {"policies": len(policy_ids), "premium": pytest.approx(premium),
+            "received": pytest.approx(received), "claims": claims,
+            "paid_closed": pytest.approx(paid), "outstanding": pytest.approx(outstanding),
+            "incurred": pytest.approx(paid + outstanding),
+            "settled_ratio": pytest.approx(ratio(paid, received)),
+            "total_ratio": pytest.approx(ratio(paid + outstanding, received))}
+
+
+def measures(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("policies", "premium", "received", "claims", "paid_closed",
+                                "outstanding", "incurred", "settled_ratio", "total_ratio")}
+
+
+def test_pnl_insured_all_classes_by_year_and_by_class(pnl: Settings) -> None:
+    rows, totals = summary(pnl, "pnl-insured", {}, "by-insured")
+    assert {r["insured_label"]: measures(r) for r in rows} == {
+        "李四": pnl_of(101, 102, 203), "恒达公司": pnl_of(201, 202), "王五": pnl_of(103, 104)}
+    assert measures(totals) == pnl_of(*PNL)
+    by_year, _ = summary(pnl, "pnl-insured", {}, "by-insured-year")
+    assert {(r["insured_label"], r["year"]): measures(r) for r in by_year} == {
+        ("李四", 2024): pnl_of(101), ("李四", 2025): pnl_of(102, 203),
+        ("恒达公司", 2025): pnl_of(201, 202),
+        # Nothing received on P103: its year's ratios are empty, not an error.
+        ("王五", 2024): pnl_of(104), ("王五", 2025): pnl_of(103)}
+    assert next(r for r in by_year if r["year"] == 2025 and r["insured_label"] == "王五")[
+        "settled_ratio"] is None
+    by_class, _ = summary(pnl, "pnl-insured", {}, "by-insured-class")
+    assert {(r["insured_label"], r["class"]): r["policies"] for r in by_class} == {
+        ("李四", "机动车辆险"): 2, ("李四", "企业财产险"): 1, ("恒达公司", "企业财产险"): 2,
+        ("王五", "机动车辆险"): 2}
+
+
+def test_pnl_insured_one_class_or_one_branch(pnl: Settings) -> None:
+    rows, _ = summary(pnl, "pnl-insured", {"class": "Q"}, "by-insured")
+    assert {r["insured_label"]: measures(r) for r in rows} == {
+        "李四": pnl_of(203), "恒达公司": pnl_of(201, 202)}
+    rows, _ = summary(pnl, "pnl-insured", {"branch": "2"}, "by-insured")
+    assert {r["insured_label"]: measures(r) for r in rows} == {
+        "恒达公司": pnl_of(202), "王五": pnl_of(103, 104)}
+    listed = detail(pnl, "pnl-insured", {"insured_code": "C1"})
+    assert sorted(r["policy_no"] for r in listed) == ["P00101", "P00102", "P00203"]
+
+
+def test_pnl_auto_policy_per_policy_ratio(pnl: Settings) -> None:
+    rows = detail(pnl, "pnl-auto-policy", {"plate": "粤A00001"})
+    assert {r["policy_no"]: (r["received_cny"], r["paid_closed_cny"],
+                             r["settled_loss_ratio_pct"]) for r in rows} == {
+        "P00101": (2000, 800, round(800 / 2000 * 100, 2)),
+        "P00102": (2000, 600, round(600 / 2000 * 100, 2))}
+    empty = detail(pnl, "pnl-auto-policy", {"policy_no": "P00103"})
+    assert [(r["received_cny"], r["settled_loss_ratio_pct"]) for r in empty] == [(0, None)]
+    by_branch, totals = summary(pnl, "pnl-auto-policy", {}, "by-branch")
+    # Auto only: the property policies are not on this page.
+    assert measures(totals) == pnl_of(101, 102, 103, 104)
+    assert {r["branch_label"]: measures(r) for r in by_branch} == {
+        "广州支公司": pnl_of(101, 102), "深圳支公司": pnl_of(103, 104)}
+
+
+def test_pnl_vehicle_one_row_per_year(pnl: Settings) -> None:
+    rows, _ = summary(pnl, "pnl-vehicle", {}, "by-plate-year")
+    assert {(r["plate"], r["year"]): measures(r) for r in rows} == {
+        ("粤A00001", 2024): pnl_of(101), ("粤A00001", 2025): pnl_of(102),
+        ("粤A00002", 2025): pnl_of(103), ("粤B00003", 2024): pnl_of(104)}
+    one, _ = summary(pnl, "pnl-vehicle", {"plate": "粤A00002"}, "by-plate-year")
+    assert [(r["year"], r["received"], r["settled_ratio"], r["total_ratio"])
+            for r in one] == [(2025, 0, None, None)]
+
+
+def test_pnl_auto_handler_start_range_and_drill(pnl: Settings) -> None:
+    args = {"start_from": "2025-01-01", "start_to": "2025-12-31"}
+    rows, _ = summary(pnl, "pnl-auto-handler", args, "by-handler")
+    assert {r["handler_label"]: measures(r) for r in rows} == {
+        "张三": pnl_of(102), "赵六": pnl_of(103)}
+    wide = {"start_from": "2024-01-01", "start_to": "2025-12-31"}
+    rows, _ = summary(pnl, "pnl-auto-handler", wide, "by-handler")
+    assert {r["handler_label"]: measures(r) for r in rows} == {
+        "张三": pnl_of(101, 102), "赵六": pnl_of(103, 104)}
+    zhao = next(r for r in rows if r["handler_label"] == "赵六")
+    assert sorted(r["policy_no"] for r in drill(pnl, "pnl-auto-handler", wide, "by-handler",
+                                                zhao)) == ["P00103", "P00104"]
+
+
+def test_pnl_auto_agent_without_agent_is_its_own_row(pnl: Settings) -> None:
+    args = {"start_from": "2024-01-01", "start_to": "2025-12-31"}
+    rows, _ = summary(pnl, "pnl-auto-agent", args, "by-agent")
+    assert {r["agent_label"]: measures(r) for r in rows} == {
+        "代理一": pnl_of(101, 102), "代理二": pnl_of(104), None: pnl_of(103)}
+    no_agent = next(r for r in rows if r["agent"] is None)
+    assert [r["policy_no"] for r in drill(pnl, "pnl-auto-agent", args, "by-agent",
+                                          no_agent)] == ["P00103"]
+
+
+def test_pnl_property_policy_foreign_currency_at_transaction_dates(pnl: Settings) -> None:
+    rows = detail(pnl, "pnl-property-policy", {"policy_no": "P00201"})
+    assert len(rows) == 1
+    usd = rows[0]
+    # Premium at the sign-date rate, received at the receipt-date rate, paid at the
+    # payment-date rate: three different rates for one USD policy.
+    assert usd["premium_cny"] == pytest.approx(1000 * 7.10)
+    assert usd["received_cny"] == pytest.approx(1000 * 7.20)
+    assert usd["paid_closed_cny"] == pytest.approx(200 * 7.30)
+    assert usd["settled_loss_ratio_pct"] == pytest.approx(round(200 * 7.30 / 7200 * 100, 2))
+    by_class, totals = summary(pnl, "pnl-property-policy", {}, "by-class")
+    assert {r["class"]: measures(r) for r in by_class} == {"企业财产险": pnl_of(201, 202, 203)}
+    assert measures(totals) == pnl_of(201, 202, 203)
+    by_branch, _ = summary(pnl, "pnl-property-policy", {}, "by-branch")
+    assert {r["branch_label"]: measures(r) for r in by_branch} == {
+        "广州支公司": pnl_of(201, 203), "深圳支公司": pnl_of(202)}
+    applicant = detail(pnl, "pnl-property-policy", {"applicant": "C2"})
+    assert sorted(r["policy_no"] for r in applicant) == ["P00201", "P00202"]
+    insured = detail(pnl, "pnl-property-policy", {"insured": "C1"})
+    assert [r["policy_no"] for r in insured] == ["P00203"]
+
+
+def test_pnl_property_handler_and_agent_drill_to_policies(pnl: Settings) -> None:
+    args = {"start_from": "2025-01-01", "start_to": "2025-12-31"}
+    rows, _ = summary(pnl, "pnl-property-handler", args, "by-handler")
+    assert {r["handler_label"]: measures(r) for r in rows} == {
+        "张三": pnl_of(201, 203), "赵六": pnl_of(202)}
+    zhang = next(r for r in rows if r["handler_label"] == "张三")
+    assert sorted(r["policy_no"] for r in drill(pnl, "pnl-property-handler", args,
+                                                "by-handler", zhang)) == ["P00201", "P00203"]
+    rows, _ = summary(pnl, "pnl-property-agent", args, "by-agent")
+    assert {r["agent_label"]: measures(r) for r in rows} == {
+        "代理一": pnl_of(203), "代理二": pnl_of(201), None: pnl_of(202)}
+    agent2 = next(r for r in rows if r["agent_label"] == "代理二")
+    assert [r["policy_no"] for r in drill(pnl, "pnl-property-agent", args, "by-agent",
+                                          agent2)] == ["P00201"]
+    # Start date outside the range: nothing.
+    rows, _ = summary(pnl, "pnl-property-agent", {"start_from": "2024-01-01",
+                                                  "start_to": "2024-12-31"}, "by-agent")
+    assert rows == []
+
+
+def test_pnl_cube_bands_lower_bound_inclusive(pnl: Settings) -> None:
+    def grouped(dim: str) -> dict[str, int]:
+        rows, _ = summary(pnl, "pnl-auto-cube", {}, group_by=[dim])
+        return {r[dim]: r["policies"] for r in rows}
+
+    # Loss ratio: 40% and exactly 30% → 30-60%; received, nothing paid → 无赔款;
+    # nothing received → 无到款.
+    assert grouped("loss_ratio") == {"02 30-60%": 2, "00 无赔款": 1, "99 无到款": 1}
+    assert grouped("seats") == {"01 6座以下": 3, "02 6-9座": 1}
+    assert grouped("tonnage") == {"00 非货车": 3, "02 2-5吨": 1}
+    assert grouped("use_years") == {"02 1-2年": 1, "03 3-5年": 2, "05 10年及以上": 1}
+    # 100 000 is the lower bound of 10-20万; 99 999 is below it.
+    assert grouped("sum_insured") == {"02 10-20万": 3, "01 10万以下": 1}
+    rows, _ = summary(pnl, "pnl-auto-cube", {"loss_ratio": "02 30-60%"},
+                      group_by=["branch"])
+    assert [measures(r) for r in rows] == [pnl_of(101, 102)]
