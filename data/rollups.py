@@ -189,23 +189,30 @@ ROLLUPS: dict[str, str] = {
         JOIN branch b_ ON b_.branch_id = p.branch_id JOIN staff s_ ON s_.staff_id = p.handler_id
         JOIN agent ag ON ag.agent_id = x.agent_id JOIN agent pa ON pa.agent_id = x.paying_agent_id
         JOIN currency cur ON cur.currency_id = x.currency_id""",
-    # 1.5: one row per claim of a commercial property policy; a policy without claims
-    # appears once with empty claim fields.
+    # 1.5: one row per registered claim (立案) of a commercial property policy; a policy
+    # without one appears once with empty claim fields. Claim amounts and the P10/P30
+    # refund are in their own currency, shown beside it (赔款币别, 批退币别).
     "property_risk_fact": """
         WITH pay AS (SELECT claim_id, sum(amount) AS paid FROM claim_payment
-                     GROUP BY claim_id)
+                     GROUP BY claim_id),
+        ref AS (SELECT policy_id, -sum(premium_change) AS refund_p10_p30 FROM endorsement
+                WHERE reason_code IN ('P10', 'P30') AND premium_change < 0
+                GROUP BY policy_id)
         SELECT row_number() OVER (ORDER BY pp.policy_no, c.claim_id NULLS FIRST) AS row_id,
                pp.policy_id, pp.policy_no, pp.risk_code, pp.class_code, pp.branch_id,
                pp.dept_id, pp.handler_id, pp.branch_code, pp.dept_code, pp.insured_id,
                pp.sum_insured, pp.premium, pp.received_cny, pp.commission_cny,
-               pp.refund_p10_p30_cny, rcur.currency_code AS refund_currency_code,
+               pp.refund_p10_p30_cny,
+               coalesce(ref.refund_p10_p30, 0)::DECIMAL(18,2) AS refund_p10_p30,
+               rcur.currency_code AS refund_currency_code,
                pp.sign_date, pp.start_date, pp.end_date, c.claim_id, c.claim_no,
                c.loss_date, c.cause_code, c.loss_address, c.estimated_loss,
                ccur.currency_code AS claim_currency_code, coalesce(pay.paid, 0) AS paid,
                CASE WHEN c.claim_id IS NULL THEN 0 ELSE 1 END AS has_claim
         FROM policy_pnl pp JOIN risk r ON r.risk_id = pp.risk_id
-        LEFT JOIN claim c ON c.policy_id = pp.policy_id AND NOT c.cancelled
-        LEFT JOIN pay ON pay.claim_id = c.claim_id
+        LEFT JOIN claim c ON c.policy_id = pp.policy_id AND c.register_date IS NOT NULL
+                             AND NOT c.cancelled
+        LEFT JOIN pay ON pay.claim_id = c.claim_id LEFT JOIN ref ON ref.policy_id = pp.policy_id
         LEFT JOIN currency ccur ON ccur.currency_id = c.currency_id
         LEFT JOIN currency rcur ON rcur.currency_id = pp.refund_p10_p30_currency_id
         WHERE r.is_commercial_property

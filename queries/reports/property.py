@@ -143,7 +143,7 @@ PROPERTY_RISK = Report(
         Col("received_cny", "到款保费(折人民币)", "money"),
         Col("commission_cny", "手续费", "money"),
         Col("refund_currency_code", "批退币别", "code"),
-        Col("refund_p10_p30_cny", "批退保费", "money"),
+        Col("refund_p10_p30", "批退保费", "money"),
         Col("sign_date", "签单日期", "date"), Col("start_date", "起保日期", "date"),
         Col("end_date", "终保日期", "date"),
     ),
