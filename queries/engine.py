@@ -13,9 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from data.settings import Settings
 from queries import compile as C
 from queries.access import Viewer
+from queries.cache import results_cache
 from queries.filters import FilterError, FilterValues, coerce, parse_filters
 from queries.masking import mask_value
 from queries.spec import Col, Dim, Report
@@ -28,6 +31,7 @@ __all__ = [
 ]
 
 MAX_PAGE = 10_000
+CACHED_PAGE_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,24 @@ def summary_columns(report: Report, dims: list[Dim]) -> list[ColumnMeta]:
 def run_summary(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
                 summary_key: str | None = None,
                 group_by: Sequence[str] | None = None) -> SummaryResult:
+    """The summary rows and totals (cached per store, filters and scope; read-only)."""
+    key = ("summary", report.slug, _filters_key(values), repr(settings_values(report, settings)),
+           summary_key,
+           tuple(group_by or ()))
+    return results_cache(settings).get_or_compute(
+        settings, viewer, key,
+        lambda: _compute_summary(settings, report, values, viewer, summary_key, group_by))
+
+
+def _filters_key(values: FilterValues) -> str:
+    # Everything the compiler reads from the filters, in a stable text form.
+    return repr((values.conditions, sorted(values.periods.items()),
+                 sorted(values.drill.items())))
+
+
+def _compute_summary(settings: Settings, report: Report, values: FilterValues,
+                     viewer: Viewer, summary_key: str | None,
+                     group_by: Sequence[str] | None) -> SummaryResult:
     dims = summary_dims(report, summary_key, group_by)
     sv = settings_values(report, settings)
     st = C.summary_statement(report, dims, values.conditions, viewer, sv, values.periods)
@@ -185,7 +207,26 @@ def run_detail(settings: Settings, report: Report, values: FilterValues, viewer:
                cursor: str | None = None, offset: int | None = None,
                column_filters: Mapping[str, Any] | None = None,
                with_total: bool = True) -> DetailResult:
+    """A page of detail rows (cached per store, filters, scope, sort and position)."""
     limit = max(1, min(int(limit), MAX_PAGE))
+    if limit > CACHED_PAGE_ROWS:
+        # Export pages: read once, too big to keep.
+        return _compute_detail(settings, report, values, viewer, sort, limit, cursor,
+                               offset, column_filters, with_total)
+    key = ("detail", report.slug, _filters_key(values), repr(settings_values(report, settings)),
+           tuple(sort), limit, cursor, offset,
+           orjson.dumps(column_filters or {}, option=orjson.OPT_SORT_KEYS), with_total)
+    return results_cache(settings).get_or_compute(
+        settings, viewer, key,
+        lambda: _compute_detail(settings, report, values, viewer, sort, limit, cursor,
+                                offset, column_filters, with_total))
+
+
+def _compute_detail(settings: Settings, report: Report, values: FilterValues,
+                    viewer: Viewer, sort: Sequence[tuple[str, str]], limit: int,
+                    cursor: str | None, offset: int | None,
+                    column_filters: Mapping[str, Any] | None,
+                    with_total: bool) -> DetailResult:
     order = detail_order(report, sort)
     conditions = [*values.conditions, *column_conditions(report, column_filters)]
     sv = settings_values(report, settings)

@@ -1,0 +1,54 @@
+"""The results cache: hits for the same question, never across scopes, gone on a swap."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from data.settings import Settings
+from queries.access import DataScope, Viewer
+from queries.cache import ResultCache
+from queries.catalog import CATALOG
+from queries.engine import parse_filters, run_summary
+
+GM = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+BRANCH = Viewer(2, "b", "经理", frozenset(CATALOG), DataScope("branch", branch_id=1), True)
+
+
+def test_cache_keyed_by_scope_and_invalidated_by_swap(settings: Settings,
+                                                      tmp_path: Path) -> None:
+    store = tmp_path / "store.duckdb"
+    shutil.copy(settings.store_path, store)
+    # Its own cache size, so other tests' entries do not count here.
+    mine = replace(settings, store_path=store, results_cache_entries=97)
+    from queries.cache import results_cache
+
+    cache: ResultCache = results_cache(mine)
+    cache.clear()
+    report = CATALOG["pnl-auto-cube"]
+    values = parse_filters(report, {})
+    company = run_summary(mine, report, values, GM, group_by=["branch"])
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert run_summary(mine, report, values, GM, group_by=["branch"]) is company
+    assert cache.hits == 1
+    branch = run_summary(mine, report, values, BRANCH, group_by=["branch"])
+    assert cache.misses == 2 and branch.totals["policies"] < company.totals["policies"]
+    assert {r["branch"] for r in branch.rows} == {1}
+    # A rebuilt store swapped in (new file identity): the old result is not served.
+    copy = tmp_path / "new.duckdb"
+    shutil.copy(settings.store_path, copy)
+    os.replace(copy, store)
+    again = run_summary(mine, report, values, GM, group_by=["branch"])
+    assert again is not company and cache.misses == 3
+    assert again.totals == company.totals
+
+
+def test_cache_off_computes_every_time(settings: Settings) -> None:
+    off = replace(settings, results_cache_entries=0)
+    report = CATALOG["claims-open"]
+    values = parse_filters(report, {"registered_from": "2025-01-01",
+                                    "registered_to": "2026-11-20"})
+    first = run_summary(off, report, values, GM)
+    assert run_summary(off, report, values, GM) is not first
