@@ -137,6 +137,13 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report)
         name = labels[y] if group is None else str(group)
         fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines+markers")
                       if c.kind == "line" else go.Bar(x=xs, y=ys, name=name))
+        if result.previous_year is not None and group is None:
+            # The same x values one year earlier, 0 where nothing happened then.
+            earlier = {str(r[x_key]): r[y] for r in result.previous_year}
+            ys_prev = [earlier.get(x, 0) for x in xs]
+            name_prev = f"{name} (上年同期)"
+            fig.add_trace(go.Scatter(x=xs, y=ys_prev, name=name_prev, mode="lines+markers")
+                          if c.kind == "line" else go.Bar(x=xs, y=ys_prev, name=name_prev))
     fig.update_layout(height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40},
                       barmode="group", legend={"orientation": "h", "y": 1.12},
                       separators=".,", font={"family": "Noto Sans CJK SC"})

@@ -19,7 +19,7 @@ from data.settings import Settings
 from queries import compile as C
 from queries.access import Viewer
 from queries.cache import results_cache
-from queries.filters import FilterError, FilterValues, coerce, parse_filters
+from queries.filters import FilterError, FilterValues, coerce, parse_filters, previous_year
 from queries.masking import mask_value
 from queries.spec import Col, Dim, Report
 from queries.store import run
@@ -47,6 +47,8 @@ class SummaryResult:
     rows: list[dict[str, Any]]
     totals: dict[str, Any]
     group_by: tuple[str, ...]
+    # The same summary one year earlier, for a chart that compares with it.
+    previous_year: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -137,8 +139,19 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
     tot = C.summary_statement(report, [], values.conditions, viewer, sv, values.periods)
     tnames, traw = run(settings, tot)
     totals = {k: _plain(v) for k, v in zip(tnames, traw[0], strict=True)}
-    return SummaryResult(summary_columns(report, dims), rows, totals,
-                         tuple(d.key for d in dims))
+    result = SummaryResult(summary_columns(report, dims), rows, totals,
+                           tuple(d.key for d in dims))
+    summary = None if group_by else next(
+        (s for s in report.summaries if s.key == summary_key), report.summaries[0])
+    if summary is not None and summary.chart and summary.chart.compare == "previous_year":
+        earlier = previous_year(report, values)
+        st = C.summary_statement(report, dims, earlier.conditions, viewer, sv,
+                                 earlier.periods)
+        names, raw = run(settings, st)
+        result.previous_year = [{k: _plain(v) for k, v in zip(names, r, strict=True)}
+                                for r in raw]
+        _dim_labels(settings, dims, result.previous_year)
+    return result
 
 
 def detail_order(report: Report, sort: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

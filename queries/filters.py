@@ -203,3 +203,28 @@ def parse_filters(report: Report, args: Mapping[str, Any], today: date | None = 
                     raise FilterError(key, f"{dim.label}: {text!r} 不是整数") from exc
             conditions.append(Condition(dim.column, "=", value))
     return FilterValues(conditions, {**query, **drill}, drill, periods)
+
+
+def _year_earlier(text: str) -> str:
+    """'2026-03' → '2025-03'; '2024-02-29' → '2023-02-28'."""
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return f"{int(text[:4]) - 1:04d}{text[4:]}"
+    d = date.fromisoformat(text)
+    try:
+        return d.replace(year=d.year - 1).isoformat()
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28).isoformat()
+
+
+def previous_year(report: Report, values: FilterValues, today: date | None = None
+                  ) -> FilterValues:
+    """The same filters with every month and date moved one year earlier."""
+    args: dict[str, Any] = dict(values.query)
+    for flt in report.filters:
+        keys = {"month": [flt.key], "date": [flt.key],
+                "date_range": [f"{flt.key}_from", f"{flt.key}_to"]}.get(flt.kind, [])
+        for k in keys:
+            if args.get(k):
+                args[k] = _year_earlier(str(args[k]))
+    args.update({f"d_{k}": v for k, v in values.drill.items()})
+    return parse_filters(report, args, today)

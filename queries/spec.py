@@ -118,6 +118,8 @@ class Chart:
     x: str  # a dimension key
     y: tuple[str, ...]  # measure keys
     color: str | None = None  # a second dimension key, or None
+    # "previous_year": each series also drawn for the same period one year earlier.
+    compare: Literal["previous_year"] | None = None
 
 
 @dataclass(frozen=True)

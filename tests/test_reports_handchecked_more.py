@@ -522,23 +522,23 @@ def test_premium_received_monthly_month_and_year_to_date(business: Settings) -> 
         pytest.approx(3000 + RATES.cny(200, USD, D(2026, 1, 25))), 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "1.6 chart 'this year vs last year by month' cannot be expressed: the 'ytd' month "
-    "filter restricts every statement to Jan 1 - month end of the chosen year, so no "
-    "summary or measure can reach last year's receipts (needs an engine comparison "
-    "period, e.g. a measure summed over the same months one year earlier)."))
 def test_premium_received_monthly_this_year_vs_last_year(business: Settings) -> None:
     report = CATALOG["premium-received-monthly"]
-    this_march = 1200 - 300 + RATES.cny(100, USD, D(2026, 3, 10))
-    found = []
-    for s in report.summaries:
-        rows, _ = summary(business, "premium-received-monthly", MONTH, s.key)
-        found += [r for r in rows
-                  if any(v == pytest.approx(999) for v in r.values())
-                  and any(v == pytest.approx(this_march) or v == pytest.approx(1200 + 725)
-                          for v in r.values())]
-    # March of this year side by side with last year's March (999).
-    assert found
+    s = run_summary(business, report, parse_filters(report, MONTH, AS_OF), GM, "by-month")
+    this_year = {r["month_no"]: r["net_cny"] for r in s.rows}
+    assert this_year == {
+        1: pytest.approx(3000 + RATES.cny(200, USD, D(2026, 1, 25))),
+        2: -500,                                            # only a refund paid out
+        3: pytest.approx(1200 - 300 + RATES.cny(100, USD, D(2026, 3, 10))),
+    }                                                       # April's 777 is after March
+    # The chart's other series: January to March of last year.
+    assert s.previous_year is not None
+    assert {r["month_no"]: r["net_cny"] for r in s.previous_year} == {1: 111, 3: 999}
+    # Drilling into March lists March's receipts only.
+    march = drill_values(report, parse_filters(report, MONTH, AS_OF), {"month_no": 3},
+                         ("month_no",))
+    assert [r["receipt_no"] for r in run_detail(business, report, march, GM).rows] == [
+        "S4", "S5", "S6"]
 
 
 # ---------------------------------------------------------------------------------------

@@ -176,9 +176,11 @@ PREMIUM_RECEIVED_MONTHLY = Report(
         Dim("agent_name", "代理人名称", "agent_name"),
         Dim("currency", "实收币别", "currency_code"),
         BRANCH_DIM,
+        Dim("month_no", "到款月", "month(receipt_date)", type="int"),
     ),
     measures=(
         Measure("receipts", "本年笔数", "count", type="int"),
+        Measure("net_cny", "实收净额(折人民币)", "sum", "amount_cny"),
         Measure("month_amount", "实收保费(原币)", "sum", "amount", period="month"),
         Measure("month_cny", "合计(折人民币)", "sum", "amount_cny", period="month"),
         Measure("ytd_received", "本年累计保费(折人民币)", "sum", "received_in_cny"),
@@ -197,6 +199,8 @@ PREMIUM_RECEIVED_MONTHLY = Report(
                  "agent_name", "currency")),
         Summary("by-branch", "按支公司汇总", ("branch",),
                 Chart("bar", "branch_label", ("month_cny", "ytd_received"))),
+        Summary("by-month", "按月汇总 (本年与上年同期对比)", ("month_no",),
+                Chart("bar", "month_no", ("net_cny",), compare="previous_year")),
     ),
     order=(("receipt_date", "asc"),),
     notes=("以财务到款为准。实收保费、合计为所选月份; 本年累计为 1 月 1 日至所选月末, "
