@@ -6,6 +6,9 @@ API, exports and tests are generated from ``CATALOG``.
 
 from __future__ import annotations
 
+import sqlglot
+from sqlglot import exp
+
 from queries.menu import PAGE_BY_SLUG
 from queries.reports import claims, finance, pnl, property, receivable, underwriting
 from queries.spec import Report
@@ -46,6 +49,14 @@ class CatalogError(ValueError):
     pass
 
 
+def column_names(expression: str) -> set[str]:
+    """The source columns an expression of the catalog reads (``month(receipt_date)``)."""
+    if expression.isidentifier():
+        return {expression}
+    tree = sqlglot.parse_one(expression.replace("{asof}", "NULL"), read="duckdb")
+    return {c.name for c in tree.find_all(exp.Column)}
+
+
 def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[str]:
     """Problems of one declaration; with ``columns`` (table → columns) also its SQL names."""
     problems: list[str] = []
@@ -80,10 +91,10 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
         have = columns.get(r.source)
         if have is None:
             return [*problems, f"{r.slug}: source {r.source} is not in the store"]
-        used = {r.id_column, *(f.column for f in r.filters), *(d.column for d in r.dims),
-                *(m.column for m in r.measures if m.column and m.column.isidentifier()),
-                *(c for c, _ in r.order),
-                *(c.source_column for c in r.detail)}
+        expressions = [r.id_column, *(f.column for f in r.filters),
+                       *(d.column for d in r.dims), *(m.column for m in r.measures if m.column),
+                       *(c for c, _ in r.order), *(c.source_column for c in r.detail)]
+        used = {name for e in expressions for name in column_names(e)}
         if r.scoped:
             used |= {r.scope.branch, r.scope.department, r.scope.self_}
         problems += [f"{r.slug}: column {c} not in {r.source}" for c in sorted(used - have)]

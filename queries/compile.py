@@ -250,8 +250,9 @@ def _typed(value: Any) -> Any:
 def lookup_statement(table: str, key: str, columns: list[str], ids: list[Any]) -> Statement:
     # One list parameter however many ids (a summary by customer has tens of thousands).
     params = Params()
+    # A semi-join on the unnested list: hashed, not a scan of the list per row.
     sql = f"SELECT {key}, {', '.join(columns)} FROM {table} " \
-          f"WHERE list_contains({params.bind(list(ids))}, {key})"
+          f"WHERE {key} IN (SELECT unnest({params.bind(list(ids))}))"
     return Statement(_parse(sql), params.values)
 
 
