@@ -15,7 +15,13 @@ import auth
 from data.settings import Settings
 from queries import engine, export_jobs
 from queries.catalog import CATALOG
-from queries.export import TooManyRowsForExcel, csv_chunks, write_xlsx
+from queries.export import (
+    TooManyRowsForExcel,
+    csv_chunks,
+    detail_csv,
+    detail_xlsx,
+    write_xlsx,
+)
 from queries.spec import Report
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,45 +122,53 @@ def register_routes(server: Flask, settings: Settings) -> None:
             return _json({"error": "只支持 csv 或 xlsx"}, 400)
         level = request.args.get("level", "detail")
         filters = _args()
+        name = f"{report.title}-{'汇总' if level == 'summary' else '明细'}.{fmt}"
         try:
             values = engine.parse_filters(report, filters, settings.today)
             if level == "summary":
                 s = engine.run_summary(settings, report, values, viewer,
                                        request.args.get("summary"), _group_by())
-                columns, rows, totals = s.columns, s.rows, s.totals
-                count = len(rows)
+                count = len(s.rows)
             else:
-                columns = engine.detail_columns(report)
                 count = engine.run_detail(settings, report, values, viewer, limit=1).total
-                rows = engine.iter_detail_rows(settings, report, values, viewer, _sort())
-                totals = None
+                engine.detail_order(report, _sort())  # a bad sort is a 400, not a cut file
         except engine.FilterError as exc:
             return _json({"error": exc.message, "filter": exc.filter_key}, 400)
-        name = f"{report.title}-{'汇总' if level == 'summary' else '明细'}.{fmt}"
-        auth.audit.record("export", page=slug, rows=count,
-                          detail={"format": fmt, "level": level, "filters": filters})
-        if fmt == "csv":
-            if totals:
-                rows = [*rows, {**totals, columns[0].key: "合计"}]
-            resp = Response(csv_chunks(columns, rows), mimetype="text/csv; charset=utf-8")
-            resp.headers["Content-Disposition"] = _disposition(name)
-            return resp
-        if count > settings.excel_max_rows:
+        if fmt == "xlsx" and count > settings.excel_max_rows:
             return _too_many_rows(slug, TooManyRowsForExcel(count, settings.excel_max_rows))
-        if count > settings.xlsx_sync_max_rows:
-            # Past this a request would hold a web worker for minutes: a background job.
+        if fmt == "xlsx" and count > settings.xlsx_sync_max_rows:
+            # Past this a request would hold a web worker for a minute: a background job.
             return _json({"error": f"共 {count:,} 行, 较大的 Excel 文件在后台生成: 请在页面上"
                                    "点击“导出 Excel”, 或调用 POST /api/reports/"
                                    f"{slug}/exports", "code": "use_export_job",
                           "rows": count, "filter": None}, 400)
+        audit = {"format": fmt, "level": level, "filters": filters}
+        if fmt == "csv":
+            if level == "summary":
+                rows = [*s.rows, {**s.totals, s.columns[0].key: "合计"}]
+                chunks = csv_chunks(s.columns, rows)
+            else:
+                chunks = detail_csv(settings, report, values, viewer, _sort())
+            auth.audit.record("export", page=slug, rows=count, detail=audit)
+            resp = Response(chunks, mimetype="text/csv; charset=utf-8")
+            resp.headers["Content-Disposition"] = _disposition(name)
+            return resp
         tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
         try:
-            write_xlsx(tmp, report.title, columns, rows,
-                       {**totals, columns[0].key: "合计"} if totals else None,
-                       max_rows=settings.excel_max_rows)
+            if level == "summary":
+                write_xlsx(tmp, report.title, s.columns, s.rows,
+                           {**s.totals, s.columns[0].key: "合计"},
+                           max_rows=settings.excel_max_rows)
+            else:
+                detail_xlsx(tmp, settings, report, values, viewer, _sort(),
+                            max_rows=settings.excel_max_rows)
         except TooManyRowsForExcel as exc:
             tmp.unlink(missing_ok=True)
             return _too_many_rows(slug, exc)
+        except Exception:
+            tmp.unlink(missing_ok=True)
+            raise
+        auth.audit.record("export", page=slug, rows=count, detail=audit)
 
         @after_this_request
         def cleanup(response: Response) -> Response:

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from data.settings import ROOT, Settings
 from queries import engine
 from queries.access import Viewer
 from queries.catalog import CATALOG
-from queries.export import TooManyRowsForExcel, write_xlsx
+from queries.export import TooManyRowsForExcel, detail_xlsx, write_xlsx
 from queries.spec import Report
 
 log = logging.getLogger(__name__)
@@ -307,24 +307,19 @@ class _Progress:
         self.status.rows_done = rows_done
         _write_status(self.folder, self.status)
 
-    def count(self, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        n = 0
-        for n, row in enumerate(rows, 1):
-            if n % 500 == 0:
-                self.check(n)
-            yield row
-        self.status.rows_done = n
 
 
-def _rows(spec: JobSpec, report: Report
-          ) -> tuple[list[engine.ColumnMeta], Iterator[dict[str, Any]], dict[str, Any] | None]:
-    values = engine.parse_filters(report, spec.args, spec.settings.today)
+def _write(spec: JobSpec, report: Report, path: Path, progress: _Progress) -> int:
+    settings = spec.settings
+    values = engine.parse_filters(report, spec.args, settings.today)
     if spec.level == "summary":
-        s = engine.run_summary(spec.settings, report, values, spec.viewer, spec.summary,
+        s = engine.run_summary(settings, report, values, spec.viewer, spec.summary,
                                spec.group_by)
-        return s.columns, iter(s.rows), {**s.totals, s.columns[0].key: "合计"}
-    rows = engine.iter_detail_rows(spec.settings, report, values, spec.viewer, spec.sort)
-    return engine.detail_columns(report), rows, None
+        return write_xlsx(path, report.title, s.columns, s.rows,
+                          {**s.totals, s.columns[0].key: "合计"},
+                          max_rows=settings.excel_max_rows)
+    return detail_xlsx(path, settings, report, values, spec.viewer, spec.sort,
+                       max_rows=settings.excel_max_rows, on_rows=progress.check)
 
 
 def job_settings(settings: Settings) -> Settings:
@@ -343,10 +338,7 @@ def run_job(folder: Path) -> JobStatus:
     part = folder / "result.xlsx.part"
     try:
         progress.check(0, force=True)
-        report = CATALOG[spec.slug]
-        columns, rows, totals = _rows(spec, report)
-        written = write_xlsx(part, report.title, columns, progress.count(rows), totals,
-                             max_rows=spec.settings.excel_max_rows)
+        written = _write(spec, CATALOG[spec.slug], part, progress)
         progress.check(written, force=True)
         os.replace(part, folder / "result.xlsx")
         status.state, status.rows_done = "done", written
