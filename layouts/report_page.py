@@ -24,6 +24,8 @@ from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
 from queries.spec import Chart, Filter, Report, Summary
 
+SUMMARY_ROWS_SHOWN = 5_000
+CHART_BARS = 40
 CONTROL_KEYS = {"run", "level", "summary", "group_by"}
 
 
@@ -130,8 +132,14 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report)
     if c.color and c.color in result.rows[0]:
         groups = sorted({r[c.color] for r in result.rows}, key=str)
         series = [(c.y[0], g) for g in groups]
+    source = result.rows
+    title = None
+    if c.kind != "line" and len(source) > CHART_BARS:
+        # Thousands of bars say nothing: the largest by the first measure.
+        source = sorted(source, key=lambda r: r[c.y[0]] or 0, reverse=True)[:CHART_BARS]
+        title = f"{labels[c.y[0]]}最大的 {CHART_BARS} 组"
     for y, group in series:
-        rows = [r for r in result.rows if group is None or r[c.color] == group]
+        rows = [r for r in source if group is None or r[c.color] == group]
         xs = [str(r[x_key]) for r in rows]
         ys = [r[y] for r in rows]
         name = labels[y] if group is None else str(group)
@@ -145,6 +153,7 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report)
             fig.add_trace(go.Scatter(x=xs, y=ys_prev, name=name_prev, mode="lines+markers")
                           if c.kind == "line" else go.Bar(x=xs, y=ys_prev, name=name_prev))
     fig.update_layout(height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40},
+                      title={"text": title, "font": {"size": 13}} if title else None,
                       barmode="group", legend={"orientation": "h", "y": 1.12},
                       separators=".,", font={"family": "Noto Sans CJK SC"})
     return dcc.Graph(figure=fig, config={"displaylogo": False})
@@ -166,10 +175,13 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
     hidden = {d for d in result.group_by if f"{d}_label" in {c.key for c in result.columns}}
     first_shown = next((c.key for c in result.columns if c.key not in hidden), None)
     totals = {**result.totals, **({first_shown: "合计"} if first_shown else {})}
+    # A summary by insured can have 100 k groups: the screen gets the first ones, the
+    # export (same filters) gets them all.
+    shown = result.rows[:SUMMARY_ROWS_SHOWN]
     grid = dag.AgGrid(
         id={"type": "summary-grid", "report": report.slug},
         columnDefs=column_defs(result.columns, hidden=hidden),
-        rowData=result.rows,
+        rowData=shown,
         dashGridOptions={"pinnedBottomRowData": [totals], "localeText": LOCALE_TEXT,
                          "rowStyle": {"cursor": "pointer"},
                          **({"domLayout": "autoHeight"} if len(result.rows) <= 15 else {})},
@@ -178,13 +190,16 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
     )
     return html.Div([
         dmc.Group(justify="space-between", mb="xs", children=[
-            dmc.Text(f"共 {len(result.rows):,} 组; 点击一行查看明细清单", size="sm", c="dimmed"),
+            dmc.Text(f"共 {len(result.rows):,} 组"
+                     + (f", 屏幕显示前 {len(shown):,} 组, 全部请导出"
+                        if len(shown) < len(result.rows) else "")
+                     + "; 点击一行查看明细清单", size="sm", c="dimmed"),
             export_menu(report, args, "summary"),
         ]),
+        chart(summary, result, report),
         grid,
         dcc.Store(id={"type": "summary-keys", "report": report.slug},
                   data=list(result.group_by)),
-        chart(summary, result, report),
     ])
 
 
