@@ -25,7 +25,7 @@ from queries.access import SCOPE_LABELS, Viewer
 from queries.spec import Chart, Filter, Report, Summary
 
 SUMMARY_ROWS_SHOWN = 5_000
-CHART_BARS = 40
+CHART_BARS = 20
 CONTROL_KEYS = {"run", "level", "summary", "group_by"}
 
 
@@ -138,11 +138,16 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report)
         # Thousands of bars say nothing: the largest by the first measure.
         source = sorted(source, key=lambda r: r[c.y[0]] or 0, reverse=True)[:CHART_BARS]
         title = f"{labels[c.y[0]]}最大的 {CHART_BARS} 组"
+    # Long names (insureds, companies) read better along horizontal bars.
+    horizontal = c.kind == "bar" and any(len(str(r[x_key])) > 8 for r in source)
     for y, group in series:
         rows = [r for r in source if group is None or r[c.color] == group]
         xs = [str(r[x_key]) for r in rows]
         ys = [r[y] for r in rows]
         name = labels[y] if group is None else str(group)
+        if horizontal:
+            fig.add_trace(go.Bar(x=ys[::-1], y=xs[::-1], name=name, orientation="h"))
+            continue
         fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines+markers")
                       if c.kind == "line" else go.Bar(x=xs, y=ys, name=name))
         if result.previous_year is not None and group is None:
@@ -152,7 +157,8 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report)
             name_prev = f"{name} (上年同期)"
             fig.add_trace(go.Scatter(x=xs, y=ys_prev, name=name_prev, mode="lines+markers")
                           if c.kind == "line" else go.Bar(x=xs, y=ys_prev, name=name_prev))
-    fig.update_layout(height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40},
+    height = 80 + 24 * len(source) if horizontal else 320
+    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 50, "b": 40},
                       title={"text": title, "font": {"size": 13}} if title else None,
                       barmode="group", legend={"orientation": "h", "y": 1.12},
                       separators=".,", font={"family": "Noto Sans CJK SC"})
