@@ -38,12 +38,6 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p * (len(xs) - 1)))]
 
 
-def timed(fn: Any) -> float:
-    t = time.perf_counter()
-    fn()
-    return (time.perf_counter() - t) * 1000
-
-
 def main() -> None:
     store = Path(sys.argv[1])
     chdir = Path(sys.argv[2]) if len(sys.argv) > 2 else store.with_suffix(".chdb")
@@ -67,14 +61,13 @@ def main() -> None:
         times: dict[str, list[float]] = {"duck_s": [], "ch_s": [], "duck_d": [], "ch_d": []}
         for _ in range(repeats):
             for viewer in VIEWERS:
-                times["duck_s"].append(timed(lambda v=viewer: run_summary(
-                    duck, report, values, v)))
-                times["ch_s"].append(timed(lambda v=viewer: run_summary(
-                    ch, report, values, v)))
-                times["duck_d"].append(timed(lambda v=viewer: run_detail(
-                    duck, report, values, v, limit=100)))
-                times["ch_d"].append(timed(lambda v=viewer: run_detail(
-                    ch, report, values, v, limit=100)))
+                for name, target in (("duck", duck), ("ch", ch)):
+                    t = time.perf_counter()
+                    run_summary(target, report, values, viewer)
+                    times[f"{name}_s"].append((time.perf_counter() - t) * 1000)
+                    t = time.perf_counter()
+                    run_detail(target, report, values, viewer, limit=100)
+                    times[f"{name}_d"].append((time.perf_counter() - t) * 1000)
         rows[report.slug] = {k: {"p50_ms": round(statistics.median(v), 1),
                                  "p95_ms": round(pct(v, 0.95), 1)} for k, v in times.items()}
     print(f"store: {policies:,} policies; publish {publish_s} s")
