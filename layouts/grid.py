@@ -28,7 +28,9 @@ def column_defs(columns: list[ColumnMeta], *, sortable: bool = False,
         d: dict[str, Any] = {"field": c.key, "headerName": c.label, "sortable": sortable,
                              "resizable": True, "minWidth": 90,
                              "hide": bool(hidden and c.key in hidden)}
-        if c.type in NUMERIC:
+        if c.type == "year":
+            d["type"] = "rightAligned"
+        elif c.type in NUMERIC:
             fmt = INT_FMT if c.type == "int" else MONEY_FMT if c.type == "money" else NUMBER_FMT
             d.update(type="rightAligned", valueFormatter={"function": fmt})
             if filterable and c.key in filterable:

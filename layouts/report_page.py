@@ -256,7 +256,7 @@ def _drill_label(settings: Settings, dim: Any, value: str) -> str:
     from queries.store import run
 
     st = lookup_statement(dim.lookup.table, dim.lookup.key, [dim.lookup.column],
-                          [int(value) if dim.type == "int" else value])
+                          [int(value) if dim.type in {"int", "year"} else value])
     rows = run(settings, st)[1]
     return str(rows[0][1]) if rows else value
 

@@ -177,7 +177,7 @@ def column_conditions(report: Report, column_filters: Mapping[str, Any] | None
         if value in (None, ""):
             continue
         column = col.source_column
-        if col.type in {"int", "money", "number", "ratio", "percent"}:
+        if col.type in {"int", "year", "money", "number", "ratio", "percent"}:
             try:
                 number = float(value)
             except (TypeError, ValueError) as exc:

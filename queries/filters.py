@@ -196,7 +196,7 @@ def parse_filters(report: Report, args: Mapping[str, Any], today: date | None = 
             conditions.append(Condition(dim.column, "is_null"))
         else:
             value: Any = text
-            if dim.type == "int":
+            if dim.type in {"int", "year"}:
                 try:
                     value = int(text)
                 except ValueError as exc:

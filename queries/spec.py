@@ -21,7 +21,8 @@ FilterKind = Literal[
     "number_range",  # min / max
     "contains",  # part of a name; the user's text is matched literally
 ]
-ColType = Literal["text", "int", "money", "number", "date", "ratio", "percent", "code"]
+# "year" and "month_no" are integers shown without thousands separators (2026, not 2,026).
+ColType = Literal["text", "int", "year", "money", "number", "date", "ratio", "percent", "code"]
 MaskKind = Literal["phone", "id_no", "address"]
 MeasureKind = Literal["count", "count_distinct", "sum", "ratio", "mean", "median", "quantile",
                       "diff"]

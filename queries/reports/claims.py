@@ -31,7 +31,7 @@ CLAIM_CYCLE = Report(
         branch_filter(),
         Filter("line", "业务类别", "multi", "line", options=LINE_OPTIONS),
     ),
-    dims=(BRANCH_DIM, Dim("close_year", "结案年度", "close_year", type="int")),
+    dims=(BRANCH_DIM, Dim("close_year", "结案年度", "close_year", type="year")),
     measures=(Measure("claims", "结案件数", "count", type="int"), *_stage_measures()),
     detail=(
         Col("claim_no", "立案号"), Col("policy_no", "保单号"), Col("risk_code", "险种代码"),

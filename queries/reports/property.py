@@ -13,7 +13,7 @@ from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summ
 PROPERTY = "line = 'property'"
 CLASS_OPTIONS = Options(table="risk_class", value="class_code", label="class_name",
                         where="line = 'property'")
-YEAR_DIM = Dim("year", "年度", "sign_year", type="int")
+YEAR_DIM = Dim("year", "年度", "sign_year", type="year")
 CLASS_DIM = Dim("class", "险类", "class_code")
 CURRENCY_DIM = Dim("currency", "保费币别", "currency_code")
 
@@ -176,7 +176,7 @@ PREMIUM_RECEIVED_MONTHLY = Report(
         Dim("agent_name", "代理人名称", "agent_name"),
         Dim("currency", "实收币别", "currency_code"),
         BRANCH_DIM,
-        Dim("month_no", "到款月", "month(receipt_date)", type="int"),
+        Dim("month_no", "到款月", "month(receipt_date)", type="year"),
     ),
     measures=(
         Measure("receipts", "本年笔数", "count", type="int"),
