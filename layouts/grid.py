@@ -29,7 +29,8 @@ def column_defs(columns: list[ColumnMeta], *, sortable: bool = False,
                              "resizable": True, "minWidth": 90,
                              "hide": bool(hidden and c.key in hidden)}
         if c.type == "year":
-            d["type"] = "rightAligned"
+            # Not inferred as a number: the totals row puts 合计 in this column.
+            d.update(type="rightAligned", cellDataType=False)
         elif c.type in NUMERIC:
             fmt = INT_FMT if c.type == "int" else MONEY_FMT if c.type == "money" else NUMBER_FMT
             d.update(type="rightAligned", valueFormatter={"function": fmt})

@@ -134,12 +134,36 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report)
         series = [(c.y[0], g) for g in groups]
     source = result.rows
     title = None
-    if c.kind != "line" and len(source) > CHART_BARS:
-        # Thousands of bars say nothing: the largest by the first measure.
-        source = sorted(source, key=lambda r: r[c.y[0]] or 0, reverse=True)[:CHART_BARS]
-        title = f"{labels[c.y[0]]}最大的 {CHART_BARS} 组"
+    x_dim = next((d for d in report.dims if d.key == c.x.removesuffix("_label")), None)
+    over_time = x_dim is not None and x_dim.type in {"date", "year"}
+    kind = "line" if over_time and len(source) > 60 else c.kind  # many days read as a line
+    if kind != "line" and not over_time and len(source) > CHART_BARS:
+        # Thousands of bars say nothing: the x values largest by the first measure
+        # (over all colours).
+        by_x: dict[Any, float] = {}
+        for r in source:
+            by_x[r[x_key]] = by_x.get(r[x_key], 0) + float(r[c.y[0]] or 0)
+        top = set(sorted(by_x, key=lambda x: by_x[x], reverse=True)[:CHART_BARS])
+        if len(top) < len(by_x):
+            source = sorted((r for r in source if r[x_key] in top),
+                            key=lambda r: -by_x[r[x_key]])
+            title = f"{labels[c.y[0]]}最大的 {CHART_BARS} 组"
     # Long names (insureds, companies) read better along horizontal bars.
-    horizontal = c.kind == "bar" and any(len(str(r[x_key])) > 8 for r in source)
+    horizontal = kind == "bar" and not over_time and any(len(str(r[x_key])) > 8
+                                                         for r in source)
+    types = {m.key: m.type for m in report.measures}
+    color = c.color if c.color and c.color in result.rows[0] else None
+    if len({(r[x_key], color and r[color]) for r in source}) < len(source) \
+            and all(types[y] in {"money", "int"} for y in c.y):
+        # Other dimensions split a bar (a day per branch): the chart adds them up.
+        summed: dict[Any, dict[str, Any]] = {}
+        for r in source:
+            key = (r[x_key], color and r[color])
+            acc = summed.setdefault(key, {x_key: r[x_key], **({color: r[color]} if color else {}),
+                                          **dict.fromkeys(c.y, 0)})
+            for y in c.y:
+                acc[y] += r[y] or 0
+        source = list(summed.values())
     for y, group in series:
         rows = [r for r in source if group is None or r[c.color] == group]
         xs = [str(r[x_key]) for r in rows]
@@ -148,15 +172,15 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report)
         if horizontal:
             fig.add_trace(go.Bar(x=ys[::-1], y=xs[::-1], name=name, orientation="h"))
             continue
-        fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines+markers")
-                      if c.kind == "line" else go.Bar(x=xs, y=ys, name=name))
+        fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines")
+                      if kind == "line" else go.Bar(x=xs, y=ys, name=name))
         if result.previous_year is not None and group is None:
             # The same x values one year earlier, 0 where nothing happened then.
             earlier = {str(r[x_key]): r[y] for r in result.previous_year}
             ys_prev = [earlier.get(x, 0) for x in xs]
             name_prev = f"{name} (上年同期)"
-            fig.add_trace(go.Scatter(x=xs, y=ys_prev, name=name_prev, mode="lines+markers")
-                          if c.kind == "line" else go.Bar(x=xs, y=ys_prev, name=name_prev))
+            fig.add_trace(go.Scatter(x=xs, y=ys_prev, name=name_prev, mode="lines")
+                          if kind == "line" else go.Bar(x=xs, y=ys_prev, name=name_prev))
     height = 80 + 24 * len(source) if horizontal else 320
     fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 50, "b": 40},
                       title={"text": title, "font": {"size": 13}} if title else None,

@@ -62,7 +62,7 @@ PROPERTY_ENDORSEMENTS = Report(
         Filter("kind", "批改类型名称", "multi", "endorse_kind", options=ENDORSE_KINDS),
     ),
     dims=(Dim("kind", "批改类型名称", "endorse_kind"), Dim("year", "年度", "endorse_year",
-                                                       type="int"), BRANCH_DIM),
+                                                       type="year"), BRANCH_DIM),
     measures=(
         Measure("endorsements", "批单数量", "count", type="int"),
         Measure("premium_change", "总保费变化量(折人民币)", "sum", "premium_change_cny"),

@@ -129,7 +129,7 @@ EFFECTIVE_POLICIES = Report(
         Filter("handler", "经办人代码", "text", "handler_code"),
     ),
     dims=(BRANCH_DIM, Dim("class", "险类", "class_name"), Dim("year", "起保年度", "start_year",
-                                                        type="int")),
+                                                        type="year")),
     measures=(Measure("policies", "保单数", "count", type="int"),
               Measure("premium", "签单保费(折人民币)", "sum", "premium_cny"),
               Measure("received", "到款保费(折人民币)", "sum", "received_cny")),
