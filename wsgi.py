@@ -1,0 +1,42 @@
+"""WSGI entry for gunicorn: every worker builds its own app, so every worker opens the
+store read-only itself (a DuckDB handle must not cross a fork: no ``preload_app``).
+
+    python -m wsgi --prepare   # once, before the workers: demo store and users if missing
+    gunicorn -c gunicorn.conf.py wsgi:server
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask
+
+from data.settings import Settings
+
+log = logging.getLogger("wsgi")
+
+
+def prepare(settings: Settings) -> None:
+    """What ``python app.py`` does before serving, done once for all workers."""
+    from auth.templates import ensure_demo_users
+    from data.build import ensure_demo_store
+    from data.publish import ensure_published
+
+    ensure_demo_store(settings)
+    ensure_demo_users(settings)
+    ensure_published(settings, log.info)
+
+
+def create_server() -> Flask:
+    from app import create_app
+
+    return create_app(Settings.from_env()).server
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if "--prepare" in sys.argv[1:]:
+        prepare(Settings.from_env())
+else:
+    server = create_server()
