@@ -157,16 +157,29 @@ ROLLUPS: dict[str, str] = {
                year(x.receipt_date) AS receipt_year
         FROM receipt x {POLICY_JOIN} JOIN currency cur ON cur.currency_id = x.currency_id
         JOIN customer c_ ON c_.customer_id = p.insured_id""",
+    # A ledger per planned receivable: its plan row (plan_rows = 1, plan_cny) and one row
+    # per receipt against it (receipt_cny on its date), all carrying the receivable's
+    # attributes. Pages sum plan_cny, and receipt_cny up to the statistics date, so a
+    # receivable paid in parts on both sides of that date counts exactly what had come
+    # in; detail lists show the plan rows only.
     "receivable_fact": f"""
         WITH paid AS (
             SELECT receivable_id, sum(amount_cny) AS received_cny,
                    max(receipt_date) AS last_receipt_date
-            FROM receipt WHERE receivable_id IS NOT NULL GROUP BY receivable_id)
+            FROM receipt WHERE receivable_id IS NOT NULL GROUP BY receivable_id),
+        ledger AS (
+            SELECT receivable_id, 1 AS plan_rows, amount_cny AS plan_cny,
+                   0::DECIMAL(18,2) AS receipt_cny, NULL::DATE AS receipt_date
+            FROM receivable
+            UNION ALL
+            SELECT receivable_id, 0, 0::DECIMAL(18,2), amount_cny, receipt_date
+            FROM receipt WHERE receivable_id IS NOT NULL)
         SELECT x.*, {SCOPE}, p.status, p.start_date, p.end_date,
                coalesce(paid.received_cny, 0)::DECIMAL(18,2) AS received_cny,
                paid.last_receipt_date, strftime(x.due_date, '%Y-%m') AS due_month,
-               cur.currency_code
-        FROM receivable x {POLICY_JOIN} LEFT JOIN paid USING (receivable_id)
+               cur.currency_code, l.plan_rows, l.plan_cny, l.receipt_cny, l.receipt_date
+        FROM ledger l JOIN receivable x USING (receivable_id) {POLICY_JOIN}
+        LEFT JOIN paid USING (receivable_id)
         JOIN currency cur ON cur.currency_id = x.currency_id""",
     "endorsement_fact": f"""
         WITH rcp AS (

@@ -93,8 +93,10 @@ def scope_sql(report: Report, viewer: Viewer, params: Params) -> str:
 
 
 def where_sql(report: Report, conditions: list[Condition], viewer: Viewer, params: Params,
-              settings_values: dict[str, Any]) -> str:
+              settings_values: dict[str, Any], *, detail: bool = False) -> str:
     parts = [scope_sql(report, viewer, params)]
+    if detail and report.detail_where:
+        parts.append(f"({report.detail_where})")
     if report.where:
         fixed = report.where
         for name in report.setting_params:
@@ -129,7 +131,8 @@ def measure_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None 
         # An amount of a period with rows but none inside it is 0, not empty.
         return f"coalesce(sum(CASE WHEN {inside} THEN {value} END), 0)"
     if m.kind == "count":
-        return "count(*)"
+        # With a column: the rows where it is 1 (a ledger's plan rows, not its receipts).
+        return f"count(CASE WHEN {m.column} = 1 THEN 1 END)" if m.column else "count(*)"
     if m.kind == "count_distinct":
         return f"count(DISTINCT {m.column})"
     if m.kind == "sum":
@@ -179,7 +182,7 @@ def count_statement(report: Report, conditions: list[Condition], viewer: Viewer,
                     settings_values: dict[str, Any]) -> Statement:
     params = Params()
     sql = f"SELECT count(*) AS n FROM {report.source} " \
-          f"WHERE {where_sql(report, conditions, viewer, params, settings_values)}"
+          f"WHERE {where_sql(report, conditions, viewer, params, settings_values, detail=True)}"
     return Statement(_parse(sql), params.values)
 
 
@@ -218,7 +221,7 @@ def detail_statement(report: Report, columns: list[str], conditions: list[Condit
     """A page of detail rows ordered by ``order`` + the id, after ``cursor`` (keyset)."""
     params = Params()
     full_order = [*order, (report.id_column, order[-1][1] if order else "asc")]
-    where = where_sql(report, conditions, viewer, params, settings_values)
+    where = where_sql(report, conditions, viewer, params, settings_values, detail=True)
     skip = 0
     if cursor is not None:
         if any(v is None for v in cursor.values):

@@ -61,7 +61,8 @@ def export_statement(report: Report, values: engine.FilterValues, viewer: Viewer
     params = C.Params()
     order = engine.detail_order(report, sort)
     full_order = [*order, (report.id_column, order[-1][1] if order else "asc")]
-    where = C.where_sql(report, values.conditions, viewer, params, settings_values)
+    where = C.where_sql(report, values.conditions, viewer, params, settings_values,
+                        detail=True)
     inner = list(dict.fromkeys([report.id_column, *(c.source_column for c in report.detail),
                                 *(c for c, _ in order)]))
     joins: dict[tuple[str, str, str], str] = {}

@@ -155,6 +155,8 @@ class Report:
     scope: ScopeColumns = field(default_factory=ScopeColumns)
     # Dimensions the user may pick freely as group-bys (the cube); empty = fixed summaries.
     free_dims: tuple[str, ...] = ()
+    # An extra predicate for detail lists only (a ledger source lists its plan rows).
+    detail_where: str | None = None
     # A fixed, catalog-written condition always applied (e.g. line = 'auto').
     where: str | None = None
     notes: tuple[str, ...] = ()  # rules shown on the page (e.g. receivable scope)

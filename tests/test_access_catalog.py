@@ -64,6 +64,8 @@ def scope_count(settings: Settings, report: Report, username: str, as_of: date) 
         "self": (report.scope.self_, user.staff_id),
     }[user.scope if report.scoped else "company"]
     where = report.where or "TRUE"
+    if report.detail_where:  # the rows a detail list shows
+        where = f"({where}) AND ({report.detail_where})"
     for name in report.setting_params:
         where = where.replace(f"${name}", sql_literal(getattr(settings, name)))
     sql = f"SELECT count(*) FROM {report.source} WHERE ({where})"

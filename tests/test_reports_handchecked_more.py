@@ -799,12 +799,6 @@ def test_exchange_rates_in_force_and_cny_excluded(receivables: Settings) -> None
     assert usd["received_cny"] == pytest.approx(40 * in_force(D(2026, 4, 20)))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "receivable_fact keeps only the sum and the last date of a receivable's receipts, and "
-    "4.1-4.5 count that sum only when the last receipt is on or before the statistics "
-    "date: a receivable paid in parts on both sides of the date shows nothing received "
-    "(here 0 instead of 200) and its whole amount unpaid. Needs receipts by date at the "
-    "statistics date (one row per receipt, or an engine measure over the receipts)."))
 def test_receivable_paid_in_parts_around_the_statistics_date(tmp_path: Any) -> None:
     rows = {"policy": [policy(501, risk_id=2, class_id=2)],
             "receivable": [receivable(1, 501, D(2026, 2, 1), 600)],

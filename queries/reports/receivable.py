@@ -28,15 +28,16 @@ STAT = Filter("stat_date", "统计日期", "date", "due_date", required=True, op
               default="today")
 PERIOD = Filter("due", "应收期间 (应收日期)", "date_range", "due_date")
 # Unpaid amount of one planned receivable at the statistics date.
-UNPAID_AT = "(amount_cny - CASE WHEN last_receipt_date <= {asof} THEN received_cny ELSE 0 END)"
+# Rows of receivable_fact are a ledger (plan rows and receipt rows, see data/rollups.py).
+UNPAID_AT = "(plan_cny - CASE WHEN receipt_date <= {asof} THEN receipt_cny ELSE 0 END)"
 AGES = ((0, 30, "30天以内"), (31, 90, "31-90天"), (91, 180, "91-180天"), (181, 365, "181-365天"),
         (366, None, "一年以上"))
 
 MEASURES: tuple[Measure, ...] = (
-    Measure("items", "应收笔数", "count", type="int"),
-    Measure("receivable", "应收保费", "sum", "amount_cny"),
-    Measure("received", "实收保费", "sum", "received_cny", period="stat_date",
-            period_column="last_receipt_date"),
+    Measure("items", "应收笔数", "count", "plan_rows", type="int"),
+    Measure("receivable", "应收保费", "sum", "plan_cny"),
+    Measure("received", "实收保费", "sum", "receipt_cny", period="stat_date",
+            period_column="receipt_date"),
     Measure("unpaid", "未到款保费", "diff", numerator="receivable", denominator="received"),
     Measure("unpaid_ratio", "未到款比例(%)", "ratio", numerator="unpaid",
             denominator="receivable", scale=100, type="percent"),
@@ -64,6 +65,7 @@ def _receivable(slug: str, number: str, title: str, filters: tuple[Filter, ...],
                 dims: tuple[Dim, ...], summaries: tuple[Summary, ...], note: str) -> Report:
     return Report(slug=slug, number=number, title=title, source="receivable_fact",
                   id_column="receivable_id", where=SCOPE_RULE, setting_params=SCOPE_SETTINGS,
+                  detail_where="plan_rows = 1",
                   filters=(STAT, PERIOD, *filters), dims=dims, measures=MEASURES,
                   detail=DETAIL, summaries=summaries, order=(("due_date", "asc"),),
                   notes=(note, *NOTES))
