@@ -265,8 +265,9 @@ def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[
     job_id = secrets.token_hex(16)
     folder = _job_dir(settings, job_id)
     folder.mkdir(parents=True)
-    spec = JobSpec(job_id, settings, viewer, report.slug, dict(args), level, tuple(sort),
-                   summary, tuple(group_by) if group_by else None)
+    # The job needs no session key: it is not written to disk with the job.
+    spec = JobSpec(job_id, replace(settings, secret_key=""), viewer, report.slug, dict(args),
+                   level, tuple(sort), summary, tuple(group_by) if group_by else None)
     (folder / "spec.pickle").write_bytes(pickle.dumps(spec))
     name = f"{report.title}-{'汇总' if level == 'summary' else '明细'}.xlsx"
     status = JobStatus(job_id, viewer.user_id, report.slug, scope_key(viewer), level, name,
