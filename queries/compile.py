@@ -160,12 +160,20 @@ def _parse(sql: str) -> exp.Expression:
     return sqlglot.parse_one(sql, read="duckdb")
 
 
+TOTAL_FLAG = "grand_total__"
+
+
 def summary_statement(report: Report, dims: list[Dim], conditions: list[Condition],
                       viewer: Viewer, settings_values: dict[str, Any],
-                      periods: Periods | None = None) -> Statement:
+                      periods: Periods | None = None, *, with_totals: bool = False
+                      ) -> Statement:
+    """The groups of ``dims``; ``with_totals`` adds the grand total from the same scan
+    (a row whose ``grand_total__`` is 1, via GROUPING SETS)."""
     params = Params()
     by_key = {m.key: m for m in report.measures}
     select = [f"{d.column} AS {d.key}" for d in dims]
+    if dims and with_totals:
+        select.append(f"grouping({dims[0].column}) AS {TOTAL_FLAG}")
     select += [f"{measure_sql(m, by_key, periods, params)} AS {m.key}"
                for m in report.measures]
     sql = f"SELECT {', '.join(select)} FROM {report.source} " \
@@ -174,7 +182,8 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
         # Group by the columns, not the aliases: an alias may equal a source column.
         columns = ", ".join(d.column for d in dims)
         positions = ", ".join(str(i + 1) for i in range(len(dims)))
-        sql += f" GROUP BY {columns} ORDER BY {positions}"
+        group = f"GROUPING SETS (({columns}), ())" if with_totals else columns
+        sql += f" GROUP BY {group} ORDER BY {positions}"
     return Statement(_parse(sql), params.values)
 
 

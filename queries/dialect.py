@@ -30,6 +30,8 @@ CLICKHOUSE_QUERY_SETTINGS: dict[str, Any] = {
     "prefer_column_name_to_alias": 1,
     # Outer joins fill missing columns with NULL, not 0 or ''.
     "join_use_nulls": 1,
+    # GROUPING SETS fill the columns a set leaves out with NULL (the grand-total row).
+    "group_by_use_nulls": 1,
 }
 
 

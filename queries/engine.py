@@ -132,13 +132,20 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
                      group_by: Sequence[str] | None) -> SummaryResult:
     dims = summary_dims(report, summary_key, group_by)
     sv = settings_values(report, settings)
-    st = C.summary_statement(report, dims, values.conditions, viewer, sv, values.periods)
+    # Groups and the grand total in one scan of the rollup.
+    st = C.summary_statement(report, dims, values.conditions, viewer, sv, values.periods,
+                             with_totals=True)
     names, raw = run(settings, st)
-    rows = [{k: _plain(v) for k, v in zip(names, r, strict=True)} for r in raw]
+    rows, totals = [], {}
+    for r in raw:
+        row = {k: _plain(v) for k, v in zip(names, r, strict=True)}
+        if not dims:
+            totals = row
+        elif row.pop(C.TOTAL_FLAG):
+            totals = {m.key: row[m.key] for m in report.measures}
+        else:
+            rows.append(row)
     _dim_labels(settings, dims, rows)
-    tot = C.summary_statement(report, [], values.conditions, viewer, sv, values.periods)
-    tnames, traw = run(settings, tot)
-    totals = {k: _plain(v) for k, v in zip(tnames, traw[0], strict=True)}
     result = SummaryResult(summary_columns(report, dims), rows, totals,
                            tuple(d.key for d in dims))
     summary = None if group_by else next(
