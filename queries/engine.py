@@ -86,17 +86,28 @@ def summary_dims(report: Report, summary_key: str | None,
     return [by_key[k] for k in summary.dimensions]
 
 
+LOOKUP_CHUNK = 500_000  # ids per statement (ClickHouse refuses arrays over 1 M)
+
+
+def lookup_rows(settings: Settings, table: str, key: str, columns: list[str],
+                ids: list[Any]) -> dict[Any, tuple[Any, ...]]:
+    """``columns`` of ``table`` for each id, as {id: (values…)}."""
+    found: dict[Any, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        st = C.lookup_statement(table, key, columns, ids[start:start + LOOKUP_CHUNK])
+        found.update((r[0], tuple(r[1:])) for r in run(settings, st)[1])
+    return found
+
+
 def _dim_labels(settings: Settings, dims: list[Dim], rows: list[dict[str, Any]]) -> None:
     for d in dims:
         if d.lookup is None:
             continue
         ids = sorted({r[d.key] for r in rows if r[d.key] is not None})
-        names: dict[Any, Any] = {}
-        if ids:
-            st = C.lookup_statement(d.lookup.table, d.lookup.key, [d.lookup.column], ids)
-            names = dict(run(settings, st)[1])
+        names = lookup_rows(settings, d.lookup.table, d.lookup.key, [d.lookup.column], ids)
         for r in rows:
-            r[f"{d.key}_label"] = names.get(r[d.key])
+            hit = names.get(r[d.key])
+            r[f"{d.key}_label"] = hit[0] if hit else None
 
 
 def summary_columns(report: Report, dims: list[Dim]) -> list[ColumnMeta]:
@@ -212,10 +223,8 @@ def _apply_lookups(settings: Settings, report: Report, rows: list[dict[str, Any]
             groups.setdefault((c.lookup.table, c.lookup.key, c.source_column), []).append(c)
     for (table, key, source), cols in groups.items():
         ids = sorted({r[f"__{source}"] for r in rows if r[f"__{source}"] is not None})
-        found: dict[Any, tuple[Any, ...]] = {}
-        if ids:
-            st = C.lookup_statement(table, key, [c.lookup.column for c in cols], ids)  # type: ignore[union-attr]
-            found = {r[0]: r[1:] for r in run(settings, st)[1]}
+        found = lookup_rows(settings, table, key,
+                            [c.lookup.column for c in cols if c.lookup], ids)
         for r in rows:
             hit = found.get(r[f"__{source}"])
             for i, c in enumerate(cols):
