@@ -13,6 +13,10 @@ _port = os.environ.get("PORT", "8050")
 bind = os.environ.get("GUNICORN_BIND", f"{_host}:{_port}")
 workers = int(os.environ.get("WEB_WORKERS", "3"))
 worker_class = "gthread"
+# One memory budget for the server: each worker's DuckDB gets its share, less what the
+# worker's Python side takes (~300 MB); DuckDB spills big sorts and aggregates to disk.
+_budget_mb = int(os.environ.get("WEB_MEMORY_MB", "2048"))
+os.environ.setdefault("DUCKDB_MEMORY_LIMIT", f"{max(256, _budget_mb // workers - 300)}MB")
 threads = int(os.environ.get("WEB_THREADS", "4"))
 # A CSV of a million rows streams for several seconds; larger Excel files are jobs.
 timeout = int(os.environ.get("WEB_TIMEOUT", "120"))

@@ -134,17 +134,20 @@ def free_port() -> int:
 def start_app(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     subprocess.run([sys.executable, "-m", "wsgi", "--prepare"], cwd=ROOT, env=env,
                    check=True)
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c",
-                             "gunicorn.conf.py", "wsgi:server"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    log = Path(env["STORE_PATH"]).with_name("bench-gunicorn.log")
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c",
+                                 "gunicorn.conf.py", "wsgi:server"], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:
         with contextlib.suppress(requests.RequestException):
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
                 return proc
         time.sleep(0.5)
     proc.terminate()
-    raise RuntimeError("the app did not start")
+    tail = log.read_text(errors="replace")[-3000:]
+    raise RuntimeError(f"the app did not start; its log ends with:\n{tail}")
 
 
 def rss_mib(pid: int) -> dict[str, float]:

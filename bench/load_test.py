@@ -30,6 +30,12 @@ import requests
 
 OUT = Path(__file__).with_name("results_load.json")
 USERS = ("gm", "branch01", "section01", "sales01", "claims01", "finance01")
+# Summaries with one group per insured, vehicle, policy, person or receipt are lists of
+# 10^5-10^6 rows computed in full (the page shows the first 5 000): left out by default
+# until the engine bounds a summary's groups. ``--exclude ''`` puts them back.
+PER_ENTITY = ("premium-received-monthly:by-person", "premium-received-daily:by-day-branch",
+              "pnl-insured", "pnl-vehicle", "receivable-policies:by-policy",
+              "commission-list:by-receipt")
 PASSWORD = "demo-pass-2026"
 
 
@@ -90,16 +96,24 @@ def random_args(report: dict[str, Any], as_of: date, rng: random.Random) -> dict
     return args
 
 
-def request_for(report: dict[str, Any], as_of: date, rng: random.Random
+def summary_choices(report: dict[str, Any], exclude: set[str]) -> list[str]:
+    if report["slug"] in exclude:
+        return []
+    return [s["key"] for s in report["summaries"]
+            if f"{report['slug']}:{s['key']}" not in exclude]
+
+
+def request_for(report: dict[str, Any], as_of: date, rng: random.Random, exclude: set[str]
                 ) -> tuple[str, dict[str, str]]:
     args = random_args(report, as_of, rng)
     roll = rng.random()
-    if roll < 0.6:
+    choices = summary_choices(report, exclude)
+    if roll < 0.6 and (choices or report["free_dimensions"]):
         if report["free_dimensions"]:
             dims = rng.sample(report["free_dimensions"], rng.randint(1, 3))
             args["group_by"] = ",".join(dims)
-        elif len(report["summaries"]) > 1:
-            args["summary"] = rng.choice(report["summaries"])["key"]
+        else:
+            args["summary"] = rng.choice(choices)
         return "summary", args
     args.update(level="detail", limit="100")
     if roll < 0.75:
@@ -111,13 +125,13 @@ def request_for(report: dict[str, Any], as_of: date, rng: random.Random
 
 
 def user_loop(base: str, username: str, run: Run, stop: threading.Event, as_of: date,
-              think: float, seed: int) -> None:
+              think: float, seed: int, exclude: set[str]) -> None:
     rng = random.Random(seed)
     session = sign_in(base, username)
     reports = session.get(f"{base}/api/reports", timeout=60).json()["reports"]
     while not stop.is_set():
         report = rng.choice(reports)
-        kind, args = request_for(report, as_of, rng)
+        kind, args = request_for(report, as_of, rng, exclude)
         started = time.perf_counter()
         status, error = 0, ""
         try:
@@ -142,28 +156,30 @@ def user_loop(base: str, username: str, run: Run, stop: threading.Event, as_of: 
 
 def swap_loop(store: Path, run: Run, stop: threading.Event, duration: float, swaps: int,
               copy_from: Path | None, rebuild: int, seed: int, as_of: date) -> None:
+    """Make each new store beside the served one while the load runs (a copy, or a
+    rebuild with data.generate, i.e. ``build_store``), then ``os.replace`` it in at its
+    planned moment: evenly spread over the run."""
     t0 = time.perf_counter()
     for k in range(1, swaps + 1):
-        if stop.wait(max(0.0, duration * k / (swaps + 1) - (time.perf_counter() - t0)
-                         - (0 if copy_from else 20))):
-            return
+        side = store.with_name(f".{store.name}.next-{os.getpid()}")
         began = time.perf_counter()
         if copy_from is not None:
-            tmp = store.with_name(f".{store.name}.swap-{os.getpid()}")
-            shutil.copyfile(copy_from, tmp)
-            replaced = time.perf_counter()
-            os.replace(tmp, store)
+            shutil.copyfile(copy_from, side)
         else:
-            # data.generate builds into a new file with build_store, then os.replace.
             subprocess.run([str(Path(".venv/bin/python")), "-m", "data.generate",
                             "--policies", str(rebuild), "--seed", str(seed),
-                            "--as-of", as_of.isoformat(), "--out", str(store)],
+                            "--as-of", as_of.isoformat(), "--out", str(side)],
                            check=True, capture_output=True)
-            replaced = time.perf_counter()
-        run.swaps.append({"started_s": round(began - t0, 1),
-                          "swapped_s": round(replaced - t0, 1),
-                          "build_s": round(replaced - began, 1)})
-        print(f"  store swapped at {replaced - t0:.0f} s (build/copy {replaced - began:.0f} s)")
+        built = time.perf_counter()
+        if stop.wait(max(0.0, duration * k / (swaps + 1) - (built - t0))):
+            side.unlink(missing_ok=True)
+            return
+        os.replace(side, store)
+        swapped = time.perf_counter()
+        run.swaps.append({"build_started_s": round(began - t0, 1),
+                          "build_s": round(built - began, 1),
+                          "swapped_at_s": round(swapped - t0, 1)})
+        print(f"  store swapped at {swapped - t0:.0f} s (made in {built - began:.0f} s)")
 
 
 def children(pid: int) -> list[int]:
@@ -230,13 +246,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1, help="seed of the rebuilt store")
     ap.add_argument("--server-pid", type=int, help="gunicorn master (for RSS)")
     ap.add_argument("--label", default="load")
+    ap.add_argument("--exclude", default=",".join(PER_ENTITY),
+                    help="slug or slug:summary left out of the summaries (comma-separated)")
     a = ap.parse_args()
     if a.swaps and not a.store:
         ap.error("--swaps needs --store")
     run, stop = Run(), threading.Event()
+    exclude = {x for x in a.exclude.split(",") if x}
     threads = [threading.Thread(target=user_loop, daemon=True,
                                 args=(a.base_url, USERS[i % len(USERS)], run, stop, a.as_of,
-                                      a.think, i))
+                                      a.think, i, exclude))
                for i in range(a.users)]
     if a.swaps:
         threads.append(threading.Thread(target=swap_loop, daemon=True, args=(
@@ -259,6 +278,7 @@ def main() -> None:
         t.join(timeout=600)
     result = summarize(run, a.duration)
     result.update(users=a.users, duration_s=a.duration, think_s=a.think, swaps=run.swaps,
+                  excluded=sorted(exclude),
                   server_rss_max_mib=max(rss) if rss else None,
                   loadavg_before=[round(x, 2) for x in load_before],
                   loadavg_after=[round(x, 2) for x in os.getloadavg()],
