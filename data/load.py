@@ -1,0 +1,567 @@
+"""T+1 import: files of the core systems (``docs/IMPORT.md``) → a new store, swapped in
+atomically, or nothing changed and a rejects report naming file, row, column, value and
+reason.
+
+    python -m data.load DIR --store var/store.duckdb [--incremental] [--partial]
+        [--rejects rejects.csv] [--user 员工代码]
+
+Every file is staged as text in a scratch database beside the store and validated there
+with SQL (types, required fields, codes, non-negative amounts, dates in order,
+duplicates of the business key, references by business key, a rate for every foreign
+amount). With no rejects — or with ``--partial``, leaving out every rejected row and the
+rows that depend on it, all listed — the store is built into a new file and swapped in.
+``--incremental`` overlays the day's new and changed rows (by business key) on the
+current store. The same files loaded twice give the same store: ids follow file order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import csv
+import logging
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from data.build import build_store
+from data.layout import BY_NAME, ENTITIES, SQL_TYPES, Entity
+from data.settings import Settings
+
+log = logging.getLogger(__name__)
+FORMATS = (".csv", ".parquet", ".xlsx")
+MAX_HEADER_BYTES = 64 * 1024
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class Reject:
+    file: str
+    row: int | None
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class LoadResult:
+    ok: bool
+    rows_read: dict[str, int] = field(default_factory=dict)
+    rows_loaded: dict[str, int] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+    seconds: float = 0.0
+    rejects_path: Path | None = None
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            left = f", 剔除 {len(self.rejects):,} 行" if self.rejects else ""
+            return (f"已导入 {sum(self.rows_loaded.values()):,} 行{left}, "
+                    f"用时 {self.seconds:.1f} 秒")
+        return f"未导入: {len(self.rejects):,} 处错误, 数据仓库未改变"
+
+
+class FileProblem(Exception):
+    def __init__(self, file: str, reason: str, column: str = "", row: int | None = None):
+        super().__init__(reason)
+        self.reject = Reject(file, row, column, "", reason)
+
+
+# --- reading files into text staging tables ------------------------------------------
+
+def find_files(directory: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for entity in ENTITIES:
+        for fmt in FORMATS:
+            path = directory / f"{entity.name}{fmt}"
+            if path.exists():
+                found[entity.name] = path
+                break
+    return found
+
+
+def _utf8_copy(path: Path, scratch: Path) -> Path:
+    """``path`` itself when it is UTF-8; a UTF-8 copy when it is GBK; else refused."""
+    for encoding in ("utf-8", "gbk"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as src:
+                while chunk := src.read(1 << 22):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            if encoding == "gbk":
+                raise FileProblem(path.name, f"编码无法识别 (应为 UTF-8 或 GBK): 第 "
+                                  f"{exc.start} 字节附近") from exc
+            continue
+        if encoding == "utf-8":
+            return path
+        target = scratch / f"{path.stem}.utf8.csv"
+        with path.open("r", encoding="gbk", newline="") as src, \
+                target.open("w", encoding="utf-8", newline="") as dst:
+            while text := src.read(1 << 22):
+                dst.write(text)
+        return target
+    raise AssertionError("unreachable")
+
+
+def _csv_header(path: Path) -> list[str]:
+    with path.open("rb") as f:
+        head = f.read(MAX_HEADER_BYTES)
+    if not head.strip():
+        raise FileProblem(path.name, "文件为空")
+    line = head.split(b"\n", 1)[0]
+    if b"\n" not in head and len(head) >= MAX_HEADER_BYTES:
+        raise FileProblem(path.name, f"表头超过 {MAX_HEADER_BYTES // 1024} KB, "
+                                     "不是本系统的文件格式")
+    text = line.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
+    return next(csv.reader([text]))
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch: Path
+               ) -> int:
+    """``stg_<entity>``: every layout column as text (NULL when absent), plus ``line_``."""
+    table = f"stg_{entity.name}"
+    if path.stat().st_size == 0:
+        raise FileProblem(path.name, "文件为空")
+    if path.suffix == ".csv":
+        header = _csv_header(path)
+        source_path = _utf8_copy(path, scratch)
+        source = (f"read_csv('{source_path}', header = true, all_varchar = true, "
+                  "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+                  "null_padding = false, auto_detect = false, "
+                  f"columns = {{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}})")
+    elif path.suffix == ".parquet":
+        try:
+            header = [r[0] for r in con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()]
+        except duckdb.Error as exc:
+            raise FileProblem(path.name, f"不是有效的 Parquet 文件: {exc}") from exc
+        source = f"read_parquet('{path}')"
+    else:
+        header, source = _stage_xlsx(con, entity, path)
+    _check_header(entity, path.name, header)
+    present = set(header)
+    select = ", ".join(
+        (f"NULLIF(trim(CAST(\"{f.name}\" AS VARCHAR)), '')" if f.name in present else "NULL")
+        + f" AS {f.name}" for f in entity.fields)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT row_number() OVER () + 1 "
+                    f"AS line_, {select} FROM {source}")
+    except duckdb.Error as exc:
+        raise FileProblem(path.name, _duck_reason(str(exc))) from exc
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if rows == 0:
+        raise FileProblem(path.name, "文件为空 (只有表头)")
+    return int(rows)
+
+
+def _duck_reason(message: str) -> str:
+    first = message.splitlines()[0]
+    if "Expected Number of Columns" in message or "too many" in message.lower() \
+            or "Error when sniffing" in message or "CSV Error" in message:
+        line = next((w for w in message.replace(":", " ").split() if w.isdigit()), "")
+        where = f", 约第 {line} 行" if line else ""
+        return f"文件格式错误 (列数不符, 文件可能被截断){where}: {first}"
+    if "unicode" in message.lower():
+        return "编码无法识别 (应为 UTF-8 或 GBK)"
+    return f"文件无法读取: {first}"
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path
+                ) -> tuple[list[str], str]:
+    import polars as pl
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        raise FileProblem(path.name, f"不是有效的 Excel 文件: {exc}") from exc
+    rows = book.worksheets[0].iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    data = [["" if v is None else (v.date().isoformat() if isinstance(v, datetime)
+                                   else str(v)) for v in r] for r in rows]
+    frame = pl.DataFrame(data, schema=header, orient="row") if data else \
+        pl.DataFrame(schema={h: pl.Utf8 for h in header})
+    con.register(f"xlsx_{entity.name}", frame.to_arrow())
+    return header, f"xlsx_{entity.name}"
+
+
+def _check_header(entity: Entity, file: str, header: list[str]) -> None:
+    known = set(entity.columns)
+    extra = [h for h in header if h not in known]
+    if extra:
+        raise FileProblem(file, f"多余的列: {', '.join(extra)} (见 docs/IMPORT.md)", extra[0])
+    missing = [f.name for f in entity.fields if f.required and f.name not in header]
+    if missing:
+        raise FileProblem(file, f"缺少必填列: {', '.join(missing)}", missing[0])
+    dupes = {h for h in header if header.count(h) > 1}
+    if dupes:
+        raise FileProblem(file, f"重复的列: {', '.join(sorted(dupes))}", sorted(dupes)[0])
+
+
+# --- validation ---------------------------------------------------------------------------
+
+def _typed(f_type: str, column: str) -> str:
+    if f_type == "bool":
+        return f"TRY_CAST({column} AS BOOLEAN)"
+    if f_type == "date":
+        # ISO dates only: 2026-02-30 and 2026/2/3 are refused, not guessed.
+        return f"TRY_STRPTIME({column}, '%Y-%m-%d')::DATE"
+    return f"TRY_CAST({column} AS {SQL_TYPES[f_type]})"
+
+
+TYPE_WORDS = {"int": "整数", "date": "日期 (YYYY-MM-DD)", "money": "金额", "rate": "汇率",
+              "bool": "是否值 (true/false)"}
+
+
+def row_checks(entity: Entity) -> list[tuple[str, str, str]]:
+    """(column, SQL condition that marks a bad row, reason) for one staged entity."""
+    checks = []
+    for f in entity.fields:
+        c = f.name
+        if f.required:
+            checks.append((c, f"{c} IS NULL", f"必填项为空: {f.label}"))
+        if f.type != "text":
+            checks.append((c, f"{c} IS NOT NULL AND {_typed(f.type, c)} IS NULL",
+                           f"{f.label} 不是有效的{TYPE_WORDS[f.type]}"))
+        if f.codes:
+            allowed = ", ".join("'" + v + "'" for v in f.codes)
+            checks.append((c, f"{c} IS NOT NULL AND {c} NOT IN ({allowed})",
+                           f"{f.label} 只能是 {' / '.join(f.codes)}"))
+        if f.non_negative:
+            checks.append((c, f"{_typed(f.type, c)} < 0", f"{f.label} 不能为负数"))
+    for earlier, later in entity.dates_in_order:
+        a, b = _typed("date", earlier), _typed("date", later)
+        labels = {f.name: f.label for f in entity.fields}
+        checks.append((later, f"{a} > {b}",
+                       f"{labels[later]} 早于 {labels[earlier]}"))
+    return checks
+
+
+def validate(con: duckdb.DuckDBPyConnection, files: dict[str, str]) -> None:
+    """Fill ``rejects_`` (entity, line, column, value, reason) for the staged entities."""
+    con.execute("CREATE OR REPLACE TABLE rejects_ (entity VARCHAR, line BIGINT, "
+                "col VARCHAR, value VARCHAR, reason VARCHAR)")
+    for entity in ENTITIES:
+        table = f"stg_{entity.name}"
+        for column, bad, reason in row_checks(entity):
+            con.execute(f"INSERT INTO rejects_ SELECT '{entity.name}', line_, '{column}', "
+                        f"{column}, ? FROM {table} WHERE {bad}", [reason])
+        key = ", ".join(entity.key)
+        con.execute(f"""INSERT INTO rejects_
+            SELECT '{entity.name}', line_, '{entity.key[0]}', concat_ws('|', {key}), ?
+            FROM (SELECT line_, {key}, row_number() OVER (PARTITION BY {key} ORDER BY line_)
+                  AS n FROM {table}) WHERE n > 1""",
+                    [f"重复的业务键 ({', '.join(entity.key)}): 同一键在文件中出现多次"])
+    check_references(con)
+    check_rates(con)
+
+
+def check_references(con: duckdb.DuckDBPyConnection, exclude_rejected: bool = False) -> int:
+    """References by business key to rows present in the files; returns rejects added."""
+    before = con.execute("SELECT count(*) FROM rejects_").fetchone()[0]
+    for entity in ENTITIES:
+        for ref in entity.refs:
+            target = BY_NAME[ref.entity]
+            here = " AND ".join(f"s.{c} IS NOT NULL" for c in ref.columns
+                                if c not in ("endorsement_no",)) or "TRUE"
+            # A composite reference is set by its last column (the term); others follow.
+            present = f"s.{ref.columns[-1]} IS NOT NULL AND {here}"
+            join = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{c}"
+                                for c, k in zip(ref.columns, ref.keys, strict=True))
+            alive = "AND t.line_ NOT IN (SELECT line FROM rejects_ WHERE entity = " \
+                    f"'{target.name}')" if exclude_rejected else ""
+            reason = (f"引用不存在: {'+'.join(ref.columns)} 在 {target.name} "
+                      f"({target.label}) 中找不到")
+            con.execute(f"""INSERT INTO rejects_
+                SELECT '{entity.name}', s.line_, '{ref.columns[-1]}',
+                       concat_ws('|', {', '.join('s.' + c for c in ref.columns)}), ?
+                FROM stg_{entity.name} s
+                WHERE {present}
+                  AND NOT EXISTS (SELECT 1 FROM stg_{target.name} t WHERE {join} {alive})
+                  AND s.line_ NOT IN (SELECT line FROM rejects_ WHERE entity = '{entity.name}'
+                                       AND reason = ?)""", [reason, reason])
+    return con.execute("SELECT count(*) FROM rejects_").fetchone()[0] - before
+
+
+def check_rates(con: duckdb.DuckDBPyConnection) -> None:
+    """A foreign amount without its CNY twin needs a rate on or before its date."""
+    for entity in ENTITIES:
+        for conv in _converted(entity):
+            con.execute(f"""INSERT INTO rejects_
+                SELECT '{entity.name}', s.line_, '{conv.cny}', s.currency_code || ' ' ||
+                       s.{conv.date}, ?
+                FROM stg_{entity.name} s
+                WHERE s.{conv.cny} IS NULL AND s.{conv.amount} IS NOT NULL
+                  AND {_typed('date', 's.' + conv.date)} IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM stg_exchange_rate r
+                                  WHERE r.currency_code = s.currency_code
+                                    AND {_typed('date', 'r.rate_date')}
+                                        <= {_typed('date', 's.' + conv.date)})""",
+                        [f"没有 {conv.date} 当日或之前的兑换率, 无法折算人民币"])
+
+
+def _converted(entity: Entity) -> tuple[Any, ...]:
+    return entity.converted
+
+
+# --- building the store ---------------------------------------------------------------------
+
+def _id_map_sql(entity: Entity) -> str:
+    keys = ", ".join(entity.key)
+    return (f"CREATE OR REPLACE TABLE map_{entity.name} AS SELECT {keys}, "
+            f"row_number() OVER (ORDER BY line_)::INTEGER AS id_ FROM stg_{entity.name}")
+
+
+def _insert_sql(entity: Entity, store_columns: list[str]) -> str:
+    """INSERT of the base table from its staged file, ids resolved by business key."""
+    exprs: dict[str, str] = {}
+    joins = []
+    for i, ref in enumerate(entity.refs):
+        alias = f"m{i}"
+        on = " AND ".join(f"{alias}.{k} IS NOT DISTINCT FROM s.{c}"
+                          for c, k in zip(ref.columns, ref.keys, strict=True))
+        joins.append(f"LEFT JOIN loader.map_{ref.entity} {alias} ON {on}")
+        exprs[ref.id_column] = f"{alias}.id_"
+    fields = {f.name: f for f in entity.fields}
+    for name, f in fields.items():
+        exprs.setdefault(name, _typed(f.type, f"s.{name}"))
+    for conv in entity.converted:
+        amount = _typed("money", f"s.{conv.amount}")
+        rate = f"(SELECT r.rate_to_cny FROM loader.rates_ r WHERE r.currency_code = " \
+               f"s.currency_code AND r.rate_date <= {_typed('date', 's.' + conv.date)} " \
+               "ORDER BY r.rate_date DESC LIMIT 1)"
+        exprs[conv.cny] = f"coalesce({_typed('money', 's.' + conv.cny)}, " \
+                          f"round(CAST({amount} AS DECIMAL(38,2)) * {rate}, 2))"
+    if entity.id_column:
+        exprs[entity.id_column] = "self.id_"
+        joins.append(f"JOIN loader.map_{entity.name} self ON " + " AND ".join(
+            f"self.{k} IS NOT DISTINCT FROM s.{k}" for k in entity.key))
+    if entity.name == "policy":
+        exprs["class_id"] = "(SELECT class_id FROM risk WHERE risk.risk_id = m0.id_)"
+    if entity.name == "exchange_rate":
+        exprs["currency_id"] = "m0.id_"
+    missing = [c for c in store_columns if c not in exprs]
+    if missing:
+        raise ValueError(f"{entity.name}: layout gives no value for {missing}")
+    order = "self.id_" if entity.id_column else "s.line_"
+    return (f"INSERT INTO {entity.name} ({', '.join(store_columns)}) "
+            f"SELECT {', '.join(exprs[c] for c in store_columns)} "
+            f"FROM loader.stg_{entity.name} s {' '.join(joins)} ORDER BY {order}")
+
+
+def fill_from_staging(scratch_db: Path) -> Callable[[duckdb.DuckDBPyConnection], None]:
+    def fill(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"ATTACH '{scratch_db}' AS loader (READ_ONLY)")
+        for entity in ENTITIES:
+            columns = [r[0] for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                "AND database_name = current_database() ORDER BY column_index",
+                [entity.name]).fetchall()]
+            con.execute(_insert_sql(entity, columns))
+        con.execute("DETACH loader")
+    return fill
+
+
+# --- the load ---------------------------------------------------------------------------------
+
+def load(directory: Path, store: Path, settings: Settings, *, partial: bool = False,
+         incremental: bool = False, user: str = "", rejects_path: Path | None = None,
+         progress: Progress | None = None) -> LoadResult:
+    started = time.perf_counter()
+    note = progress or (lambda _msg, _f: None)
+    result = LoadResult(ok=False)
+    scratch = store.with_name(f".{store.name}.import-{os.getpid()}")
+    scratch.mkdir(parents=True, exist_ok=True)
+    scratch_db = scratch / "staging.duckdb"
+    files = find_files(directory)
+    try:
+        con = duckdb.connect(str(scratch_db))
+        con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")
+        con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+        problems: list[Reject] = []
+        if incremental:
+            if not store.exists():
+                raise FileProblem(store.name, "增量导入需要已有的数据仓库")
+            _stage_current_store(con, store, scratch)
+        for i, entity in enumerate(ENTITIES):
+            path = files.get(entity.name)
+            note(f"读取 {entity.name}", 0.5 * i / len(ENTITIES))
+            if path is None:
+                if not incremental:
+                    problems.append(Reject(f"{entity.name}.csv", None, "", "",
+                                           "缺少文件 (全量导入需要每个实体的文件)"))
+                continue
+            try:
+                if incremental:
+                    result.rows_read[entity.name] = _overlay(con, entity, path, scratch)
+                else:
+                    result.rows_read[entity.name] = stage_file(con, entity, path, scratch)
+            except FileProblem as problem:
+                problems.append(problem.reject)
+        if problems:
+            result.rejects = problems
+            return _finish(result, started, rejects_path, directory, user, settings, files)
+        note("校验", 0.55)
+        validate(con, {})
+        rejects = _collect_rejects(con, files)
+        if rejects and not partial:
+            result.rejects = rejects
+            return _finish(result, started, rejects_path, directory, user, settings, files)
+        if rejects:
+            # Leave out the rejected rows and, until nothing changes, the rows whose
+            # references pointed at them.
+            while check_references(con, exclude_rejected=True):
+                pass
+            rejects = _collect_rejects(con, files)
+            for entity in ENTITIES:
+                con.execute(f"DELETE FROM stg_{entity.name} WHERE line_ IN (SELECT line "
+                            f"FROM rejects_ WHERE entity = '{entity.name}')")
+            result.rejects = rejects
+        for entity in ENTITIES:
+            if entity.id_column:
+                con.execute(_id_map_sql(entity))
+        con.execute("CREATE OR REPLACE TABLE rates_ AS SELECT currency_code, "
+                    "strptime(rate_date, '%Y-%m-%d')::DATE AS rate_date, "
+                    "CAST(rate_to_cny AS DECIMAL(18,6)) AS rate_to_cny FROM stg_exchange_rate")
+        result.rows_loaded = {e.name: con.execute(f"SELECT count(*) FROM stg_{e.name}")
+                              .fetchone()[0] for e in ENTITIES}
+        con.close()
+        note("生成数据仓库", 0.7)
+        build_store(store, fill_from_staging(scratch_db), settings)
+        result.ok = True
+        return _finish(result, started, rejects_path, directory, user, settings, files)
+    finally:
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _collect_rejects(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[Reject]:
+    rows = con.execute("SELECT DISTINCT entity, line, col, value, reason FROM rejects_ "
+                       "ORDER BY entity, line, col").fetchall()
+    return [Reject(files[e].name if e in files else f"{e}.csv", line, col, value or "", reason)
+            for e, line, col, value, reason in rows]
+
+
+def _stage_current_store(con: duckdb.DuckDBPyConnection, store: Path, scratch: Path) -> None:
+    from data.export_layout import export_store
+
+    current = scratch / "current"
+    export_store(store, current, "parquet")
+    for entity in ENTITIES:
+        stage_file(con, entity, current / f"{entity.name}.parquet", scratch)
+
+
+def _overlay(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch: Path) -> int:
+    """The day's rows replace the current rows of the same business key; new ones follow."""
+    table = f"stg_{entity.name}"
+    con.execute(f"ALTER TABLE {table} RENAME TO {table}_current")
+    try:
+        rows = stage_file(con, entity, path, scratch)
+    except FileProblem:
+        con.execute(f"ALTER TABLE {table}_current RENAME TO {table}")
+        raise
+    key = " AND ".join(f"c.{k} IS NOT DISTINCT FROM d.{k}" for k in entity.key)
+    offset = con.execute(f"SELECT coalesce(max(line_), 0) FROM {table}_current").fetchone()[0]
+    cols = ", ".join(entity.columns)
+    con.execute(f"""CREATE OR REPLACE TABLE {table} AS
+        SELECT coalesce(d.line_ + 0, c.line_) AS line_, {', '.join(
+            f'CASE WHEN d.line_ IS NULL THEN c.{n} ELSE d.{n} END AS {n}' for n in entity.columns)}
+        FROM {table}_current c LEFT JOIN {table} d ON {key}
+        UNION ALL
+        SELECT d.line_ + {offset}, {', '.join('d.' + n for n in entity.columns)}
+        FROM {table} d WHERE NOT EXISTS (SELECT 1 FROM {table}_current c WHERE {key})""")
+    del cols
+    con.execute(f"DROP TABLE {table}_current")
+    return rows
+
+
+def _finish(result: LoadResult, started: float, rejects_path: Path | None, directory: Path,
+            user: str, settings: Settings, files: dict[str, Path]) -> LoadResult:
+    result.seconds = time.perf_counter() - started
+    if result.rejects:
+        target = rejects_path or directory / "rejects.csv"
+        try:
+            with target.open("w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["文件", "行", "列", "值", "原因"])
+                for r in result.rejects:
+                    w.writerow([r.file, r.row or "", r.column, r.value, r.reason])
+            result.rejects_path = target
+        except OSError:
+            result.rejects_path = None
+    record_history(settings, user, directory, files, result)
+    return result
+
+
+# --- load history -----------------------------------------------------------------------------
+
+HISTORY_DDL = """CREATE TABLE IF NOT EXISTS load_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, finished_at TEXT NOT NULL, username TEXT,
+    source TEXT NOT NULL, files TEXT NOT NULL, rows_read INTEGER NOT NULL,
+    rows_loaded INTEGER NOT NULL, rows_rejected INTEGER NOT NULL, ok INTEGER NOT NULL,
+    seconds REAL NOT NULL, message TEXT NOT NULL)"""
+
+
+def record_history(settings: Settings, user: str, directory: Path, files: dict[str, Path],
+                   result: LoadResult) -> None:
+    db = settings.users_db
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(db) as con:
+        con.execute(HISTORY_DDL)
+        con.execute("INSERT INTO load_history (finished_at, username, source, files, "
+                    "rows_read, rows_loaded, rows_rejected, ok, seconds, message) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (datetime.now(UTC).isoformat(timespec="seconds"), user, directory.name,
+                     ", ".join(sorted(p.name for p in files.values())),
+                     sum(result.rows_read.values()), sum(result.rows_loaded.values()),
+                     len(result.rejects), int(result.ok), round(result.seconds, 2),
+                     result.message))
+
+
+def load_history(settings: Settings, limit: int = 200) -> list[dict[str, Any]]:
+    if not settings.users_db.exists():
+        return []
+    with sqlite3.connect(settings.users_db) as con:
+        con.execute(HISTORY_DDL)
+        con.row_factory = sqlite3.Row
+        return [dict(r) for r in con.execute(
+            "SELECT * FROM load_history ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="导入核心系统的 T+1 文件 (docs/IMPORT.md)")
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--partial", action="store_true", help="只导入正确的行, 列出剔除的每一行")
+    parser.add_argument("--incremental", action="store_true", help="当日新增和变更的行")
+    parser.add_argument("--rejects", type=Path, default=None, help="错误清单 CSV 的位置")
+    parser.add_argument("--user", default=os.environ.get("USER", ""))
+    args = parser.parse_args(argv)
+    settings = replace(Settings.from_env(), store_path=args.store)
+    if not args.directory.is_dir():
+        print(f"目录不存在: {args.directory}", file=sys.stderr)
+        return 2
+    result = load(args.directory, args.store, settings, partial=args.partial,
+                  incremental=args.incremental, user=args.user, rejects_path=args.rejects,
+                  progress=lambda msg, f: print(f"[{f:4.0%}] {msg}", file=sys.stderr))
+    for r in result.rejects[:50]:
+        print(f"{r.file}\t第 {r.row or '-'} 行\t{r.column}\t{r.value!r}\t{r.reason}")
+    if len(result.rejects) > 50:
+        print(f"… 共 {len(result.rejects):,} 处, 见 {result.rejects_path}")
+    print(result.message)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
