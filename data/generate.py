@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2026, help="随机种子")
     parser.add_argument("--out", type=Path, required=True, help="输出的 DuckDB 文件")
     parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="数据截止日期")
+    parser.add_argument("--export-dir", type=Path, default=None,
+                        help="同时按导入文件格式 (docs/IMPORT.md) 写出每个实体的文件")
+    parser.add_argument("--export-format", choices=("csv", "parquet"), default="csv")
     args = parser.parse_args(argv)
     if args.policies < 100:
         parser.error("--policies 至少为 100")
@@ -86,6 +89,12 @@ def main(argv: list[str] | None = None) -> None:
     seconds = time.perf_counter() - started
     size = path.stat().st_size / 2**20
     print(f"generated {args.policies} policies into {path} in {seconds:.1f} s ({size:.0f} MiB)")
+    if args.export_dir is not None:
+        from data.export_layout import export_store
+
+        counts = export_store(path, args.export_dir, args.export_format)
+        print(f"exported {sum(counts.values()):,} rows in {len(counts)} files to "
+              f"{args.export_dir}")
 
 
 if __name__ == "__main__":
