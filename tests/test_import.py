@@ -1,0 +1,261 @@
+"""The T+1 importer: a round trip gives the same reports, loads are repeatable, and a
+corpus of bad files is rejected with the right message while the store stays
+byte-for-byte as it was."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from data.export_layout import export_store
+from data.generate import generate
+from data.load import find_files, load, load_history
+from data.settings import Settings
+from queries.access import DataScope, Viewer
+from queries.catalog import ALL_REPORTS, CATALOG
+from queries.engine import parse_filters, run_detail, run_summary
+from tests.catalog_args import wide_args
+from tests.test_engines_same_figures import assert_same_rows
+from tests.test_store_generate import table_checksums
+
+AS_OF = date(2026, 11, 20)
+GM = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path, Path]:
+    """A generated store, its files in the import layout, and a store loaded from them."""
+    root = tmp_path_factory.mktemp("import")
+    settings = replace(Settings(), as_of=AS_OF, users_path=root / "users.sqlite",
+                       results_cache_entries=0)
+    generated = generate(root / "generated.duckdb", 2_000, 11, AS_OF, settings)
+    files = root / "files"
+    export_store(generated, files)
+    loaded = root / "loaded.duckdb"
+    result = load(files, loaded, settings, user="tester")
+    assert result.ok, result.rejects[:5]
+    return settings, generated, files
+
+
+def _read(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def _write(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> None:
+    with path.open("w", encoding=encoding, newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_round_trip_gives_the_same_reports(book: tuple[Settings, Path, Path]) -> None:
+    settings, generated, _ = book
+    loaded = generated.with_name("loaded.duckdb")
+    a, b = replace(settings, store_path=generated), replace(settings, store_path=loaded)
+    for report in ALL_REPORTS:
+        values = parse_filters(report, wide_args(report, AS_OF), AS_OF)
+        for s in report.summaries:
+            x, y = run_summary(a, report, values, GM, s.key), run_summary(b, report, values,
+                                                                           GM, s.key)
+            assert_same_rows(x.rows, y.rows, f"{report.slug} {s.key}")
+            assert_same_rows([x.totals], [y.totals], f"{report.slug} totals")
+        x, y = run_detail(a, report, values, GM, limit=500), run_detail(b, report, values, GM,
+                                                                        limit=500)
+        assert x.total == y.total > 0 or report.slug == "claims-unregistered"
+        assert_same_rows(x.rows, y.rows, f"{report.slug} detail")
+
+
+def test_loading_twice_gives_the_same_store(book: tuple[Settings, Path, Path],
+                                             tmp_path: Path) -> None:
+    settings, generated, files = book
+    again = tmp_path / "again.duckdb"
+    assert load(files, again, settings).ok
+    assert table_checksums(again) == table_checksums(generated.with_name("loaded.duckdb"))
+    # Parquet files load to the same store as CSV.
+    export_store(again, tmp_path / "pq", "parquet")
+    from_parquet = tmp_path / "pq.duckdb"
+    assert load(tmp_path / "pq", from_parquet, settings).ok
+    assert table_checksums(from_parquet) == table_checksums(again)
+
+
+def test_gbk_file_is_read(book: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+    settings, _, files = book
+    work = tmp_path / "gbk"
+    shutil.copytree(files, work)
+    rows = _read(work / "customer.csv")
+    _write(work / "customer.csv", rows, encoding="gbk")
+    target = tmp_path / "gbk.duckdb"
+    assert load(work, target, settings).ok
+    assert table_checksums(target)["customer"] == table_checksums(
+        files.parent / "loaded.duckdb")["customer"]
+
+
+def _column(rows: list[list[str]], name: str) -> int:
+    return rows[0].index(name)
+
+
+def _edit(name: str, column: str, value: str, row: int = 1) -> Callable[[Path], None]:
+    def edit(work: Path) -> None:
+        rows = _read(work / f"{name}.csv")
+        rows[row][_column(rows, column)] = value
+        _write(work / f"{name}.csv", rows)
+    return edit
+
+
+def _drop_column(work: Path) -> None:
+    rows = _read(work / "policy.csv")
+    i = _column(rows, "premium")
+    _write(work / "policy.csv", [r[:i] + r[i + 1:] for r in rows])
+
+
+def _extra_column(work: Path) -> None:
+    rows = _read(work / "policy.csv")
+    _write(work / "policy.csv", [[*rows[0], "备注"]] + [[*r, "x"] for r in rows[1:]])
+
+
+def _wrong_encoding(work: Path) -> None:
+    text = (work / "customer.csv").read_text(encoding="utf-8")
+    # 0xFF is neither UTF-8 nor GBK.
+    (work / "customer.csv").write_bytes(text.encode("utf-8") + "Zoë,ÿ\n".encode("latin-1"))
+
+
+def _duplicate(work: Path) -> None:
+    rows = _read(work / "customer.csv")
+    _write(work / "customer.csv", [*rows, rows[5]])
+
+
+def _truncate(work: Path) -> None:
+    data = (work / "receipt.csv").read_bytes()
+    cut = data.rfind(b",", 0, len(data) // 2)
+    (work / "receipt.csv").write_bytes(data[:cut])
+
+
+def _empty(work: Path) -> None:
+    (work / "vehicle.csv").write_bytes(b"")
+
+
+def _huge_header(work: Path) -> None:
+    # What a 2 GB single-line file starts like: no line break in sight.
+    (work / "branch.csv").write_bytes(b"branch_code," + b"x" * 200_000)
+
+
+BAD_FILES = {
+    "wrong encoding": (_wrong_encoding, "customer.csv", "", "编码无法识别"),
+    "missing column": (_drop_column, "policy.csv", "premium", "缺少必填列: premium"),
+    "extra column": (_extra_column, "policy.csv", "备注", "多余的列: 备注"),
+    "bad date": (_edit("policy", "start_date", "2026-02-30"), "policy.csv", "start_date",
+                 "起保日期 不是有效的日期"),
+    "negative premium": (_edit("policy", "premium", "-12.50"), "policy.csv", "premium",
+                         "单面保费 不能为负数"),
+    "unknown branch": (_edit("policy", "branch_code", "9999"), "policy.csv", "branch_code",
+                       "引用不存在: branch_code 在 branch"),
+    "claim for unknown policy": (_edit("claim", "policy_no", "PXXX000000"), "claim.csv",
+                                 "policy_no", "引用不存在: policy_no 在 policy"),
+    "duplicate key": (_duplicate, "customer.csv", "customer_code", "重复的业务键"),
+    "truncated file": (_truncate, "receipt.csv", "", "文件格式错误"),
+    "empty file": (_empty, "vehicle.csv", "", "文件为空"),
+    "huge header": (_huge_header, "branch.csv", "", "表头超过"),
+    "end before start": (_edit("policy", "end_date", "2000-01-01"), "policy.csv", "end_date",
+                         "终保日期 早于 起保日期"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_file_rejected_store_unchanged(case: str, book: tuple[Settings, Path, Path],
+                                           tmp_path: Path) -> None:
+    settings, generated, files = book
+    mutate, file, column, reason = BAD_FILES[case]
+    work = tmp_path / "files"
+    shutil.copytree(files, work)
+    mutate(work)
+    store = tmp_path / "store.duckdb"
+    shutil.copy(generated, store)
+    before = _sha(store)
+    result = load(work, store, settings, user="tester")
+    assert not result.ok
+    hits = [r for r in result.rejects if r.file == file and reason in r.reason
+            and (not column or r.column == column)]
+    assert hits, [(r.file, r.row, r.column, r.reason) for r in result.rejects[:5]]
+    assert _sha(store) == before
+    # The rejects report names file, row, column, value and reason.
+    with (result.rejects_path or Path("missing")).open(encoding="utf-8-sig") as f:
+        report = list(csv.reader(f))
+    assert report[0] == ["文件", "行", "列", "值", "原因"] and len(report) > 1
+    if case in {"bad date", "negative premium", "unknown branch"}:
+        assert hits[0].row == 2 and hits[0].value  # first data row, value quoted back
+
+
+def test_partial_load_lists_every_row_left_out(book: tuple[Settings, Path, Path],
+                                               tmp_path: Path) -> None:
+    settings, _, files = book
+    work = tmp_path / "files"
+    shutil.copytree(files, work)
+    rows = _read(work / "policy.csv")
+    bad_policy = rows[3][_column(rows, "policy_no")]
+    _edit("policy", "branch_code", "9999", row=3)(work)
+    store = tmp_path / "partial.duckdb"
+    result = load(work, store, settings, partial=True)
+    assert result.ok
+    left_out = {(r.file, r.row) for r in result.rejects}
+    assert ("policy.csv", 4) in left_out
+    # Rows of other files that pointed at the left-out policy are listed too.
+    claims = _read(work / "claim.csv")
+    dependent = [i + 1 for i, r in enumerate(claims)
+                 if i and r[_column(claims, "policy_no")] == bad_policy]
+    assert all(("claim.csv", line) in left_out for line in dependent)
+    # Everything listed, and only that, is left out (a renewal of the policy goes too).
+    policies_out = {line for f, line in left_out if f == "policy.csv"}
+    assert result.rows_loaded["policy"] == len(rows) - 1 - len(policies_out)
+
+
+def test_incremental_day_changes_and_adds(book: tuple[Settings, Path, Path],
+                                          tmp_path: Path) -> None:
+    settings, generated, files = book
+    store = tmp_path / "store.duckdb"
+    shutil.copy(generated.with_name("loaded.duckdb"), store)
+    day = tmp_path / "day"
+    day.mkdir()
+    customers = _read(files / "customer.csv")
+    changed = [customers[0], customers[1][:]]
+    changed[1][_column(customers, "customer_name")] = "改名后的客户"
+    new = customers[2][:]
+    new[_column(customers, "customer_code")] = "C999999999"
+    _write(day / "customer.csv", [*changed, new])
+    result = load(day, store, settings, incremental=True, user="tester")
+    assert result.ok, result.rejects[:3]
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        code = customers[1][_column(customers, "customer_code")]
+        assert con.execute("SELECT customer_name FROM customer WHERE customer_code = ?",
+                           [code]).fetchone()[0] == "改名后的客户"
+        assert con.execute("SELECT count(*) FROM customer").fetchone()[0] == len(customers)
+        assert con.execute("SELECT count(*) FROM policy").fetchone()[0] == len(
+            _read(files / "policy.csv")) - 1
+    finally:
+        con.close()
+    history = load_history(settings)
+    assert history[0]["ok"] == 1 and history[0]["username"] == "tester"
+    assert history[0]["rows_read"] == 2
+
+
+def test_full_load_needs_every_file(book: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+    settings, _, files = book
+    work = tmp_path / "files"
+    shutil.copytree(files, work)
+    (work / "commission.csv").unlink()
+    assert "commission" not in find_files(work)
+    result = load(work, tmp_path / "s.duckdb", settings)
+    assert not result.ok and not (tmp_path / "s.duckdb").exists()
+    assert any("缺少文件" in r.reason for r in result.rejects)
