@@ -259,3 +259,10 @@ def test_full_load_needs_every_file(book: tuple[Settings, Path, Path], tmp_path:
     result = load(work, tmp_path / "s.duckdb", settings)
     assert not result.ok and not (tmp_path / "s.duckdb").exists()
     assert any("缺少文件" in r.reason for r in result.rejects)
+
+
+def test_docs_show_the_layout_the_importer_checks() -> None:
+    from data.layout import markdown
+
+    docs = (Path(__file__).parent.parent / "docs" / "IMPORT.md").read_text(encoding="utf-8")
+    assert markdown() in docs
