@@ -15,7 +15,7 @@ EVENT_LABELS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "账号锁定", "logout": "退出",
     "password_changed": "修改密码", "password_reset": "重置密码", "user_created": "新建用户",
     "user_updated": "修改权限", "user_deleted": "删除用户", "export": "导出",
-    "forbidden": "越权访问",
+    "forbidden": "越权访问", "data_load": "数据装载",
 }
 
 
