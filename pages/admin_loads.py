@@ -28,17 +28,22 @@ import auth
 from data.layout import BY_NAME
 from data.load import FORMATS, load, load_history
 from data.settings import Settings
-from layouts.grid import LOCALE_TEXT
+from layouts.grid import LOCALE_TEXT, column_defs
 from pages.reports import forbidden_notice
+from queries.engine import ColumnMeta
 
 SLUG = "admin-loads"
 MAX_UPLOAD_BYTES = 200 * 2**20
-HISTORY_COLUMNS = [("finished_at", "完成时间 (UTC)"), ("username", "操作人"),
-                   ("source", "来源"), ("files", "文件"), ("rows_read", "读取行数"),
-                   ("rows_loaded", "导入行数"), ("rows_rejected", "错误/剔除"),
-                   ("seconds", "用时(秒)"), ("message", "结果")]
-REJECT_COLUMNS = [("file", "文件"), ("row", "行"), ("column", "列"), ("value", "值"),
-                  ("reason", "原因")]
+HISTORY_COLUMNS = [ColumnMeta("finished_at", "完成时间 (UTC)", "text"),
+                   ColumnMeta("username", "操作人", "code"), ColumnMeta("source", "来源", "text"),
+                   ColumnMeta("files", "文件", "text"), ColumnMeta("rows_read", "读取行数", "int"),
+                   ColumnMeta("rows_loaded", "导入行数", "int"),
+                   ColumnMeta("rows_rejected", "错误/剔除", "int"),
+                   ColumnMeta("seconds", "用时(秒)", "number"),
+                   ColumnMeta("message", "结果", "text")]
+REJECT_COLUMNS = [ColumnMeta("file", "文件", "text"), ColumnMeta("row", "行", "year"),
+                  ColumnMeta("column", "列", "code"), ColumnMeta("value", "值", "text"),
+                  ColumnMeta("reason", "原因", "text")]
 
 
 @dataclass
@@ -59,10 +64,11 @@ _jobs: dict[str, LoadJob] = {}
 _lock = threading.Lock()
 
 
-def _grid(grid_id: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> Any:
-    return dag.AgGrid(id=grid_id, rowData=rows, columnSize="autoSize",
-                      columnDefs=[{"field": k, "headerName": v} for k, v in columns],
-                      dashGridOptions={"localeText": LOCALE_TEXT}, style={"height": "300px"})
+def _grid(grid_id: str, columns: list[ColumnMeta], rows: list[dict[str, Any]]) -> Any:
+    return dag.AgGrid(id=grid_id, rowData=rows, columnDefs=column_defs(columns),
+                      defaultColDef={"flex": 1, "minWidth": 110},
+                      dashGridOptions={"localeText": LOCALE_TEXT},
+                      style={"height": "300px"})
 
 
 def layout(**_args: str) -> Any:
