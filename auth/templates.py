@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from auth.passwords import one_time_password
 from auth.users import create_user, get_user
+from queries.demo_people import find_demo_people
 from queries.menu import ADMIN_SLUGS, REPORT_SLUGS
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -54,35 +53,6 @@ TEMPLATES: tuple[Template, ...] = (
 TEMPLATE_BY_ROLE = {t.role: t for t in TEMPLATES}
 
 
-@dataclass(frozen=True)
-class DemoPeople:
-    branch_id: int
-    dept_id: int
-    sales_staff_id: int
-    sales_name: str
-    claims_staff_id: int
-    finance_staff_id: int
-
-
-def find_demo_people(store_path: Path) -> DemoPeople:
-    """Branch 1, its first department, its busiest 业务员, and branch-1 claims/finance staff."""
-    con = duckdb.connect(str(store_path), read_only=True)
-    try:
-        dept_id = con.execute("SELECT min(dept_id) FROM department WHERE branch_id = 1"
-                              ).fetchone()[0]
-        sales = con.execute(
-            "SELECT s.staff_id, s.staff_name FROM policy p JOIN staff s ON s.staff_id = "
-            "p.handler_id WHERE s.dept_id = ? AND s.title = '业务员' GROUP BY ALL "
-            "ORDER BY count(*) DESC, s.staff_id LIMIT 1", [dept_id]).fetchone()
-        claims = con.execute("SELECT min(staff_id) FROM staff WHERE branch_id = 1 "
-                             "AND title = '理赔员'").fetchone()[0]
-        finance = con.execute("SELECT min(staff_id) FROM staff WHERE branch_id = 1 "
-                              "AND title = '财务'").fetchone()[0]
-    finally:
-        con.close()
-    return DemoPeople(1, dept_id, sales[0], sales[1], claims, finance)
-
-
 def ensure_templates(db: Path) -> None:
     for t in TEMPLATES:
         if get_user(db, username=t.key) is None:
@@ -96,7 +66,7 @@ def ensure_demo_users(settings: object) -> None:
     """Templates plus one demo user per template (idempotent)."""
     db: Path = settings.users_db  # type: ignore[attr-defined]
     ensure_templates(db)
-    people = find_demo_people(settings.store_path)  # type: ignore[attr-defined]
+    people = find_demo_people(settings)  # type: ignore[arg-type]
     demo = (
         ("admin", "系统管理员", "系统管理员", {}),
         ("gm", "总经理", "总经理", {}),
