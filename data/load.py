@@ -335,13 +335,17 @@ def _insert_sql(entity: Entity, store_columns: list[str]) -> str:
     fields = {f.name: f for f in entity.fields}
     for name, f in fields.items():
         exprs.setdefault(name, _typed(f.type, f"s.{name}"))
+    # The rate in force on a date: the latest on or before it (one ASOF join per date).
+    rate_alias: dict[str, str] = {}
     for conv in entity.converted:
+        if conv.date not in rate_alias:
+            alias = rate_alias[conv.date] = f"x{len(rate_alias)}"
+            joins.append(f"ASOF LEFT JOIN loader.rates_ {alias} ON {alias}.currency_code = "
+                         f"s.currency_code AND {_typed('date', 's.' + conv.date)} "
+                         f">= {alias}.rate_date")
         amount = _typed("money", f"s.{conv.amount}")
-        rate = f"(SELECT r.rate_to_cny FROM loader.rates_ r WHERE r.currency_code = " \
-               f"s.currency_code AND r.rate_date <= {_typed('date', 's.' + conv.date)} " \
-               "ORDER BY r.rate_date DESC LIMIT 1)"
-        exprs[conv.cny] = f"coalesce({_typed('money', 's.' + conv.cny)}, " \
-                          f"round(CAST({amount} AS DECIMAL(38,2)) * {rate}, 2))"
+        exprs[conv.cny] = f"coalesce({_typed('money', 's.' + conv.cny)}, round(CAST(" \
+                          f"{amount} AS DECIMAL(38,2)) * {rate_alias[conv.date]}.rate_to_cny, 2))"
     if entity.id_column:
         exprs[entity.id_column] = "self.id_"
         joins.append(f"JOIN loader.map_{entity.name} self ON " + " AND ".join(
