@@ -295,18 +295,18 @@ def check_references(con: duckdb.DuckDBPyConnection, exclude_rejected: bool = Fa
 
 def check_rates(con: duckdb.DuckDBPyConnection) -> None:
     """A foreign amount without its CNY twin needs a rate on or before its date."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE first_rate_ AS SELECT currency_code, "
+                f"min({_typed('date', 'rate_date')}) AS first_date FROM stg_exchange_rate "
+                "GROUP BY currency_code")
     for entity in ENTITIES:
         for conv in _converted(entity):
+            day = _typed("date", "s." + conv.date)
             con.execute(f"""INSERT INTO rejects_
                 SELECT '{entity.name}', s.line_, '{conv.cny}', s.currency_code || ' ' ||
                        s.{conv.date}, ?
-                FROM stg_{entity.name} s
+                FROM stg_{entity.name} s LEFT JOIN first_rate_ r USING (currency_code)
                 WHERE s.{conv.cny} IS NULL AND s.{conv.amount} IS NOT NULL
-                  AND {_typed('date', 's.' + conv.date)} IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM stg_exchange_rate r
-                                  WHERE r.currency_code = s.currency_code
-                                    AND {_typed('date', 'r.rate_date')}
-                                        <= {_typed('date', 's.' + conv.date)})""",
+                  AND {day} IS NOT NULL AND (r.first_date IS NULL OR r.first_date > {day})""",
                         [f"没有 {conv.date} 当日或之前的兑换率, 无法折算人民币"])
 
 
