@@ -94,3 +94,39 @@ def test_text_filter_with_wildcards_same_on_both(both: tuple) -> None:
         d, c = duck.get(query), ch.get(query)
         assert d.status_code == c.status_code == 200, typed
         assert_same_rows(d.get_json()["rows"], c.get_json()["rows"], typed)
+
+
+def test_failed_publish_changes_nothing(settings: Settings, clickhouse: Settings,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import data.publish as P
+    from queries.clickhouse_store import published_version
+
+    version = published_version(clickhouse)
+    report = CATALOG["claims-open"]
+    from queries.access import DataScope, Viewer
+    from queries.engine import parse_filters, run_summary
+
+    gm = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+    values = parse_filters(report, wide_args(report, date(2026, 11, 20)))
+    fresh = replace(clickhouse, results_cache_entries=0)
+    before = run_summary(fresh, report, values, gm).totals
+    copied = []
+
+    def failing_copy(con, ch, database, table, target):  # type: ignore[no-untyped-def]
+        copied.append(table)
+        if len(copied) == 5:
+            raise RuntimeError("disk full")
+        return real_copy(con, ch, database, table, target)
+
+    real_copy = P._copy
+    monkeypatch.setattr(P, "_copy", failing_copy)
+    with pytest.raises(RuntimeError, match="disk full"):
+        P.publish(settings.store_path, clickhouse.clickhouse_url, log=lambda _: None)
+    assert published_version(clickhouse) == version
+    assert run_summary(fresh, report, values, gm).totals == before
+    from queries.clickhouse_store import fetch
+
+    _, tables = fetch(clickhouse, "SELECT name FROM system.tables WHERE database = "
+                                  "currentDatabase()", {})
+    names = {t[0] for t in tables}
+    assert "policy_pnl" in names and not [n for n in names if n.endswith("__new")]
