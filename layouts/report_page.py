@@ -147,7 +147,8 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report)
         if len(top) < len(by_x):
             source = sorted((r for r in source if r[x_key] in top),
                             key=lambda r: -by_x[r[x_key]])
-            title = f"{labels[c.y[0]]}最大的 {CHART_BARS} 组"
+            title = f"{labels[c.y[0]]}最大的 {CHART_BARS} 组" + (
+                f" (屏幕上的前 {len(result.rows):,} 组中)" if result.truncated else "")
     # Long names (insureds, companies) read better along horizontal bars.
     horizontal = kind == "bar" and not over_time and any(len(str(r[x_key])) > 8
                                                          for r in source)
@@ -194,7 +195,8 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
     group_by = [g for g in (args.get("group_by") or "").split(",") if g] or None
     summary_key = args.get("summary")
     result = engine.run_summary(settings, report, values, viewer, summary_key,
-                                group_by if report.free_dims else None)
+                                group_by if report.free_dims else None,
+                                max_groups=SUMMARY_ROWS_SHOWN)
     summary = None if report.free_dims else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     if report.free_dims and result.group_by:
@@ -207,7 +209,7 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
     totals = {**result.totals, **({first_shown: "合计"} if first_shown else {})}
     # A summary by insured can have 100 k groups: the screen gets the first ones, the
     # export (same filters) gets them all.
-    shown = result.rows[:SUMMARY_ROWS_SHOWN]
+    shown = result.rows
     grid = dag.AgGrid(
         id={"type": "summary-grid", "report": report.slug},
         columnDefs=column_defs(result.columns, hidden=hidden),
@@ -220,9 +222,8 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
     )
     return html.Div([
         dmc.Group(justify="space-between", mb="xs", children=[
-            dmc.Text(f"共 {len(result.rows):,} 组"
-                     + (f", 屏幕显示前 {len(shown):,} 组, 全部请导出"
-                        if len(shown) < len(result.rows) else "")
+            dmc.Text((f"超过 {len(shown):,} 组, 屏幕显示前 {len(shown):,} 组 (按汇总维度排序), "
+                      "全部请导出或加筛选条件" if result.truncated else f"共 {len(shown):,} 组")
                      + "; 点击一行查看明细清单", size="sm", c="dimmed"),
             export_menu(report, args, "summary"),
         ]),

@@ -165,8 +165,8 @@ TOTAL_FLAG = "grand_total__"
 
 def summary_statement(report: Report, dims: list[Dim], conditions: list[Condition],
                       viewer: Viewer, settings_values: dict[str, Any],
-                      periods: Periods | None = None, *, with_totals: bool = False
-                      ) -> Statement:
+                      periods: Periods | None = None, *, with_totals: bool = False,
+                      max_groups: int | None = None) -> Statement:
     """The groups of ``dims``; ``with_totals`` adds the grand total from the same scan
     (a row whose ``grand_total__`` is 1, via GROUPING SETS)."""
     params = Params()
@@ -183,7 +183,13 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
         columns = ", ".join(d.column for d in dims)
         positions = ", ".join(str(i + 1) for i in range(len(dims)))
         group = f"GROUPING SETS (({columns}), ())" if with_totals else columns
-        sql += f" GROUP BY {group} ORDER BY {positions}"
+        sql += f" GROUP BY {group} ORDER BY "
+        if max_groups is not None:
+            # The totals row first, then one group more than shown: it tells "more".
+            total_first = f"{TOTAL_FLAG} DESC, " if with_totals else ""
+            sql += f"{total_first}{positions} LIMIT {int(max_groups) + 1 + int(with_totals)}"
+        else:
+            sql += positions
     return Statement(_parse(sql), params.values)
 
 

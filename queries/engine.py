@@ -49,6 +49,8 @@ class SummaryResult:
     group_by: tuple[str, ...]
     # The same summary one year earlier, for a chart that compares with it.
     previous_year: list[dict[str, Any]] | None = None
+    # More groups than asked for (``max_groups``): ``rows`` holds the first ones.
+    truncated: bool = False
 
 
 @dataclass
@@ -122,14 +124,17 @@ def summary_columns(report: Report, dims: list[Dim]) -> list[ColumnMeta]:
 
 def run_summary(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
                 summary_key: str | None = None,
-                group_by: Sequence[str] | None = None) -> SummaryResult:
-    """The summary rows and totals (cached per store, filters and scope; read-only)."""
+                group_by: Sequence[str] | None = None,
+                max_groups: int | None = None) -> SummaryResult:
+    """The summary rows and totals (cached per store, filters and scope; read-only).
+    ``max_groups``: at most that many groups, in dimension order (a screen's worth);
+    the totals still cover every row."""
     key = ("summary", report.slug, _filters_key(values), repr(settings_values(report, settings)),
-           summary_key,
-           tuple(group_by or ()))
+           summary_key, tuple(group_by or ()), max_groups)
     return results_cache(settings).get_or_compute(
         settings, viewer, key,
-        lambda: _compute_summary(settings, report, values, viewer, summary_key, group_by))
+        lambda: _compute_summary(settings, report, values, viewer, summary_key, group_by,
+                                 max_groups))
 
 
 def _filters_key(values: FilterValues) -> str:
@@ -140,12 +145,13 @@ def _filters_key(values: FilterValues) -> str:
 
 def _compute_summary(settings: Settings, report: Report, values: FilterValues,
                      viewer: Viewer, summary_key: str | None,
-                     group_by: Sequence[str] | None) -> SummaryResult:
+                     group_by: Sequence[str] | None,
+                     max_groups: int | None = None) -> SummaryResult:
     dims = summary_dims(report, summary_key, group_by)
     sv = settings_values(report, settings)
     # Groups and the grand total in one scan of the rollup.
     st = C.summary_statement(report, dims, values.conditions, viewer, sv, values.periods,
-                             with_totals=True)
+                             with_totals=True, max_groups=max_groups)
     names, raw = run(settings, st)
     rows, totals = [], {}
     for r in raw:
@@ -156,9 +162,11 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
             totals = {m.key: row[m.key] for m in report.measures}
         else:
             rows.append(row)
+    truncated = max_groups is not None and len(rows) > max_groups
+    rows = rows[:max_groups] if truncated else rows
     _dim_labels(settings, dims, rows)
     result = SummaryResult(summary_columns(report, dims), rows, totals,
-                           tuple(d.key for d in dims))
+                           tuple(d.key for d in dims), truncated=truncated)
     summary = None if group_by else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     if summary is not None and summary.chart and summary.chart.compare == "previous_year":

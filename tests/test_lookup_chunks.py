@@ -28,3 +28,21 @@ def test_chunked_lookups_give_the_same_names(engine_name: str, settings: Setting
     assert len(whole.rows) > 3 * 997
     assert [r["insured_label"] for r in chunked.rows] == [r["insured_label"] for r in whole.rows]
     assert all(r["insured_label"] for r in chunked.rows)
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "clickhouse"])
+def test_bounded_summary_keeps_full_totals(engine_name: str, settings: Settings,
+                                           clickhouse: Settings) -> None:
+    target = replace(clickhouse if engine_name == "clickhouse" else settings,
+                     results_cache_entries=0)
+    report = CATALOG["pnl-insured"]
+    values = engine.parse_filters(report, {})
+    whole = engine.run_summary(target, report, values, GM)
+    bounded = engine.run_summary(target, report, values, GM, max_groups=100)
+    assert bounded.truncated and not whole.truncated
+    assert bounded.rows == whole.rows[:100]
+    assert bounded.totals == whole.totals
+    few = engine.run_summary(target, CATALOG["claims-open"], engine.parse_filters(
+        CATALOG["claims-open"], {"registered_from": "2025-01-01",
+                                 "registered_to": "2026-11-20"}), GM, max_groups=100)
+    assert not few.truncated and few.rows
