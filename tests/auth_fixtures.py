@@ -25,12 +25,17 @@ def app_server(settings: Settings) -> Flask:
     return create_app(fast).server
 
 
+def sign_in(server: Flask, username: str, password: str = DEMO_PASSWORD) -> FlaskClient:
+    """A test client of ``server`` signed in as ``username``."""
+    client = server.test_client()
+    resp = client.post("/login", data={"username": username, "password": password})
+    assert resp.status_code == 302, f"{username} could not sign in: {resp.status_code}"
+    return client
+
+
 @pytest.fixture
 def login(app_server: Flask) -> Callable[[str], FlaskClient]:
     def signed_in(username: str, password: str = DEMO_PASSWORD) -> FlaskClient:
-        client = app_server.test_client()
-        resp = client.post("/login", data={"username": username, "password": password})
-        assert resp.status_code == 302, f"{username} could not sign in: {resp.status_code}"
-        return client
+        return sign_in(app_server, username, password)
 
     return signed_in

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from auth.templates import DEMO_PASSWORD, ensure_demo_users
+from auth.templates import ensure_demo_users
 from data.export_layout import export_store
 from data.generate import generate
 from data.settings import Settings
+from tests.auth_fixtures import sign_in
 from tests.conftest import AS_OF
 
 
@@ -37,10 +38,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> dict[s
 
 
 def _client(site: dict[str, Any], user: str) -> FlaskClient:
-    client = site["server"].test_client()
-    assert client.post("/login", data={"username": user,
-                                       "password": DEMO_PASSWORD}).status_code == 302
-    return client
+    return sign_in(site["server"], user)
 
 
 def _zip(folder: Path, extra: dict[str, bytes] | None = None) -> str:

@@ -12,11 +12,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from auth.templates import DEMO_PASSWORD, ensure_demo_users
+from auth.templates import ensure_demo_users
 from data.settings import Settings
 from queries.catalog import CATALOG
 from queries.compile import Params, Statement, _parse
 from queries.store import run
+from tests.auth_fixtures import sign_in
 from tests.catalog_args import wide_args
 from tests.test_engines_same_figures import assert_same_rows
 
@@ -27,12 +28,7 @@ AWKWARD = ["O'Brien", 'say "hi"', "a\\b", "100%", "a_b", "*", "tab\there", "new\
 
 
 def _signed_in(server: Flask) -> Callable[[str], FlaskClient]:
-    def signed_in(username: str) -> FlaskClient:
-        client = server.test_client()
-        resp = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
-        assert resp.status_code == 302
-        return client
-    return signed_in
+    return lambda username: sign_in(server, username)
 
 
 @pytest.fixture(scope="module")
