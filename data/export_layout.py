@@ -22,8 +22,9 @@ SEQUENCES: dict[str, tuple[str, str]] = {
 }
 
 
-def export_sql(con: duckdb.DuckDBPyConnection, entity: Entity) -> str:
-    """SELECT of ``entity``'s file columns from the store, in id order."""
+def export_sql(con: duckdb.DuckDBPyConnection, entity: Entity, with_id: bool = False) -> str:
+    """SELECT of ``entity``'s file columns from the store, in id order (and the store's
+    id as ``id_`` when ``with_id``)."""
     table = entity.name
     store_columns = {r[0] for r in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()}
@@ -53,8 +54,26 @@ def export_sql(con: duckdb.DuckDBPyConnection, entity: Entity) -> str:
         else:
             raise ValueError(f"{table}.{f.name}: no store column")
         select.append(f"{expr} AS {f.name}")
+    if with_id and entity.id_column:
+        select.append(f"t.{entity.id_column} AS id_")
     order = f"t.{entity.id_column}" if entity.id_column else "t.currency_id, t.rate_date"
     return f"SELECT {', '.join(select)} FROM {table} t {' '.join(joins)} ORDER BY {order}"
+
+
+def export_ids(store: Path, out_dir: Path) -> None:
+    """``out_dir/<entity>.ids.parquet``: each row's business key and its id in ``store``,
+    so a new load gives the rows it already knows the same ids (users' data scopes name
+    branch, department and staff ids)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        for entity in ENTITIES:
+            if entity.id_column:
+                keys = ", ".join(entity.key)
+                con.execute(f"COPY (SELECT {keys}, id_ FROM ({export_sql(con, entity, True)})) "
+                            f"TO '{out_dir / (entity.name + '.ids.parquet')}' (FORMAT parquet)")
+    finally:
+        con.close()
 
 
 def export_store(store: Path, out_dir: Path, fmt: str = "csv") -> dict[str, int]:

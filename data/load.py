@@ -128,10 +128,17 @@ def _csv_header(path: Path) -> list[str]:
 
 def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch: Path
                ) -> int:
-    """``stg_<entity>``: every layout column as text (NULL when absent), plus ``line_``."""
-    table = f"stg_{entity.name}"
+    """``stg_<entity>``: every layout column as text (NULL when absent), plus ``line_``.
+
+    The text lands in table ``raw_<entity>``; ``stg_<entity>`` is a view adding the file
+    line: Parquet's own row number, or the row's position in the table (``rowid``, kept in
+    file order) for CSV and Excel — numbering rows with a window would cost a
+    single-threaded pass over the whole file.
+    """
     if path.stat().st_size == 0:
         raise FileProblem(path.name, "文件为空")
+    types: dict[str, str] = {}
+    line = "rowid + 2"
     if path.suffix == ".csv":
         header = _csv_header(path)
         source_path = _utf8_copy(path, scratch)
@@ -141,27 +148,50 @@ def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scrat
                   f"columns = {{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}})")
     elif path.suffix == ".parquet":
         try:
-            header = [r[0] for r in con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()]
+            types = {r[0]: r[1] for r in con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()}
         except duckdb.Error as exc:
             raise FileProblem(path.name, f"不是有效的 Parquet 文件: {exc}") from exc
-        source = f"read_parquet('{path}')"
+        header = list(types)
+        source = f"read_parquet('{path}', file_row_number = true)"
+        line = "line_"
     else:
         header, source = _stage_xlsx(con, entity, path)
     _check_header(entity, path.name, header)
     present = set(header)
-    select = ", ".join(
-        (f"NULLIF(trim(CAST(\"{f.name}\" AS VARCHAR)), '')" if f.name in present else "NULL")
-        + f" AS {f.name}" for f in entity.fields)
+
+    def text(name: str) -> str:
+        if name not in present:
+            return "NULL"
+        if types.get(name, "VARCHAR") != "VARCHAR":  # a typed Parquet column: no blanks
+            return f'CAST("{name}" AS VARCHAR)'
+        return f"NULLIF(trim(\"{name}\"), '')"
+
+    select = ", ".join(f"{text(f.name)} AS {f.name}" for f in entity.fields)
+    if line == "line_":
+        select = f"file_row_number + 2 AS line_, {select}"
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT row_number() OVER () + 1 "
-                    f"AS line_, {select} FROM {source}")
+        con.execute(f"DROP VIEW IF EXISTS stg_{entity.name}")
+        con.execute(f"CREATE OR REPLACE TABLE raw_{entity.name} AS SELECT {select} "
+                    f"FROM {source}")
     except duckdb.Error as exc:
         raise FileProblem(path.name, _duck_reason(str(exc))) from exc
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    lead = "*" if line == "line_" else f"{line} AS line_, *"
+    con.execute(f"CREATE VIEW stg_{entity.name} AS SELECT {lead} FROM raw_{entity.name}")
+    rows = con.execute(f"SELECT count(*) FROM raw_{entity.name}").fetchone()[0]
     if rows == 0:
         raise FileProblem(path.name, "文件为空 (只有表头)")
     return int(rows)
+
+
+def restage(con: duckdb.DuckDBPyConnection, entity: Entity, select: str) -> None:
+    """Replace ``stg_<entity>`` by ``select`` (which gives ``line_`` and every column)."""
+    name = entity.name
+    con.execute(f"CREATE OR REPLACE TABLE raw_{name}_next AS {select}")
+    con.execute(f"DROP VIEW IF EXISTS stg_{name}")
+    con.execute(f"DROP TABLE IF EXISTS raw_{name}")
+    con.execute(f"ALTER TABLE raw_{name}_next RENAME TO raw_{name}")
+    con.execute(f"CREATE VIEW stg_{name} AS SELECT * FROM raw_{name}")
 
 
 def _duck_reason(message: str) -> str:
@@ -316,10 +346,22 @@ def _converted(entity: Entity) -> tuple[Any, ...]:
 
 # --- building the store ---------------------------------------------------------------------
 
-def _id_map_sql(entity: Entity) -> str:
-    keys = ", ".join(entity.key)
-    return (f"CREATE OR REPLACE TABLE map_{entity.name} AS SELECT {keys}, "
-            f"row_number() OVER (ORDER BY line_)::INTEGER AS id_ FROM stg_{entity.name}")
+def _id_map_sql(entity: Entity, previous: bool) -> str:
+    """``map_<entity>``: business key, file line and id. A key the current store knows
+    keeps its id (``prev_<entity>``); new keys follow the largest id, in file order."""
+    keys = ", ".join(f"s.{k}" for k in entity.key)
+    if not previous:
+        return (f"CREATE OR REPLACE TABLE map_{entity.name} AS SELECT {keys}, s.line_, "
+                f"row_number() OVER (ORDER BY s.line_)::INTEGER AS id_ "
+                f"FROM stg_{entity.name} s")
+    types = {f.name: f.type for f in entity.fields}
+    on = " AND ".join(f"p.{k} IS NOT DISTINCT FROM {_typed(types[k], 's.' + k)}"
+                      for k in entity.key)
+    return f"""CREATE OR REPLACE TABLE map_{entity.name} AS
+        SELECT {keys}, s.line_, coalesce(p.id_, (SELECT coalesce(max(id_), 0)
+               FROM prev_{entity.name}) + row_number() OVER (
+               PARTITION BY p.id_ IS NULL ORDER BY s.line_))::INTEGER AS id_
+        FROM stg_{entity.name} s LEFT JOIN prev_{entity.name} p ON {on}"""
 
 
 def _insert_sql(entity: Entity, store_columns: list[str]) -> str:
@@ -348,8 +390,7 @@ def _insert_sql(entity: Entity, store_columns: list[str]) -> str:
                           f"{amount} AS DECIMAL(38,2)) * {rate_alias[conv.date]}.rate_to_cny, 2))"
     if entity.id_column:
         exprs[entity.id_column] = "self.id_"
-        joins.append(f"JOIN loader.map_{entity.name} self ON " + " AND ".join(
-            f"self.{k} IS NOT DISTINCT FROM s.{k}" for k in entity.key))
+        joins.append(f"JOIN loader.map_{entity.name} self ON self.line_ = s.line_")
     if entity.name == "policy":
         exprs["class_id"] = "(SELECT class_id FROM risk WHERE risk.risk_id = m0.id_)"
     if entity.name == "exchange_rate":
@@ -428,12 +469,15 @@ def load(directory: Path, store: Path, settings: Settings, *, partial: bool = Fa
                 pass
             rejects = _collect_rejects(con, files)
             for entity in ENTITIES:
-                con.execute(f"DELETE FROM stg_{entity.name} WHERE line_ IN (SELECT line "
-                            f"FROM rejects_ WHERE entity = '{entity.name}')")
+                restage(con, entity, f"SELECT * FROM stg_{entity.name} WHERE line_ NOT IN "
+                        f"(SELECT line FROM rejects_ WHERE entity = '{entity.name}')")
             result.rejects = rejects
+        previous = store.exists()
+        if previous:
+            _stage_current_ids(con, store, scratch)
         for entity in ENTITIES:
             if entity.id_column:
-                con.execute(_id_map_sql(entity))
+                con.execute(_id_map_sql(entity, previous))
         con.execute("CREATE OR REPLACE TABLE rates_ AS SELECT currency_code, "
                     "strptime(rate_date, '%Y-%m-%d')::DATE AS rate_date, "
                     "CAST(rate_to_cny AS DECIMAL(18,6)) AS rate_to_cny FROM stg_exchange_rate")
@@ -453,7 +497,9 @@ def load(directory: Path, store: Path, settings: Settings, *, partial: bool = Fa
 def _collect_rejects(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[Reject]:
     rows = con.execute("SELECT DISTINCT entity, line, col, value, reason FROM rejects_ "
                        "ORDER BY entity, line, col").fetchall()
-    return [Reject(files[e].name if e in files else f"{e}.csv", line, col, value or "", reason)
+    return [Reject(files[e].name if e in files and line > 0 else
+                   f"{e}.csv" if line > 0 else f"现有数据仓库 ({e})",
+                   line if line > 0 else None, col, value or "", reason)
             for e, line, col, value, reason in rows]
 
 
@@ -466,27 +512,37 @@ def _stage_current_store(con: duckdb.DuckDBPyConnection, store: Path, scratch: P
         stage_file(con, entity, current / f"{entity.name}.parquet", scratch)
 
 
+def _stage_current_ids(con: duckdb.DuckDBPyConnection, store: Path, scratch: Path) -> None:
+    from data.export_layout import export_ids
+
+    export_ids(store, scratch / "ids")
+    for entity in ENTITIES:
+        if entity.id_column:
+            con.execute(f"CREATE OR REPLACE TABLE prev_{entity.name} AS SELECT * FROM "
+                        f"read_parquet('{scratch / 'ids' / (entity.name + '.ids.parquet')}')")
+
+
 def _overlay(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch: Path) -> int:
-    """The day's rows replace the current rows of the same business key; new ones follow."""
-    table = f"stg_{entity.name}"
-    con.execute(f"ALTER TABLE {table} RENAME TO {table}_current")
+    """The day's rows replace the current rows of the same business key; new ones follow.
+
+    The day's rows keep their file lines (rejects name them); the current rows they leave
+    alone get lines before 1, so rows sort the same way however often a day is loaded.
+    """
+    name = entity.name
+    con.execute(f"CREATE OR REPLACE TABLE cur_{name} AS SELECT * FROM stg_{name}")
     try:
         rows = stage_file(con, entity, path, scratch)
     except FileProblem:
-        con.execute(f"ALTER TABLE {table}_current RENAME TO {table}")
+        restage(con, entity, f"SELECT * FROM cur_{name}")
+        con.execute(f"DROP TABLE cur_{name}")
         raise
     key = " AND ".join(f"c.{k} IS NOT DISTINCT FROM d.{k}" for k in entity.key)
-    offset = con.execute(f"SELECT coalesce(max(line_), 0) FROM {table}_current").fetchone()[0]
-    cols = ", ".join(entity.columns)
-    con.execute(f"""CREATE OR REPLACE TABLE {table} AS
-        SELECT coalesce(d.line_ + 0, c.line_) AS line_, {', '.join(
-            f'CASE WHEN d.line_ IS NULL THEN c.{n} ELSE d.{n} END AS {n}' for n in entity.columns)}
-        FROM {table}_current c LEFT JOIN {table} d ON {key}
-        UNION ALL
-        SELECT d.line_ + {offset}, {', '.join('d.' + n for n in entity.columns)}
-        FROM {table} d WHERE NOT EXISTS (SELECT 1 FROM {table}_current c WHERE {key})""")
-    del cols
-    con.execute(f"DROP TABLE {table}_current")
+    last = con.execute(f"SELECT coalesce(max(line_), 0) FROM cur_{name}").fetchone()[0]
+    restage(con, entity, f"""
+        SELECT c.line_ - {last} - 1 AS line_, {', '.join('c.' + n for n in entity.columns)}
+        FROM cur_{name} c WHERE NOT EXISTS (SELECT 1 FROM stg_{name} d WHERE {key})
+        UNION ALL SELECT line_, {', '.join(entity.columns)} FROM stg_{name}""")
+    con.execute(f"DROP TABLE cur_{name}")
     return rows
 
 

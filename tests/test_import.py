@@ -266,3 +266,83 @@ def test_docs_show_the_layout_the_importer_checks() -> None:
 
     docs = (Path(__file__).parent.parent / "docs" / "IMPORT.md").read_text(encoding="utf-8")
     assert markdown() in docs
+
+
+def test_incremental_day_loaded_twice_gives_the_same_store(
+        book: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+    settings, generated, files = book
+    store = tmp_path / "store.duckdb"
+    shutil.copy(generated.with_name("loaded.duckdb"), store)
+    day = tmp_path / "day"
+    day.mkdir()
+    staff = _read(files / "staff.csv")
+    moved = staff[5][:]
+    moved[_column(staff, "staff_name")] = "调岗员工"
+    hired = staff[6][:]
+    hired[_column(staff, "staff_code")] = "E99999"
+    _write(day / "staff.csv", [staff[0], hired, moved])
+    assert load(day, store, settings, incremental=True).ok
+    once = table_checksums(store)
+    assert load(day, store, settings, incremental=True).ok
+    assert table_checksums(store) == once
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        # The changed row keeps its id, the new one takes the next.
+        ids = dict(con.execute("SELECT staff_code, staff_id FROM staff").fetchall())
+        assert ids[moved[0]] == 5 and ids["E99999"] == len(staff)
+    finally:
+        con.close()
+
+
+def test_full_load_keeps_the_ids_the_store_already_gave(
+        book: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+    """Users' data scopes name branch, department and staff ids: files listing the same
+    rows in another order, plus a new branch, must not move them."""
+    settings, generated, files = book
+    store = tmp_path / "store.duckdb"
+    shutil.copy(generated.with_name("loaded.duckdb"), store)
+    work = tmp_path / "files"
+    shutil.copytree(files, work)
+    for name in ("branch", "department", "staff"):
+        rows = _read(work / f"{name}.csv")
+        _write(work / f"{name}.csv", [rows[0], *reversed(rows[1:])])
+    branches = _read(work / "branch.csv")
+    new_branch = branches[1][:]
+    new_branch[_column(branches, "branch_code")] = "9901"
+    _write(work / "branch.csv", [branches[0], new_branch, *branches[1:]])
+    import duckdb
+
+    def ids() -> dict[str, list[tuple[str, int]]]:
+        con = duckdb.connect(str(store), read_only=True)
+        try:
+            return {t: sorted(con.execute(f"SELECT {k}, {t}_id FROM {t}").fetchall())
+                    for t, k in (("branch", "branch_code"), ("staff", "staff_code"))}
+        finally:
+            con.close()
+
+    before = ids()
+    assert load(work, store, settings).ok
+    after = ids()
+    assert [r for r in after["branch"] if r[0] != "9901"] == before["branch"]
+    assert dict(after["branch"])["9901"] == len(before["branch"]) + 1
+    assert after["staff"] == before["staff"]
+
+
+def test_incremental_reject_names_the_day_file_row(book: tuple[Settings, Path, Path],
+                                                    tmp_path: Path) -> None:
+    settings, generated, files = book
+    store = tmp_path / "store.duckdb"
+    shutil.copy(generated.with_name("loaded.duckdb"), store)
+    before = _sha(store)
+    day = tmp_path / "day"
+    day.mkdir()
+    claims = _read(files / "claim.csv")
+    bad = claims[1][:]
+    bad[_column(claims, "policy_no")] = "P-NOT-THERE"
+    _write(day / "claim.csv", [claims[0], claims[2], bad])
+    result = load(day, store, settings, incremental=True)
+    assert not result.ok and _sha(store) == before
+    assert [(r.file, r.row, r.column, r.value) for r in result.rejects] == [
+        ("claim.csv", 3, "policy_no", "P-NOT-THERE")]
