@@ -278,20 +278,30 @@ def row_checks(entity: Entity) -> list[tuple[str, str, str]]:
 
 
 def validate(con: duckdb.DuckDBPyConnection, files: dict[str, str]) -> None:
-    """Fill ``rejects_`` (entity, line, column, value, reason) for the staged entities."""
+    """Fill ``rejects_`` (entity, line, column, value, reason) for the staged entities.
+
+    One scan per file counts the rows failing each check; only the checks that fail
+    scan again to list their rows.
+    """
     con.execute("CREATE OR REPLACE TABLE rejects_ (entity VARCHAR, line BIGINT, "
                 "col VARCHAR, value VARCHAR, reason VARCHAR)")
     for entity in ENTITIES:
         table = f"stg_{entity.name}"
-        for column, bad, reason in row_checks(entity):
-            con.execute(f"INSERT INTO rejects_ SELECT '{entity.name}', line_, '{column}', "
-                        f"{column}, ? FROM {table} WHERE {bad}", [reason])
+        checks = row_checks(entity)
         key = ", ".join(entity.key)
-        con.execute(f"""INSERT INTO rejects_
-            SELECT '{entity.name}', line_, '{entity.key[0]}', concat_ws('|', {key}), ?
-            FROM (SELECT line_, {key}, row_number() OVER (PARTITION BY {key} ORDER BY line_)
-                  AS n FROM {table}) WHERE n > 1""",
-                    [f"重复的业务键 ({', '.join(entity.key)}): 同一键在文件中出现多次"])
+        counts = con.execute(
+            f"SELECT {', '.join(f'count(*) FILTER (WHERE {bad})' for _, bad, _ in checks)}, "
+            f"count(*) - count(DISTINCT ({key},)) FROM {table}").fetchone()
+        for (column, bad, reason), failing in zip(checks, counts, strict=False):
+            if failing:
+                con.execute(f"INSERT INTO rejects_ SELECT '{entity.name}', line_, "
+                            f"'{column}', {column}, ? FROM {table} WHERE {bad}", [reason])
+        if counts[-1]:
+            con.execute(f"""INSERT INTO rejects_
+                SELECT '{entity.name}', line_, '{entity.key[0]}', concat_ws('|', {key}), ?
+                FROM (SELECT line_, {key}, row_number() OVER (PARTITION BY {key}
+                      ORDER BY line_) AS n FROM {table}) WHERE n > 1""",
+                        [f"重复的业务键 ({', '.join(entity.key)}): 同一键在文件中出现多次"])
     check_references(con)
     check_rates(con)
 
