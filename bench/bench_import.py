@@ -1,15 +1,19 @@
-"""Import speed: a generated book exported in the import layout (CSV and Parquet), then
+"""Import speed: a generated book exported in the import layout (Parquet, then CSV) and
 loaded into a new store with every check. Not part of the test run.
 
     .venv/bin/python -m bench.bench_import POLICIES [POLICIES …]
 
-Writes ``bench/results_import.json``: seconds and peak RSS of the load (a child
-process), per size and format.
+Each load runs in a child process that reports its own peak RSS. The disk is kept small
+at 10 M: the Parquet files and their store go before the CSV files are written, and the
+generated store goes before the CSV load. Appends to ``bench/results_import.json`` (a
+size already measured is replaced) and prints, from the largest size measured below
+10 M, a linear estimate for 10 M.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -19,37 +23,92 @@ import time
 from pathlib import Path
 
 OUT = Path(__file__).with_name("results_import.json")
+TARGET_SECONDS = {"parquet": 180, "csv": 360}
 
 
-def _run(args: list[str]) -> tuple[float, float]:
+def _child(directory: str, store: str) -> None:
+    """Run one load here and print seconds and peak RSS as JSON on the last line."""
+    from data.load import main as load_main
+
     started = time.perf_counter()
-    subprocess.run([sys.executable, *args], check=True, stdout=subprocess.DEVNULL)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
-    return time.perf_counter() - started, peak
+    code = load_main([directory, "--store", store, "--user", "bench"])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(json.dumps({"code": code, "seconds": time.perf_counter() - started,
+                      "peak_rss_gib": peak}))
+
+
+def _load(files: Path, store: Path) -> dict[str, float]:
+    run = subprocess.run([sys.executable, "-m", "bench.bench_import", "--child", str(files),
+                          str(store)], check=True, capture_output=True, text=True)
+    figures = json.loads(run.stdout.strip().splitlines()[-1])
+    if figures["code"] != 0:
+        raise SystemExit(f"load of {files} failed:\n{run.stdout[-2000:]}")
+    return figures
+
+
+def _export(store: Path, files: Path, fmt: str) -> float:
+    from data.export_layout import export_store
+
+    started = time.perf_counter()
+    export_store(store, files, fmt)
+    return time.perf_counter() - started
+
+
+def _mib(directory: Path) -> int:
+    return round(sum(f.stat().st_size for f in directory.iterdir()) / 2**20)
+
+
+def measure(n: int, root: Path) -> list[dict[str, object]]:
+    generated = root / f"g{n}.duckdb"
+    subprocess.run([sys.executable, "-m", "data.generate", "--policies", str(n), "--seed", "1",
+                    "--out", str(generated)], check=True, stdout=subprocess.DEVNULL)
+    rows = []
+    for fmt in ("parquet", "csv"):
+        files, loaded = root / f"{n}-{fmt}", root / f"l{n}.duckdb"
+        export_seconds = _export(generated, files, fmt)
+        if fmt == "csv":
+            generated.unlink()  # room on the disk for the load at 10 M
+        figures = _load(files, loaded)
+        row = {"policies": n, "format": fmt, "files_mib": _mib(files),
+               "export_seconds": round(export_seconds, 1),
+               "seconds": round(figures["seconds"], 1),
+               "peak_rss_gib": round(figures["peak_rss_gib"], 2),
+               "memory_limit": os.environ.get("BUILD_MEMORY_LIMIT", "5GB"),
+               "measured": time.strftime("%Y-%m-%d")}
+        print(row, flush=True)
+        rows.append(row)
+        shutil.rmtree(files)
+        loaded.unlink()
+    return rows
+
+
+def estimate_10m(results: list[dict[str, object]]) -> dict[str, float]:
+    """Seconds for 10 M policies, scaled linearly from the largest smaller size."""
+    estimates = {}
+    for fmt in ("parquet", "csv"):
+        smaller = [r for r in results if r["format"] == fmt and int(r["policies"]) < 10**7]
+        if smaller:
+            base = max(smaller, key=lambda r: int(r["policies"]))
+            estimates[fmt] = round(float(base["seconds"]) * 10**7 / int(base["policies"]))
+    return estimates
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        _child(sys.argv[2], sys.argv[3])
+        return
     sizes = [int(a) for a in sys.argv[1:]] or [100_000, 1_000_000]
-    results = []
+    previous = json.loads(OUT.read_text()) if OUT.exists() else []
+    results = [r for r in previous if isinstance(r, dict) and "policies" in r
+               and r.get("policies") not in sizes]
+    (Path.cwd() / "var").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=Path.cwd() / "var") as tmp:
-        root = Path(tmp)
         for n in sizes:
-            store = root / f"g{n}.duckdb"
-            for fmt in ("parquet", "csv"):
-                files = root / f"{n}-{fmt}"
-                subprocess.run([sys.executable, "-m", "data.generate", "--policies", str(n),
-                                "--seed", "1", "--out", str(store), "--export-dir",
-                                str(files), "--export-format", fmt], check=True,
-                               stdout=subprocess.DEVNULL)
-                size = sum(f.stat().st_size for f in files.iterdir()) / 2**20
-                seconds, peak = _run(["-m", "data.load", str(files), "--store",
-                                      str(root / f"l{n}.duckdb")])
-                row = {"policies": n, "format": fmt, "files_mib": round(size),
-                       "seconds": round(seconds, 1), "peak_rss_gib_max_so_far": round(peak, 2)}
-                print(row, flush=True)
-                results.append(row)
-                shutil.rmtree(files)
-    OUT.write_text(json.dumps(results, indent=2))
+            results.extend(measure(n, Path(tmp)))
+    results.sort(key=lambda r: (int(r["policies"]), str(r["format"])))
+    OUT.write_text(json.dumps(results, indent=2) + "\n")
+    for fmt, seconds in estimate_10m(results).items():
+        print(f"10 M from {fmt}: about {seconds} s linearly (target {TARGET_SECONDS[fmt]} s)")
 
 
 if __name__ == "__main__":
