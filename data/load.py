@@ -356,22 +356,26 @@ def _converted(entity: Entity) -> tuple[Any, ...]:
 
 # --- building the store ---------------------------------------------------------------------
 
-def _id_map_sql(entity: Entity, previous: bool) -> str:
+def _id_map_sql(entity: Entity, previous: bool, contiguous: bool) -> str:
     """``map_<entity>``: business key, file line and id. A key the current store knows
-    keeps its id (``prev_<entity>``); new keys follow the largest id, in file order."""
+    keeps its id (``prev_<entity>``); new keys follow the largest id, in file order.
+    Lines 2, 3, … with no store before give ids 1, 2, … without numbering rows again."""
     keys = ", ".join(f"s.{k}" for k in entity.key)
+    stg = f"stg_{entity.name} s"
     if not previous:
+        new_id = "(s.line_ - 1)" if contiguous else "row_number() OVER (ORDER BY s.line_)"
         return (f"CREATE OR REPLACE TABLE map_{entity.name} AS SELECT {keys}, s.line_, "
-                f"row_number() OVER (ORDER BY s.line_)::INTEGER AS id_ "
-                f"FROM stg_{entity.name} s")
+                f"{new_id}::INTEGER AS id_ FROM {stg}")
     types = {f.name: f.type for f in entity.fields}
     on = " AND ".join(f"p.{k} IS NOT DISTINCT FROM {_typed(types[k], 's.' + k)}"
                       for k in entity.key)
+    prev = f"prev_{entity.name} p"
     return f"""CREATE OR REPLACE TABLE map_{entity.name} AS
-        SELECT {keys}, s.line_, coalesce(p.id_, (SELECT coalesce(max(id_), 0)
-               FROM prev_{entity.name}) + row_number() OVER (
-               PARTITION BY p.id_ IS NULL ORDER BY s.line_))::INTEGER AS id_
-        FROM stg_{entity.name} s LEFT JOIN prev_{entity.name} p ON {on}"""
+        SELECT {keys}, s.line_, p.id_ FROM {stg} JOIN {prev} ON {on}
+        UNION ALL
+        SELECT {keys}, s.line_, ((SELECT coalesce(max(id_), 0) FROM prev_{entity.name})
+               + row_number() OVER (ORDER BY s.line_))::INTEGER
+        FROM {stg} WHERE NOT EXISTS (SELECT 1 FROM {prev} WHERE {on})"""
 
 
 def _insert_sql(entity: Entity, store_columns: list[str]) -> str:
@@ -487,7 +491,9 @@ def load(directory: Path, store: Path, settings: Settings, *, partial: bool = Fa
             _stage_current_ids(con, store, scratch)
         for entity in ENTITIES:
             if entity.id_column:
-                con.execute(_id_map_sql(entity, previous))
+                lines = con.execute(f"SELECT min(line_) = 2 AND max(line_) = count(*) + 1 "
+                                    f"FROM stg_{entity.name}").fetchone()[0]
+                con.execute(_id_map_sql(entity, previous, bool(lines)))
         con.execute("CREATE OR REPLACE TABLE rates_ AS SELECT currency_code, "
                     "strptime(rate_date, '%Y-%m-%d')::DATE AS rate_date, "
                     "CAST(rate_to_cny AS DECIMAL(18,6)) AS rate_to_cny FROM stg_exchange_rate")
