@@ -11,12 +11,13 @@ import os
 _host = os.environ.get("HOST", "127.0.0.1")
 _port = os.environ.get("PORT", "8050")
 bind = os.environ.get("GUNICORN_BIND", f"{_host}:{_port}")
-workers = int(os.environ.get("WEB_WORKERS", "3"))
+workers = int(os.environ.get("WEB_WORKERS", "2"))  # one per core
 worker_class = "gthread"
 # One memory budget for the server: each worker's DuckDB gets its share, less what the
-# worker's Python side takes (~300 MB); DuckDB spills big sorts and aggregates to disk.
+# worker's Python side takes (app, results cache, pages: measured 400-650 MB under load);
+# DuckDB spills big sorts and aggregates to disk.
 _budget_mb = int(os.environ.get("WEB_MEMORY_MB", "2048"))
-os.environ.setdefault("DUCKDB_MEMORY_LIMIT", f"{max(256, _budget_mb // workers - 300)}MB")
+os.environ.setdefault("DUCKDB_MEMORY_LIMIT", f"{max(256, _budget_mb // workers - 450)}MB")
 threads = int(os.environ.get("WEB_THREADS", "4"))
 # A CSV of a million rows streams for several seconds; larger Excel files are jobs.
 timeout = int(os.environ.get("WEB_TIMEOUT", "120"))
