@@ -156,7 +156,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scrat
         source = f"read_parquet('{path}', file_row_number = true)"
         line = "line_"
     else:
-        header, source = _stage_xlsx(con, entity, path)
+        header, source = _stage_xlsx(entity, path, scratch)
     _check_header(entity, path.name, header)
     present = set(header)
 
@@ -206,8 +206,8 @@ def _duck_reason(message: str) -> str:
     return f"文件无法读取: {first}"
 
 
-def _stage_xlsx(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path
-                ) -> tuple[list[str], str]:
+def _stage_xlsx(entity: Entity, path: Path, scratch: Path) -> tuple[list[str], str]:
+    """The first sheet as text, through a Parquet file in the scratch folder."""
     import polars as pl
     from openpyxl import load_workbook
 
@@ -217,12 +217,22 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path
         raise FileProblem(path.name, f"不是有效的 Excel 文件: {exc}") from exc
     rows = book.worksheets[0].iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    while header and not header[-1]:
+        header.pop()
+    _check_header(entity, path.name, header)
     data = [["" if v is None else (v.date().isoformat() if isinstance(v, datetime)
                                    else str(v)) for v in r] for r in rows]
+    while data and not any(data[-1]):  # blank rows Excel keeps below the table
+        data.pop()
+    for line, row in enumerate(data, start=2):
+        if any(row[len(header):]):
+            raise FileProblem(path.name, "数据超出表头的列", row=line)
+        row[:] = (row + [""] * len(header))[:len(header)]
     frame = pl.DataFrame(data, schema=header, orient="row") if data else \
         pl.DataFrame(schema={h: pl.Utf8 for h in header})
-    con.register(f"xlsx_{entity.name}", frame.to_arrow())
-    return header, f"xlsx_{entity.name}"
+    target = scratch / f"{entity.name}.xlsx.parquet"
+    frame.write_parquet(target)
+    return header, f"read_parquet('{target}')"
 
 
 def _check_header(entity: Entity, file: str, header: list[str]) -> None:

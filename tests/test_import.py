@@ -346,3 +346,55 @@ def test_incremental_reject_names_the_day_file_row(book: tuple[Settings, Path, P
     assert not result.ok and _sha(store) == before
     assert [(r.file, r.row, r.column, r.value) for r in result.rejects] == [
         ("claim.csv", 3, "policy_no", "P-NOT-THERE")]
+
+
+def test_excel_file_is_read(book: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+    """An .xlsx sheet as a user saves it: dates as dates, numbers as numbers."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    settings, _, files = book
+    work = tmp_path / "files"
+    shutil.copytree(files, work)
+    for name, dates in (("staff", {"left_date"}), ("exchange_rate", {"rate_date"})):
+        rows = _read(work / f"{name}.csv")
+        book_ = Workbook(write_only=True)
+        sheet = book_.create_sheet()
+        sheet.append(rows[0])
+        typed = {i for i, c in enumerate(rows[0]) if c in dates}
+        for row in rows[1:]:
+            sheet.append([datetime.fromisoformat(v) if i in typed and v else
+                          float(v) if name == "exchange_rate" and rows[0][i] == "rate_to_cny"
+                          else v for i, v in enumerate(row)])
+        book_.save(work / f"{name}.xlsx")
+        (work / f"{name}.csv").unlink()
+    target = tmp_path / "xlsx.duckdb"
+    result = load(work, target, settings)
+    assert result.ok, result.rejects[:3]
+    loaded = table_checksums(files.parent / "loaded.duckdb")
+    got = table_checksums(target)
+    assert got["staff"] == loaded["staff"] and got["exchange_rate"] == loaded["exchange_rate"]
+
+
+def test_excel_cell_beyond_the_header_is_rejected(book: tuple[Settings, Path, Path],
+                                                  tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    settings, generated, files = book
+    work = tmp_path / "files"
+    shutil.copytree(files, work)
+    rows = _read(work / "agent.csv")
+    book_ = Workbook(write_only=True)
+    sheet = book_.create_sheet()
+    for i, row in enumerate(rows):
+        sheet.append([*row, "备注"] if i == 3 else row)
+    book_.save(work / "agent.xlsx")
+    (work / "agent.csv").unlink()
+    store = tmp_path / "store.duckdb"
+    shutil.copy(generated, store)
+    before = _sha(store)
+    result = load(work, store, settings)
+    assert not result.ok and _sha(store) == before
+    assert [(r.file, r.row, r.reason) for r in result.rejects] == [
+        ("agent.xlsx", 4, "数据超出表头的列")]
