@@ -19,8 +19,10 @@ from __future__ import annotations
 import argparse
 import codecs
 import csv
+import fcntl
 import logging
 import os
+import shutil
 import sqlite3
 import sys
 import time
@@ -446,6 +448,28 @@ def fill_from_staging(scratch_db: Path) -> Callable[[duckdb.DuckDBPyConnection],
 def load(directory: Path, store: Path, settings: Settings, *, partial: bool = False,
          incremental: bool = False, user: str = "", rejects_path: Path | None = None,
          progress: Progress | None = None) -> LoadResult:
+    """Load ``directory`` into ``store``; one load per store at a time (from the command
+    line or the admin page alike): two incremental loads over the same current store
+    would each drop the other's day."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    with store.with_name(f".{store.name}.load-lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            result = LoadResult(ok=False, rejects=[Reject(
+                store.name, None, "", "", "另一个导入正在进行, 请等它结束后再试")])
+            return _finish(result, time.perf_counter(), rejects_path, directory, user,
+                           settings, find_files(directory))
+        try:
+            return _load(directory, store, settings, partial=partial, incremental=incremental,
+                         user=user, rejects_path=rejects_path, progress=progress)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
+          incremental: bool, user: str, rejects_path: Path | None,
+          progress: Progress | None) -> LoadResult:
     started = time.perf_counter()
     note = progress or (lambda _msg, _f: None)
     result = LoadResult(ok=False)
@@ -453,14 +477,15 @@ def load(directory: Path, store: Path, settings: Settings, *, partial: bool = Fa
     scratch.mkdir(parents=True, exist_ok=True)
     scratch_db = scratch / "staging.duckdb"
     files = find_files(directory)
+    con = duckdb.connect(str(scratch_db))
     try:
-        con = duckdb.connect(str(scratch_db))
         con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")
         con.execute(f"SET threads = {int(settings.duckdb_threads)}")
         problems: list[Reject] = []
         if incremental:
             if not store.exists():
-                raise FileProblem(store.name, "增量导入需要已有的数据仓库")
+                result.rejects = [Reject(store.name, None, "", "", "增量导入需要已有的数据仓库")]
+                return _finish(result, started, rejects_path, directory, user, settings, files)
             _stage_current_store(con, store, scratch)
         for i, entity in enumerate(ENTITIES):
             path = files.get(entity.name)
@@ -515,8 +540,7 @@ def load(directory: Path, store: Path, settings: Settings, *, partial: bool = Fa
         result.ok = True
         return _finish(result, started, rejects_path, directory, user, settings, files)
     finally:
-        import shutil
-
+        con.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

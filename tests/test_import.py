@@ -398,3 +398,26 @@ def test_excel_cell_beyond_the_header_is_rejected(book: tuple[Settings, Path, Pa
     assert not result.ok and _sha(store) == before
     assert [(r.file, r.row, r.reason) for r in result.rejects] == [
         ("agent.xlsx", 4, "数据超出表头的列")]
+
+
+def test_one_load_per_store_at_a_time(book: tuple[Settings, Path, Path],
+                                      tmp_path: Path) -> None:
+    import fcntl
+
+    settings, generated, files = book
+    store = tmp_path / "store.duckdb"
+    shutil.copy(generated, store)
+    before = _sha(store)
+    with store.with_name(f".{store.name}.load-lock").open("a") as other_load:
+        fcntl.flock(other_load, fcntl.LOCK_EX)
+        result = load(files, store, settings)
+    assert not result.ok and _sha(store) == before
+    assert "另一个导入正在进行" in result.rejects[0].reason
+    assert load(files, store, settings).ok  # the lock went with the other load
+
+
+def test_incremental_needs_a_store(book: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+    settings, _, files = book
+    result = load(files, tmp_path / "none.duckdb", settings, incremental=True)
+    assert not result.ok and not (tmp_path / "none.duckdb").exists()
+    assert "需要已有的数据仓库" in result.rejects[0].reason
