@@ -439,6 +439,12 @@ def fill_from_staging(scratch_db: Path) -> Callable[[duckdb.DuckDBPyConnection],
                 "AND database_name = current_database() ORDER BY column_index",
                 [entity.name]).fetchall()]
             con.execute(_insert_sql(entity, columns))
+            # Every checked row lands once; anything else stops the build before the swap.
+            stored, staged = con.execute(
+                f"SELECT (SELECT count(*) FROM {entity.name}), "
+                f"(SELECT count(*) FROM loader.stg_{entity.name})").fetchone()
+            if stored != staged:
+                raise RuntimeError(f"{entity.name}: {staged} rows checked, {stored} stored")
         con.execute("DETACH loader")
     return fill
 
@@ -536,7 +542,13 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
                               .fetchone()[0] for e in ENTITIES}
         con.close()
         note("生成数据仓库", 0.7)
-        build_store(store, fill_from_staging(scratch_db), settings)
+        try:
+            build_store(store, fill_from_staging(scratch_db), settings)
+        except (duckdb.Error, RuntimeError, OSError) as exc:
+            log.exception("building %s from %s failed", store, directory)
+            result.rejects = [Reject(store.name, None, "", "",
+                                     f"生成数据仓库失败, 数据仓库未改变: {exc}")]
+            return _finish(result, started, rejects_path, directory, user, settings, files)
         result.ok = True
         return _finish(result, started, rejects_path, directory, user, settings, files)
     finally:
