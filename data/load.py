@@ -61,13 +61,16 @@ class LoadResult:
     rejects: list[Reject] = field(default_factory=list)
     seconds: float = 0.0
     rejects_path: Path | None = None
+    incremental: bool = False
 
     @property
     def message(self) -> str:
         if self.ok:
             left = f", 剔除 {len(self.rejects):,} 行" if self.rejects else ""
-            return (f"已导入 {sum(self.rows_loaded.values()):,} 行{left}, "
-                    f"用时 {self.seconds:.1f} 秒")
+            total = sum(self.rows_loaded.values())
+            loaded = (f"已导入当日 {sum(self.rows_read.values()):,} 行 (新增或变更), 数据仓库"
+                      f"共 {total:,} 行" if self.incremental else f"已导入 {total:,} 行")
+            return f"{loaded}{left}, 用时 {self.seconds:.1f} 秒"
         return f"未导入: {len(self.rejects):,} 处错误, 数据仓库未改变"
 
 
@@ -478,7 +481,7 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
           progress: Progress | None) -> LoadResult:
     started = time.perf_counter()
     note = progress or (lambda _msg, _f: None)
-    result = LoadResult(ok=False)
+    result = LoadResult(ok=False, incremental=incremental)
     scratch = store.with_name(f".{store.name}.import-{os.getpid()}")
     scratch.mkdir(parents=True, exist_ok=True)
     scratch_db = scratch / "staging.duckdb"

@@ -233,6 +233,7 @@ def test_incremental_day_changes_and_adds(book: tuple[Settings, Path, Path],
     _write(day / "customer.csv", [*changed, new])
     result = load(day, store, settings, incremental=True, user="tester")
     assert result.ok, result.rejects[:3]
+    assert "当日 2 行" in result.message
     import duckdb
 
     con = duckdb.connect(str(store), read_only=True)
