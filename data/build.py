@@ -17,6 +17,7 @@ import duckdb
 from data.rollups import build_rollups
 from data.schema import create_base_tables_sql
 from data.settings import Settings
+from data.steps import run_step
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def build_store(out_path: Path, fill: Fill, settings: Settings) -> Path:
             con.execute(create_base_tables_sql())
             fill(con)
             build_rollups(con, settings)
-            con.execute("CHECKPOINT")
+            run_step(con, "CHECKPOINT")
         finally:
             con.close()
         os.replace(tmp, out_path)

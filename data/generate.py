@@ -10,6 +10,7 @@ whatever the thread count, and no Python code runs per row.
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from dataclasses import replace
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from data.gen_sql import (
     reference_sql,
 )
 from data.settings import Settings
+from data.steps import run_step
 
 HISTORY_YEARS = 6
 
@@ -60,7 +62,7 @@ def fill_generated(con: duckdb.DuckDBPyConnection, policies: int, seed: int, as_
     con.execute(_macros(seed))
     for step in (reference_sql, organisation_sql, policies_sql, claims_sql, finance_sql):
         for statement in step(ctx, P):
-            con.execute(statement)
+            run_step(con, statement)
 
 
 def generate(out: Path, policies: int, seed: int, as_of: date, settings: Settings) -> Path:
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.policies < 100:
         parser.error("--policies 至少为 100")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = Settings.from_env()
     as_of = args.as_of or settings.today
     started = time.perf_counter()

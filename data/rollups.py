@@ -1,7 +1,9 @@
 """Rollups built once per load, so no page recomputes per-policy sums per request.
 
 Every rollup carries the scope columns (branch_id, dept_id, handler_id) of its policy,
-so a user's data scope is a plain predicate with no join.
+so a user's data scope is a plain predicate with no join. Each lists the columns the
+report pages read (queries/reports), not every attribute: on 10 M policies writing a
+column of a rollup costs about as much as computing it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import duckdb
 
 from data import bands
 from data.settings import Settings
+from data.steps import run_step
 
 ENDORSE_KIND_SQL = """CASE
     WHEN e.endorse_type_code LIKE '%19%' THEN '注销保单'
@@ -26,9 +29,7 @@ def _policy_pnl_sql() -> str:
     return f"""
     CREATE OR REPLACE TABLE policy_pnl AS
     WITH rec AS (
-        SELECT policy_id, sum(amount_cny) AS received_cny,
-               -sum(amount_cny) FILTER (WHERE amount_cny < 0) AS refund_cny
-        FROM receipt GROUP BY policy_id),
+        SELECT policy_id, sum(amount_cny) AS received_cny FROM receipt GROUP BY policy_id),
     pay AS (
         SELECT claim_id, sum(amount_cny) AS paid_cny FROM claim_payment GROUP BY claim_id),
     clm AS (
@@ -36,53 +37,40 @@ def _policy_pnl_sql() -> str:
                count(*) FILTER (WHERE c.register_date IS NOT NULL AND NOT c.cancelled)
                    AS claims_registered,
                sum(pay.paid_cny) FILTER (WHERE c.close_date IS NOT NULL) AS paid_closed_cny,
-               sum(pay.paid_cny) AS paid_cny,
                sum(greatest(c.estimated_loss_cny - coalesce(pay.paid_cny, 0), 0)) FILTER (
                    WHERE c.register_date IS NOT NULL AND c.close_date IS NULL
-                         AND NOT c.cancelled) AS outstanding_cny
+                         AND NOT c.cancelled) AS outstanding_cny,
+               arg_max(c.reporter_phone, c.report_date) AS last_reporter_phone
         FROM claim c LEFT JOIN pay USING (claim_id) GROUP BY c.policy_id),
-    com AS (SELECT policy_id, sum(amount_cny) AS commission_cny FROM commission
-            GROUP BY policy_id),
     -- Renewal: the next start of another policy on the same vehicle (a narrow window).
     ren AS (
         SELECT policy_id, lead(start_date) OVER (PARTITION BY vehicle_id
                                                  ORDER BY start_date, policy_id)
                    AS renewal_start_date
         FROM policy WHERE vehicle_id IS NOT NULL),
-    rph AS (
-        SELECT policy_id, arg_max(reporter_phone, report_date) AS last_reporter_phone
-        FROM claim GROUP BY policy_id),
-    ref AS (
-        SELECT policy_id, -sum(premium_change_cny) AS refund_p10_p30_cny,
-               min(currency_id) AS refund_p10_p30_currency_id
-        FROM endorsement WHERE reason_code IN ('P10', 'P30') AND premium_change < 0
-        GROUP BY policy_id),
     m AS (
-        SELECT p.*, r.risk_code, rc.class_code, rc.line,
+        SELECT p.policy_id, p.policy_no, p.branch_id, p.dept_id, p.handler_id, p.agent_id,
+               p.insured_id, p.vehicle_id, p.use_years, p.clause_code, p.clause_name,
+               p.sign_date, p.input_date, p.start_date, p.end_date, p.sum_insured,
+               p.liability_limit, p.premium, p.sum_insured_cny, p.premium_cny, p.status,
+               r.risk_code, rc.class_code, rc.class_name, rc.line,
                year(p.sign_date) AS sign_year, year(p.start_date) AS start_year,
                v.plate_no, v.vin, v.engine_no, v.vehicle_kind_code, v.vehicle_kind_name,
                v.use_nature_code, v.use_nature_name, v.brand_model, v.seats, v.tonnage,
                b.branch_code, d.dept_code, s.staff_code AS handler_code, cur.currency_code,
-               rc.class_name, r.risk_name, ins.customer_code AS insured_code,
-               app.customer_code AS applicant_code,
-               s.staff_name AS handler_name, a.agent_code, a.agent_name,
-               strftime(p.end_date, '%Y-%m') AS end_month, rph.last_reporter_phone,
+               ins.customer_code AS insured_code, app.customer_code AS applicant_code,
+               a.agent_code, strftime(p.end_date, '%Y-%m') AS end_month,
+               clm.last_reporter_phone,
                coalesce(rec.received_cny, 0)::DECIMAL(18,2) AS received_cny,
-               coalesce(rec.refund_cny, 0)::DECIMAL(18,2) AS refund_cny,
                coalesce(clm.claims_registered, 0)::INTEGER AS claims_registered,
                coalesce(clm.paid_closed_cny, 0)::DECIMAL(18,2) AS paid_closed_cny,
-               coalesce(clm.paid_cny, 0)::DECIMAL(18,2) AS paid_cny,
                coalesce(clm.outstanding_cny, 0)::DECIMAL(18,2) AS outstanding_cny,
-               coalesce(com.commission_cny, 0)::DECIMAL(18,2) AS commission_cny,
-               coalesce(ref.refund_p10_p30_cny, 0)::DECIMAL(18,2) AS refund_p10_p30_cny,
-               ref.refund_p10_p30_currency_id,
                ren.renewal_start_date
         FROM policy p
         JOIN risk r USING (risk_id) JOIN risk_class rc ON rc.class_id = p.class_id
         LEFT JOIN vehicle v USING (vehicle_id)
         LEFT JOIN rec USING (policy_id) LEFT JOIN clm USING (policy_id)
-        LEFT JOIN com USING (policy_id) LEFT JOIN ref USING (policy_id)
-        LEFT JOIN rph USING (policy_id) LEFT JOIN ren USING (policy_id)
+        LEFT JOIN ren USING (policy_id)
         JOIN branch b ON b.branch_id = p.branch_id JOIN department d ON d.dept_id = p.dept_id
         JOIN staff s ON s.staff_id = p.handler_id LEFT JOIN agent a ON a.agent_id = p.agent_id
         JOIN currency cur ON cur.currency_id = p.currency_id
@@ -100,36 +88,37 @@ def _policy_pnl_sql() -> str:
     """
 
 
-SCOPE = """p.branch_id, p.dept_id, p.handler_id, p.agent_id, p.insured_id, p.policy_no,
-    p.risk_id, r.risk_code, p.class_id, rc.class_code, rc.class_name, rc.line,
-    b_.branch_code, d_.dept_code, s_.staff_code AS handler_code, s_.staff_name AS handler_name,
-    a_.agent_code, a_.agent_name"""
-POLICY_JOIN = """JOIN policy p USING (policy_id) JOIN risk r ON r.risk_id = p.risk_id
-    JOIN risk_class rc ON rc.class_id = p.class_id JOIN branch b_ ON b_.branch_id = p.branch_id
-    JOIN department d_ ON d_.dept_id = p.dept_id JOIN staff s_ ON s_.staff_id = p.handler_id
-    LEFT JOIN agent a_ ON a_.agent_id = p.agent_id"""
+# The policy's scope columns and the codes the fact pages filter and list by.
+SCOPE = """p.branch_id, p.dept_id, p.handler_id, p.policy_no, r.risk_code"""
+POLICY_JOIN = """JOIN policy p USING (policy_id) JOIN risk r ON r.risk_id = p.risk_id"""
+CLASS_JOIN = "JOIN risk_class rc ON rc.class_id = p.class_id"
+BRANCH_JOIN = "JOIN branch b_ ON b_.branch_id = p.branch_id"
+HANDLER_JOIN = "JOIN staff s_ ON s_.staff_id = p.handler_id"
+AGENT_JOIN = "LEFT JOIN agent a_ ON a_.agent_id = p.agent_id"
 
 ROLLUPS: dict[str, str] = {
     "proposal_fact": """
-        SELECT x.*, p.policy_no, ap.customer_code AS applicant_code,
+        SELECT x.proposal_id, x.proposal_no, x.policy_id, x.branch_id, x.dept_id,
+               x.salesman_id, x.input_date, x.start_date, x.end_date, x.sum_insured_cny,
+               x.premium_cny, x.uw_status, p.policy_no, ap.customer_code AS applicant_code,
                ap.customer_name AS applicant_name, ins.customer_code AS insured_code,
                ins.customer_name AS insured_name, s.staff_code AS salesman_code,
-               s.staff_name AS salesman_name, b.branch_code,
                CASE x.uw_status WHEN '0' THEN '未提交核保' WHEN '1' THEN '核保通过'
                     WHEN '2' THEN '核保未通过' WHEN '3' THEN '自动核保' WHEN '9' THEN '待核保'
                     WHEN 'w' THEN '核保通过但未转保单' END AS uw_status_name
         FROM proposal x LEFT JOIN policy p USING (policy_id)
         JOIN customer ap ON ap.customer_id = x.applicant_id
         JOIN customer ins ON ins.customer_id = x.insured_id
-        JOIN staff s ON s.staff_id = x.salesman_id JOIN branch b ON b.branch_id = x.branch_id""",
+        JOIN staff s ON s.staff_id = x.salesman_id""",
     "claim_fact": f"""
         WITH pay AS (
-            SELECT claim_id, sum(amount_cny) AS paid_cny, min(pay_date) AS first_pay_date,
-                   max(pay_date) AS last_pay_date
+            SELECT claim_id, sum(amount_cny) AS paid_cny, min(pay_date) AS first_pay_date
             FROM claim_payment GROUP BY claim_id)
-        SELECT c.*, {SCOPE},
-               coalesce(pay.paid_cny, 0)::DECIMAL(18,2) AS paid_cny,
-               pay.first_pay_date, pay.last_pay_date,
+        SELECT c.claim_id, c.report_no, c.claim_no, c.policy_id, c.report_date,
+               c.reporter_phone, c.loss_date, c.cause_name, c.loss_address,
+               c.estimated_loss_cny, c.register_date, c.close_date, {SCOPE}, rc.class_name,
+               rc.line, b_.branch_code,
+               coalesce(pay.paid_cny, 0)::DECIMAL(18,2) AS paid_cny, pay.first_pay_date,
                date_diff('day', c.report_date, c.register_date) AS report_to_register_days,
                date_diff('day', c.register_date, c.close_date) AS register_to_close_days,
                CASE WHEN c.close_date IS NOT NULL
@@ -145,17 +134,19 @@ ROLLUPS: dict[str, str] = {
                date_diff('day', c.register_date, $as_of) AS days_open,
                {bands.band_case("date_diff('day', c.register_date, $as_of)", bands.OPEN_DAYS,
                                 "99 未立案")} AS open_age_band,
-               cur.currency_code, year(c.close_date) AS close_year
-        FROM claim c {POLICY_JOIN} LEFT JOIN pay USING (claim_id)
-        JOIN currency cur ON cur.currency_id = c.currency_id""",
+               year(c.close_date) AS close_year
+        FROM claim c {POLICY_JOIN} {CLASS_JOIN} {BRANCH_JOIN}
+        LEFT JOIN pay USING (claim_id)""",
     "receipt_fact": f"""
-        SELECT x.*, {SCOPE}, x.amount < 0 AS is_refund, cur.currency_code,
-               c_.customer_code AS insured_code, c_.customer_name AS insured_name,
+        SELECT x.receipt_id, x.receipt_no, x.policy_id, x.receipt_date, x.amount,
+               x.amount_cny, {SCOPE}, b_.branch_code, s_.staff_code AS handler_code,
+               s_.staff_name AS handler_name, a_.agent_code, a_.agent_name,
+               cur.currency_code, c_.customer_code AS insured_code,
+               c_.customer_name AS insured_name,
                CASE WHEN x.amount_cny > 0 THEN x.amount_cny ELSE 0 END AS received_in_cny,
-               CASE WHEN x.amount_cny < 0 THEN -x.amount_cny ELSE 0 END AS refunded_cny,
-               strftime(x.receipt_date, '%Y-%m') AS receipt_month,
-               year(x.receipt_date) AS receipt_year
-        FROM receipt x {POLICY_JOIN} JOIN currency cur ON cur.currency_id = x.currency_id
+               CASE WHEN x.amount_cny < 0 THEN -x.amount_cny ELSE 0 END AS refunded_cny
+        FROM receipt x {POLICY_JOIN} {BRANCH_JOIN} {HANDLER_JOIN} {AGENT_JOIN}
+        JOIN currency cur ON cur.currency_id = x.currency_id
         JOIN customer c_ ON c_.customer_id = p.insured_id""",
     # A ledger per planned receivable: its plan row (plan_rows = 1, plan_cny) and one row
     # per receipt against it (receipt_cny on its date), all carrying the receivable's
@@ -174,11 +165,14 @@ ROLLUPS: dict[str, str] = {
             UNION ALL
             SELECT receivable_id, 0, 0::DECIMAL(18,2), amount_cny, receipt_date
             FROM receipt WHERE receivable_id IS NOT NULL)
-        SELECT x.*, {SCOPE}, p.status, p.start_date, p.end_date,
+        SELECT x.receivable_id, x.policy_id, x.term_no, x.due_date, x.amount, x.amount_cny,
+               {SCOPE}, p.agent_id, p.insured_id, p.status, p.start_date, rc.class_code,
+               rc.class_name, b_.branch_code, s_.staff_code AS handler_code, a_.agent_code,
                coalesce(paid.received_cny, 0)::DECIMAL(18,2) AS received_cny,
                paid.last_receipt_date, strftime(x.due_date, '%Y-%m') AS due_month,
                cur.currency_code, l.plan_rows, l.plan_cny, l.receipt_cny, l.receipt_date
-        FROM ledger l JOIN receivable x USING (receivable_id) {POLICY_JOIN}
+        FROM ledger l JOIN receivable x USING (receivable_id) {POLICY_JOIN} {CLASS_JOIN}
+        {BRANCH_JOIN} {HANDLER_JOIN} {AGENT_JOIN}
         LEFT JOIN paid USING (receivable_id)
         JOIN currency cur ON cur.currency_id = x.currency_id""",
     "endorsement_fact": f"""
@@ -186,49 +180,57 @@ ROLLUPS: dict[str, str] = {
             SELECT endorsement_id, min(receipt_date) AS receipt_date,
                    min(currency_id) AS receipt_currency_id, sum(amount) AS receipt_amount
             FROM receipt WHERE endorsement_id IS NOT NULL GROUP BY endorsement_id)
-        SELECT e.*, {SCOPE}, p.start_date, p.end_date,
+        SELECT e.endorsement_id, e.endorsement_no, e.policy_id, e.endorse_type_code,
+               e.endorse_date, e.effective_date, e.input_date, e.premium_change_cny,
+               e.sum_insured_change_cny, e.premium_after_cny, {SCOPE}, rc.class_code, rc.line,
+               p.start_date, p.end_date,
                {ENDORSE_KIND_SQL} AS endorse_kind, year(e.endorse_date) AS endorse_year,
-               rcp.receipt_date, rcp.receipt_currency_id, rcp.receipt_amount,
+               rcp.receipt_date, rcp.receipt_amount,
                rcur.currency_code AS receipt_currency_code
-        FROM endorsement e {POLICY_JOIN} LEFT JOIN rcp USING (endorsement_id)
+        FROM endorsement e {POLICY_JOIN} {CLASS_JOIN} LEFT JOIN rcp USING (endorsement_id)
         LEFT JOIN currency rcur ON rcur.currency_id = rcp.receipt_currency_id""",
-    "commission_fact": """
-        SELECT x.*, p.branch_id, p.dept_id, p.handler_id, p.policy_no, p.risk_id,
-               r.risk_code, p.class_id, rc.line, b_.branch_code, s_.staff_code AS handler_code,
-               ag.agent_code, ag.agent_name, pa.agent_code AS paying_agent_code,
-               pa.agent_name AS paying_agent_name, cur.currency_code
-        FROM commission x JOIN policy p USING (policy_id) JOIN risk r ON r.risk_id = p.risk_id
-        JOIN risk_class rc ON rc.class_id = p.class_id
-        JOIN branch b_ ON b_.branch_id = p.branch_id JOIN staff s_ ON s_.staff_id = p.handler_id
+    "commission_fact": f"""
+        SELECT x.commission_id, x.fee_receipt_no, x.policy_id, x.pay_date, x.amount,
+               x.amount_cny, {SCOPE}, b_.branch_code, ag.agent_code, ag.agent_name,
+               pa.agent_code AS paying_agent_code, pa.agent_name AS paying_agent_name,
+               cur.currency_code
+        FROM commission x {POLICY_JOIN} {BRANCH_JOIN}
         JOIN agent ag ON ag.agent_id = x.agent_id JOIN agent pa ON pa.agent_id = x.paying_agent_id
         JOIN currency cur ON cur.currency_id = x.currency_id""",
     # 1.5: one row per registered claim (立案) of a commercial property policy; a policy
     # without one appears once with empty claim fields. Claim amounts and the P10/P30
     # refund are in their own currency, shown beside it (赔款币别, 批退币别).
     "property_risk_fact": """
-        WITH pay AS (SELECT claim_id, sum(amount) AS paid FROM claim_payment
-                     GROUP BY claim_id),
-        ref AS (SELECT policy_id, -sum(premium_change) AS refund_p10_p30 FROM endorsement
-                WHERE reason_code IN ('P10', 'P30') AND premium_change < 0
-                GROUP BY policy_id)
+        WITH pp AS (
+            SELECT * FROM policy_pnl WHERE risk_code IN (
+                SELECT risk_code FROM risk WHERE is_commercial_property)),
+        pay AS (SELECT claim_id, sum(amount) AS paid FROM claim_payment
+                GROUP BY claim_id),
+        ref AS (SELECT policy_id, -sum(premium_change) AS refund_p10_p30,
+                       min(currency_id) AS refund_currency_id
+                FROM endorsement WHERE reason_code IN ('P10', 'P30') AND premium_change < 0
+                      AND policy_id IN (SELECT policy_id FROM pp)
+                GROUP BY policy_id),
+        com AS (SELECT policy_id, sum(amount_cny) AS commission_cny FROM commission
+                WHERE policy_id IN (SELECT policy_id FROM pp) GROUP BY policy_id)
         SELECT row_number() OVER (ORDER BY pp.policy_no, c.claim_id NULLS FIRST) AS row_id,
                pp.policy_id, pp.policy_no, pp.risk_code, pp.class_code, pp.branch_id,
-               pp.dept_id, pp.handler_id, pp.branch_code, pp.dept_code, pp.insured_id,
-               pp.sum_insured, pp.premium, pp.received_cny, pp.commission_cny,
-               pp.refund_p10_p30_cny,
+               pp.dept_id, pp.handler_id, pp.dept_code, pp.insured_id,
+               pp.sum_insured, pp.premium, pp.received_cny,
+               coalesce(com.commission_cny, 0)::DECIMAL(18,2) AS commission_cny,
                coalesce(ref.refund_p10_p30, 0)::DECIMAL(18,2) AS refund_p10_p30,
                rcur.currency_code AS refund_currency_code,
-               pp.sign_date, pp.start_date, pp.end_date, c.claim_id, c.claim_no,
+               pp.sign_date, pp.start_date, pp.end_date, c.claim_no,
                c.loss_date, c.cause_code, c.loss_address, c.estimated_loss,
                ccur.currency_code AS claim_currency_code, coalesce(pay.paid, 0) AS paid,
                CASE WHEN c.claim_id IS NULL THEN 0 ELSE 1 END AS has_claim
-        FROM policy_pnl pp JOIN risk r ON r.risk_id = pp.risk_id
+        FROM pp
         LEFT JOIN claim c ON c.policy_id = pp.policy_id AND c.register_date IS NOT NULL
                              AND NOT c.cancelled
         LEFT JOIN pay ON pay.claim_id = c.claim_id LEFT JOIN ref ON ref.policy_id = pp.policy_id
+        LEFT JOIN com ON com.policy_id = pp.policy_id
         LEFT JOIN currency ccur ON ccur.currency_id = c.currency_id
-        LEFT JOIN currency rcur ON rcur.currency_id = pp.refund_p10_p30_currency_id
-        WHERE r.is_commercial_property
+        LEFT JOIN currency rcur ON rcur.currency_id = ref.refund_currency_id
         ORDER BY row_id""",
     "rate_fact": """
         SELECT row_number() OVER (ORDER BY r.rate_date, r.currency_id) AS rate_id, r.*,
@@ -240,8 +242,8 @@ ROLLUPS: dict[str, str] = {
 
 def build_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """(Re)build every rollup from the base tables of an open store."""
-    con.execute(_policy_pnl_sql())
+    run_step(con, _policy_pnl_sql())
     # Ages (days waiting, days open) are as of the book's date.
     for name, select in ROLLUPS.items():
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}",
-                    {"as_of": settings.today} if "$as_of" in select else None)
+        run_step(con, f"CREATE OR REPLACE TABLE {name} AS {select}",
+                 {"as_of": settings.today} if "$as_of" in select else None)
