@@ -38,7 +38,7 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                    DATE '{hist_start}' + floor(u(v, 'fs') * {hist_days})::INTEGER AS first_start,
                    1 + floor(pow(u(v, 'h'), 1.4) * {n_sales})::INTEGER AS sales_rn,
                    floor(u(v, 'kind') * 100)::INTEGER AS kind_pct
-            FROM range(1, {n_auto} + 1) t(v)""",
+            FROM (SELECT i AS v FROM g_n WHERE i <= {n_auto})""",
         f"""CREATE TEMP TABLE g_auto AS
             WITH terms AS (
                 SELECT vehicle_id, first_start, sales_rn, unnest(range(chain_len))::INTEGER AS term
@@ -99,9 +99,12 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
             SELECT p AS key, c.risk_id,
                    DATE '{hist_start}' + floor(u(p, 'ps') * {hist_days})::INTEGER AS start_date,
                    1 + floor(pow(u(p, 'h'), 1.4) * {n_sales})::INTEGER AS sales_rn
-            FROM range(1, {n_prop} + 1) t(p)
+            FROM (SELECT i AS p FROM g_n WHERE i <= {n_prop})
             JOIN g_risk_cdf c ON u(p, 'risk') >= c.lo AND u(p, 'risk') < c.hi""",
-        """CREATE TEMP TABLE g_pol AS
+        # Policy ids in start order, the renewal link, and each policy's sequence within
+        # its number series (risk, sign year, branch), all on these narrow rows: a window
+        # over the wide policy rows costs four times as much.
+        f"""CREATE TEMP TABLE g_pol AS
             WITH raw AS (
                 SELECT 'A' AS src, vehicle_id * 8 + term AS key, vehicle_id,
                        CASE WHEN u(vehicle_id * 8 + term, 'dz') < 0.35 THEN 'DZA' ELSE 'DAA' END
@@ -116,24 +119,29 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                                          THEN 180 + floor(u(key, 'len') * 550)::INTEGER
                                          ELSE 364 END,
                        sales_rn
-                FROM g_prop JOIN risk r USING (risk_id))
+                FROM g_prop JOIN risk r USING (risk_id)),
+            numbered AS (
+                SELECT row_number() OVER (ORDER BY start_date, src, key) AS policy_id, raw.*
+                FROM raw),
+            signed AS (
+                SELECT n.*, s.staff_id AS handler_id, s.dept_id, s.branch_id,
+                       greatest(n.start_date - floor(u(n.policy_id, 'sg') * 20)::INTEGER,
+                                DATE '{hist_start}' - 20) AS sign_date
+                FROM numbered n JOIN g_sales s ON s.rn = n.sales_rn)
             SELECT *, CASE WHEN vehicle_id IS NOT NULL THEN lag(policy_id) OVER (
                           PARTITION BY vehicle_id ORDER BY start_date, policy_id) END
-                          AS prev_policy_id
-            FROM (SELECT row_number() OVER (ORDER BY start_date, src, key) AS policy_id, raw.*
-                  FROM raw)""",
+                          AS prev_policy_id,
+                   row_number() OVER (PARTITION BY risk_code, year(sign_date), branch_id
+                                      ORDER BY policy_id) AS policy_seq
+            FROM signed""",
         f"""INSERT INTO policy
             WITH p AS (
-                SELECT g.*, r.risk_id, r.class_id, rc.line, s.staff_id AS handler_id,
-                       s.dept_id, s.branch_id, b.branch_code,
+                SELECT g.*, r.risk_id, r.risk_name, r.class_id, rc.line, b.branch_code,
                        u(g.policy_id, 'cur') AS ucur,
-                       greatest(g.start_date - floor(u(g.policy_id, 'sg') * 20)::INTEGER,
-                                DATE '{hist_start}' - 20) AS sign_date,
                        z(g.policy_id, 'prem') AS zp, u(g.policy_id, 'big') AS ubig
                 FROM g_pol g JOIN risk r USING (risk_code)
                 JOIN risk_class rc USING (class_id)
-                JOIN g_sales s ON s.rn = g.sales_rn
-                JOIN branch b ON b.branch_id = s.branch_id),
+                JOIN branch b ON b.branch_id = g.branch_id),
             q AS (
                 SELECT p.*,
                        CASE WHEN line = 'property' AND risk_code <> 'QJA' AND ucur < 0.05 THEN 2
@@ -166,9 +174,7 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                 FROM q)
             SELECT policy_id,
                    'P' || risk_code || strftime(sign_date, '%Y') || branch_code
-                       || lpad(row_number() OVER (PARTITION BY risk_code, year(sign_date),
-                                                  branch_code ORDER BY policy_id)::VARCHAR,
-                               7, '0'),
+                       || lpad(policy_seq::VARCHAR, 7, '0'),
                    NULL, risk_id, class_id, branch_id, dept_id, handler_id,
                    CASE WHEN u(policy_id, 'hasag') < 0.42
                         THEN branch_id + {ctx["n_branch"]}
@@ -180,8 +186,7 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                    risk_code || '01',
                    CASE WHEN risk_code = 'DAA' THEN '机动车综合商业保险条款'
                         WHEN risk_code = 'DZA' THEN '机动车交通事故责任强制保险条款'
-                        ELSE (SELECT risk_name FROM risk x WHERE x.risk_code = r.risk_code)
-                             || '条款' END,
+                        ELSE risk_name || '条款' END,
                    sign_date,
                    least(sign_date + floor(u(policy_id, 'in') * 4)::INTEGER, DATE '{as_of}'),
                    start_date, end_date, currency_id, sum_insured, liability_limit, premium,
@@ -236,17 +241,23 @@ def proposal_statements(ctx: dict[str, Any]) -> list[str]:
                    p.currency_id, p.sum_insured, p.premium, p.sum_insured_cny, p.premium_cny,
                    CASE WHEN u(x, 'st') < 0.2 THEN '0' WHEN u(x, 'st') < 0.4 THEN '2'
                         WHEN u(x, 'st') < 0.7 THEN '9' ELSE 'w' END
-            FROM range(1, {n_extra} + 1) t(x)
+            FROM (SELECT i AS x FROM g_n WHERE i <= {n_extra})
             JOIN policy p ON p.policy_id = 1 + (x * 104729) % {n}""",
+        # Ids and number sequences on narrow rows (key, date, series), joined back after.
+        """CREATE TEMP TABLE g_prop_ids AS
+            SELECT k, row_number() OVER (ORDER BY input_date, k) AS proposal_id,
+                   row_number() OVER (PARTITION BY risk_id, year(input_date), branch_id
+                                      ORDER BY k) AS seq
+            FROM g_prop_all""",
         """INSERT INTO proposal
-            SELECT row_number() OVER (ORDER BY input_date, k) AS proposal_id,
+            SELECT i.proposal_id,
                    'T' || r.risk_code || strftime(input_date, '%Y') || b.branch_code
-                       || lpad(row_number() OVER (PARTITION BY r.risk_code, year(input_date),
-                                                  b.branch_code ORDER BY k)::VARCHAR, 7, '0'),
+                       || lpad(i.seq::VARCHAR, 7, '0'),
                    g.risk_id, g.branch_id, g.dept_id, salesman_id, agent_id, applicant_id,
                    insured_id, vehicle_id, input_date, start_date, end_date, currency_id,
                    sum_insured, premium, sum_insured_cny, premium_cny, uw_status, g.policy_id
-            FROM g_prop_all g JOIN risk r USING (risk_id) JOIN branch b USING (branch_id)""",
+            FROM g_prop_all g JOIN g_prop_ids i USING (k) JOIN risk r USING (risk_id)
+            JOIN branch b USING (branch_id)""",
         """UPDATE policy p SET proposal_id = x.proposal_id
             FROM proposal x WHERE x.policy_id = p.policy_id""",
     ]
