@@ -170,7 +170,16 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                             WHEN line = 'auto' THEN (1 + floor(u(policy_id, 'll') * 3)) * 1000000
                             WHEN risk_code = 'ZAA' THEN 5000000 ELSE 0 END::DECIMAL(18,2)
                            AS liability_limit,
-                       u(policy_id, 'status') AS ust
+                       u(policy_id, 'status') AS ust,
+                       -- Customers: persons for private cars and households, companies for
+                       -- the rest.
+                       CASE WHEN risk_code IN ('QAA', 'QAB', 'YAA', 'YAE', 'ZAA', 'GAA', 'EAA')
+                                 OR (vehicle_id IS NOT NULL AND u(policy_id, 'corp') < 0.12)
+                            THEN {ctx["n_person"]} + 1
+                                 + floor(u(coalesce(vehicle_id, policy_id), 'cust')
+                                         * {ctx["n_cust"] - ctx["n_person"]})::INTEGER
+                            ELSE 1 + floor(u(coalesce(vehicle_id, policy_id), 'cust')
+                                           * {ctx["n_person"]})::INTEGER END AS insured_id
                 FROM q)
             SELECT policy_id,
                    'P' || risk_code || strftime(sign_date, '%Y') || branch_code
@@ -180,7 +189,9 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                         THEN branch_id + {ctx["n_branch"]}
                              * floor(u(policy_id, 'ag') * {ctx["n_agent"] // ctx["n_branch"]})
                              ::INTEGER END,
-                   0, 0, vehicle_id,
+                   CASE WHEN u(policy_id, 'app') < 0.85 THEN insured_id
+                        ELSE 1 + (insured_id::BIGINT * 7919) % {ctx["n_cust"]} END,
+                   insured_id, vehicle_id,
                    CASE WHEN vehicle_id IS NOT NULL
                         THEN greatest(0, date_diff('year', first_register_date, start_date)) END,
                    risk_code || '01',
@@ -197,20 +208,6 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                         WHEN line <> 'auto' AND ust < 0.04 THEN '退保' ELSE '有效' END,
                    prev_policy_id  -- renewal: the previous term on the same vehicle
             FROM r""",
-        # Customers: persons for private cars and households, companies for the rest.
-        f"""UPDATE policy SET
-                insured_id = CASE
-                    WHEN risk_id IN (SELECT risk_id FROM risk WHERE risk_code IN
-                                     ('QAA', 'QAB', 'YAA', 'YAE', 'ZAA', 'GAA', 'EAA'))
-                         OR (vehicle_id IS NOT NULL AND u(policy_id, 'corp') < 0.12)
-                    THEN {ctx["n_person"]} + 1
-                         + floor(u(coalesce(vehicle_id, policy_id), 'cust')
-                                 * {ctx["n_cust"] - ctx["n_person"]})::INTEGER
-                    ELSE 1 + floor(u(coalesce(vehicle_id, policy_id), 'cust')
-                                   * {ctx["n_person"]})::INTEGER END""",
-        """UPDATE policy SET applicant_id = CASE WHEN u(policy_id, 'app') < 0.85
-                THEN insured_id ELSE 1 + (insured_id::BIGINT * 7919) % (SELECT count(*) FROM customer)
-                END""",
         *proposal_statements(ctx),
     ]
 

@@ -44,7 +44,7 @@ def _macros(seed: int) -> str:
     CREATE OR REPLACE TEMP MACRO pick(s, k, salt) AS
         substr(s, 1 + floor(u(k, salt) * length(s))::INTEGER, 1);
     CREATE OR REPLACE TEMP MACRO digits(k, salt, n) AS
-        lpad(((hash(k, salt, {seed}) % (10::UBIGINT ** n))::UBIGINT)::VARCHAR, n, '0');
+        lpad((hash(k, salt, {seed}) % (10 ** n)::UBIGINT)::VARCHAR, n, '0');
     """
 
 
