@@ -45,7 +45,7 @@ def create_app(settings: Settings) -> Dash:
         update_title=None,
     )
     register_home()
-    register_report_pages(settings)
+    register_report_pages()
     register_admin_pages(app, settings)
     # The menu lists what is built: every report and the admin pages registered above.
     implemented = set(CATALOG) | (set(dash.page_registry) & set(ADMIN_SLUGS))

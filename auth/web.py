@@ -43,7 +43,9 @@ class SessionUser(UserMixin):
         return self.record.username
 
 
-def _settings() -> Settings:
+def current_settings() -> Settings:
+    """The settings of the app serving this request (never a module global: tests and
+    tools create several apps in one process, and pages are registered process-wide)."""
     return current_app.config["SETTINGS"]
 
 
@@ -150,7 +152,7 @@ def _recent_failures(username: str, settings: Settings) -> list[str]:
 
 
 def _login():  # type: ignore[no-untyped-def]
-    settings = _settings()
+    settings = current_settings()
     nxt = _safe_next(request.values.get("next"))
     if request.method == "GET":
         return _login_form(nxt)
@@ -208,7 +210,7 @@ def _change_password():  # type: ignore[no-untyped-def]
         problem = "新密码不能与原密码相同"
     if problem:
         return _password_form(problem), 400
-    update_user(_settings().users_db, record.user_id, password_hash=hash_password(new),
+    update_user(current_settings().users_db, record.user_id, password_hash=hash_password(new),
                 must_change_password=False)
     audit.record("password_changed")
     return redirect("/")

@@ -76,7 +76,7 @@ def layout(**_args: str) -> Any:
         auth.require_page(SLUG)
     except auth.Forbidden:
         return forbidden_notice("数据装载")
-    settings: Settings = dash.get_app().server.config["SETTINGS"]
+    settings: Settings = auth.current_settings()
     return dmc.Stack(children=[
         dmc.Title("6.6 数据装载", order=3),
         dmc.Text("上传核心系统导出的当日文件 (每个实体一个 CSV/Parquet/Excel 文件, 可打成 zip; "

@@ -51,7 +51,7 @@ def new_user_layout(**_args: str) -> Any:
         auth.require_page(NEW)
     except auth.Forbidden:
         return forbidden_notice("用户权限录入")
-    settings: Settings = dash.get_app().server.config["SETTINGS"]
+    settings: Settings = auth.current_settings()
     sources = [{"value": str(u.user_id), "label": f"{u.username} {u.display_name}"}
                for u in list_users(settings.users_db)]
     return dmc.Stack(maw=760, children=[

@@ -34,7 +34,7 @@ def home_layout(**_args: str) -> Any:
             sections.append(dmc.Stack(gap="xs", children=[
                 dmc.Title(area.title, order=5),
                 dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 3}, children=cards)]))
-    settings = dash.get_app().server.config["SETTINGS"]
+    settings = auth.current_settings()
     figures = [
         dmc.Anchor(href=h.href, underline="never", children=dmc.Card(
             withBorder=True, padding="md", radius="md", children=[

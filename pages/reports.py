@@ -8,7 +8,6 @@ import dash
 import dash_mantine_components as dmc
 
 import auth
-from data.settings import Settings
 from layouts.report_page import report_page
 from queries.catalog import CATALOG
 from queries.spec import Report
@@ -19,8 +18,9 @@ def forbidden_notice(title: str) -> Any:
                      color="red", id="forbidden-notice")
 
 
-def _layout_for(settings: Settings, report: Report):  # type: ignore[no-untyped-def]
+def _layout_for(report: Report):  # type: ignore[no-untyped-def]
     def layout(**args: str) -> Any:
+        settings = auth.current_settings()
         try:
             viewer = auth.require_page(report.slug)
         except auth.Forbidden:
@@ -30,8 +30,8 @@ def _layout_for(settings: Settings, report: Report):  # type: ignore[no-untyped-
     return layout
 
 
-def register_report_pages(settings: Settings) -> None:
+def register_report_pages() -> None:
     for slug, report in CATALOG.items():
         dash.register_page(f"report-{slug}", path=f"/reports/{slug}",
                            title=f"{report.title} - 保险分析查询系统", name=report.title,
-                           layout=_layout_for(settings, report))
+                           layout=_layout_for(report))

@@ -204,7 +204,7 @@ def count_statement(report: Report, conditions: list[Condition], viewer: Viewer,
 @dataclass(frozen=True)
 class Cursor:
     values: tuple[Any, ...]  # the last row's sort values and id
-    offset: int  # rows before the next page (fallback when a value is NULL)
+    offset: int  # rows before the next page
 
     def encode(self) -> str:
         raw = orjson.dumps({"v": list(self.values), "o": self.offset}, default=str)
@@ -220,13 +220,23 @@ class Cursor:
 
 
 def keyset_sql(order: list[tuple[str, str]], values: tuple[Any, ...], params: Params) -> str:
-    """Rows strictly after ``values`` in ``order`` (mixed directions, no NULLs)."""
+    """Rows strictly after ``values`` in ``order`` (mixed directions, NULLS LAST).
+
+    A NULL sorts after every value in either direction, so "after v" also takes the NULLs
+    and nothing comes after a NULL but the rows that tie on it; the last column (the id)
+    is never NULL, so every row is reached exactly once."""
     clauses = []
     for i, (col, direction) in enumerate(order):
-        eqs = [f"{order[j][0]} = {params.bind(values[j])}" for j in range(i)]
+        if values[i] is None:
+            continue  # nothing sorts after NULL in this column
+        eqs = [f"{order[j][0]} IS NULL" if values[j] is None
+               else f"{order[j][0]} = {params.bind(values[j])}" for j in range(i)]
         op = ">" if direction == "asc" else "<"
-        clauses.append(" AND ".join([*eqs, f"{col} {op} {params.bind(values[i])}"]))
-    return "(" + " OR ".join(f"({c})" for c in clauses) + ")"
+        after = f"{col} {op} {params.bind(values[i])}"
+        if i < len(order) - 1:  # the id column is never NULL
+            after = f"({after} OR {col} IS NULL)"
+        clauses.append(" AND ".join([*eqs, after]))
+    return "(" + " OR ".join(f"({c})" for c in clauses) + ")" if clauses else "FALSE"
 
 
 def detail_statement(report: Report, columns: list[str], conditions: list[Condition],
@@ -239,11 +249,8 @@ def detail_statement(report: Report, columns: list[str], conditions: list[Condit
     where = where_sql(report, conditions, viewer, params, settings_values, detail=True)
     skip = 0
     if cursor is not None:
-        if any(v is None for v in cursor.values):
-            skip = cursor.offset
-        else:
-            values = tuple(_typed(v) for v in cursor.values)
-            where += " AND " + keyset_sql(full_order, values, params)
+        values = tuple(_typed(v) for v in cursor.values)
+        where += " AND " + keyset_sql(full_order, values, params)
     elif offset:
         skip = offset
     cols = list(dict.fromkeys([report.id_column, *columns, *(c for c, _ in order)]))

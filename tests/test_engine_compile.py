@@ -15,6 +15,7 @@ from queries.catalog import ALL_REPORTS, CATALOG, CatalogError, check_report, va
 from queries.engine import FilterError, parse_filters, run_detail
 from queries.spec import Col, Filter
 from queries.store import table_columns
+from tests.catalog_args import wide_args
 
 GM = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
 
@@ -125,6 +126,50 @@ def test_keyset_pages_give_every_row_once_in_order(settings: Settings) -> None:
     assert seen == [r["policy_no"] for r in everything.rows]
     premiums = [r["premium_cny"] for r in everything.rows]
     assert premiums == sorted(premiums, reverse=True)
+
+
+def _nullable_sort_column(settings: Settings, report_slug: str) -> str | None:
+    """A detail column the report sorts by that is NULL on some rows and not on others."""
+    from queries.catalog import CATALOG as CAT
+
+    report = CAT[report_slug]
+    values = parse_filters(report, wide_args(report, settings.today), settings.today)
+    rows = run_detail(settings, report, values, GM, limit=5_000).rows
+    for col in report.detail:
+        if col.lookup is not None or col.key == report.id_column:
+            continue
+        found = {row[col.key] is None for row in rows}
+        if found == {True, False}:
+            return col.key
+    return None
+
+
+@pytest.mark.parametrize("slug", sorted(CATALOG))
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_keyset_pages_keep_rows_whose_sort_value_is_null(settings: Settings, slug: str,
+                                                         direction: str) -> None:
+    """Sorted on a column with NULLs (NULLS LAST either way), pages reach every row once."""
+    report = CATALOG[slug]
+    key = _nullable_sort_column(settings, slug)
+    if key is None:
+        pytest.skip("no detail column with NULLs on the test store")
+    values = parse_filters(report, wide_args(report, settings.today), settings.today)
+    sort = [(key, direction)]
+    everything = run_detail(settings, report, values, GM, sort=sort, limit=3_000)
+    ids = [tuple(sorted(r.items(), key=lambda kv: kv[0])) for r in everything.rows]
+    assert any(r[key] is None for r in everything.rows) or everything.total > 3_000
+    seen, cursor = [], None
+    while len(seen) < len(ids):
+        page = run_detail(settings, report, values, GM, sort=sort, limit=293, cursor=cursor)
+        seen += [tuple(sorted(r.items(), key=lambda kv: kv[0])) for r in page.rows]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen[:len(ids)] == ids
+    tail = [r[key] for r in everything.rows]
+    non_null = [v for v in tail if v is not None]
+    assert non_null == sorted(non_null, reverse=direction == "desc")
+    assert all(v is None for v in tail[len(non_null):])  # NULLs last
 
 
 def test_catalog_matches_the_store(settings: Settings) -> None:

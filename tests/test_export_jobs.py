@@ -284,8 +284,7 @@ def test_streamed_export_matches_the_engine_pages(settings: Settings, slug: str,
     viewer = Viewer(0, "t", "t", frozenset(CATALOG), DataScope("branch", branch_id=1),
                     personal)
     values = engine.parse_filters(report, wide_args(report, settings.today), settings.today)
-    # A sort on a column without NULLs: the engine's keyset pages drop the NULL rows of
-    # a sort column after a page boundary (reported), the streamed statement keeps them.
+    # Sorted like a user would: the streamed statement and the keyset pages agree.
     sort = [(report.detail[0].key, "desc")] if report.detail[0].lookup is None else []
     pages = list(engine.iter_detail_rows(settings, report, values, viewer, sort, page=997))
     expected = "".join(csv_chunks(engine.detail_columns(report), pages))
