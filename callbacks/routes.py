@@ -3,6 +3,7 @@ scope checks as the pages."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from queries.spec import Report
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-CONTROL = {"level", "group_by", "summary", "limit", "cursor", "sort", "run"}
+CONTROL = {"level", "group_by", "summary", "limit", "cursor", "sort", "run", "filter"}
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -52,6 +53,21 @@ def _sort() -> list[tuple[str, str]]:
         key, _, direction = part.partition(":")
         out.append((key, direction or "asc"))
     return out
+
+
+def _column_filters() -> dict[str, Any]:
+    """The grid's column filters (AG Grid's filterModel as JSON in ``filter``)."""
+    text = request.args.get("filter")
+    if not text:
+        return {}
+    try:
+        model = json.loads(text)
+    except ValueError:
+        model = None
+    if not isinstance(model, dict):
+        raise engine.FilterError("filter", "列筛选参数无效: 应为 JSON 对象, 如 "
+                                           '{"plate_no": {"type": "contains", "filter": "沪A"}}')
+    return model
 
 
 def _group_by() -> list[str] | None:
@@ -104,7 +120,8 @@ def register_routes(server: Flask, settings: Settings) -> None:
                              400)
             limit = int(request.args.get("limit", "100"))
             d = engine.run_detail(settings, report, values, viewer, sort=_sort(), limit=limit,
-                                  cursor=request.args.get("cursor") or None)
+                                  cursor=request.args.get("cursor") or None,
+                                  column_filters=_column_filters())
         except engine.FilterError as exc:
             return _json({"error": exc.message, "filter": exc.filter_key}, 400)
         except ValueError as exc:
@@ -130,6 +147,7 @@ def register_routes(server: Flask, settings: Settings) -> None:
                                        request.args.get("summary"), _group_by())
                 count = len(s.rows)
             else:
+                values = engine.with_column_filters(report, values, _column_filters())
                 count = engine.run_detail(settings, report, values, viewer, limit=1).total
                 engine.detail_order(report, _sort())  # a bad sort is a 400, not a cut file
         except engine.FilterError as exc:
@@ -142,7 +160,8 @@ def register_routes(server: Flask, settings: Settings) -> None:
                                    "点击“导出 Excel”, 或调用 POST /api/reports/"
                                    f"{slug}/exports", "code": "use_export_job",
                           "rows": count, "filter": None}, 400)
-        audit = {"format": fmt, "level": level, "filters": filters}
+        audit = {"format": fmt, "level": level, "filters": filters, "sort": _sort(),
+                 "column_filters": _column_filters()}
         if fmt == "csv":
             if level == "summary":
                 rows = [*s.rows, {**s.totals, s.columns[0].key: "合计"}]
@@ -208,7 +227,8 @@ def register_export_jobs(bp: Blueprint, settings: Settings) -> None:
             status = export_jobs.start_job(
                 settings, report, viewer, filters, level=level, sort=_sort(),
                 summary=request.args.get("summary"),
-                group_by=_group_by() if level == "summary" else None)
+                group_by=_group_by() if level == "summary" else None,
+                column_filters=_column_filters())
         except engine.FilterError as exc:
             return _json({"error": exc.message, "filter": exc.filter_key}, 400)
         except TooManyRowsForExcel as exc:

@@ -117,7 +117,10 @@ def export_menu(report: Report, args: Mapping[str, str], level: str) -> Any:
         id={"type": "export-xlsx", "report": report.slug})
     return dmc.Group(gap="xs", children=[
         dmc.Text("导出:", size="sm", c="dimmed"), excel,
-        dmc.Anchor("CSV", href=f"/export/{report.slug}.csv?{query}", size="sm", refresh=True),
+        # On a detail list the CSV link follows the grid's sort and column filters.
+        dmc.Anchor("CSV", href=f"/export/{report.slug}.csv?{query}", size="sm", refresh=True,
+                   **({"id": {"type": "export-csv", "report": report.slug}}
+                      if level == "detail" else {})),
     ])
 
 

@@ -8,7 +8,7 @@ flag decides masking.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -218,6 +218,13 @@ def column_conditions(report: Report, column_filters: Mapping[str, Any] | None
             like = "%" + C.escape_like(str(value)) + "%"
             out.append(C.Condition(f"CAST({column} AS VARCHAR)", "like", like))
     return out
+
+
+def with_column_filters(report: Report, values: FilterValues,
+                        column_filters: Mapping[str, Any] | None) -> FilterValues:
+    """The page's filters plus the grid's column filters: an export holds the rows shown."""
+    extra = column_conditions(report, column_filters)
+    return replace(values, conditions=[*values.conditions, *extra]) if extra else values
 
 
 def detail_columns(report: Report) -> list[ColumnMeta]:

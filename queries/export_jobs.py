@@ -70,6 +70,7 @@ class JobSpec:
     sort: tuple[tuple[str, str], ...] = ()
     summary: str | None = None
     group_by: tuple[str, ...] | None = None
+    column_filters: dict[str, Any] = field(default_factory=dict)  # the grid's, as shown
 
 
 @dataclass
@@ -246,14 +247,16 @@ def count_rows(settings: Settings, report: Report, values: engine.FilterValues,
 
 def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[str, Any], *,
               level: str = "detail", sort: Sequence[tuple[str, str]] = (),
-              summary: str | None = None, group_by: Sequence[str] | None = None
-              ) -> JobStatus:
+              summary: str | None = None, group_by: Sequence[str] | None = None,
+              column_filters: Mapping[str, Any] | None = None) -> JobStatus:
     """Check the filters and the row count, then start the job's process.
 
     Raises ``engine.FilterError`` for bad filters, ``TooManyRowsForExcel`` when the rows
     would not fit a sheet (the caller offers CSV), ``JobRefused`` when the user already
     has ``MAX_RUNNING_PER_USER`` jobs running."""
     values = engine.parse_filters(report, args, settings.today)
+    if level == "detail":
+        values = engine.with_column_filters(report, values, column_filters)
     engine.detail_order(report, sort)  # a bad sort key fails here, not in the job
     running = [s for s in user_jobs(settings, viewer.user_id) if not s.finished]
     if len(running) >= MAX_RUNNING_PER_USER:
@@ -267,7 +270,8 @@ def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[
     folder.mkdir(parents=True)
     # The job needs no session key: it is not written to disk with the job.
     spec = JobSpec(job_id, replace(settings, secret_key=""), viewer, report.slug, dict(args),
-                   level, tuple(sort), summary, tuple(group_by) if group_by else None)
+                   level, tuple(sort), summary, tuple(group_by) if group_by else None,
+                   dict(column_filters or {}) if level == "detail" else {})
     (folder / "spec.pickle").write_bytes(pickle.dumps(spec))
     name = f"{report.title}-{'汇总' if level == 'summary' else '明细'}.xlsx"
     status = JobStatus(job_id, viewer.user_id, report.slug, scope_key(viewer), level, name,
@@ -313,6 +317,7 @@ class _Progress:
 def _write(spec: JobSpec, report: Report, path: Path, progress: _Progress) -> int:
     settings = spec.settings
     values = engine.parse_filters(report, spec.args, settings.today)
+    values = engine.with_column_filters(report, values, spec.column_filters)
     if spec.level == "summary":
         s = engine.run_summary(settings, report, values, spec.viewer, spec.summary,
                                spec.group_by)
