@@ -90,6 +90,7 @@ def claim_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
             JOIN branch b USING (branch_id)
             JOIN g_city gc USING (branch_id)
             CROSS JOIN LATERAL (SELECT x.cause[1] AS c, x.cause[2] AS n) cause""",
+        "DROP TABLE g_claim",
         # Payments: closed claims are paid after closing (one or two payments); some open
         # claims have a partial payment on account.
         f"""INSERT INTO claim_payment

@@ -73,6 +73,7 @@ def finance_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                    cny(premium + d_prem, currency_id, endorse_date),
                    cny(sum_insured + d_si, currency_id, endorse_date)
             FROM e""",
+        "DROP TABLE g_end",
         # Planned receivables: large property premiums in four quarterly instalments,
         # everything else at once; endorsements with a premium change add their own.
         """CREATE TEMP TABLE g_recv AS
@@ -98,6 +99,7 @@ def finance_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                    policy_id, endorsement_id, term_no, due_date, currency_id, amount,
                    cny(amount, currency_id, due_date)
             FROM g_recv""",
+        "DROP TABLE g_recv",
         f"""INSERT INTO receipt
             WITH r AS (
                 SELECT *, u(receivable_id, 'rc') AS ur, u(receivable_id, 'rd') AS ud

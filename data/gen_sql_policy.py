@@ -134,14 +134,20 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                    row_number() OVER (PARTITION BY risk_code, year(sign_date), branch_id
                                       ORDER BY policy_id) AS policy_seq
             FROM signed""",
+        # Scratch tables are dropped as soon as they are used: they hold buffer memory
+        # the later steps (rollups) need, and a full buffer pool spills to disk.
+        "DROP TABLE g_veh; DROP TABLE g_auto; DROP TABLE g_prop",
+        *proposal_id_statements(ctx),
         f"""INSERT INTO policy
             WITH p AS (
-                SELECT g.*, r.risk_id, r.risk_name, r.class_id, rc.line, b.branch_code,
+                SELECT g.*, i.proposal_id, r.risk_id, r.risk_name, r.class_id, rc.line,
+                       b.branch_code,
                        u(g.policy_id, 'cur') AS ucur,
                        z(g.policy_id, 'prem') AS zp, u(g.policy_id, 'big') AS ubig
                 FROM g_pol g JOIN risk r USING (risk_code)
                 JOIN risk_class rc USING (class_id)
-                JOIN branch b ON b.branch_id = g.branch_id),
+                JOIN branch b ON b.branch_id = g.branch_id
+                JOIN g_prop_ids i ON i.k = g.policy_id),
             q AS (
                 SELECT p.*,
                        CASE WHEN line = 'property' AND risk_code <> 'QJA' AND ucur < 0.05 THEN 2
@@ -184,7 +190,7 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
             SELECT policy_id,
                    'P' || risk_code || strftime(sign_date, '%Y') || branch_code
                        || lpad(policy_seq::VARCHAR, 7, '0'),
-                   NULL, risk_id, class_id, branch_id, dept_id, handler_id,
+                   proposal_id, risk_id, class_id, branch_id, dept_id, handler_id,
                    CASE WHEN u(policy_id, 'hasag') < 0.42
                         THEN branch_id + {ctx["n_branch"]}
                              * floor(u(policy_id, 'ag') * {ctx["n_agent"] // ctx["n_branch"]})
@@ -208,53 +214,69 @@ def policy_statements(ctx: dict[str, Any], P: ModuleType) -> list[str]:
                         WHEN line <> 'auto' AND ust < 0.04 THEN '退保' ELSE '有效' END,
                    prev_policy_id  -- renewal: the previous term on the same vehicle
             FROM r""",
+        "DROP TABLE g_pol",
         *proposal_statements(ctx),
     ]
 
 
-def proposal_statements(ctx: dict[str, Any]) -> list[str]:
+def proposal_id_statements(ctx: dict[str, Any]) -> list[str]:
+    """Every proposal's key (a policy's id, or minus the number of a proposal that did
+    not become one), input date, id and number sequence: known before the policies are
+    written, so each policy is written with its proposal's id."""
     as_of, n = ctx["as_of"], ctx["n"]
     n_extra = max(50, n // 8)
+    return [
+        f"""CREATE TEMP TABLE g_prop_ids AS
+            WITH keys AS (
+                SELECT g.policy_id AS k, r.risk_id, g.branch_id,
+                       greatest(sign_date - 3,
+                                sign_date - floor(u(g.policy_id, 'pin') * 10)::INTEGER)
+                           AS input_date
+                FROM g_pol g JOIN risk r USING (risk_code)
+                UNION ALL
+                -- Open proposals are recent; each copies the attributes of a policy.
+                SELECT -x, r.risk_id, g.branch_id,
+                       DATE '{as_of}' - floor(pow(u(x, 'age'), 2) * 400)::INTEGER
+                FROM (SELECT i AS x FROM g_n WHERE i <= {n_extra})
+                JOIN g_pol g ON g.policy_id = 1 + (x * 104729) % {n}
+                JOIN risk r USING (risk_code))
+            SELECT k, input_date, row_number() OVER (ORDER BY input_date, k) AS proposal_id,
+                   row_number() OVER (PARTITION BY risk_id, year(input_date), branch_id
+                                      ORDER BY k) AS seq
+            FROM keys""",
+    ]
+
+
+def proposal_statements(ctx: dict[str, Any]) -> list[str]:
+    n = ctx["n"]
     return [
         """CREATE TEMP TABLE g_prop_all AS
             SELECT policy_id AS k, policy_id, risk_id, branch_id, dept_id,
                    handler_id AS salesman_id, agent_id, applicant_id, insured_id, vehicle_id,
-                   greatest(sign_date - 3, sign_date - floor(u(policy_id, 'pin') * 10)::INTEGER)
-                       AS input_date,
                    start_date, end_date, currency_id, sum_insured, premium,
                    sum_insured_cny, premium_cny,
                    CASE WHEN u(policy_id, 'uw') < 0.3 THEN '3' ELSE '1' END AS uw_status
             FROM policy""",
         # Proposals that did not become policies: not submitted, declined, pending, or
-        # approved but not yet converted (w). Recent, as open proposals are.
+        # approved but not yet converted (w).
         f"""INSERT INTO g_prop_all
-            SELECT -x, NULL, p.risk_id, p.branch_id, p.dept_id, p.handler_id, p.agent_id,
+            SELECT i.k, NULL, p.risk_id, p.branch_id, p.dept_id, p.handler_id, p.agent_id,
                    p.applicant_id, p.insured_id, p.vehicle_id,
-                   DATE '{as_of}' - floor(pow(u(x, 'age'), 2) * 400)::INTEGER AS input_date,
-                   DATE '{as_of}' - floor(pow(u(x, 'age'), 2) * 400)::INTEGER
-                       + floor(u(x, 'lead') * 30)::INTEGER,
-                   DATE '{as_of}' - floor(pow(u(x, 'age'), 2) * 400)::INTEGER
-                       + floor(u(x, 'lead') * 30)::INTEGER + 364,
+                   i.input_date + floor(u(-i.k, 'lead') * 30)::INTEGER,
+                   i.input_date + floor(u(-i.k, 'lead') * 30)::INTEGER + 364,
                    p.currency_id, p.sum_insured, p.premium, p.sum_insured_cny, p.premium_cny,
-                   CASE WHEN u(x, 'st') < 0.2 THEN '0' WHEN u(x, 'st') < 0.4 THEN '2'
-                        WHEN u(x, 'st') < 0.7 THEN '9' ELSE 'w' END
-            FROM (SELECT i AS x FROM g_n WHERE i <= {n_extra})
-            JOIN policy p ON p.policy_id = 1 + (x * 104729) % {n}""",
-        # Ids and number sequences on narrow rows (key, date, series), joined back after.
-        """CREATE TEMP TABLE g_prop_ids AS
-            SELECT k, row_number() OVER (ORDER BY input_date, k) AS proposal_id,
-                   row_number() OVER (PARTITION BY risk_id, year(input_date), branch_id
-                                      ORDER BY k) AS seq
-            FROM g_prop_all""",
+                   CASE WHEN u(-i.k, 'st') < 0.2 THEN '0' WHEN u(-i.k, 'st') < 0.4 THEN '2'
+                        WHEN u(-i.k, 'st') < 0.7 THEN '9' ELSE 'w' END
+            FROM g_prop_ids i JOIN policy p ON p.policy_id = 1 + (-i.k * 104729) % {n}
+            WHERE i.k < 0""",
         """INSERT INTO proposal
             SELECT i.proposal_id,
-                   'T' || r.risk_code || strftime(input_date, '%Y') || b.branch_code
+                   'T' || r.risk_code || strftime(i.input_date, '%Y') || b.branch_code
                        || lpad(i.seq::VARCHAR, 7, '0'),
                    g.risk_id, g.branch_id, g.dept_id, salesman_id, agent_id, applicant_id,
-                   insured_id, vehicle_id, input_date, start_date, end_date, currency_id,
+                   insured_id, vehicle_id, i.input_date, start_date, end_date, currency_id,
                    sum_insured, premium, sum_insured_cny, premium_cny, uw_status, g.policy_id
             FROM g_prop_all g JOIN g_prop_ids i USING (k) JOIN risk r USING (risk_id)
             JOIN branch b USING (branch_id)""",
-        """UPDATE policy p SET proposal_id = x.proposal_id
-            FROM proposal x WHERE x.policy_id = p.policy_id""",
+        "DROP TABLE g_prop_all; DROP TABLE g_prop_ids; DROP TABLE g_n",
     ]

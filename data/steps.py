@@ -11,7 +11,7 @@ import duckdb
 log = logging.getLogger("data.build")
 
 _STEP_NAME = re.compile(r"(INSERT INTO|CREATE (?:OR REPLACE )?(?:TEMP )?(?:TABLE|MACRO)|UPDATE|"
-                        r"DELETE FROM)\s+(\w+)", re.IGNORECASE)
+                        r"DELETE FROM|DROP TABLE)\s+(\w+)", re.IGNORECASE)
 
 
 def run_step(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> None:
