@@ -212,7 +212,8 @@ def _callback(client: FlaskClient, first_output: str, inputs: list[dict],
         outputs.append({"id": {**json.loads(id_json), "report": SLUG}, "property": prop})
     trigger = inputs[0]
     single = not dep["output"].startswith("..")  # one output is sent bare, not in a list
-    payload = {"output": dep["output"], "outputs": outputs[0] if single else outputs, "inputs": inputs, "state": state,
+    payload = {"output": dep["output"], "outputs": outputs[0] if single else outputs,
+               "inputs": inputs, "state": state,
                "changedPropIds": [f"{_key(trigger['id']['type'])}.{trigger['property']}"]}
     resp = client.post("/_dash-update-component", json=payload)
     assert resp.status_code == 200, resp.data[:300]
