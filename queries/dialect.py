@@ -84,6 +84,11 @@ def _rewrite_for_clickhouse(node: exp.Expression, types: dict[str, str]) -> exp.
                                kind=exp.DataType.build(types[name], dialect="clickhouse"))
     if isinstance(node, exp.Escape):
         return node.this
+    if isinstance(node, exp.In) and node.args.get("query") is not None:
+        # On a cluster the subquery (a detail page's ids) runs once, over every shard:
+        # a plain IN would run it per shard, or be refused for a Distributed table.
+        node.set("is_global", True)
+        return node
     if isinstance(node, exp.Div):
         return exp.Div(this=_float64(node.this), expression=_float64(node.expression))
     if isinstance(node, exp.PercentileCont | exp.Quantile):

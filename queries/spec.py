@@ -145,7 +145,7 @@ class Report:
     slug: str
     title: str
     source: str  # a table or rollup of the store
-    id_column: str  # unique per row of source: keyset tie-breaker
+    id_column: str  # unique among the detail rows (detail_where): keyset tie-breaker
     filters: tuple[Filter, ...]
     dims: tuple[Dim, ...]
     measures: tuple[Measure, ...]

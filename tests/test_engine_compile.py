@@ -172,6 +172,17 @@ def test_keyset_pages_keep_rows_whose_sort_value_is_null(settings: Settings, slu
     assert all(v is None for v in tail[len(non_null):])  # NULLs last
 
 
+@pytest.mark.parametrize("slug", sorted(CATALOG))
+def test_id_column_is_unique_among_detail_rows(store_path: Path, slug: str) -> None:
+    """Keyset pages and the page's late read of its rows rely on it."""
+    report = CATALOG[slug]
+    where = f"WHERE {report.detail_where}" if report.detail_where else ""
+    with duckdb.connect(str(store_path), read_only=True) as con:
+        rows, ids = con.execute(f"SELECT count(*), count(DISTINCT {report.id_column}) "
+                                f"FROM {report.source} {where}").fetchone()
+    assert rows == ids > 0
+
+
 def test_catalog_matches_the_store(settings: Settings) -> None:
     validate(ALL_REPORTS, table_columns(settings))
 
