@@ -70,6 +70,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def plain_rows(names: Sequence[str], raw: Sequence[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Rows as dicts of JSON-ready values (``_plain``), converted a column at a time: a
+    column holds one type, so a summary of 25 000 groups converts in a few ms."""
+    if not raw:
+        return []
+    columns = []
+    for column in zip(*raw, strict=True):
+        sample = next((v for v in column if v is not None), None)
+        if isinstance(sample, Decimal):
+            column = [None if v is None else float(v) for v in column]
+        elif isinstance(sample, date):
+            column = [None if v is None else v.isoformat() for v in column]
+        columns.append(column)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 def settings_values(report: Report, settings: Settings) -> dict[str, Any]:
     values = {name: getattr(settings, name) for name in report.setting_params}
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
@@ -154,8 +170,7 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
                              with_totals=True, max_groups=max_groups)
     names, raw = run(settings, st)
     rows, totals = [], {}
-    for r in raw:
-        row = {k: _plain(v) for k, v in zip(names, r, strict=True)}
+    for row in plain_rows(names, raw):
         if not dims:
             totals = row
         elif row.pop(C.TOTAL_FLAG):
@@ -174,8 +189,7 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
         st = C.summary_statement(report, dims, earlier.conditions, viewer, sv,
                                  earlier.periods)
         names, raw = run(settings, st)
-        result.previous_year = [{k: _plain(v) for k, v in zip(names, r, strict=True)}
-                                for r in raw]
+        result.previous_year = plain_rows(names, raw)
         _dim_labels(settings, dims, result.previous_year)
     return result
 
