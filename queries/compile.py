@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -156,7 +157,11 @@ def measure_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None 
     raise ValueError(f"unknown measure kind {m.kind}")
 
 
+@lru_cache(maxsize=4096)
 def _parse(sql: str) -> exp.Expression:
+    # The text holds placeholders, never values: the same page asked again (another
+    # user, other values) is the same text. Parsing costs ~2 ms; statements are never
+    # changed after this (the ClickHouse renderer works on a copy).
     return sqlglot.parse_one(sql, read="duckdb")
 
 

@@ -15,6 +15,8 @@ gives the same figures — plain transpiling does not (see docs/SCALE.md):
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -119,14 +121,40 @@ def _transform_bottom_up(tree: exp.Expression, types: dict[str, str]) -> exp.Exp
     return tree
 
 
+# Rendered text per (statement, engine, parameter types): parsed statements are cached
+# (queries/compile.py), so a page asked again renders once. The expression is kept in
+# the entry, so its id cannot be reused by another while the entry lives.
+_RENDERED: OrderedDict[tuple[int, str, tuple[tuple[str, str], ...]],
+                       tuple[exp.Expression, str]] = OrderedDict()
+_RENDERED_MAX = 4096
+_rendered_lock = threading.Lock()
+
+
+def _text(expression: exp.Expression, engine: Engine, types: dict[str, str]) -> str:
+    key = (id(expression), engine, tuple(sorted(types.items())))
+    with _rendered_lock:
+        hit = _RENDERED.get(key)
+        if hit is not None and hit[0] is expression:
+            _RENDERED.move_to_end(key)
+            return hit[1]
+    if engine == "duckdb":
+        text = expression.sql(dialect="duckdb")
+    else:
+        text = _transform_bottom_up(expression.copy(), types).sql(dialect="clickhouse")
+    with _rendered_lock:
+        _RENDERED[key] = (expression, text)
+        while len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    return text
+
+
 def render(expression: exp.Expression, params: dict[str, Any], engine: Engine
            ) -> tuple[str, dict[str, Any]]:
     """SQL text and parameters of ``expression`` for ``engine``; values never in the text."""
     if engine == "duckdb":
-        return expression.sql(dialect="duckdb"), params
+        return _text(expression, engine, {}), params
     if engine != "clickhouse":
         raise ValueError(f"unknown engine {engine}")
     types = {name: clickhouse_type(value) for name, value in params.items()}
-    tree = _transform_bottom_up(expression.copy(), types)
     values = {name: clickhouse_value(value) for name, value in params.items()}
-    return tree.sql(dialect="clickhouse"), values
+    return _text(expression, engine, types), values

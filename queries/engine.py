@@ -75,14 +75,15 @@ def plain_rows(names: Sequence[str], raw: Sequence[tuple[Any, ...]]) -> list[dic
     column holds one type, so a summary of 25 000 groups converts in a few ms."""
     if not raw:
         return []
-    columns = []
-    for column in zip(*raw, strict=True):
-        sample = next((v for v in column if v is not None), None)
+    columns: list[Sequence[Any]] = []
+    for values in zip(*raw, strict=True):
+        sample = next((v for v in values if v is not None), None)
         if isinstance(sample, Decimal):
-            column = [None if v is None else float(v) for v in column]
+            columns.append([None if v is None else float(v) for v in values])
         elif isinstance(sample, date):
-            column = [None if v is None else v.isoformat() for v in column]
-        columns.append(column)
+            columns.append([None if v is None else v.isoformat() for v in values])
+        else:
+            columns.append(values)
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
