@@ -75,6 +75,7 @@ class Settings:
     clickhouse_url: str = ""
     # Summaries and detail pages kept per store, report, filters and scope; 0 = off.
     results_cache_entries: int = 512
+    results_cache_cells: int = 2_000_000  # values (rows x columns) the cache may hold
     # Business rules that REPORTS.md calls settings.
     lapse_grace_days: int = 30
     receivable_excluded_risks: tuple[str, ...] = ("JLK", "JLA", "DAD", "YAE")
@@ -118,6 +119,7 @@ class Settings:
             store_engine=_engine(_env("STORE_ENGINE", cls.store_engine)),
             clickhouse_url=_env("CLICKHOUSE_URL", cls.clickhouse_url),
             results_cache_entries=_env_int("RESULTS_CACHE_ENTRIES", cls.results_cache_entries),
+            results_cache_cells=_env_int("RESULTS_CACHE_CELLS", cls.results_cache_cells),
             lapse_grace_days=_env_int("LAPSE_GRACE_DAYS", cls.lapse_grace_days),
             receivable_excluded_risks=tuple(c.strip() for c in excluded.split(",") if c.strip()),
             receivable_cutoff=_env_date("RECEIVABLE_CUTOFF", cls.receivable_cutoff)

@@ -20,10 +20,22 @@ from queries.store import store_identity
 T = TypeVar("T")
 
 
+def result_cells(value: Any) -> int:
+    """About how many values a result holds (its memory): rows times columns."""
+    rows = getattr(value, "rows", None) or []
+    earlier = getattr(value, "previous_year", None) or []
+    width = len(rows[0]) if rows else len(earlier[0]) if earlier else 1
+    return 1 + (len(rows) + len(earlier)) * width
+
+
 class ResultCache:
-    def __init__(self, entries: int) -> None:
+    def __init__(self, entries: int, max_cells: int = 2_000_000) -> None:
         self.entries = entries
-        self._data: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        # Bounded by size too: one summary by handler holds 25 000 rows (~40 MB as
+        # Python dicts); by count alone a worker's cache could grow past its memory.
+        self.max_cells = max_cells
+        self.cells = 0
+        self._data: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
         self._store: tuple[Any, ...] | None = None
         self.hits = self.misses = 0
@@ -39,30 +51,39 @@ class ResultCache:
             if store != self._store:
                 # A new store: nothing computed on the old one may be served.
                 self._data.clear()
+                self.cells = 0
                 self._store = store
             if full in self._data:
                 self._data.move_to_end(full)
                 self.hits += 1
-                return self._data[full]  # type: ignore[no-any-return]
+                return self._data[full][0]  # type: ignore[no-any-return]
             self.misses += 1
         value = compute()
+        cells = result_cells(value)
+        if cells > self.max_cells // 4:
+            return value  # too big to keep: it would push out many small ones
         with self._lock:
-            self._data[full] = value
-            while len(self._data) > self.entries:
-                self._data.popitem(last=False)
+            if full in self._data:
+                return value
+            self._data[full] = (value, cells)
+            self.cells += cells
+            while len(self._data) > self.entries or self.cells > self.max_cells:
+                _, (_, dropped) = self._data.popitem(last=False)
+                self.cells -= dropped
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self.cells = 0
 
 
-_caches: dict[int, ResultCache] = {}
+_caches: dict[tuple[int, int], ResultCache] = {}
 
 
 def results_cache(settings: Settings) -> ResultCache:
-    size = settings.results_cache_entries
+    size = (settings.results_cache_entries, settings.results_cache_cells)
     found = _caches.get(size)
     if found is None:
-        found = _caches.setdefault(size, ResultCache(size))
+        found = _caches.setdefault(size, ResultCache(*size))
     return found

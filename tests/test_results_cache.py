@@ -7,6 +7,8 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from data.settings import Settings
 from queries.access import DataScope, Viewer
 from queries.cache import ResultCache
@@ -52,3 +54,37 @@ def test_cache_off_computes_every_time(settings: Settings) -> None:
                                     "registered_to": "2026-11-20"})
     first = run_summary(off, report, values, GM)
     assert run_summary(off, report, values, GM) is not first
+
+
+def test_cache_is_bounded_by_size_not_only_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big results push out old ones by their size; one too big is never kept."""
+    from dataclasses import dataclass
+
+    import queries.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "store_identity", lambda _settings: (0, 1))
+
+    @dataclass
+    class Result:
+        rows: list[dict[str, int]]
+
+    viewer = Viewer(0, "t", "t", frozenset(), DataScope("company"), True)
+    cache = ResultCache(entries=100, max_cells=1_000)
+    plain = replace(Settings(), store_engine="clickhouse", clickhouse_url="none")
+    computed: list[str] = []
+
+    def result(name: str, n: int):  # type: ignore[no-untyped-def]
+        def compute() -> Result:
+            computed.append(name)
+            return Result([{"a": i, "b": i} for i in range(n)])
+        return cache.get_or_compute(plain, viewer, (name,), compute)
+
+    for i in range(6):
+        result(f"r{i}", 100)  # 201 cells each: at most four fit
+    assert cache.cells <= 1_000 and len(cache._data) == 4
+    result("r5", 100)
+    result("r0", 100)  # pushed out by size: computed again
+    assert computed.count("r5") == 1 and computed.count("r0") == 2
+    result("huge", 200)  # over a quarter of the budget: served, not kept
+    result("huge", 200)
+    assert computed.count("huge") == 2 and cache.cells <= 1_000
