@@ -224,24 +224,26 @@ class Cursor:
             raise ValueError("cursor 参数无效") from exc
 
 
-def keyset_sql(order: list[tuple[str, str]], values: tuple[Any, ...], params: Params) -> str:
-    """Rows strictly after ``values`` in ``order`` (mixed directions, NULLS LAST).
+def keyset_branches(order: list[tuple[str, str]], values: tuple[Any, ...],
+                    params: Params) -> list[str]:
+    """Rows strictly after ``values`` in ``order`` (mixed directions, NULLS LAST), as
+    disjoint predicates each a plain AND of comparisons, so the engine can push each
+    into its scan (one OR of them is evaluated row by row: 3x slower on 10 M rows).
 
     A NULL sorts after every value in either direction, so "after v" also takes the NULLs
     and nothing comes after a NULL but the rows that tie on it; the last column (the id)
     is never NULL, so every row is reached exactly once."""
-    clauses = []
+    branches = []
     for i, (col, direction) in enumerate(order):
         if values[i] is None:
             continue  # nothing sorts after NULL in this column
         eqs = [f"{order[j][0]} IS NULL" if values[j] is None
                else f"{order[j][0]} = {params.bind(values[j])}" for j in range(i)]
         op = ">" if direction == "asc" else "<"
-        after = f"{col} {op} {params.bind(values[i])}"
+        branches.append(" AND ".join([*eqs, f"{col} {op} {params.bind(values[i])}"]))
         if i < len(order) - 1:  # the id column is never NULL
-            after = f"({after} OR {col} IS NULL)"
-        clauses.append(" AND ".join([*eqs, after]))
-    return "(" + " OR ".join(f"({c})" for c in clauses) + ")" if clauses else "FALSE"
+            branches.append(" AND ".join([*eqs, f"{col} IS NULL"]))
+    return branches
 
 
 def detail_statement(report: Report, columns: list[str], conditions: list[Condition],
@@ -252,24 +254,30 @@ def detail_statement(report: Report, columns: list[str], conditions: list[Condit
     params = Params()
     full_order = [*order, (report.id_column, order[-1][1] if order else "asc")]
     where = where_sql(report, conditions, viewer, params, settings_values, detail=True)
-    skip = 0
-    if cursor is not None:
-        values = tuple(_typed(v) for v in cursor.values)
-        where += " AND " + keyset_sql(full_order, values, params)
-    elif offset:
-        skip = offset
-    cols = list(dict.fromkeys([report.id_column, *columns, *(c for c, _ in order)]))
     order_sql = ", ".join(f"{c} {d.upper()} NULLS LAST" for c, d in full_order)
+    source, key, n = report.source, report.id_column, int(limit)
     # Late materialisation: the page's ids come from the sort columns alone, then only
     # those rows are read in full (10 M policies: a deep page 600 -> 140 ms).
-    page = f"SELECT {report.id_column} FROM {report.source} WHERE {where} " \
-           f"ORDER BY {order_sql} LIMIT {int(limit)}"
-    if skip:
-        page += f" OFFSET {int(skip)}"
+    if cursor is None:
+        page = f"SELECT {key} FROM {source} WHERE {where} ORDER BY {order_sql} LIMIT {n}"
+        if offset:
+            page += f" OFFSET {int(offset)}"
+    else:
+        branches = keyset_branches(full_order, tuple(_typed(v) for v in cursor.values),
+                                   params) or ["FALSE"]
+        sort_cols = ", ".join(dict.fromkeys([key, *(c for c, _ in order)]))
+        # Each branch is its own top-n; the union's top-n is the page.
+        parts = [f"(SELECT {sort_cols} FROM {source} WHERE {where} AND {b} "
+                 f"ORDER BY {order_sql} LIMIT {n})" for b in branches]
+        page = f"SELECT {key} FROM ({' UNION ALL '.join(parts)}) AS after_cursor " \
+               f"ORDER BY {order_sql} LIMIT {n}" if len(parts) > 1 else \
+               f"SELECT {key} FROM {source} WHERE {where} AND {branches[0]} " \
+               f"ORDER BY {order_sql} LIMIT {n}"
+    cols = list(dict.fromkeys([key, *columns, *(c for c, _ in order)]))
     # The id is unique among a report's detail rows (a ledger's other rows share it).
     rows_of = f" AND ({report.detail_where})" if report.detail_where else ""
-    sql = f"SELECT {', '.join(cols)} FROM {report.source} " \
-          f"WHERE {report.id_column} IN ({page}){rows_of} ORDER BY {order_sql}"
+    sql = f"SELECT {', '.join(cols)} FROM {source} " \
+          f"WHERE {key} IN ({page}){rows_of} ORDER BY {order_sql}"
     return Statement(_parse(sql), params.values)
 
 
