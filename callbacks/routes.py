@@ -55,6 +55,19 @@ def _sort() -> list[tuple[str, str]]:
     return out
 
 
+def _positive_int(name: str, default: int) -> int:
+    text = request.args.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise engine.FilterError(name, f"{name} 须为正整数 (收到 {text[:20]!r})")
+    return value
+
+
 def _column_filters() -> dict[str, Any]:
     """The grid's column filters (AG Grid's filterModel as JSON in ``filter``)."""
     text = request.args.get("filter")
@@ -110,22 +123,26 @@ def register_routes(server: Flask, settings: Settings) -> None:
         try:
             values = engine.parse_filters(report, _args(), settings.today)
             if level == "summary":
+                groups = _positive_int("limit", engine.SUMMARY_GROUPS_SHOWN)
                 s = engine.run_summary(settings, report, values, viewer,
-                                       request.args.get("summary"), _group_by())
+                                       request.args.get("summary"), _group_by(),
+                                       max_groups=groups)
+                # ``truncated``: more groups than ``limit``; the totals cover them all
+                # and the summary export lists every one.
                 return _json({"columns": [c.__dict__ for c in s.columns], "rows": s.rows,
                               "totals": s.totals, "total": len(s.rows),
-                              "group_by": list(s.group_by)})
+                              "truncated": s.truncated, "group_by": list(s.group_by)})
             if level != "detail":
                 return _json({"error": "level 只能是 summary 或 detail", "filter": "level"},
                              400)
-            limit = int(request.args.get("limit", "100"))
+            limit = _positive_int("limit", 100)
             d = engine.run_detail(settings, report, values, viewer, sort=_sort(), limit=limit,
                                   cursor=request.args.get("cursor") or None,
                                   column_filters=_column_filters())
         except engine.FilterError as exc:
             return _json({"error": exc.message, "filter": exc.filter_key}, 400)
         except ValueError as exc:
-            return _json({"error": str(exc), "filter": "limit"}, 400)
+            return _json({"error": str(exc), "filter": "cursor"}, 400)  # a bad cursor
         return _json({"columns": [c.__dict__ for c in d.columns], "rows": d.rows,
                       "total": d.total, "next_cursor": d.next_cursor})
 

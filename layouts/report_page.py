@@ -24,7 +24,7 @@ from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
 from queries.spec import Chart, Filter, Report, Summary
 
-SUMMARY_ROWS_SHOWN = 5_000
+SUMMARY_ROWS_SHOWN = engine.SUMMARY_GROUPS_SHOWN
 CHART_BARS = 20
 CONTROL_KEYS = {"run", "level", "summary", "group_by"}
 

@@ -139,6 +139,11 @@ def summary_columns(report: Report, dims: list[Dim]) -> list[ColumnMeta]:
     return cols
 
 
+# A screen's worth of groups: pages and the API show at most this many by default (a
+# summary by insured holds millions; exports give them all).
+SUMMARY_GROUPS_SHOWN = 5_000
+
+
 def run_summary(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
                 summary_key: str | None = None,
                 group_by: Sequence[str] | None = None,

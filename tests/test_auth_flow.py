@@ -156,3 +156,22 @@ def test_demo_users_map_to_staff_with_business(settings: Settings) -> None:
     title = con.execute("SELECT title FROM staff WHERE staff_id = ?", [sales.staff_id]
                         ).fetchone()[0]
     assert title == "业务员"
+
+
+def test_api_bounds_summary_groups_and_names_bad_paging(login: Any) -> None:
+    """A summary answers a screen's worth of groups (its totals cover all of them and say
+    it was cut); a bad limit or cursor is a 400 naming it, in Chinese."""
+    client = login("gm")
+    api = "/api/reports/pnl-auto-handler?start_from=2020-01-01&start_to=2026-12-31&"
+    full = client.get(f"{api}limit=100000").get_json()
+    assert full["truncated"] is False and full["total"] > 3
+    cut = client.get(f"{api}limit=3").get_json()
+    assert cut["truncated"] is True and cut["total"] == 3
+    assert cut["rows"] == full["rows"][:3] and cut["totals"] == full["totals"]
+    for query, key in (("limit=abc", "limit"), ("limit=0", "limit"),
+                       ("level=detail&limit=-5", "limit"),
+                       ("level=detail&cursor=%25%25", "cursor")):
+        resp = client.get(f"{api}{query}")
+        body = resp.get_json()
+        assert resp.status_code == 400 and body["filter"] == key, (query, body)
+        assert "Traceback" not in resp.text and body["error"]
