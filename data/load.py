@@ -480,7 +480,12 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
           incremental: bool, user: str, rejects_path: Path | None,
           progress: Progress | None) -> LoadResult:
     started = time.perf_counter()
-    note = progress or (lambda _msg, _f: None)
+    report = progress or (lambda _msg, _f: None)
+
+    def note(message: str, fraction: float) -> None:
+        # The log says when each phase began: where a slow load spends its time.
+        log.info("load %s: %s at %.1f s", directory.name, message, time.perf_counter() - started)
+        report(message, fraction)
     result = LoadResult(ok=False, incremental=incremental)
     scratch = store.with_name(f".{store.name}.import-{os.getpid()}")
     scratch.mkdir(parents=True, exist_ok=True)
@@ -673,13 +678,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rejects", type=Path, default=None, help="错误清单 CSV 的位置")
     parser.add_argument("--user", default=os.environ.get("USER", ""))
     args = parser.parse_args(argv)
+    # Each phase and each build step with its time, on the console (stderr).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     settings = replace(Settings.from_env(), store_path=args.store)
     if not args.directory.is_dir():
         print(f"目录不存在: {args.directory}", file=sys.stderr)
         return 2
     result = load(args.directory, args.store, settings, partial=args.partial,
                   incremental=args.incremental, user=args.user, rejects_path=args.rejects,
-                  progress=lambda msg, f: print(f"[{f:4.0%}] {msg}", file=sys.stderr))
+                  progress=lambda msg, f: print(f"[{f:4.0%}] {msg}", file=sys.stderr,
+                                                flush=True))
     for r in result.rejects[:50]:
         print(f"{r.file}\t第 {r.row or '-'} 行\t{r.column}\t{r.value!r}\t{r.reason}")
     if len(result.rejects) > 50:
