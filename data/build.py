@@ -28,6 +28,7 @@ def connect_for_build(path: Path, settings: Settings) -> duckdb.DuckDBPyConnecti
     con = duckdb.connect(str(path))
     con.execute(f"SET threads = {int(settings.duckdb_threads)}")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # the build logs its own steps
     # Bounded memory: DuckDB spills to disk rather than growing past the limit.
     con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")
     # Buffer blocks from one up-front allocation the build reuses, instead of pages mapped

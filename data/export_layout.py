@@ -66,6 +66,7 @@ def export_ids(store: Path, out_dir: Path) -> None:
     branch, department and staff ids)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(store), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     try:
         for entity in ENTITIES:
             if entity.id_column:
@@ -80,6 +81,7 @@ def export_store(store: Path, out_dir: Path, fmt: str = "csv") -> dict[str, int]
     """Every entity of ``store`` as ``out_dir/<entity>.<fmt>`` (csv or parquet)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(store), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     counts = {}
     try:
         for entity in ENTITIES:

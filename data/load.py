@@ -493,6 +493,7 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
     files = find_files(directory)
     con = duckdb.connect(str(scratch_db))
     try:
+        con.execute("SET enable_progress_bar = false")  # phases are logged instead
         con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")
         con.execute(f"SET threads = {int(settings.duckdb_threads)}")
         problems: list[Reject] = []

@@ -41,6 +41,7 @@ def connection(settings: Settings) -> duckdb.DuckDBPyConnection:
         # Limits are SET after opening: a connection config that differs from other
         # read-only handles on the same file would be refused.
         con = duckdb.connect(str(path), read_only=True)
+        con.execute("SET enable_progress_bar = false")  # no bars in the server's log
         con.execute(f"SET threads = {int(settings.duckdb_threads)}")
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
         _open[path] = (ident, con)
