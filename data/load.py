@@ -37,6 +37,7 @@ import duckdb
 from data.build import build_store
 from data.layout import BY_NAME, ENTITIES, SQL_TYPES, Entity
 from data.settings import Settings
+from data.steps import run_step
 
 log = logging.getLogger(__name__)
 FORMATS = (".csv", ".parquet", ".xlsx")
@@ -427,6 +428,8 @@ def _insert_sql(entity: Entity, store_columns: list[str]) -> str:
     missing = [c for c in store_columns if c not in exprs]
     if missing:
         raise ValueError(f"{entity.name}: layout gives no value for {missing}")
+    # Rows in id order, as the generator writes them: lookups of a page's names by id
+    # (customers, staff) skip whole row groups by their min/max id.
     order = "self.id_" if entity.id_column else "s.line_"
     return (f"INSERT INTO {entity.name} ({', '.join(store_columns)}) "
             f"SELECT {', '.join(exprs[c] for c in store_columns)} "
@@ -441,7 +444,7 @@ def fill_from_staging(scratch_db: Path) -> Callable[[duckdb.DuckDBPyConnection],
                 "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
                 "AND database_name = current_database() ORDER BY column_index",
                 [entity.name]).fetchall()]
-            con.execute(_insert_sql(entity, columns))
+            run_step(con, _insert_sql(entity, columns))
             # Every checked row lands once; anything else stops the build before the swap.
             stored, staged = con.execute(
                 f"SELECT (SELECT count(*) FROM {entity.name}), "
