@@ -115,8 +115,9 @@ def export_menu(report: Report, args: Mapping[str, str], level: str) -> Any:
     excel = export_button(report.slug) if level == "detail" else dmc.Anchor(
         "Excel", href=f"/export/{report.slug}.xlsx?{query}", size="sm", refresh=True,
         id={"type": "export-xlsx", "report": report.slug})
+    label = "导出 (按表格当前的排序和列筛选):" if level == "detail" else "导出:"
     return dmc.Group(gap="xs", children=[
-        dmc.Text("导出:", size="sm", c="dimmed"), excel,
+        dmc.Text(label, size="sm", c="dimmed"), excel,
         # On a detail list the CSV link follows the grid's sort and column filters.
         dmc.Anchor("CSV", href=f"/export/{report.slug}.csv?{query}", size="sm", refresh=True,
                    **({"id": {"type": "export-csv", "report": report.slug}}
