@@ -176,13 +176,17 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
     (a row whose ``grand_total__`` is 1, via GROUPING SETS)."""
     params = Params()
     by_key = {m.key: m for m in report.measures}
+    measures = [f"{measure_sql(m, by_key, periods, params)} AS {m.key}"
+                for m in report.measures]
+    where = where_sql(report, conditions, viewer, params, settings_values)
+    if dims and max_groups is not None and dims[0].many:
+        return Statement(_parse(_first_groups_sql(report, dims, measures, where, max_groups,
+                                                  with_totals)), params.values)
     select = [f"{d.column} AS {d.key}" for d in dims]
     if dims and with_totals:
         select.append(f"grouping({dims[0].column}) AS {TOTAL_FLAG}")
-    select += [f"{measure_sql(m, by_key, periods, params)} AS {m.key}"
-               for m in report.measures]
-    sql = f"SELECT {', '.join(select)} FROM {report.source} " \
-          f"WHERE {where_sql(report, conditions, viewer, params, settings_values)}"
+    select += measures
+    sql = f"SELECT {', '.join(select)} FROM {report.source} WHERE {where}"
     if dims:
         # Group by the columns, not the aliases: an alias may equal a source column.
         columns = ", ".join(d.column for d in dims)
@@ -196,6 +200,31 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
         else:
             sql += positions
     return Statement(_parse(sql), params.values)
+
+
+def _first_groups_sql(report: Report, dims: list[Dim], measures: list[str], where: str,
+                      max_groups: int, with_totals: bool) -> str:
+    """The first ``max_groups`` + 1 groups when the leading dimension has very many values:
+    in dimension order those groups lie within the rows of its first ``max_groups`` + 1
+    values (NULL sorts last and is kept), so only those rows are aggregated; the totals
+    come from a plain aggregate of every row."""
+    first, n = dims[0].column, int(max_groups) + 1
+    columns = ", ".join(d.column for d in dims)
+    keys = f"SELECT DISTINCT {first} AS first_key FROM {report.source} WHERE {where} " \
+           f"ORDER BY 1 LIMIT {n}"
+    groups = f"SELECT {', '.join(f'{d.column} AS {d.key}' for d in dims)}, " \
+             f"0 AS {TOTAL_FLAG}, {', '.join(measures)} FROM {report.source} " \
+             f"WHERE {where} AND ({first} IN (SELECT first_key FROM ({keys}) AS first_keys) " \
+             f"OR {first} IS NULL) GROUP BY {columns}"
+    parts = [groups]
+    if with_totals:
+        parts.append(f"SELECT {', '.join(f'NULL AS {d.key}' for d in dims)}, "
+                     f"1 AS {TOTAL_FLAG}, {', '.join(measures)} "
+                     f"FROM {report.source} WHERE {where}")
+    positions = ", ".join(str(i + 1) for i in range(len(dims)))
+    total_first = f"{TOTAL_FLAG} DESC, " if with_totals else ""
+    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS first_groups " \
+           f"ORDER BY {total_first}{positions} LIMIT {n + int(with_totals)}"
 
 
 def count_statement(report: Report, conditions: list[Condition], viewer: Viewer,

@@ -91,6 +91,9 @@ class Dim:
     column: str
     lookup: Lookup | None = None  # show a name next to a code/id
     type: ColType = "text"
+    # One group per insured, vehicle, policy …: hundreds of thousands of values. A screen
+    # of groups led by it aggregates only the rows of its first values (3x faster).
+    many: bool = False
 
 
 @dataclass(frozen=True)

@@ -105,3 +105,29 @@ def test_same_detail_pages_drill_and_export(report: Report, settings: Settings,
     ce = list(itertools.islice(iter_detail_rows(clickhouse, report, values, BRANCH,
                                                 page=1000), EXPORT_ROWS))
     assert_same_rows(de, ce, f"{report.slug} export rows")
+
+
+MANY = [(r, s.key) for r in ALL_REPORTS for s in r.summaries
+        if next(d for d in r.dims if d.key == s.dimensions[0]).many]
+
+
+@pytest.mark.parametrize(("report", "key"), MANY, ids=lambda x: getattr(x, "slug", x))
+def test_a_screen_of_groups_is_the_head_of_all_groups(report: Report, key: str,
+                                                      settings: Settings,
+                                                      clickhouse: Settings,
+                                                      as_of: date) -> None:
+    """A summary led by a dimension of very many values aggregates only the rows of its
+    first values when a screen of groups is asked for: the same groups, in the same order,
+    with the same totals as the whole summary, on both engines."""
+    values = parse_filters(report, wide_args(report, as_of), as_of)
+    for viewer in (GM, BRANCH):
+        full = run_summary(settings, report, values, viewer, key)
+        shown = 37
+        assert len(full.rows) > shown, "the test store must have more groups than shown"
+        for engine_settings in (settings, clickhouse):
+            head = run_summary(engine_settings, report, values, viewer, key,
+                               max_groups=shown)
+            what = f"{report.slug} {key} first {shown} as {viewer.username}"
+            assert head.truncated, what
+            assert_same_rows(full.rows[:shown], head.rows, what)
+            assert_same_rows([full.totals], [head.totals], what + " totals")

@@ -66,7 +66,7 @@ COMMISSION_SUMMARY = Report(
 COMMISSION_LIST = Report(
     slug="commission-list", number="5.2", title="手续费清单",
     source="commission_fact", id_column="commission_id", filters=COMMISSION_FILTERS,
-    dims=(Dim("receipt", "手续费收据号", "fee_receipt_no"), BRANCH_DIM),
+    dims=(Dim("receipt", "手续费收据号", "fee_receipt_no", many=True), BRANCH_DIM),
     measures=COMMISSION_MEASURES, detail=COMMISSION_DETAIL,
     summaries=(Summary("by-receipt", "按收据号汇总", ("receipt",)),),
     order=(("pay_date", "desc"),),

@@ -168,7 +168,7 @@ PREMIUM_RECEIVED_MONTHLY = Report(
         branch_filter(),
     ),
     dims=(
-        Dim("handler_code", "经办人代码", "handler_code"),
+        Dim("handler_code", "经办人代码", "handler_code", many=True),
         Dim("handler_name", "经办人名称", "handler_name"),
         Dim("insured_code", "被保险人代码", "insured_code"),
         Dim("insured_name", "被保险人名称", "insured_name"),

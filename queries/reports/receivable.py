@@ -115,7 +115,7 @@ RECEIVABLE_POLICIES = _receivable(
     "receivable-policies", "4.5", "应收保单清单",
     (branch_filter(), Filter("policy_no", "保单号", "text", "policy_no"),
      Filter("handler", "经办人代码", "text", "handler_code")),
-    (BRANCH_DIM, Dim("policy", "保单号", "policy_no")),
+    (BRANCH_DIM, Dim("policy", "保单号", "policy_no", many=True)),
     (Summary("by-branch", "按支公司", ("branch",), Chart("bar", "branch_label", ("unpaid",))),
      Summary("by-policy", "按保单", ("policy",))),
     "以业务信息为条件查询有应收保费的保单。",
