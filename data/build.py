@@ -26,7 +26,7 @@ Fill = Callable[[duckdb.DuckDBPyConnection], None]
 
 def connect_for_build(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
-    con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+    con.execute(f"SET threads = {int(settings.build_threads)}")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")  # the build logs its own steps
     # Bounded memory: DuckDB spills to disk rather than growing past the limit.

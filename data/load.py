@@ -498,7 +498,7 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
     try:
         con.execute("SET enable_progress_bar = false")  # phases are logged instead
         con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")
-        con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+        con.execute(f"SET threads = {int(settings.build_threads)}")
         problems: list[Reject] = []
         if incremental:
             if not store.exists():

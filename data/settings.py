@@ -69,6 +69,9 @@ class Settings:
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "2GB"
     build_memory_limit: str = "5GB"  # for generating or importing a store
+    # More threads than cores: a building step's threads wait on writes and hash-table
+    # merges; on 2 cores 4 threads built 10 M policies in 142 s against 173 s with 2.
+    build_threads: int = 4
     # Which engine answers the reports: the DuckDB file above, or ClickHouse at
     # ``clickhouse_url`` (http(s)://user:pass@host:8123/db, or chdb:///path embedded).
     store_engine: str = "duckdb"
@@ -116,6 +119,7 @@ class Settings:
             duckdb_threads=_env_int("DUCKDB_THREADS", cls.duckdb_threads),
             duckdb_memory_limit=_env("DUCKDB_MEMORY_LIMIT", cls.duckdb_memory_limit),
             build_memory_limit=_env("BUILD_MEMORY_LIMIT", cls.build_memory_limit),
+            build_threads=_env_int("BUILD_THREADS", cls.build_threads),
             store_engine=_engine(_env("STORE_ENGINE", cls.store_engine)),
             clickhouse_url=_env("CLICKHOUSE_URL", cls.clickhouse_url),
             results_cache_entries=_env_int("RESULTS_CACHE_ENTRIES", cls.results_cache_entries),

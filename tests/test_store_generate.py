@@ -36,7 +36,7 @@ def table_checksums(path: Path) -> dict[str, tuple[int, int]]:
 def test_same_size_and_seed_give_identical_contents(tmp_path: Path) -> None:
     a, b, c = tmp_path / "a.duckdb", tmp_path / "b.duckdb", tmp_path / "c.duckdb"
     generate(a, 3000, 11, AS_OF, Settings(as_of=AS_OF))
-    generate(b, 3000, 11, AS_OF, Settings(as_of=AS_OF, duckdb_threads=1))
+    generate(b, 3000, 11, AS_OF, Settings(as_of=AS_OF, build_threads=1))
     generate(c, 3000, 12, AS_OF, Settings(as_of=AS_OF))
     sums_a = table_checksums(a)
     assert set(BASE_TABLES) <= set(sums_a)
