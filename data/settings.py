@@ -69,8 +69,9 @@ class Settings:
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "2GB"
     build_memory_limit: str = "5GB"  # for generating or importing a store
-    # More threads than cores: a building step's threads wait on writes and hash-table
-    # merges; on 2 cores 4 threads built 10 M policies in 142 s against 173 s with 2.
+    # The generator's threads: more than cores, as its steps wait on writes; on 2 cores
+    # 4 threads built 10 M policies in 142 s against 173 s with 2. (The importer uses
+    # DUCKDB_THREADS: its joins on business keys got slower with more.)
     build_threads: int = 4
     # Which engine answers the reports: the DuckDB file above, or ClickHouse at
     # ``clickhouse_url`` (http(s)://user:pass@host:8123/db, or chdb:///path embedded).
