@@ -169,6 +169,11 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report)
             for y in c.y:
                 acc[y] += r[y] or 0
         source = list(summed.values())
+    if over_time:
+        # Years and days in order, not in the order the groups first showed them.
+        source = sorted(source, key=lambda r: (r[x_key] is None, str(r[x_key])))
+    if result.truncated and title is None:
+        title = f"屏幕上的前 {len(result.rows):,} 组"  # the chart does not cover them all
     for y, group in series:
         rows = [r for r in source if group is None or r[c.color] == group]
         xs = [str(r[x_key]) for r in rows]

@@ -70,3 +70,21 @@ def test_column_filters_and_sort_go_to_the_server(settings: Settings, as_of: Any
                                                      "type": "greaterThan", "filter": 5000}})
     assert big.total > 0 and all(r["premium_cny"] > 5000 for r in big.rows)
     assert big.rows[0]["premium_cny"] >= big.rows[-1]["premium_cny"]
+
+
+def test_a_chart_over_years_is_in_year_order_and_says_when_cut() -> None:
+    """Groups by vehicle and year come in vehicle order; the chart adds them up per year
+    and draws the years in order, saying it covers only the groups on the screen."""
+    from layouts.report_page import chart
+    from queries.engine import SummaryResult
+
+    report = CATALOG["pnl-vehicle"]
+    rows = [{"plate": p, "year": y, "premium": 10.0, "paid_closed": 1.0}
+            for p, y in (("京A1", 2022), ("京A2", 2020), ("京A2", 2021), ("京A3", 2022))]
+    result = SummaryResult([], rows, {}, ("plate", "year"), truncated=True)
+    graph = chart(report.summaries[0], result, report)
+    assert graph is not None
+    premium = graph.figure.data[0]
+    assert list(premium.x) == ["2020", "2021", "2022"]
+    assert list(premium.y) == [10.0, 10.0, 20.0]
+    assert "屏幕上的前 4 组" in graph.figure.layout.title.text
