@@ -24,7 +24,6 @@ from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
 from queries.spec import Chart, Filter, Report, Summary
 
-SUMMARY_ROWS_SHOWN = engine.SUMMARY_GROUPS_SHOWN
 CHART_BARS = 20
 CONTROL_KEYS = {"run", "level", "summary", "group_by"}
 
@@ -205,7 +204,7 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
     summary_key = args.get("summary")
     result = engine.run_summary(settings, report, values, viewer, summary_key,
                                 group_by if report.free_dims else None,
-                                max_groups=SUMMARY_ROWS_SHOWN)
+                                max_groups=engine.SUMMARY_GROUPS_SHOWN)
     summary = None if report.free_dims else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     if report.free_dims and result.group_by:

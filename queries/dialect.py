@@ -15,8 +15,6 @@ gives the same figures — plain transpiling does not (see docs/SCALE.md):
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -121,30 +119,17 @@ def _transform_bottom_up(tree: exp.Expression, types: dict[str, str]) -> exp.Exp
     return tree
 
 
-# Rendered text per (statement, engine, parameter types): parsed statements are cached
-# (queries/compile.py), so a page asked again renders once. The expression is kept in
-# the entry, so its id cannot be reused by another while the entry lives.
-_RENDERED: OrderedDict[tuple[int, str, tuple[tuple[str, str], ...]],
-                       tuple[exp.Expression, str]] = OrderedDict()
-_RENDERED_MAX = 4096
-_rendered_lock = threading.Lock()
-
-
 def _text(expression: exp.Expression, engine: Engine, types: dict[str, str]) -> str:
-    key = (id(expression), engine, tuple(sorted(types.items())))
-    with _rendered_lock:
-        hit = _RENDERED.get(key)
-        if hit is not None and hit[0] is expression:
-            _RENDERED.move_to_end(key)
-            return hit[1]
-    if engine == "duckdb":
-        text = expression.sql(dialect="duckdb")
-    else:
-        text = _transform_bottom_up(expression.copy(), types).sql(dialect="clickhouse")
-    with _rendered_lock:
-        _RENDERED[key] = (expression, text)
-        while len(_RENDERED) > _RENDERED_MAX:
-            _RENDERED.popitem(last=False)
+    """The expression's text for ``engine``, kept on the expression: parsed statements
+    are cached per text (queries/compile.py), so a page asked again renders once."""
+    rendered: dict[tuple[str, tuple[tuple[str, str], ...]], str] = \
+        expression.meta.setdefault("rendered", {})
+    key = (engine, tuple(sorted(types.items())))
+    text = rendered.get(key)
+    if text is None:
+        tree = expression if engine == "duckdb" else \
+            _transform_bottom_up(expression.copy(), types)
+        text = rendered[key] = tree.sql(dialect=engine)
     return text
 
 

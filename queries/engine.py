@@ -292,7 +292,7 @@ def _compute_detail(settings: Settings, report: Report, values: FilterValues,
                     column_filters: Mapping[str, Any] | None,
                     with_total: bool) -> DetailResult:
     order = detail_order(report, sort)
-    conditions = [*values.conditions, *column_conditions(report, column_filters)]
+    conditions = with_column_filters(report, values, column_filters).conditions
     sv = settings_values(report, settings)
     parsed = C.Cursor.decode(cursor) if cursor else None
     sources = list(dict.fromkeys(c.source_column for c in report.detail))

@@ -221,6 +221,16 @@ def _callback(client: FlaskClient, first_output: str, inputs: list[dict],
             for k, props in resp.get_json()["response"].items()}
 
 
+def _click_excel(client: FlaskClient, query: dict[str, str], grid: dict | None = None,
+                 clicks: int = 1) -> dict[str, Any]:
+    """The detail page's Excel button, with the page's query and the grid's last request."""
+    return _callback(
+        client, "export-job",
+        [{"id": _ids("export-start"), "property": "n_clicks", "value": clicks}],
+        [{"id": _ids("page-query"), "property": "data", "value": query},
+         {"id": _ids("detail-grid"), "property": "getRowsRequest", "value": grid}])
+
+
 def _ids(kind: str) -> dict[str, str]:
     return {"report": SLUG, "type": kind}
 
@@ -234,11 +244,7 @@ def test_page_buttons_start_poll_and_link_the_file(client_for: Callable) -> None
     client = client_for("gm")
     query = {"start_from": "2024-01-01", "start_to": "2024-01-31", "run": "1",
              "level": "detail"}
-    started = _callback(
-        client, "export-job",
-        [{"id": _ids("export-start"), "property": "n_clicks", "value": 1}],
-        [{"id": _ids("page-query"), "property": "data", "value": query},
-         {"id": _ids("detail-grid"), "property": "getRowsRequest", "value": None}])
+    started = _click_excel(client, query)
     job_id = started[_key("export-job")]["data"]
     assert started[_key("export-poll")]["disabled"] is False
     for _ in range(300):
@@ -262,12 +268,7 @@ def test_page_buttons_start_poll_and_link_the_file(client_for: Callable) -> None
     assert other[_key("export-link")]["href"] == ""
     assert "不存在" in other[_key("export-text")]["children"]
     # Too many rows: the message offers CSV and no job starts.
-    big = _callback(
-        client, "export-job",
-        [{"id": _ids("export-start"), "property": "n_clicks", "value": 2}],
-        [{"id": _ids("page-query"), "property": "data",
-          "value": {**query, "start_to": "2024-12-31"}},
-         {"id": _ids("detail-grid"), "property": "getRowsRequest", "value": None}])
+    big = _click_excel(client, {**query, "start_to": "2024-12-31"}, clicks=2)
     text = json.dumps(big[_key("export-message")]["children"], ensure_ascii=False)
     assert "超过 Excel" in text and f"/export/{SLUG}.csv?" in text
     assert _key("export-job") not in big
@@ -302,11 +303,7 @@ def test_exports_hold_the_rows_the_grid_shows(client_for: Callable) -> None:
     lines = list(csv.reader(io.StringIO(client.get(href).data.decode("utf-8-sig"))))
     assert lines[0][0] == "保单号" and [r[0] for r in lines[1:]] == wanted
 
-    started = _callback(
-        client, "export-job",
-        [{"id": _ids("export-start"), "property": "n_clicks", "value": 1}],
-        [{"id": _ids("page-query"), "property": "data", "value": query},
-         {"id": _ids("detail-grid"), "property": "getRowsRequest", "value": grid}])
+    started = _click_excel(client, query, grid)
     job_id = started[_key("export-job")]["data"]
     done = wait_finished(client, job_id)[-1]
     assert done["state"] == "done" and done["rows_total"] == len(wanted)
