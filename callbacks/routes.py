@@ -157,16 +157,18 @@ def register_routes(server: Flask, settings: Settings) -> None:
         level = request.args.get("level", "detail")
         filters = _args()
         name = f"{report.title}-{'汇总' if level == 'summary' else '明细'}.{fmt}"
+        sort = _sort()
         try:
             values = engine.parse_filters(report, filters, settings.today)
+            column_filters = _column_filters()
             if level == "summary":
                 s = engine.run_summary(settings, report, values, viewer,
                                        request.args.get("summary"), _group_by())
                 count = len(s.rows)
             else:
-                values = engine.with_column_filters(report, values, _column_filters())
+                values = engine.with_column_filters(report, values, column_filters)
                 count = engine.run_detail(settings, report, values, viewer, limit=1).total
-                engine.detail_order(report, _sort())  # a bad sort is a 400, not a cut file
+                engine.detail_order(report, sort)  # a bad sort is a 400, not a cut file
         except engine.FilterError as exc:
             return _json({"error": exc.message, "filter": exc.filter_key}, 400)
         if fmt == "xlsx" and count > settings.excel_max_rows:
@@ -177,14 +179,14 @@ def register_routes(server: Flask, settings: Settings) -> None:
                                    "点击“导出 Excel”, 或调用 POST /api/reports/"
                                    f"{slug}/exports", "code": "use_export_job",
                           "rows": count, "filter": None}, 400)
-        audit = {"format": fmt, "level": level, "filters": filters, "sort": _sort(),
-                 "column_filters": _column_filters()}
+        audit = {"format": fmt, "level": level, "filters": filters, "sort": sort,
+                 "column_filters": column_filters}
         if fmt == "csv":
             if level == "summary":
                 rows = [*s.rows, {**s.totals, s.columns[0].key: "合计"}]
                 chunks = csv_chunks(s.columns, rows)
             else:
-                chunks = detail_csv(settings, report, values, viewer, _sort())
+                chunks = detail_csv(settings, report, values, viewer, sort)
             auth.audit.record("export", page=slug, rows=count, detail=audit)
             resp = Response(chunks, mimetype="text/csv; charset=utf-8")
             resp.headers["Content-Disposition"] = _disposition(name)
@@ -196,7 +198,7 @@ def register_routes(server: Flask, settings: Settings) -> None:
                            {**s.totals, s.columns[0].key: "合计"},
                            max_rows=settings.excel_max_rows)
             else:
-                detail_xlsx(tmp, settings, report, values, viewer, _sort(),
+                detail_xlsx(tmp, settings, report, values, viewer, sort,
                             max_rows=settings.excel_max_rows)
         except TooManyRowsForExcel as exc:
             tmp.unlink(missing_ok=True)

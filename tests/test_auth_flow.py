@@ -175,3 +175,10 @@ def test_api_bounds_summary_groups_and_names_bad_paging(login: Any) -> None:
         body = resp.get_json()
         assert resp.status_code == 400 and body["filter"] == key, (query, body)
         assert "Traceback" not in resp.text and body["error"]
+
+
+def test_a_bad_column_filter_on_a_summary_export_is_a_clear_400(login: Any) -> None:
+    client = login("gm")
+    resp = client.get("/export/pnl-auto-cube.csv?level=summary&filter=not-json")
+    assert resp.status_code == 400 and resp.get_json()["filter"] == "filter"
+    assert "JSON" in resp.get_json()["error"]
