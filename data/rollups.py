@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 
 from data import bands
+from data.schema import column_sql
 from data.settings import Settings
 from data.steps import run_step
 
@@ -27,7 +28,6 @@ ENDORSE_KIND_SQL = """CASE
 def _policy_pnl_sql() -> str:
     ratio = "(m.paid_closed_cny / NULLIF(m.received_cny, 0) * 100)"
     return f"""
-    CREATE OR REPLACE TABLE policy_pnl AS
     WITH rec AS (
         SELECT policy_id, sum(amount_cny) AS received_cny FROM receipt GROUP BY policy_id),
     pay AS (
@@ -240,10 +240,19 @@ ROLLUPS: dict[str, str] = {
 }
 
 
+def create_rollup(con: duckdb.DuckDBPyConnection, name: str, select: str,
+                  params: dict[str, object] | None = None) -> None:
+    """``CREATE TABLE name AS select``, near-unique text stored uncompressed."""
+    shape = con.execute(f"DESCRIBE {select}", params).fetchall()
+    columns = ", ".join(column_sql(column, sql_type) for column, sql_type, *_ in shape)
+    con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
+    run_step(con, f"INSERT INTO {name} {select}", params)
+
+
 def build_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """(Re)build every rollup from the base tables of an open store."""
-    run_step(con, _policy_pnl_sql())
+    create_rollup(con, "policy_pnl", _policy_pnl_sql())
     # Ages (days waiting, days open) are as of the book's date.
     for name, select in ROLLUPS.items():
-        run_step(con, f"CREATE OR REPLACE TABLE {name} AS {select}",
-                 {"as_of": settings.today} if "$as_of" in select else None)
+        create_rollup(con, name, select,
+                      {"as_of": settings.today} if "$as_of" in select else None)

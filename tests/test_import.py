@@ -443,3 +443,90 @@ def test_a_failing_build_changes_nothing(book: tuple[Settings, Path, Path], tmp_
     result = load(files, store, settings)
     assert not result.ok and _sha(store) == before
     assert "claim" in result.rejects[0].reason and "未改变" in result.rejects[0].reason
+
+
+def _parquet_files(files: Path, work: Path) -> None:
+    """``work``: the book's files as Parquet, typed as the generator writes them."""
+    import duckdb
+
+    shutil.copytree(files, work)
+    con = duckdb.connect()
+    for path in work.glob("*.csv"):
+        target = path.with_suffix(".parquet")
+        con.execute(f"COPY (SELECT * FROM read_csv('{path}', header = true)) "
+                    f"TO '{target}' (FORMAT parquet, ROW_GROUP_SIZE 500)")
+        path.unlink()
+    con.close()
+
+
+def _parquet_edit(sql: str) -> Callable[[Path], None]:
+    """Rewrite policy.parquet through ``sql`` over ``{p}`` (the file as it was)."""
+    def edit(work: Path) -> None:
+        import duckdb
+
+        path = work / "policy.parquet"
+        old = work / "policy.old.parquet"
+        path.rename(old)
+        source = f"read_parquet('{old}')"
+        duckdb.connect().execute(f"COPY ({sql.format(p=source)}) TO '{path}' (FORMAT parquet)")
+        old.unlink()
+    return edit
+
+
+def _parquet_damaged_pages(work: Path) -> None:
+    # The footer (schema, row counts) reads well; the data pages under it do not.
+    data = bytearray((work / "policy.parquet").read_bytes())
+    for i in range(len(data) // 10, len(data) * 8 // 10):
+        data[i] = 0xFF
+    (work / "policy.parquet").write_bytes(bytes(data))
+
+
+def _parquet_truncated(work: Path) -> None:
+    data = (work / "policy.parquet").read_bytes()
+    (work / "policy.parquet").write_bytes(data[: len(data) // 2])
+
+
+BAD_PARQUET = {
+    "negative premium": (
+        _parquet_edit("SELECT * REPLACE (CASE WHEN policy_no = (SELECT min(policy_no) FROM {p}) "
+                      "THEN -premium ELSE premium END AS premium) FROM {p}"),
+        "premium", "单面保费 不能为负数"),
+    "date as a number": (
+        _parquet_edit("SELECT * REPLACE (CAST(strftime(start_date, '%Y%m%d') AS INTEGER) "
+                      "AS start_date) FROM {p}"),
+        "start_date", "起保日期 不是有效的日期"),
+    "damaged pages": (_parquet_damaged_pages, "", "文件无法读取"),
+    "truncated file": (_parquet_truncated, "", "不是有效的 Parquet 文件"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PARQUET))
+def test_bad_parquet_rejected_store_unchanged(case: str, book: tuple[Settings, Path, Path],
+                                              tmp_path: Path) -> None:
+    """Parquet is read where it lies (not copied first): its faults still name the file,
+    the row and the column, and change nothing."""
+    settings, generated, files = book
+    mutate, column, reason = BAD_PARQUET[case]
+    work = tmp_path / "pq"
+    _parquet_files(files, work)
+    mutate(work)
+    store = tmp_path / "store.duckdb"
+    shutil.copy(generated, store)
+    before = _sha(store)
+    result = load(work, store, settings, user="tester")
+    assert not result.ok
+    hits = [r for r in result.rejects if r.file == "policy.parquet" and reason in r.reason
+            and (not column or r.column == column)]
+    assert hits, [(r.file, r.row, r.column, r.reason) for r in result.rejects[:5]]
+    if column:
+        assert hits[0].row and hits[0].value
+    assert _sha(store) == before
+
+
+def test_typed_parquet_loads_like_csv(book: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+    settings, _, files = book
+    work = tmp_path / "pq"
+    _parquet_files(files, work)
+    target = tmp_path / "pq.duckdb"
+    assert load(work, target, settings).ok
+    assert table_checksums(target) == table_checksums(files.parent / "loaded.duckdb")
