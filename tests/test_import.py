@@ -530,3 +530,55 @@ def test_typed_parquet_loads_like_csv(book: tuple[Settings, Path, Path], tmp_pat
     target = tmp_path / "pq.duckdb"
     assert load(work, target, settings).ok
     assert table_checksums(target) == table_checksums(files.parent / "loaded.duckdb")
+
+
+def _blank_columns(path: Path, names: tuple[str, ...]) -> None:
+    rows = _read(path)
+    cols = [_column(rows, n) for n in names]
+    for row in rows[1:]:
+        for i in cols:
+            row[i] = ""
+    _write(path, rows)
+
+
+def test_amounts_without_cny_are_converted_at_the_rate_of_their_day(
+        book: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+    """Files may leave the CNY twins out: the importer converts at the rate in force on
+    the transaction date, as the core systems do, to the same cent."""
+    settings, _, files = book
+    work = tmp_path / "files"
+    shutil.copytree(files, work)
+    _blank_columns(work / "receipt.csv", ("amount_cny",))
+    _blank_columns(work / "policy.csv", ("sum_insured_cny", "liability_limit_cny", "premium_cny"))
+    target = tmp_path / "converted.duckdb"
+    assert load(work, target, settings).ok
+    expected = table_checksums(files.parent / "loaded.duckdb")
+    got = table_checksums(target)
+    assert got["receipt"] == expected["receipt"] and got["policy"] == expected["policy"]
+
+
+def test_a_date_after_the_last_rate_takes_the_last_rate(book: tuple[Settings, Path, Path],
+                                                        tmp_path: Path) -> None:
+    import duckdb
+
+    settings, _, files = book
+    work = tmp_path / "files"
+    shutil.copytree(files, work)
+    rates = _read(work / "exchange_rate.csv")
+    usd = [r for r in rates[1:] if r[0] == "USD"]
+    cut = sorted(r[1] for r in usd)[len(usd) // 2]
+    _write(work / "exchange_rate.csv",
+           [rates[0], *(r for r in rates[1:] if r[0] != "USD" or r[1] <= cut)])
+    last_rate = max((r for r in usd if r[1] <= cut), key=lambda r: r[1])[2]
+    _blank_columns(work / "receipt.csv", ("amount_cny",))
+    target = tmp_path / "cut.duckdb"
+    assert load(work, target, settings).ok
+    con = duckdb.connect(str(target), read_only=True)
+    later = con.execute(
+        "SELECT r.amount, r.amount_cny, round(r.amount * CAST(? AS DECIMAL(18,6)), 2) "
+        "FROM receipt r JOIN currency c USING (currency_id) "
+        "WHERE c.currency_code = 'USD' AND r.receipt_date > CAST(? AS DATE)",
+        [last_rate, cut]).fetchall()
+    con.close()
+    assert later, "the book has USD receipts after the cut"
+    assert all(cny == expected for _, cny, expected in later)
