@@ -159,6 +159,9 @@ BAD_FILES = {
                          "单面保费 不能为负数"),
     "unknown branch": (_edit("policy", "branch_code", "9999"), "policy.csv", "branch_code",
                        "引用不存在: branch_code 在 branch"),
+    # An optional reference: no NOT NULL stops the build, the count of resolved ids does.
+    "unknown agent": (_edit("policy", "agent_code", "X0000"), "policy.csv", "agent_code",
+                      "引用不存在: agent_code 在 agent"),
     "claim for unknown policy": (_edit("claim", "policy_no", "PXXX000000"), "claim.csv",
                                  "policy_no", "引用不存在: policy_no 在 policy"),
     "duplicate key": (_duplicate, "customer.csv", "customer_code", "重复的业务键"),
@@ -191,7 +194,7 @@ def test_bad_file_rejected_store_unchanged(case: str, book: tuple[Settings, Path
     with (result.rejects_path or Path("missing")).open(encoding="utf-8-sig") as f:
         report = list(csv.reader(f))
     assert report[0] == ["文件", "行", "列", "值", "原因"] and len(report) > 1
-    if case in {"bad date", "negative premium", "unknown branch"}:
+    if case in {"bad date", "negative premium", "unknown branch", "unknown agent"}:
         assert hits[0].row == 2 and hits[0].value  # first data row, value quoted back
 
 
