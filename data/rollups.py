@@ -148,29 +148,41 @@ ROLLUPS: dict[str, str] = {
         FROM receipt x {POLICY_JOIN} {BRANCH_JOIN} {HANDLER_JOIN} {AGENT_JOIN}
         JOIN currency cur ON cur.currency_id = x.currency_id
         JOIN customer c_ ON c_.customer_id = p.insured_id""",
-    # A ledger per planned receivable: its plan row (plan_rows = 1, plan_cny) and one row
-    # per receipt against it (receipt_cny on its date), all carrying the receivable's
-    # attributes. Pages sum plan_cny, and receipt_cny up to the statistics date, so a
-    # receivable paid in parts on both sides of that date counts exactly what had come
-    # in; detail lists show the plan rows only.
+    # A ledger per planned receivable: its plan row (plan_rows = 1, plan_cny) carrying its
+    # first receipt (receipt_cny on receipt_date), and a row for each further receipt
+    # (plan_rows = 0), all carrying the receivable's attributes. Pages sum plan_cny, and
+    # receipt_cny up to the statistics date, so a receivable paid in parts on both sides
+    # of that date counts exactly what had come in; detail lists show the plan rows only.
+    # Folding the first receipt into the plan row halves the ledger (10 M policies: 11 M
+    # rows, not 22 M), as most receivables are paid at once.
     "receivable_fact": f"""
         WITH paid AS (
             SELECT receivable_id, sum(amount_cny) AS received_cny,
-                   max(receipt_date) AS last_receipt_date
+                   max(receipt_date) AS last_receipt_date, count(*) AS receipts,
+                   min(receipt_id) AS first_receipt_id,
+                   arg_min(amount_cny, receipt_id) AS first_cny,
+                   arg_min(receipt_date, receipt_id) AS first_date
             FROM receipt WHERE receivable_id IS NOT NULL GROUP BY receivable_id),
         ledger AS (
-            SELECT receivable_id, 1 AS plan_rows, amount_cny AS plan_cny,
-                   0::DECIMAL(18,2) AS receipt_cny, NULL::DATE AS receipt_date
+            SELECT receivable_id, 1 AS plan_rows, NULL::DECIMAL(18,2) AS later_cny,
+                   NULL::DATE AS later_date
             FROM receivable
             UNION ALL
-            SELECT receivable_id, 0, 0::DECIMAL(18,2), amount_cny, receipt_date
-            FROM receipt WHERE receivable_id IS NOT NULL)
+            SELECT r.receivable_id, 0, r.amount_cny, r.receipt_date
+            FROM receipt r JOIN paid m ON m.receivable_id = r.receivable_id
+                                       AND m.receipts > 1 AND r.receipt_id <> m.first_receipt_id)
         SELECT x.receivable_id, x.policy_id, x.term_no, x.due_date, x.amount, x.amount_cny,
                {SCOPE}, p.agent_id, p.insured_id, p.status, p.start_date, rc.class_code,
                rc.class_name, b_.branch_code, s_.staff_code AS handler_code, a_.agent_code,
                coalesce(paid.received_cny, 0)::DECIMAL(18,2) AS received_cny,
                paid.last_receipt_date, strftime(x.due_date, '%Y-%m') AS due_month,
-               cur.currency_code, l.plan_rows, l.plan_cny, l.receipt_cny, l.receipt_date
+               cur.currency_code, l.plan_rows,
+               CASE WHEN l.plan_rows = 1 THEN x.amount_cny ELSE 0 END::DECIMAL(18,2)
+                   AS plan_cny,
+               CASE WHEN l.plan_rows = 1 THEN coalesce(paid.first_cny, 0) ELSE l.later_cny
+                    END::DECIMAL(18,2) AS receipt_cny,
+               CASE WHEN l.plan_rows = 1 THEN paid.first_date ELSE l.later_date END
+                   AS receipt_date
         FROM ledger l JOIN receivable x USING (receivable_id) {POLICY_JOIN} {CLASS_JOIN}
         {BRANCH_JOIN} {HANDLER_JOIN} {AGENT_JOIN}
         LEFT JOIN paid USING (receivable_id)
