@@ -164,28 +164,23 @@ ROLLUPS: dict[str, str] = {
                    arg_min(receipt_date, receipt_id) AS first_date
             FROM receipt WHERE receivable_id IS NOT NULL GROUP BY receivable_id),
         ledger AS (
-            SELECT receivable_id, 1 AS plan_rows, NULL::DECIMAL(18,2) AS later_cny,
-                   NULL::DATE AS later_date
-            FROM receivable
+            SELECT x.*, 1 AS plan_rows, x.amount_cny AS plan_cny,
+                   coalesce(m.first_cny, 0)::DECIMAL(18,2) AS receipt_cny,
+                   m.first_date AS receipt_date, m.received_cny, m.last_receipt_date
+            FROM receivable x LEFT JOIN paid m USING (receivable_id)
             UNION ALL
-            SELECT r.receivable_id, 0, r.amount_cny, r.receipt_date
+            SELECT x.*, 0, 0::DECIMAL(18,2), r.amount_cny, r.receipt_date, m.received_cny,
+                   m.last_receipt_date
             FROM receipt r JOIN paid m ON m.receivable_id = r.receivable_id
-                                       AND m.receipts > 1 AND r.receipt_id <> m.first_receipt_id)
+                                       AND m.receipts > 1 AND r.receipt_id <> m.first_receipt_id
+            JOIN receivable x ON x.receivable_id = r.receivable_id)
         SELECT x.receivable_id, x.policy_id, x.term_no, x.due_date, x.amount, x.amount_cny,
                {SCOPE}, p.agent_id, p.insured_id, p.status, p.start_date, rc.class_code,
                rc.class_name, b_.branch_code, s_.staff_code AS handler_code, a_.agent_code,
-               coalesce(paid.received_cny, 0)::DECIMAL(18,2) AS received_cny,
-               paid.last_receipt_date, strftime(x.due_date, '%Y-%m') AS due_month,
-               cur.currency_code, l.plan_rows,
-               CASE WHEN l.plan_rows = 1 THEN x.amount_cny ELSE 0 END::DECIMAL(18,2)
-                   AS plan_cny,
-               CASE WHEN l.plan_rows = 1 THEN coalesce(paid.first_cny, 0) ELSE l.later_cny
-                    END::DECIMAL(18,2) AS receipt_cny,
-               CASE WHEN l.plan_rows = 1 THEN paid.first_date ELSE l.later_date END
-                   AS receipt_date
-        FROM ledger l JOIN receivable x USING (receivable_id) {POLICY_JOIN} {CLASS_JOIN}
-        {BRANCH_JOIN} {HANDLER_JOIN} {AGENT_JOIN}
-        LEFT JOIN paid USING (receivable_id)
+               coalesce(x.received_cny, 0)::DECIMAL(18,2) AS received_cny,
+               x.last_receipt_date, strftime(x.due_date, '%Y-%m') AS due_month,
+               cur.currency_code, x.plan_rows, x.plan_cny, x.receipt_cny, x.receipt_date
+        FROM ledger x {POLICY_JOIN} {CLASS_JOIN} {BRANCH_JOIN} {HANDLER_JOIN} {AGENT_JOIN}
         JOIN currency cur ON cur.currency_id = x.currency_id""",
     "endorsement_fact": f"""
         WITH rcp AS (
