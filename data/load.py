@@ -5,11 +5,13 @@ reason.
     python -m data.load DIR --store var/store.duckdb [--incremental] [--partial]
         [--rejects rejects.csv] [--user 员工代码]
 
-Every file is staged as text in a scratch database beside the store and validated there
-with SQL (types, required fields, codes, non-negative amounts, dates in order,
-duplicates of the business key, references by business key, a rate for every foreign
-amount). With no rejects — or with ``--partial``, leaving out every rejected row and the
-rows that depend on it, all listed — the store is built into a new file and swapped in.
+Every file is staged as text in a scratch database beside the store (a Parquet file
+through a view over the file itself) and validated there with SQL (types, required
+fields, codes, non-negative amounts, dates in order, duplicates of the business key,
+references by business key, a rate for every foreign amount). References of a clean
+load are verified by the build's own joins that resolve them to ids. With no rejects —
+or with ``--partial``, leaving out every rejected row and the rows that depend on it,
+all listed — the store is built into a new file and swapped in.
 ``--incremental`` overlays the day's new and changed rows (by business key) on the
 current store. The same files loaded twice give the same store: ids follow file order.
 """

@@ -170,3 +170,25 @@ def test_killed_rebuild_leaves_the_old_store(tmp_path: Path) -> None:
     assert _sha(target) == before
     con = duckdb.connect(str(target), read_only=True)
     assert con.execute("SELECT count(*) FROM policy").fetchone() == (500,)
+
+
+def test_receivable_ledger_agrees_with_receivables_and_receipts(
+        book: duckdb.DuckDBPyConnection) -> None:
+    # One plan row per receivable, every receipt against it counted once.
+    plans, planned = book.execute(
+        "SELECT sum(plan_rows), sum(plan_cny) FROM receivable_fact").fetchone()
+    assert (plans, planned) == book.execute(
+        "SELECT count(*), sum(amount_cny) FROM receivable").fetchone()
+    assert one(book, "SELECT sum(receipt_cny) FROM receivable_fact") == one(
+        book, "SELECT sum(amount_cny) FROM receipt WHERE receivable_id IS NOT NULL")
+
+
+def test_near_unique_text_is_stored_plainly(book: duckdb.DuckDBPyConnection) -> None:
+    """Numbers and names stored uncompressed (writing them compressed cost twice the
+    time for little space); text of few values keeps its dictionary."""
+    kinds = dict(book.execute("""
+        SELECT column_name, string_agg(DISTINCT compression, ',')
+        FROM pragma_storage_info('policy_pnl') WHERE segment_type = 'VARCHAR'
+        GROUP BY 1""").fetchall())
+    assert kinds["policy_no"] == kinds["insured_code"] == "Uncompressed"
+    assert "Uncompressed" not in kinds["class_name"]
