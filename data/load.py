@@ -575,14 +575,8 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
     scratch.mkdir(parents=True, exist_ok=True)
     scratch_db = scratch / "staging.duckdb"
     files = find_files(directory)
-    con = duckdb.connect(str(scratch_db))
+    con = _connect_scratch(scratch_db, settings)
     try:
-        con.execute("SET enable_progress_bar = false")  # phases are logged instead
-        con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")
-        con.execute(f"SET threads = {int(settings.duckdb_threads)}")
-        # Scratch text is read once or twice and dropped: compressing it cost more than
-        # writing it plainly.
-        con.execute("SET disabled_compression_methods = 'dict_fsst'")
         problems: list[Reject] = []
         if incremental:
             if not store.exists():
@@ -653,7 +647,7 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
                 scratch_db, check_references=not references_checked),
                         replace(settings, build_threads=settings.duckdb_threads))
         except DanglingReference as exc:
-            con = duckdb.connect(str(scratch_db))
+            con = _connect_scratch(scratch_db, settings)
             check_references(con)
             result.rejects = _collect_rejects(con, files) or [Reject(
                 store.name, None, "", "", f"生成数据仓库失败, 数据仓库未改变: {exc}")]
@@ -668,6 +662,17 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _connect_scratch(path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute("SET enable_progress_bar = false")  # phases are logged instead
+    con.execute(f"SET memory_limit = '{settings.build_memory_limit}'")
+    con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+    # Scratch text is read once or twice and dropped: compressing it cost more than
+    # writing it plainly.
+    con.execute("SET disabled_compression_methods = 'dict_fsst'")
+    return con
 
 
 def _collect_rejects(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[Reject]:
