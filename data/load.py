@@ -184,7 +184,6 @@ def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scrat
         # 65 s of a 268 s load). A file that fails to read later names itself (validate).
         con.execute(f"CREATE VIEW stg_{entity.name} AS SELECT file_row_number + 2 AS line_, "
                     f"{select} FROM {source}")
-        rows = con.execute(f"SELECT count(*) FROM stg_{entity.name}").fetchone()[0]
     else:
         try:
             con.execute(f"CREATE TABLE raw_{entity.name} AS SELECT {select} FROM {source}")
@@ -192,7 +191,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scrat
             raise FileProblem(path.name, _duck_reason(str(exc))) from exc
         con.execute(f"CREATE VIEW stg_{entity.name} AS SELECT {line} AS line_, * "
                     f"FROM raw_{entity.name}")
-        rows = con.execute(f"SELECT count(*) FROM raw_{entity.name}").fetchone()[0]
+    rows = con.execute(f"SELECT count(*) FROM stg_{entity.name}").fetchone()[0]
     if rows == 0:
         raise FileProblem(path.name, "文件为空 (只有表头)")
     return int(rows)
@@ -301,15 +300,14 @@ def row_checks(entity: Entity) -> list[tuple[str, str, str]]:
     return checks
 
 
-def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path], *,
-             references: bool = True) -> None:
+def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
     """Fill ``rejects_`` (entity, line, column, value, reason) for the staged entities.
 
     One scan per file counts the rows failing each check; only the checks that fail
     scan again to list their rows. A file that cannot be read to its end (a damaged
-    Parquet page) is a ``FileProblem`` naming it. The same scan counts each reference
-    that is set (``ref_present_``): with ``references=False`` the references are checked
-    by the build instead (``fill_from_staging``), which resolves them anyway.
+    Parquet page) is a ``FileProblem`` naming it. References are not checked here: the
+    same scan counts each reference a file sets (``ref_present_``), for the build's own
+    joins to verify (``fill_from_staging``), or ``check_references`` lists them.
     """
     con.execute("CREATE OR REPLACE TABLE rejects_ (entity VARCHAR, line BIGINT, "
                 "col VARCHAR, value VARCHAR, reason VARCHAR)")
@@ -341,8 +339,6 @@ def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path], *,
                 FROM (SELECT line_, {key}, row_number() OVER (PARTITION BY {key}
                       ORDER BY line_) AS n FROM {table}) WHERE n > 1""",
                         [f"重复的业务键 ({', '.join(entity.key)}): 同一键在文件中出现多次"])
-    if references:
-        check_references(con)
     check_rates(con)
 
 
@@ -497,10 +493,10 @@ class DanglingReference(Exception):
     (``check_references``) to name the rows."""
 
 
-def fill_from_staging(scratch_db: Path, *, check_references: bool = False
+def fill_from_staging(scratch_db: Path, *, verify_references: bool = False
                       ) -> Callable[[duckdb.DuckDBPyConnection], None]:
     """Fill the base tables from the checked staging database. With
-    ``check_references``, each reference set in a file must have resolved to an id
+    ``verify_references``, each reference set in a file must have resolved to an id
     (``ref_present_`` counts them), or the build stops with ``DanglingReference``: the
     references are resolved by the same joins that give the ids, not joined twice."""
     def fill(con: duckdb.DuckDBPyConnection) -> None:
@@ -513,7 +509,7 @@ def fill_from_staging(scratch_db: Path, *, check_references: bool = False
             try:
                 run_step(con, _insert_sql(entity, columns))
             except duckdb.ConstraintException as exc:  # a required reference left empty
-                if check_references:
+                if verify_references:
                     raise DanglingReference(f"{entity.name}: {exc}") from exc
                 raise
             # Every checked row lands once; anything else stops the build before the swap.
@@ -522,7 +518,7 @@ def fill_from_staging(scratch_db: Path, *, check_references: bool = False
                 f"(SELECT count(*) FROM loader.stg_{entity.name})").fetchone()
             if stored != staged:
                 raise RuntimeError(f"{entity.name}: {staged} rows checked, {stored} stored")
-            if check_references and entity.refs:
+            if verify_references and entity.refs:
                 resolved = con.execute(
                     f"SELECT {', '.join(f'count({r.id_column})' for r in entity.refs)} "
                     f"FROM {entity.name}").fetchone()
@@ -606,11 +602,12 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
             # References are checked by the build's own joins unless rows are rejected
             # already (then every problem is listed at once) or a partial load must
             # leave out the rows whose references fail before it builds.
-            validate(con, files, references=False)
+            validate(con, files)
         except FileProblem as problem:
             result.rejects = [problem.reject]
             return _finish(result, started, rejects_path, directory, user, settings, files)
-        references_checked = partial or bool(_collect_rejects(con, files))
+        references_checked = partial or bool(
+            con.execute("SELECT count(*) FROM rejects_").fetchone()[0])
         if references_checked:
             check_references(con)
         rejects = _collect_rejects(con, files)
@@ -644,7 +641,7 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
             # As many threads as cores: with 4 on 2 cores the fill's joins on business
             # keys took 30 % more CPU (10 M policies: 295 s against 268 s).
             build_store(store, fill_from_staging(
-                scratch_db, check_references=not references_checked),
+                scratch_db, verify_references=not references_checked),
                         replace(settings, build_threads=settings.duckdb_threads))
         except DanglingReference as exc:
             con = _connect_scratch(scratch_db, settings)
