@@ -325,7 +325,10 @@ def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
                 f"count(*) - count(DISTINCT ({key},)) FROM {table} s").fetchone()
         except duckdb.Error as exc:
             file = files[entity.name].name if entity.name in files else f"{entity.name}"
-            raise FileProblem(file, _duck_reason(str(exc))) from exc
+            reason = _duck_reason(str(exc))
+            if file.endswith(".parquet"):  # its footer read well: the data under it did not
+                reason = reason.replace("文件无法读取", "文件无法读取 (Parquet 数据已损坏)", 1)
+            raise FileProblem(file, reason) from exc
         for ref, n in zip(entity.refs, counts[len(checks):-1], strict=True):
             con.execute("INSERT INTO ref_present_ VALUES (?, ?, ?)",
                         [entity.name, ref.id_column, n])
