@@ -4,6 +4,7 @@ scope checks as the pages."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -191,7 +192,9 @@ def register_routes(server: Flask, settings: Settings) -> None:
             resp = Response(chunks, mimetype="text/csv; charset=utf-8")
             resp.headers["Content-Disposition"] = _disposition(name)
             return resp
-        tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+        handle, tmp_name = tempfile.mkstemp(suffix=".xlsx")
+        os.close(handle)  # the writer opens the file by name; an open handle would leak
+        tmp = Path(tmp_name)
         try:
             if level == "summary":
                 write_xlsx(tmp, report.title, s.columns, s.rows,
