@@ -19,10 +19,10 @@ from queries import engine, export_jobs
 from queries.catalog import CATALOG
 from queries.export import (
     TooManyRowsForExcel,
-    csv_chunks,
     detail_csv,
     detail_xlsx,
-    write_xlsx,
+    summary_csv,
+    summary_xlsx,
 )
 from queries.spec import Report
 
@@ -184,8 +184,7 @@ def register_routes(server: Flask, settings: Settings) -> None:
                  "column_filters": column_filters}
         if fmt == "csv":
             if level == "summary":
-                rows = [*s.rows, {**s.totals, s.columns[0].key: "合计"}]
-                chunks = csv_chunks(s.columns, rows)
+                chunks = summary_csv(s)
             else:
                 chunks = detail_csv(settings, report, values, viewer, sort)
             auth.audit.record("export", page=slug, rows=count, detail=audit)
@@ -197,9 +196,7 @@ def register_routes(server: Flask, settings: Settings) -> None:
         tmp = Path(tmp_name)
         try:
             if level == "summary":
-                write_xlsx(tmp, report.title, s.columns, s.rows,
-                           {**s.totals, s.columns[0].key: "合计"},
-                           max_rows=settings.excel_max_rows)
+                summary_xlsx(tmp, report.title, s, max_rows=settings.excel_max_rows)
             else:
                 detail_xlsx(tmp, settings, report, values, viewer, sort,
                             max_rows=settings.excel_max_rows)

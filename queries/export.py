@@ -17,11 +17,12 @@ import xlsxwriter
 from data.settings import Settings
 from queries import engine, export_stream
 from queries.access import Viewer
-from queries.engine import ColumnMeta
+from queries.engine import ColumnMeta, SummaryResult
 from queries.export_stream import ColumnBatch, excel_dates, plain_rows
 from queries.spec import Report
 
 EXCEL_MAX_ROWS = 1_048_576 - 1  # one row is the header
+TOTAL_LABEL = "合计"
 
 
 class TooManyRowsForExcel(ValueError):
@@ -35,14 +36,27 @@ class TooManyRowsForExcel(ValueError):
         self.rows, self.limit = rows, limit
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (or a DDE call):
+# such text goes out with a leading apostrophe, which Excel shows as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMERIC_TYPES = frozenset({"int", "year", "money", "number", "ratio", "percent", "date"})
+
+
+def csv_text(value: str) -> str:
+    """``value`` safe to open in a spreadsheet: never read as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _cell(value: Any) -> Any:
-    return "" if value is None else value
+    if value is None:
+        return ""
+    return csv_text(value) if isinstance(value, str) else value
 
 
 def csv_chunks(columns: list[ColumnMeta], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow([c.label for c in columns])
+    writer.writerow([_cell(c.label) for c in columns])
     yield "\ufeff" + buf.getvalue()
     buf.seek(0)
     buf.truncate()
@@ -104,7 +118,11 @@ def _counted(rows: Iterable[dict[str, Any]], on_rows: Callable[[int], None]
 
 def _open_sheet(path: Path, title: str, columns: list[ColumnMeta]
                 ) -> tuple[Any, Any, dict[str, Any]]:
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "nan_inf_to_errors": True})
+    # Text is written as text: never turned into a formula, a link or a number.
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "nan_inf_to_errors": True,
+                                         "strings_to_formulas": False,
+                                         "strings_to_urls": False,
+                                         "strings_to_numbers": False})
     ws = wb.add_worksheet(title[:31])
     head = wb.add_format({"bold": True, "bg_color": "#E7F0FA", "border": 1})
     formats = {
@@ -126,11 +144,27 @@ def _finish_sheet(ws: Any, rows: int, columns: list[ColumnMeta]) -> None:
     ws.autofilter(0, 0, max(rows, 1), len(columns) - 1)
 
 
+def summary_totals_row(summary: SummaryResult) -> dict[str, Any]:
+    """The totals as a last row, labelled 合计 in the first column (as on the page)."""
+    return {**summary.totals, summary.columns[0].key: TOTAL_LABEL}
+
+
+def summary_csv(summary: SummaryResult) -> Iterator[str]:
+    return csv_chunks(summary.columns, [*summary.rows, summary_totals_row(summary)])
+
+
+def summary_xlsx(path: Path, title: str, summary: SummaryResult, *,
+                 max_rows: int = EXCEL_MAX_ROWS) -> int:
+    return write_xlsx(path, title, summary.columns, summary.rows, summary.totals,
+                      max_rows=max_rows)
+
+
 def write_xlsx(path: Path, title: str, columns: list[ColumnMeta],
                rows: Iterable[dict[str, Any]], totals: dict[str, Any] | None = None, *,
                max_rows: int = EXCEL_MAX_ROWS) -> int:
-    """Write rows to ``path``; returns the row count. Raises ``TooManyRowsForExcel``
-    (the caller removes the partial file) rather than cut the rows past ``max_rows``."""
+    """Write rows to ``path``, then ``totals`` as a row labelled 合计 in the first column;
+    returns the row count. Raises ``TooManyRowsForExcel`` (the caller removes the
+    partial file) rather than cut the rows past ``max_rows``."""
     wb, ws, formats = _open_sheet(path, title, columns)
     try:
         n = 0
@@ -138,9 +172,11 @@ def write_xlsx(path: Path, title: str, columns: list[ColumnMeta],
             if n > max_rows:
                 raise TooManyRowsForExcel(n, max_rows, at_least=True)
             _write_row(ws, n, columns, row, formats)
-        if totals:
+        if totals is not None:
             n += 1
-            _write_row(ws, n, columns, totals, formats)
+            _write_row(ws, n, columns[1:], totals, formats, first=1)
+            # The label is text whatever the first column holds (a date, an id).
+            ws.write_string(n, 0, TOTAL_LABEL, formats.get(columns[0].type))
         _finish_sheet(ws, n, columns)
     finally:
         wb.close()
@@ -153,11 +189,15 @@ def csv_from_batches(columns: list[ColumnMeta], batches: Iterable[ColumnBatch]
     (fastest with batches read with ``text=True``)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow([c.label for c in columns])
+    writer.writerow([_cell(c.label) for c in columns])
     yield "\ufeff" + buf.getvalue()
+    texts = [j for j, c in enumerate(columns) if c.type not in NUMERIC_TYPES]
     for batch in batches:
         buf.seek(0)
         buf.truncate()
+        for j in texts:
+            batch.columns[j] = [csv_text(v) if isinstance(v, str) else v
+                                for v in batch.columns[j]]
         writer.writerows(plain_rows(batch))  # csv writes None as an empty field
         yield buf.getvalue()
 
@@ -204,8 +244,8 @@ def _column_writer(ws: Any, column: ColumnMeta, values: list[Any], formats: dict
 
 
 def _write_row(ws: Any, i: int, columns: list[ColumnMeta], row: dict[str, Any],
-               formats: dict[str, Any]) -> None:
-    for j, c in enumerate(columns):
+               formats: dict[str, Any], first: int = 0) -> None:
+    for j, c in enumerate(columns, first):
         value = row.get(c.key)
         if value is None:
             continue

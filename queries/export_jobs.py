@@ -36,7 +36,7 @@ from data.settings import ROOT, Settings
 from queries import engine
 from queries.access import Viewer
 from queries.catalog import CATALOG
-from queries.export import TooManyRowsForExcel, detail_xlsx, write_xlsx
+from queries.export import TooManyRowsForExcel, detail_xlsx, summary_xlsx
 from queries.spec import Report
 
 log = logging.getLogger(__name__)
@@ -321,9 +321,7 @@ def _write(spec: JobSpec, report: Report, path: Path, progress: _Progress) -> in
     if spec.level == "summary":
         s = engine.run_summary(settings, report, values, spec.viewer, spec.summary,
                                spec.group_by)
-        return write_xlsx(path, report.title, s.columns, s.rows,
-                          {**s.totals, s.columns[0].key: "合计"},
-                          max_rows=settings.excel_max_rows)
+        return summary_xlsx(path, report.title, s, max_rows=settings.excel_max_rows)
     return detail_xlsx(path, settings, report, values, spec.viewer, spec.sort,
                        max_rows=settings.excel_max_rows, on_rows=progress.check)
 

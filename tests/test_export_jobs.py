@@ -397,3 +397,15 @@ def test_excel_button_shows_progress_then_a_download_link(server: Flask) -> None
             browser.close()
     finally:
         http.shutdown()
+
+
+def test_summary_job_with_a_date_first_column_ends_done(client_for: Callable) -> None:
+    client = client_for("gm")
+    start = client.post("/api/reports/premium-received-daily/exports?level=summary"
+                        "&summary=by-day-branch&received_from=2026-10-01&received_to=2026-10-31")
+    assert start.status_code == 202, start.get_json()
+    done = wait_finished(client, start.get_json()["job_id"])[-1]
+    assert done["state"] == "done", done
+    rows = list(load_workbook(io.BytesIO(client.get(done["download_url"]).data),
+                              read_only=True).active.iter_rows(values_only=True))
+    assert rows[-1][0] == "合计" and len(rows) > 2
