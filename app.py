@@ -13,11 +13,13 @@ from flask import Flask
 import auth
 from auth.templates import ensure_demo_users
 from callbacks import export_callbacks, report_callbacks
+from callbacks.load_routes import register_load_routes
 from callbacks.routes import register_routes
 from data.build import ensure_demo_store
 from data.publish import ensure_published
 from data.settings import Settings
 from layouts.shell import shell
+from ops import migrate as ops_migrate
 from pages.admin import register_admin_pages
 from pages.home import register_home
 from pages.reports import register_report_pages
@@ -31,6 +33,7 @@ log = logging.getLogger("app")
 def create_app(settings: Settings) -> Dash:
     server = Flask(__name__)
     server.config["SETTINGS"] = settings
+    ops_migrate.upgrade(settings.users_db)  # users, audit, jobs: the current schema first
     auth.install(server, settings)
     if settings.store_engine == "clickhouse" or settings.store_path.exists():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
@@ -57,6 +60,7 @@ def create_app(settings: Settings) -> Dash:
     report_callbacks.register(app, settings)
     export_callbacks.register(app, settings)
     register_routes(server, settings)
+    register_load_routes(server, settings)
     return app
 
 

@@ -25,12 +25,11 @@ import fcntl
 import logging
 import os
 import shutil
-import sqlite3
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from data.build import build_store
 from data.layout import BY_NAME, ENTITIES, SQL_TYPES, Entity, Ref
 from data.settings import Settings
 from data.steps import run_step
+from ops.history import recent_loads, record_load
 
 log = logging.getLogger(__name__)
 FORMATS = (".csv", ".parquet", ".xlsx")
@@ -745,39 +745,18 @@ def _finish(result: LoadResult, started: float, rejects_path: Path | None, direc
     return result
 
 
-# --- load history -----------------------------------------------------------------------------
-
-HISTORY_DDL = """CREATE TABLE IF NOT EXISTS load_history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, finished_at TEXT NOT NULL, username TEXT,
-    source TEXT NOT NULL, files TEXT NOT NULL, rows_read INTEGER NOT NULL,
-    rows_loaded INTEGER NOT NULL, rows_rejected INTEGER NOT NULL, ok INTEGER NOT NULL,
-    seconds REAL NOT NULL, message TEXT NOT NULL)"""
-
+# --- load history (in the operational store) -----------------------------------------------
 
 def record_history(settings: Settings, user: str, directory: Path, files: dict[str, Path],
                    result: LoadResult) -> None:
-    db = settings.users_db
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(db) as con:
-        con.execute(HISTORY_DDL)
-        con.execute("INSERT INTO load_history (finished_at, username, source, files, "
-                    "rows_read, rows_loaded, rows_rejected, ok, seconds, message) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (datetime.now(UTC).isoformat(timespec="seconds"), user, directory.name,
-                     ", ".join(sorted(p.name for p in files.values())),
-                     sum(result.rows_read.values()), sum(result.rows_loaded.values()),
-                     len(result.rejects), int(result.ok), round(result.seconds, 2),
-                     result.message))
+    record_load(settings.users_db, username=user, source=directory.name,
+                files=[p.name for p in files.values()], rows_read=sum(result.rows_read.values()),
+                rows_loaded=sum(result.rows_loaded.values()), rows_rejected=len(result.rejects),
+                ok=result.ok, seconds=result.seconds, message=result.message)
 
 
 def load_history(settings: Settings, limit: int = 200) -> list[dict[str, Any]]:
-    if not settings.users_db.exists():
-        return []
-    with sqlite3.connect(settings.users_db) as con:
-        con.execute(HISTORY_DDL)
-        con.row_factory = sqlite3.Row
-        return [dict(r) for r in con.execute(
-            "SELECT * FROM load_history ORDER BY id DESC LIMIT ?", (limit,))]
+    return recent_loads(settings.users_db, limit)
 
 
 def main(argv: list[str] | None = None) -> int:

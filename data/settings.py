@@ -13,6 +13,8 @@ from pathlib import Path
 
 DEFAULT_SECRET = "dev-secret-change-me"
 ROOT = Path(__file__).resolve().parent.parent
+# The operational store's locator: a SQLAlchemy/PostgreSQL URL, or the path of a SQLite file.
+OpsDb = str | Path
 
 
 def _env(name: str, default: str) -> str:
@@ -56,8 +58,11 @@ def _engine(raw: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     store_path: Path = ROOT / "var" / "store.duckdb"
-    # Users, grants and audit live in SQLite beside the store (the store is read-only).
+    # The operational store (users, grants, audit, load history, jobs, saved views):
+    # SQLite at ``users_path`` (default beside the store, which is read-only), or the
+    # database ``database_url`` names (postgresql://user:pass@host/db) when set.
     users_path: Path | None = None
+    database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8050
     secret_key: str = DEFAULT_SECRET
@@ -94,9 +99,13 @@ class Settings:
     login_max_failures: int = 5
     login_lock_minutes: int = 15
 
+    # Background jobs (imports, large exports) running at once on the whole server.
+    jobs_max_running: int = 2
+
     @property
-    def users_db(self) -> Path:
-        return self.users_path or self.store_path.with_name("users.sqlite")
+    def users_db(self) -> OpsDb:
+        """Where the operational store is: a database URL, or the SQLite file."""
+        return self.database_url or self.users_path or self.store_path.with_name("users.sqlite")
 
     @property
     def today(self) -> date:
@@ -110,6 +119,7 @@ class Settings:
         return cls(
             store_path=store,
             users_path=Path(users) if users else None,
+            database_url=_env("DATABASE_URL", ""),
             host=_env("HOST", cls.host),
             port=_env_int("PORT", cls.port),
             secret_key=_env("SECRET_KEY", DEFAULT_SECRET),
@@ -132,4 +142,5 @@ class Settings:
             export_dir=Path(_env("EXPORT_DIR", str(ROOT / "var" / "exports"))),
             excel_max_rows=_env_int("EXCEL_MAX_ROWS", cls.excel_max_rows),
             xlsx_sync_max_rows=_env_int("XLSX_SYNC_MAX_ROWS", cls.xlsx_sync_max_rows),
+            jobs_max_running=_env_int("JOBS_MAX_RUNNING", cls.jobs_max_running),
         )

@@ -1,21 +1,16 @@
 """6.6 数据装载: upload the night's files (a zip, or the files themselves), load them
-into a new store in the background with a progress bar, read the rejects, and see the
+into a new store as a background job with a progress bar, read the rejects, and see the
 load history. Administrators only, checked on the server in every callback and route.
 
-Large loads (millions of rows) run from the command line (``python -m data.load``);
-the page is for the daily files.
+The load runs in a job process (``ops.load_job``), its state in the operational store,
+so any web worker answers the page's polls and the load outlives the worker that took
+the upload. Large loads (millions of rows) run from the command line
+(``python -m data.load``); the page is for the daily files.
 """
 
 from __future__ import annotations
 
 import base64
-import io
-import threading
-import time
-import uuid
-import zipfile
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
 from typing import Any
 
 import dash
@@ -25,15 +20,15 @@ from dash import Dash, Input, Output, State, dcc, html
 from flask import Response, abort
 
 import auth
-from data.layout import BY_NAME
-from data.load import FORMATS, load, load_history
+from data.load import load_history
 from data.settings import Settings
 from layouts.grid import LOCALE_TEXT, column_defs
+from ops import jobs, load_job
 from pages.reports import forbidden_notice
 from queries.engine import ColumnMeta
 
 SLUG = "admin-loads"
-MAX_UPLOAD_BYTES = 200 * 2**20
+MAX_UPLOAD_BYTES = load_job.MAX_UPLOAD_BYTES
 HISTORY_COLUMNS = [ColumnMeta("finished_at", "完成时间 (UTC)", "text"),
                    ColumnMeta("username", "操作人", "code"), ColumnMeta("source", "来源", "text"),
                    ColumnMeta("files", "文件", "text"), ColumnMeta("rows_read", "读取行数", "int"),
@@ -44,24 +39,7 @@ HISTORY_COLUMNS = [ColumnMeta("finished_at", "完成时间 (UTC)", "text"),
 REJECT_COLUMNS = [ColumnMeta("file", "文件", "text"), ColumnMeta("row", "行", "year"),
                   ColumnMeta("column", "列", "code"), ColumnMeta("value", "值", "text"),
                   ColumnMeta("reason", "原因", "text")]
-
-
-@dataclass
-class LoadJob:
-    owner: str
-    folder: Path
-    progress: float = 0.0
-    step: str = "排队"
-    started: bool = False
-    done: bool = False
-    message: str = ""
-    ok: bool = False
-    rejects: list[dict[str, Any]] = field(default_factory=list)
-    rejects_path: Path | None = None
-
-
-_jobs: dict[str, LoadJob] = {}
-_lock = threading.Lock()
+NO_UPLOAD = "请先上传文件"
 
 
 def _grid(grid_id: str, columns: list[ColumnMeta], rows: list[dict[str, Any]]) -> Any:
@@ -101,69 +79,44 @@ def layout(**_args: str) -> Any:
     ])
 
 
-def _save_uploads(folder: Path, names: list[str], contents: list[str]) -> list[str]:
-    """Write the uploaded files (zips unpacked) into ``folder``; returns the file names."""
-    folder.mkdir(parents=True, exist_ok=True)
-    saved = []
-    for name, content in zip(names, contents, strict=True):
-        data = base64.b64decode(content.split(",", 1)[1])
-        if name.lower().endswith(".zip"):
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                for member in archive.infolist():
-                    target = PurePosixPath(member.filename).name  # no folders, no '..'
-                    if member.is_dir() or not target.endswith(FORMATS):
-                        continue
-                    if member.file_size > MAX_UPLOAD_BYTES:
-                        raise ValueError(f"{target}: 超过 {MAX_UPLOAD_BYTES // 2**20} MB")
-                    (folder / target).write_bytes(archive.read(member))
-                    saved.append(target)
-        elif name.endswith(FORMATS):
-            (folder / PurePosixPath(name).name).write_bytes(data)
-            saved.append(PurePosixPath(name).name)
-    return saved
+def _decoded(names: list[str], contents: list[str]) -> list[tuple[str, bytes]]:
+    return [(name, base64.b64decode(content.split(",", 1)[1]))
+            for name, content in zip(names, contents, strict=True)]
 
 
-def _run(job: LoadJob, settings: Settings, incremental: bool, partial: bool) -> None:
-    def progress(step: str, fraction: float) -> None:
-        job.step, job.progress = step, fraction
-
-    try:
-        result = load(job.folder, settings.store_path, settings, incremental=incremental,
-                      partial=partial, user=job.owner, progress=progress)
-        job.ok, job.message = result.ok, result.message
-        job.rejects = [{"file": r.file, "row": r.row, "column": r.column, "value": r.value,
-                        "reason": r.reason} for r in result.rejects]
-        job.rejects_path = result.rejects_path
-        auth.audit.record_to(settings.users_db, "data_load", username=job.owner, page=SLUG,
-                             detail={"ok": result.ok, "rejects": len(result.rejects)})
-    except Exception as exc:  # the page must say what went wrong, not hang
-        job.ok, job.message = False, f"导入失败: {exc}"
-    finally:
-        job.progress, job.done = 1.0, True
+def _finished(job: jobs.Job, settings: Settings) -> tuple[Any, ...]:
+    shown = job.result.get("rejects") or []
+    rejects = None
+    if shown:
+        total = int(job.result.get("rejects_total", len(shown)))
+        rejects = dmc.Stack(gap=4, children=[
+            dmc.Group(children=[
+                dmc.Text(f"{total:,} 处错误/剔除 (显示前 {len(shown):,} 处)", size="sm"),
+                dmc.Anchor("下载错误清单 CSV", href=f"/admin/loads/{job.job_id}/rejects.csv",
+                           refresh=True, size="sm")]),
+            _grid("load-rejects-grid", REJECT_COLUMNS, shown),
+        ])
+    ok = job.state == "done" and bool(job.result.get("ok"))
+    status = dmc.Alert(job.message, color="green" if ok else "red")
+    return True, 100, status, rejects, load_history(settings), False
 
 
 def register(app: Dash, settings: Settings) -> None:
     dash.register_page(SLUG, path=f"/admin/{SLUG}", title="数据装载", layout=layout)
-    uploads = settings.store_path.parent / "imports"
 
     @app.callback(Output("load-files", "children"), Output("load-job", "data"),
                   Input("load-upload", "contents"), State("load-upload", "filename"),
                   prevent_initial_call=True)
     def received(contents, names):  # type: ignore[no-untyped-def]
         viewer = auth.require_page(SLUG)
-        job_id = uuid.uuid4().hex
-        folder = uploads / f"{time.strftime('%Y%m%d-%H%M%S')}-{job_id[:8]}"
+        upload_id = jobs.new_job_id()
+        folder = load_job.upload_folder(settings, upload_id)
         try:
-            saved = _save_uploads(folder, names or [], contents or [])
-        except (ValueError, zipfile.BadZipFile) as exc:
-            return f"上传的文件无法使用: {exc}", None
-        unknown = [n for n in saved if n.rsplit(".", 1)[0] not in BY_NAME]
-        if unknown or not saved:
-            return (f"不认识的文件: {', '.join(unknown)} (文件名应为实体名, 见 docs/IMPORT.md)"
-                    if unknown else "没有可导入的文件 (csv / parquet / xlsx)"), None
-        with _lock:
-            _jobs[job_id] = LoadJob(viewer.username, folder)
-        return f"已上传 {len(saved)} 个文件: {', '.join(sorted(saved))}", job_id
+            saved = load_job.save_files(folder, _decoded(names or [], contents or []))
+        except load_job.UploadRefused as exc:
+            return str(exc), None
+        load_job.mark_owner(folder, viewer.username)
+        return f"已上传 {len(saved)} 个文件: {', '.join(sorted(saved))}", upload_id
 
     @app.callback(Output("load-poll", "disabled"), Output("load-progress", "value"),
                   Output("load-status", "children"), Output("load-rejects", "children"),
@@ -173,35 +126,34 @@ def register(app: Dash, settings: Settings) -> None:
                   State("load-partial", "checked"), prevent_initial_call=True)
     def drive(_clicks, _ticks, job_id, incremental, partial):  # type: ignore[no-untyped-def]
         viewer = auth.require_page(SLUG)
-        job = _jobs.get(job_id or "")
-        if job is None or job.owner != viewer.username:
-            return True, 0, "请先上传文件", None, dash.no_update, False
+        idle = (True, 0, NO_UPLOAD, None, dash.no_update, False)
         if dash.ctx.triggered_id == "load-start":
-            if not job.started:
-                job.started = True
-                threading.Thread(target=_run, daemon=True,
-                                 args=(job, settings, bool(incremental), bool(partial))).start()
+            try:
+                job = load_job.start(settings, job_id or "", user_id=viewer.user_id,
+                                     username=viewer.username, incremental=bool(incremental),
+                                     partial=bool(partial))
+            except KeyError:
+                return idle
+            if job.user_id != viewer.user_id:
+                return idle
             return False, 0, "开始导入 …", None, dash.no_update, True
-        if not job.done:
-            return False, job.progress * 100, f"{job.step} …", None, dash.no_update, True
-        rejects = None
-        if job.rejects:
-            rejects = dmc.Stack(gap=4, children=[
-                dmc.Group(children=[
-                    dmc.Text(f"{len(job.rejects):,} 处错误/剔除 (显示前 500 处)", size="sm"),
-                    dmc.Anchor("下载错误清单 CSV", href=f"/admin/loads/{job_id}/rejects.csv",
-                               refresh=True, size="sm")]),
-                _grid("load-rejects-grid", REJECT_COLUMNS, job.rejects[:500]),
-            ])
-        status = dmc.Alert(job.message, color="green" if job.ok else "red")
-        return True, 100, status, rejects, load_history(settings), False
+        job = load_job.owned_job(settings, job_id or "", viewer.user_id)
+        if job is None:
+            return idle
+        if not job.finished:
+            step = "排队等待 (另一个导入正在进行)" if job.state == "queued" else job.step
+            return False, job.progress * 100, f"{step} …", None, dash.no_update, True
+        return _finished(job, settings)
 
     @app.server.get("/admin/loads/<job_id>/rejects.csv")
     def rejects_csv(job_id: str) -> Response:
         viewer = auth.require_page(SLUG)
-        job = _jobs.get(job_id)
-        if job is None or job.owner != viewer.username or job.rejects_path is None:
+        job = load_job.owned_job(settings, job_id, viewer.user_id)
+        if job is None or not job.result.get("rejects_csv"):
             abort(404)
-        resp = Response(job.rejects_path.read_bytes(), mimetype="text/csv; charset=utf-8")
+        path = load_job.rejects_path(settings, job.job_id)
+        if not path.exists():
+            abort(404)
+        resp = Response(path.read_bytes(), mimetype="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = "attachment; filename=rejects.csv"
         return resp

@@ -1,0 +1,14 @@
+"""Alembic environment: migrations run on the connection ``ops.migrate`` hands over
+(already in a transaction that holds the migration lock)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from ops.tables import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                  compare_type=True)
+with context.begin_transaction():
+    context.run_migrations()
