@@ -27,8 +27,9 @@ _lock = threading.RLock()
 
 
 def database_url(db: OpsDb) -> str:
-    """The SQLAlchemy URL of a locator (PostgreSQL through psycopg 3)."""
-    if isinstance(db, Path):
+    """The SQLAlchemy URL of a locator (PostgreSQL through psycopg 3); a locator without
+    a scheme is the path of a SQLite file."""
+    if isinstance(db, Path) or "://" not in db:
         return f"sqlite:///{db}"
     for plain in ("postgres://", "postgresql://"):
         if db.startswith(plain):

@@ -11,6 +11,7 @@ import pytest
 from data.generate import generate
 from data.publish import publish
 from data.settings import Settings
+from tests.ops_fixtures import with_own_database
 
 TEST_POLICIES = 60_000
 TEST_SEED = 7
@@ -32,8 +33,9 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     users = tmp_path_factory.mktemp("users") / "users.sqlite"
-    return replace(Settings(), store_path=store_path, users_path=users, as_of=AS_OF,
-                   export_dir=tmp_path_factory.mktemp("exports"))
+    plain = replace(Settings(), store_path=store_path, as_of=AS_OF,
+                    export_dir=tmp_path_factory.mktemp("exports"))
+    return with_own_database(plain, users)  # PostgreSQL when DATABASE_URL names one
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from data.generate import generate
 from data.settings import Settings
 from tests.auth_fixtures import sign_in
 from tests.conftest import AS_OF
+from tests.ops_fixtures import with_own_database
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +30,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> dict[s
     from app import create_app
 
     root = tmp_path_factory.mktemp("loads")
-    own = replace(settings, store_path=root / "store.duckdb", users_path=root / "u.sqlite",
-                  login_fail_delay=0.0)
+    own = with_own_database(replace(settings, store_path=root / "store.duckdb",
+                                    login_fail_delay=0.0), root / "u.sqlite")
     generate(own.store_path, 500, 3, AS_OF, own)
     export_store(own.store_path, root / "files")
     ensure_demo_users(own)
