@@ -9,8 +9,10 @@ dagfuncs.fmtNumber = function (value, decimals) {
   if (typeof value === "string") {
     return value;
   }
-  return value.toLocaleString("en-US", {
+  var shown = value.toLocaleString("en-US", {
     minimumFractionDigits: decimals,
     maximumFractionDigits: decimals,
   });
+  // A zero is never signed ("-0.00" from -0 or a tiny negative rounded away).
+  return /^-[0.,]*$/.test(shown) ? shown.slice(1) : shown;
 };

@@ -37,7 +37,9 @@ def _policy_pnl_sql() -> str:
                count(*) FILTER (WHERE c.register_date IS NOT NULL AND NOT c.cancelled)
                    AS claims_registered,
                sum(pay.paid_cny) FILTER (WHERE c.close_date IS NOT NULL) AS paid_closed_cny,
-               sum(greatest(c.estimated_loss_cny - coalesce(pay.paid_cny, 0), 0)) FILTER (
+               -- 未决估损 (REPORTS.md): the estimates of open registered claims, whatever
+               -- has been paid on them so far (an estimate is of the whole loss).
+               sum(c.estimated_loss_cny) FILTER (
                    WHERE c.register_date IS NOT NULL AND c.close_date IS NULL
                          AND NOT c.cancelled) AS outstanding_cny,
                arg_max(c.reporter_phone, c.report_date) AS last_reporter_phone
@@ -78,7 +80,9 @@ def _policy_pnl_sql() -> str:
         JOIN customer app ON app.customer_id = p.applicant_id)
     SELECT m.*,
            (m.paid_closed_cny + m.outstanding_cny)::DECIMAL(18,2) AS incurred_cny,
-           round({ratio}, 2) AS settled_loss_ratio_pct,
+           -- Nothing paid over a negative premium is 0.00, not a signed zero.
+           CASE WHEN m.paid_closed_cny = 0 AND m.received_cny <> 0 THEN 0.0
+                ELSE round({ratio}, 2) END AS settled_loss_ratio_pct,
            {bands.band_case("m.use_years", bands.USE_YEARS, "99 非车险")} AS use_years_band,
            {bands.band_case("m.seats", bands.SEATS, "99 非车险")} AS seats_band,
            {bands.band_case("m.tonnage", bands.TONNAGE, "99 非车险")} AS tonnage_band,
@@ -86,6 +90,17 @@ def _policy_pnl_sql() -> str:
            {bands.band_case(ratio, bands.LOSS_RATIO)} AS loss_ratio_band
     FROM m
     """
+
+
+def _clean_days(stage: str) -> str:
+    """A stage's days for the statistics: NULL when negative (the row is flagged)."""
+    days = f"c.{stage}_days"
+    return f"CASE WHEN {days} >= 0 THEN {days} END AS {stage}_ok_days"
+
+
+def _negative_stage(stage: str, words: str) -> str:
+    # concat_ws skips NULLs: only the stages that are negative are named.
+    return f"CASE WHEN c.{stage}_days < 0 THEN '{words}' END"
 
 
 # The policy's scope columns and the codes the fact pages filter and list by.
@@ -110,23 +125,42 @@ ROLLUPS: dict[str, str] = {
         JOIN customer ap ON ap.customer_id = x.applicant_id
         JOIN customer ins ON ins.customer_id = x.insured_id
         JOIN staff s ON s.staff_id = x.salesman_id""",
+    # 2.1's 支付 is the payment that settles the claim: the last payment out (a recovery
+    # or reversal after it does not move it). A stage of negative days contradicts the
+    # data; its clean column (``*_ok_days``) is NULL, so it is flagged, not averaged.
     "claim_fact": f"""
         WITH pay AS (
-            SELECT claim_id, sum(amount_cny) AS paid_cny, min(pay_date) AS first_pay_date
-            FROM claim_payment GROUP BY claim_id)
+            SELECT claim_id, sum(amount_cny) AS paid_cny,
+                   max(pay_date) FILTER (WHERE amount_cny > 0) AS settle_pay_date
+            FROM claim_payment GROUP BY claim_id),
+        stg AS (
+            SELECT c.*, pay.paid_cny, pay.settle_pay_date,
+                   date_diff('day', c.report_date, c.register_date) AS report_to_register_days,
+                   date_diff('day', c.register_date, c.close_date) AS register_to_close_days,
+                   CASE WHEN c.close_date IS NOT NULL
+                        THEN date_diff('day', c.close_date, pay.settle_pay_date) END
+                       AS close_to_pay_days,
+                   CASE WHEN c.close_date IS NOT NULL
+                        THEN date_diff('day', c.report_date, pay.settle_pay_date) END
+                       AS report_to_pay_days
+            FROM claim c LEFT JOIN pay USING (claim_id))
         SELECT c.claim_id, c.report_no, c.claim_no, c.policy_id, c.report_date,
                c.reporter_phone, c.loss_date, c.cause_name, c.loss_address,
                c.estimated_loss_cny, c.register_date, c.close_date, {SCOPE}, rc.class_name,
                rc.line, b_.branch_code,
-               coalesce(pay.paid_cny, 0)::DECIMAL(18,2) AS paid_cny, pay.first_pay_date,
-               date_diff('day', c.report_date, c.register_date) AS report_to_register_days,
-               date_diff('day', c.register_date, c.close_date) AS register_to_close_days,
-               CASE WHEN c.close_date IS NOT NULL
-                    THEN date_diff('day', c.close_date, pay.first_pay_date) END
-                   AS close_to_pay_days,
-               CASE WHEN c.close_date IS NOT NULL
-                    THEN date_diff('day', c.report_date, pay.first_pay_date) END
-                   AS report_to_pay_days,
+               coalesce(c.paid_cny, 0)::DECIMAL(18,2) AS paid_cny, c.settle_pay_date,
+               c.report_to_register_days, c.register_to_close_days, c.close_to_pay_days,
+               c.report_to_pay_days,
+               {_clean_days("report_to_register")}, {_clean_days("register_to_close")},
+               {_clean_days("close_to_pay")}, {_clean_days("report_to_pay")},
+               nullif(concat_ws('; ',
+                   {_negative_stage("report_to_register", "立案早于报案")},
+                   {_negative_stage("register_to_close", "结案早于立案")},
+                   {_negative_stage("close_to_pay", "支付早于结案")},
+                   {_negative_stage("report_to_pay", "支付早于报案")}), '') AS cycle_anomaly,
+               CASE WHEN least(c.report_to_register_days, c.register_to_close_days,
+                               c.close_to_pay_days, c.report_to_pay_days) < 0
+                    THEN 1 ELSE 0 END AS cycle_anomalies,
                CASE WHEN c.cancelled THEN 'cancelled' WHEN c.register_date IS NULL
                     THEN 'unregistered' WHEN c.close_date IS NULL THEN 'open'
                     ELSE 'closed' END AS stage,
@@ -135,14 +169,14 @@ ROLLUPS: dict[str, str] = {
                {bands.band_case("date_diff('day', c.register_date, $as_of)", bands.OPEN_DAYS,
                                 "99 未立案")} AS open_age_band,
                year(c.close_date) AS close_year
-        FROM claim c {POLICY_JOIN} {CLASS_JOIN} {BRANCH_JOIN}
-        LEFT JOIN pay USING (claim_id)""",
+        FROM stg c {POLICY_JOIN} {CLASS_JOIN} {BRANCH_JOIN}""",
     "receipt_fact": f"""
         SELECT x.receipt_id, x.receipt_no, x.policy_id, x.receipt_date, x.amount,
                x.amount_cny, {SCOPE}, b_.branch_code, s_.staff_code AS handler_code,
                s_.staff_name AS handler_name, a_.agent_code, a_.agent_name,
                cur.currency_code, c_.customer_code AS insured_code,
                c_.customer_name AS insured_name,
+               CASE WHEN x.amount > 0 THEN x.amount ELSE 0 END AS received_in,
                CASE WHEN x.amount_cny > 0 THEN x.amount_cny ELSE 0 END AS received_in_cny,
                CASE WHEN x.amount_cny < 0 THEN -x.amount_cny ELSE 0 END AS refunded_cny
         FROM receipt x {POLICY_JOIN} {BRANCH_JOIN} {HANDLER_JOIN} {AGENT_JOIN}

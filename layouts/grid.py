@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from queries.engine import ColumnMeta
+from queries.spec import DECIMALS
 
-# assets/dashAgGridFunctions.js: empty for NULL, text (合计) passes through.
-MONEY_FMT = "fmtNumber(params.value, 2)"
-INT_FMT = "fmtNumber(params.value, 0)"
-NUMBER_FMT = MONEY_FMT
+# assets/dashAgGridFunctions.js (fmtNumber): empty for NULL, text (合计) passes through.
 LOCALE_TEXT = {
     "noRowsToShow": "没有符合条件的数据", "loadingOoo": "正在加载…", "page": "页",
     "contains": "包含", "equals": "等于", "notEqual": "不等于", "startsWith": "开头是",
@@ -17,7 +15,7 @@ LOCALE_TEXT = {
     "applyFilter": "应用", "resetFilter": "重置", "andCondition": "并且", "orCondition": "或者",
     "blank": "为空", "notBlank": "不为空", "notContains": "不包含",
 }
-NUMERIC = {"money", "int", "number", "ratio", "percent"}
+NUMERIC = set(DECIMALS)
 
 
 def column_defs(columns: list[ColumnMeta], *, sortable: bool = False,
@@ -32,7 +30,8 @@ def column_defs(columns: list[ColumnMeta], *, sortable: bool = False,
             # Not inferred as a number: the totals row puts 合计 in this column.
             d.update(type="rightAligned", cellDataType=False)
         elif c.type in NUMERIC:
-            fmt = INT_FMT if c.type == "int" else MONEY_FMT if c.type == "money" else NUMBER_FMT
+            # Decimals as the catalog declares them for the type (queries.spec.DECIMALS).
+            fmt = f"fmtNumber(params.value, {DECIMALS[c.type]})"
             d.update(type="rightAligned", valueFormatter={"function": fmt})
             if filterable and c.key in filterable:
                 d["filter"] = "agNumberColumnFilter"

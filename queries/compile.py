@@ -112,23 +112,42 @@ Periods = dict[str, tuple[str, Any, Any]]
 
 def measure_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None = None,
                 params: Params | None = None) -> str:
+    value = _measure_value_sql(m, by_key, periods, params)
+    if m.currency is None:
+        return value
+    # Original-currency amounts: a sum only over rows of one currency (of the period's
+    # rows, for a measure of a period).
+    currency = m.currency
     if m.period is not None:
-        column, first, last = (periods or {})[m.period]
-        column = m.period_column or column
-        assert params is not None
-        if m.age is not None:
-            days = f"date_diff('day', {column}, {params.bind(last)})"
-            lo, hi = m.age
-            inside = f"{days} >= {int(lo)}" + (f" AND {days} <= {int(hi)}" if hi is not None
-                                               else "")
-        else:
-            inside = f"{column} <= {params.bind(last)}"
-            if first is not None:
-                inside += f" AND {column} >= {params.bind(first)}"
+        currency = f"CASE WHEN {_period_inside_sql(m, periods, params)} THEN {m.currency} END"
+    return f"CASE WHEN coalesce(min({currency}) = max({currency}), TRUE) THEN {value} END"
+
+
+def _period_inside_sql(m: Measure, periods: Periods | None, params: Params | None) -> str:
+    """The predicate of the rows inside ``m``'s period."""
+    column, first, last = (periods or {})[m.period or ""]
+    column = m.period_column or column
+    assert params is not None
+    if m.age is not None:
+        days = f"date_diff('day', {column}, {params.bind(last)})"
+        lo, hi = m.age
+        return f"{days} >= {int(lo)}" + (f" AND {days} <= {int(hi)}" if hi is not None
+                                          else "")
+    inside = f"{column} <= {params.bind(last)}"
+    if first is not None:
+        inside += f" AND {column} >= {params.bind(first)}"
+    return inside
+
+
+def _measure_value_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None,
+                       params: Params | None) -> str:
+    if m.period is not None:
+        inside = _period_inside_sql(m, periods, params)
+        assert params is not None  # checked by _period_inside_sql, for the type checker
         # A catalog expression may use the period's end date as {asof}.
         value = m.column or ""
         if "{asof}" in value:
-            value = value.replace("{asof}", params.bind(last))
+            value = value.replace("{asof}", params.bind((periods or {})[m.period][2]))
         # An amount of a period with rows but none inside it is 0, not empty.
         return f"coalesce(sum(CASE WHEN {inside} THEN {value} END), 0)"
     if m.kind == "count":
@@ -153,7 +172,9 @@ def measure_sql(m: Measure, by_key: dict[str, Measure], periods: Periods | None 
     if m.kind == "ratio":
         num = measure_sql(by_key[m.numerator or ""], by_key, periods, params)
         den = measure_sql(by_key[m.denominator or ""], by_key, periods, params)
-        return f"CAST({num} AS DOUBLE) / NULLIF(CAST({den} AS DOUBLE), 0) * {float(m.scale)}"
+        # Nothing over something is 0, never a signed zero (0 / a negative premium).
+        ratio = f"CAST({num} AS DOUBLE) / NULLIF(CAST({den} AS DOUBLE), 0) * {float(m.scale)}"
+        return f"CASE WHEN {num} = 0 AND {den} <> 0 THEN 0.0 ELSE {ratio} END"
     raise ValueError(f"unknown measure kind {m.kind}")
 
 

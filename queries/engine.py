@@ -21,7 +21,7 @@ from queries.access import Viewer
 from queries.cache import results_cache
 from queries.filters import FilterError, FilterValues, coerce, parse_filters, previous_year
 from queries.masking import mask_value
-from queries.spec import Col, Dim, Report
+from queries.spec import DECIMALS, Col, Dim, Report
 from queries.store import run
 
 __all__ = [
@@ -123,16 +123,25 @@ def _dim_labels(settings: Settings, dims: list[Dim], rows: list[dict[str, Any]])
         if d.lookup is None:
             continue
         ids = sorted({r[d.key] for r in rows if r[d.key] is not None})
-        names = lookup_rows(settings, d.lookup.table, d.lookup.key, [d.lookup.column], ids)
+        code = d.lookup.code
+        names = lookup_rows(settings, d.lookup.table, d.lookup.key,
+                            [d.lookup.column, *([code] if code else [])], ids)
         for r in rows:
             hit = names.get(r[d.key])
             r[f"{d.key}_label"] = hit[0] if hit else None
+            if code:
+                r[f"{d.key}_code"] = hit[1] if hit else None
 
 
 def summary_columns(report: Report, dims: list[Dim]) -> list[ColumnMeta]:
     cols: list[ColumnMeta] = []
     for d in dims:
-        cols.append(ColumnMeta(d.key, d.label, d.type))
+        # A dimension known by a code shows it, not its internal id (rows keep the id for
+        # drilling down).
+        if d.lookup is not None and d.lookup.code:
+            cols.append(ColumnMeta(f"{d.key}_code", f"{d.label}代码", "code"))
+        else:
+            cols.append(ColumnMeta(d.key, d.label, d.type))
         if d.lookup is not None:
             cols.append(ColumnMeta(f"{d.key}_label", f"{d.label}名称", "text"))
     cols += [ColumnMeta(m.key, m.label, m.type) for m in report.measures]
@@ -223,7 +232,7 @@ def column_conditions(report: Report, column_filters: Mapping[str, Any] | None
         if value in (None, ""):
             continue
         column = col.source_column
-        if col.type in {"int", "year", "money", "number", "ratio", "percent"}:
+        if col.type in {"year", *DECIMALS}:
             try:
                 number = float(value)
             except (TypeError, ValueError) as exc:

@@ -19,7 +19,7 @@ from queries import engine, export_stream
 from queries.access import Viewer
 from queries.engine import ColumnMeta, SummaryResult
 from queries.export_stream import ColumnBatch, excel_dates, plain_rows
-from queries.spec import Report
+from queries.spec import DECIMALS, Report
 
 EXCEL_MAX_ROWS = 1_048_576 - 1  # one row is the header
 TOTAL_LABEL = "合计"
@@ -125,14 +125,10 @@ def _open_sheet(path: Path, title: str, columns: list[ColumnMeta]
                                          "strings_to_numbers": False})
     ws = wb.add_worksheet(title[:31])
     head = wb.add_format({"bold": True, "bg_color": "#E7F0FA", "border": 1})
-    formats = {
-        "money": wb.add_format({"num_format": "#,##0.00"}),
-        "number": wb.add_format({"num_format": "#,##0.00"}),
-        "percent": wb.add_format({"num_format": "#,##0.00"}),
-        "ratio": wb.add_format({"num_format": "0.0000"}),
-        "int": wb.add_format({"num_format": "#,##0"}),
-        "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-    }
+    # Decimals per column type as the catalog declares them (queries.spec.DECIMALS).
+    formats = {kind: wb.add_format({"num_format": "#,##0" + ("." + "0" * n if n else "")})
+               for kind, n in DECIMALS.items()}
+    formats["date"] = wb.add_format({"num_format": "yyyy-mm-dd"})
     for j, c in enumerate(columns):
         ws.write(0, j, c.label, head)
         ws.set_column(j, j, 14 if c.type != "text" else 18, formats.get(c.type))

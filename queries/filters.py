@@ -226,5 +226,5 @@ def previous_year(report: Report, values: FilterValues, today: date | None = Non
         for k in keys:
             if args.get(k):
                 args[k] = _year_earlier(str(args[k]))
-    args.update({f"d_{k}": v for k, v in values.drill.items()})
+    # ``values.query`` already holds the drill-down (its d_<dim> keys, as given).
     return parse_filters(report, args, today)

@@ -22,7 +22,14 @@ FilterKind = Literal[
     "contains",  # part of a name; the user's text is matched literally
 ]
 # "year" and "month_no" are integers shown without thousands separators (2026, not 2,026).
-ColType = Literal["text", "int", "year", "money", "number", "date", "ratio", "percent", "code"]
+# "rate" is an exchange rate; "days" a count of days (a stage's mean and quantiles too).
+ColType = Literal["text", "int", "year", "money", "number", "date", "ratio", "percent", "code",
+                  "rate", "days"]
+# How many decimals each numeric type shows, on screen and in exports (thousands
+# separators for all of them): money two, rates six, counts and days none, percentages
+# two (the label says "(%)").
+DECIMALS: dict[str, int] = {"money": 2, "number": 2, "percent": 2, "ratio": 4, "rate": 6,
+                            "int": 0, "days": 0}
 MaskKind = Literal["phone", "id_no", "address"]
 MeasureKind = Literal["count", "count_distinct", "sum", "ratio", "mean", "median", "quantile",
                       "diff"]
@@ -65,6 +72,9 @@ class Lookup:
     table: str
     key: str  # key column of the lookup table, e.g. customer_id
     column: str  # the column shown, e.g. customer_name
+    # For a dimension: the code people know it by (customer_code), shown instead of the
+    # internal id, beside the name (two insured of one name are told apart).
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,10 @@ class Measure:
     # counted from ``period_column``, lies in [lo, hi] (hi None = open).
     age: tuple[int, int | None] | None = None
     type: ColType = "money"
+    # An amount in original currency (原币): the column naming each row's currency. A
+    # group (or the 合计) holding more than one currency shows it empty: only amounts
+    # converted to CNY add up across currencies.
+    currency: str | None = None
 
 
 @dataclass(frozen=True)

@@ -179,10 +179,12 @@ def pnl(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 # Per policy, from the rows above: (premium, received, registered claims, paid on closed
-# claims, outstanding = estimate less paid so far on open registered claims).
+# claims, outstanding = the estimates of open registered claims, REPORTS.md).
 PNL = {
     101: (2000, 2000, 1, 500 + 300, 0),           # claim 2 cancelled: not counted
-    102: (2400, 2400 - 400, 2, 600, 3000 - 1000),  # claim 5 never registered
+    # Claim 3 is open with 1000 of its 3000 paid: 未决估损 is its estimate, 3000 (the 1000
+    # is in it, so in 综合赔付率 too). Claim 5 never registered.
+    102: (2400, 2400 - 400, 2, 600, 3000),
     103: (1500, 0, 1, 700, 0),
     104: (1000, 1000, 0, 0, 0),
     201: (P201_PREMIUM_CNY, P201_RECEIVED_CNY, 1, P201_PAID_CNY, 0),
@@ -501,17 +503,23 @@ def test_premium_received_monthly_month_and_year_to_date(business: Settings) -> 
     got = {r["currency"]: (r["handler_code"], r["handler_name"], r["insured_code"],
                            r["insured_name"], r["agent_code"], r["agent_name"],
                            r["receipts"], r["month_amount"], r["month_cny"],
-                           r["ytd_received"], r["ytd_refunded"]) for r in rows}
+                           r["month_refunded"], r["ytd_received"], r["ytd_refunded"],
+                           r["net_cny"]) for r in rows}
     usd_mar = RATES.cny(100, USD, D(2026, 3, 10))               # at 7.25, not 7.15
+    usd_jan = RATES.cny(200, USD, D(2026, 1, 25))
     who = ("E00001", "张三", "C2", "恒达公司", "A00001", "代理一")
     assert got == {
         # March: 1200 received, 300 refunded; Jan 1 - Mar 31: 3000 + 1200 received,
-        # 500 + 300 refunded. April's 777 and last year's receipts are not counted.
-        "CNY": (*who, 4, 1200 - 300, 1200 - 300, 3000 + 1200, 500 + 300),
-        "USD": (*who, 2, 100, pytest.approx(usd_mar),
-                pytest.approx(RATES.cny(200, USD, D(2026, 1, 25)) + usd_mar), 0),
+        # 500 + 300 refunded. Premium is gross in the month as in the year; the net is
+        # its own column. April's 777 and last year's receipts are not counted.
+        "CNY": (*who, 4, 1200, 1200, 300, 3000 + 1200, 500 + 300, 4200 - 800),
+        "USD": (*who, 2, 100, pytest.approx(usd_mar), 0,
+                pytest.approx(usd_jan + usd_mar), 0, pytest.approx(usd_jan + usd_mar)),
     }
-    assert totals["month_cny"] == pytest.approx(900 + usd_mar)
+    assert totals["month_cny"] == pytest.approx(1200 + usd_mar)
+    assert totals["month_refunded"] == 300
+    # Two currencies: no 合计 of the 原币 column.
+    assert totals["month_amount"] is None
     listed = detail(business, "premium-received-monthly", MONTH)
     assert [r["receipt_no"] for r in listed] == ["S1", "S2", "S3", "S4", "S5", "S6"]
     usd_only = detail(business, "premium-received-monthly", {**MONTH, "risk": "QZA"})

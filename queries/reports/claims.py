@@ -8,18 +8,19 @@ from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summ
 
 AUTO_OR_PROPERTY = "line IN ('auto', 'property')"
 LINE_OPTIONS = Options(static=(("auto", "车险"), ("property", "财产险")))
-STAGES = (("report_to_register_days", "报案→立案"), ("register_to_close_days", "立案→结案"),
-          ("close_to_pay_days", "结案→支付"), ("report_to_pay_days", "报案→支付"))
+STAGES = (("report_to_register", "报案→立案"), ("register_to_close", "立案→结案"),
+          ("close_to_pay", "结案→支付"), ("report_to_pay", "报案→支付"))
 
 
 def _stage_measures() -> tuple[Measure, ...]:
+    # Over the clean days (``*_ok_days``): a negative stage is flagged, not averaged.
     out: list[Measure] = []
-    for column, label in STAGES:
-        key = column.removesuffix("_days")
-        out += [Measure(f"{key}_mean", f"{label} 平均天数", "mean", column, type="number"),
-                Measure(f"{key}_median", f"{label} 中位数", "median", column, type="number"),
+    for key, label in STAGES:
+        column = f"{key}_ok_days"
+        out += [Measure(f"{key}_mean", f"{label} 平均天数", "mean", column, type="days"),
+                Measure(f"{key}_median", f"{label} 中位数", "median", column, type="days"),
                 Measure(f"{key}_p90", f"{label} 90%分位", "quantile", column, q=0.9,
-                        type="number")]
+                        type="days")]
     return tuple(out)
 
 
@@ -32,24 +33,29 @@ CLAIM_CYCLE = Report(
         Filter("line", "业务类别", "multi", "line", options=LINE_OPTIONS),
     ),
     dims=(BRANCH_DIM, Dim("close_year", "结案年度", "close_year", type="year")),
-    measures=(Measure("claims", "结案件数", "count", type="int"), *_stage_measures()),
+    measures=(Measure("claims", "结案件数", "count", type="int"), *_stage_measures(),
+              Measure("anomalies", "数据异常件数", "sum", "cycle_anomalies", type="int")),
     detail=(
         Col("claim_no", "立案号"), Col("policy_no", "保单号"), Col("risk_code", "险种代码"),
         Col("branch_code", "归属支公司代码", "code"),
         Col("report_date", "报案日期", "date"), Col("register_date", "立案日期", "date"),
-        Col("close_date", "结案日期", "date"), Col("first_pay_date", "支付日期", "date"),
+        Col("close_date", "结案日期", "date"), Col("settle_pay_date", "支付日期", "date"),
         Col("report_to_register_days", "报案→立案天数", "int"),
         Col("register_to_close_days", "立案→结案天数", "int"),
         Col("close_to_pay_days", "结案→支付天数", "int"),
         Col("report_to_pay_days", "报案→支付天数", "int"),
         Col("paid_cny", "已付赔款(折人民币)", "money"),
+        Col("cycle_anomaly", "数据异常"),
     ),
     summaries=(Summary("by-branch", "按支公司汇总", ("branch",),
                        Chart("bar", "branch_label", ("report_to_pay_mean",
                                                      "report_to_pay_p90"))),),
     order=(("close_date", "asc"),),
     notes=("各环节天数的平均值、中位数和 90% 分位数均按案件精确计算;",
-           "未支付的案件不计入支付环节。"),
+           "支付日期为结清赔款的最后一笔支付 (其后的追偿、冲回不改变支付日期); "
+           "未支付的案件不计入支付环节。",
+           "某环节天数为负 (如支付早于结案) 是数据异常: 该环节不计入统计, "
+           "明细的 数据异常 列写明原因。"),
 )
 
 CLAIMS_UNREGISTERED = Report(
@@ -65,7 +71,7 @@ CLAIMS_UNREGISTERED = Report(
     measures=(Measure("claims", "案件数", "count", type="int"),
               Measure("estimate", "估损金额(折人民币)", "sum", "estimated_loss_cny"),
               Measure("max_wait", "最长等待天数", "quantile", "days_waiting", q=1.0,
-                      type="number")),
+                      type="days")),
     detail=(
         Col("report_no", "报案号"), Col("policy_no", "保单号"), Col("class_name", "险类"),
         Col("branch_code", "归属支公司代码", "code"), Col("report_date", "报案日期", "date"),

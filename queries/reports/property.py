@@ -29,7 +29,7 @@ PROPERTY_POLICIES = Report(
     measures=(
         Measure("policies", "承保单数", "count", type="int"),
         Measure("sum_insured", "总保额(折人民币)", "sum", "sum_insured_cny"),
-        Measure("premium", "保费", "sum", "premium"),
+        Measure("premium", "保费(原币)", "sum", "premium", currency="currency_code"),
         Measure("premium_cny", "保费(折人民币)", "sum", "premium_cny"),
     ),
     detail=(
@@ -47,7 +47,8 @@ PROPERTY_POLICIES = Report(
                 Chart("bar", "class", ("premium_cny",), color="year")),
     ),
     order=(("input_date", "desc"),),
-    notes=("年度为签单日期所在日历年度; 保费按原币别汇总, 总保额折人民币。",),
+    notes=("年度为签单日期所在日历年度; 保费(原币) 按保费币别汇总, 含多个币别的合计为空; "
+           "总保额、保费(折人民币) 可跨币别相加。",),
 )
 
 ENDORSE_KINDS = Options(static=tuple((k, k) for k in
@@ -129,8 +130,9 @@ PROPERTY_RISK = Report(
         Measure("rows", "行数", "count", type="int"),
         Measure("policies", "保单数", "count_distinct", "policy_id", type="int"),
         Measure("claims", "立案数", "sum", "has_claim", type="int"),
-        Measure("estimate", "估损金额", "sum", "estimated_loss"),
-        Measure("paid", "已决赔款(已实付)", "sum", "paid"),
+        Measure("estimate", "估损金额(原币)", "sum", "estimated_loss",
+                currency="claim_currency_code"),
+        Measure("paid", "已决赔款(已实付, 原币)", "sum", "paid", currency="claim_currency_code"),
     ),
     detail=(
         Col("claim_no", "立案号"), Col("policy_no", "保单号"), Col("risk_code", "险种代码", "code"),
@@ -179,12 +181,16 @@ PREMIUM_RECEIVED_MONTHLY = Report(
         Dim("month_no", "到款月", "month(receipt_date)", type="year"),
     ),
     measures=(
+        # Premium received is gross in the month and in the year alike; refunds paid out
+        # are columns of their own, and the net says so.
         Measure("receipts", "本年笔数", "count", type="int"),
-        Measure("net_cny", "实收净额(折人民币)", "sum", "amount_cny"),
-        Measure("month_amount", "实收保费(原币)", "sum", "amount", period="month"),
-        Measure("month_cny", "合计(折人民币)", "sum", "amount_cny", period="month"),
+        Measure("month_amount", "实收保费(原币)", "sum", "received_in", period="month",
+                currency="currency_code"),
+        Measure("month_cny", "合计(折人民币)", "sum", "received_in_cny", period="month"),
+        Measure("month_refunded", "本月退费(折人民币)", "sum", "refunded_cny", period="month"),
         Measure("ytd_received", "本年累计保费(折人民币)", "sum", "received_in_cny"),
         Measure("ytd_refunded", "本年累计退费(折人民币)", "sum", "refunded_cny"),
+        Measure("net_cny", "净额(保费−退费, 折人民币)", "sum", "amount_cny"),
     ),
     detail=(
         Col("receipt_no", "收付号"), Col("receipt_date", "到/领款日期", "date"),
@@ -203,6 +209,7 @@ PREMIUM_RECEIVED_MONTHLY = Report(
                 Chart("bar", "month_no", ("net_cny",), compare="previous_year")),
     ),
     order=(("receipt_date", "asc"),),
-    notes=("以财务到款为准。实收保费、合计为所选月份; 本年累计为 1 月 1 日至所选月末, "
-           "退费指财务实际退款; 明细为本年累计范围内的到款。",),
+    notes=("以财务到款为准。实收保费、合计、本月退费为所选月份; 本年累计为 1 月 1 日至所选月末; "
+           "保费不扣退费, 退费指财务实际退款, 净额 = 保费 − 退费。",
+           "实收保费(原币) 只在同一币别内相加, 含多个币别的合计为空; 明细为本年累计范围内的到款。"),
 )

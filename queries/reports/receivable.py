@@ -35,10 +35,11 @@ AGES = ((0, 30, "30天以内"), (31, 90, "31-90天"), (91, 180, "91-180天"), (1
 
 MEASURES: tuple[Measure, ...] = (
     Measure("items", "应收笔数", "count", "plan_rows", type="int"),
-    Measure("receivable", "应收保费", "sum", "plan_cny"),
-    Measure("received", "实收保费", "sum", "receipt_cny", period="stat_date",
+    Measure("receivable", "应收保费(折人民币)", "sum", "plan_cny"),
+    Measure("received", "实收保费(折人民币)", "sum", "receipt_cny", period="stat_date",
             period_column="receipt_date"),
-    Measure("unpaid", "未到款保费", "diff", numerator="receivable", denominator="received"),
+    Measure("unpaid", "未到款保费(折人民币)", "diff", numerator="receivable",
+            denominator="received"),
     Measure("unpaid_ratio", "未到款比例(%)", "ratio", numerator="unpaid",
             denominator="receivable", scale=100, type="percent"),
     *(Measure(f"age_{lo}", f"未到款 {label}", "sum", UNPAID_AT, period="stat_date",
@@ -109,7 +110,8 @@ RECEIVABLE_BY_PAYMENT = _receivable(
              Chart("bar", "currency", ("receivable", "received"))),
      Summary("by-month", "按应收月份", ("due_month",),
              Chart("line", "due_month", ("receivable", "received")))),
-    "以收付信息为条件比较计划收付与实际收付; 点击查看应收清单。",
+    "以收付信息为条件比较计划收付与实际收付; 点击查看应收清单。 币别为应收的原币别; "
+    "应收、实收、未到款金额均已折人民币, 可跨币别相加; 原币金额见明细的 应收金额(原币)。",
 )
 RECEIVABLE_POLICIES = _receivable(
     "receivable-policies", "4.5", "应收保单清单",
