@@ -67,6 +67,8 @@ def layout(**_args: str) -> Any:
             dmc.Checkbox(id="load-incremental", label="增量 (当日新增和变更的行)"),
             dmc.Checkbox(id="load-partial", label="只导入正确的行 (列出剔除的每一行)"),
             dmc.Button("开始导入", id="load-start"),
+            dmc.Button("取消导入", id="load-cancel", variant="outline", color="red",
+                       disabled=True),
         ]),
         dmc.Text(id="load-files", size="sm"),
         dmc.Progress(id="load-progress", value=0, size="lg"),
@@ -144,6 +146,21 @@ def register(app: Dash, settings: Settings) -> None:
             step = "排队等待 (另一个导入正在进行)" if job.state == "queued" else job.step
             return False, job.progress * 100, f"{step} …", None, dash.no_update, True
         return _finished(job, settings)
+
+    # 取消导入 is offered exactly while a load runs (开始导入 is disabled then).
+    app.clientside_callback("function (running) { return !running; }",
+                            Output("load-cancel", "disabled"), Input("load-start", "disabled"))
+
+    @app.callback(Output("load-status", "children", allow_duplicate=True),
+                  Input("load-cancel", "n_clicks"), State("load-job", "data"),
+                  prevent_initial_call=True)
+    def cancel(_clicks, job_id):  # type: ignore[no-untyped-def]
+        viewer = auth.require_page(SLUG)
+        job = load_job.owned_job(settings, job_id or "", viewer.user_id)
+        if job is None or job.finished:
+            return dash.no_update
+        jobs.request_cancel(settings.users_db, job.job_id)
+        return "正在取消 … (新的数据仓库生成前停止)"
 
     @app.server.get("/admin/loads/<job_id>/rejects.csv")
     def rejects_csv(job_id: str) -> Response:

@@ -64,11 +64,17 @@ def test_api_load_runs_to_done_and_only_its_owner_sees_it(book: dict[str, Any]) 
     assert resp.status_code == 202
     started = resp.get_json()
     assert started["state"] in {"queued", "running"} and len(started["files"]) == 18
+    # One load at a time: a second one waits queued, and is cancelled before it starts.
+    second = admin.post("/api/loads", data={"files": (io.BytesIO(book["zip"]), "t1.zip")},
+                        content_type="multipart/form-data").get_json()
+    assert second["state"] == "queued"
+    cancelled = admin.post(f"/api/loads/{second['job_id']}/cancel").get_json()
+    assert cancelled["state"] == "cancelled" and cancelled["state_label"] == "已取消"
     done = _wait(admin.get, started["job_id"])
     assert done["state"] == "done" and done["result"]["ok"] is True
     assert done["message"].startswith("已导入") and done["percent"] == 100.0
-    assert next(j["job_id"] for j in admin.get("/api/loads").get_json()["loads"]) == \
-        started["job_id"]
+    listed = [j["job_id"] for j in admin.get("/api/loads").get_json()["loads"]]
+    assert listed == [second["job_id"], started["job_id"]]  # newest first
     assert load_history(book["settings"])[0]["ok"] == 1
     # Another signed-in user without the page: refused; the job id alone gives nothing.
     assert sign_in(server, "gm").get(f"/api/loads/{started['job_id']}").status_code == 403
