@@ -288,10 +288,12 @@ def _drill_label(settings: Settings, dim: Any, value: str) -> str:
     from queries.compile import lookup_statement
     from queries.store import run
 
-    st = lookup_statement(dim.lookup.table, dim.lookup.key, [dim.lookup.column],
+    code = [dim.lookup.code] if dim.lookup.code else []
+    st = lookup_statement(dim.lookup.table, dim.lookup.key, [*code, dim.lookup.column],
                           [int(value) if dim.type in {"int", "year"} else value])
     rows = run(settings, st)[1]
-    return str(rows[0][1]) if rows else value
+    # With a code: "C000000005 廖成", as the summary showed it.
+    return " ".join(str(v) for v in rows[0][1:]) if rows else value
 
 
 def report_page(settings: Settings, report: Report, viewer: Viewer,

@@ -387,3 +387,14 @@ def test_monthly_by_month_drilled_by_branch(book: Settings) -> None:
     other = summary(book, "premium-received-monthly", {"month": "2026-02", "d_branch": "2"},
                     "by-month")
     assert other.rows == [] and other.totals.get("receipts") in (0, None)
+
+
+def test_drilled_insured_named_by_code_and_name(book: Settings) -> None:
+    from layouts.report_page import _drill_label
+
+    report = CATALOG["pnl-insured"]
+    insured = next(d for d in report.dims if d.key == "insured")
+    # Two insured named 李四: the breadcrumb of a drill-down says which one.
+    assert _drill_label(book, insured, "2") == "C9 李四"
+    branch = next(d for d in report.dims if d.key == "branch")
+    assert _drill_label(book, branch, "1") == "广州支公司"

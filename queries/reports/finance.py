@@ -30,7 +30,8 @@ EXCHANGE_RATES = Report(
     summaries=(Summary("by-currency", "按币别汇总", ("currency", "name"),
                        Chart("bar", "currency", ("avg_rate",))),),
     order=(("rate_date", "desc"), ("currency_code", "asc")),
-    notes=("外币折人民币按交易日当天有效的兑换率计算。",),
+    notes=("外币折人民币按交易日当天有效的兑换率计算。",
+           "兑换率按币别列示; 合计行只计天数, 不同币别的兑换率不相加、不平均。"),
 )
 
 COMMISSION_FILTERS = (
