@@ -73,7 +73,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         "customer": customers,
         "currency": [*REFERENCE["currency"],
                      {"currency_id": HKD, "currency_code": "HKD", "currency_name": "港币"}],
-        "vehicle": [vehicle(1), vehicle(4), vehicle(5)],
+        "vehicle": [vehicle(1), vehicle(4), vehicle(5), vehicle(6)],
         "policy": [
             policy(1, vehicle_id=1),                                     # auto
             policy(2, **PROP),                                           # property, CNY
@@ -81,6 +81,8 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Settings:
                    sum_insured=1000, sum_insured_cny=7200),              # property, USD
             policy(4, vehicle_id=4, insured_id=3, premium=500, premium_cny=500),
             policy(5, vehicle_id=5, insured_id=4, premium=600, premium_cny=600),
+            policy(6, vehicle_id=6, insured_id=4, currency_id=USD, premium=100,
+                   premium_cny=715),                                     # auto, USD
         ],
         "claim": [
             *claims1, *claims2,
@@ -139,8 +141,9 @@ PNL = {
     3: (720, 715, 1, 0, 715),
     4: (500, 100 - 300, 0, 0, 0),
     5: (600, 0, 3, 100 + 200 + 300 - 50 + 400, 0),
+    6: (715, 0, 0, 0, 0),
 }
-AUTO, PROPERTY = (1, 4, 5), (2, 3)
+AUTO, PROPERTY = (1, 4, 5, 6), (2, 3)
 
 
 def expected(*policy_ids: int) -> dict[str, Any]:
@@ -294,6 +297,13 @@ def test_property_risk_claim_amounts_only_per_currency(book: Settings) -> None:
     assert s.totals["claims"] == 3 + 1
 
 
+def test_lapsed_auto_premium_adds_up_in_cny(book: Settings) -> None:
+    # Auto policies 1, 4, 5 (CNY) and 6 (100 USD = 715 CNY) all end 2025-12-31, unrenewed.
+    s = summary(book, "lapsed-auto", {"end_from": "2025-12-01", "end_to": "2025-12-31"})
+    assert s.totals["policies"] == 4
+    assert s.totals["premium"] == 1000 + 500 + 600 + 715      # not 2,200 of CNY and USD
+
+
 def test_receivable_by_payment_says_amounts_are_in_cny() -> None:
     report = CATALOG["receivable-by-payment"]
     money = [m for m in report.measures if m.type == "money" and m.key in
@@ -362,7 +372,7 @@ def test_pnl_insured_shows_customer_code_not_id(book: Settings, max_groups: int 
     shown = {(r["insured_code"], r["insured_label"]): measures(r) for r in s.rows}
     # Two insured named 李四, told apart by code.
     assert shown == {("C1", "李四"): expected(1, 2), ("C9", "李四"): expected(3),
-                     ("C3", "王五"): expected(4), ("C4", "赵七"): expected(5)}
+                     ("C3", "王五"): expected(4), ("C4", "赵七"): expected(5, 6)}
 
 
 def test_zero_ratio_over_negative_premium_is_not_signed(book: Settings) -> None:

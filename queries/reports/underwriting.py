@@ -101,7 +101,8 @@ LAPSED_AUTO = Report(
     ),
     measures=(
         Measure("policies", "脱保保单数", "count", type="int"),
-        Measure("premium", "单面保费", "sum", "premium"),
+        # In CNY: auto policies of several currencies add up (the list shows the original).
+        Measure("premium", "单面保费(折人民币)", "sum", "premium_cny"),
         Measure("claims", "立案次数", "sum", "claims_registered", type="int"),
         Measure("paid_closed", "已结案赔款", "sum", "paid_closed_cny"),
     ),
