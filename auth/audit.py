@@ -32,13 +32,15 @@ def record_to(db: Path, event: str, *, username: str | None = None, page: str | 
 
 
 def record(event: str, *, page: str | None = None, detail: dict[str, Any] | None = None,
-           rows: int | None = None, username: str | None = None) -> None:
-    """Record an event for the signed-in user of the current request."""
+           rows: int | None = None, username: str | None = None,
+           db: Path | None = None) -> None:
+    """Record an event for the signed-in user of the current request (or, outside a
+    request, for ``username`` in ``db``: the command line)."""
     if username is None and has_request_context() and current_user.is_authenticated:
         username = current_user.get_id_username()
     ip = request.remote_addr if has_request_context() else None
-    record_to(current_app.config["SETTINGS"].users_db, event, username=username, page=page,
-              detail=detail, rows=rows, ip=ip)
+    record_to(db or current_app.config["SETTINGS"].users_db, event, username=username,
+              page=page, detail=detail, rows=rows, ip=ip)
 
 
 def query_audit(db: Path, *, date_from: str | None = None, date_to: str | None = None,

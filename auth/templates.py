@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auth.passwords import one_time_password
-from auth.users import create_user, get_user
+from auth.users import UserRecord, create_user, get_user, update_user
 from queries.demo_people import find_demo_people
 from queries.menu import ADMIN_SLUGS, REPORT_SLUGS
 
@@ -54,12 +54,26 @@ TEMPLATE_BY_ROLE = {t.role: t for t in TEMPLATES}
 
 
 def ensure_templates(db: Path) -> None:
+    """The templates exist, each with its scope level and no concrete branch; templates
+    of earlier versions (all 公司, enabled) are corrected in place."""
     for t in TEMPLATES:
-        if get_user(db, username=t.key) is None:
+        found = get_user(db, username=t.key)
+        if found is None:
             create_user(db, username=t.key, display_name=f"{t.role}(模板)",
-                        password=one_time_password(), scope="company", pages=set(t.pages),
+                        password=one_time_password(), scope=t.scope, pages=set(t.pages),
                         role=t.role, personal_data=t.personal_data, is_admin=t.is_admin,
                         must_change_password=False, is_template=True)
+        elif found.is_template:
+            wrong_level = found.branch_id is None and found.scope == "company" != t.scope
+            if found.enabled or wrong_level:
+                update_user(db, found.user_id, scope=t.scope if wrong_level else found.scope,
+                            enabled=False)
+
+
+def template_for(db: Path, key: str) -> UserRecord | None:
+    """The template user named ``key`` (as 6.2 shows it, e.g. tpl-branch), if any."""
+    user = get_user(db, username=key)
+    return user if user is not None and user.is_template else None
 
 
 def ensure_demo_users(settings: object) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,44 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from auth.passwords import hash_password
+from auth.schema import ensure_schema
 from queries.access import DataScope, Viewer
 from queries.menu import PAGE_BY_SLUG
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    user_id        INTEGER PRIMARY KEY,
-    username       TEXT NOT NULL UNIQUE,       -- 员工代码
-    display_name   TEXT NOT NULL,
-    role           TEXT NOT NULL DEFAULT '',   -- the template it was copied from
-    branch_id      INTEGER,
-    dept_id        INTEGER,
-    staff_id       INTEGER,
-    scope          TEXT NOT NULL CHECK (scope IN ('company', 'branch', 'department', 'self')),
-    pages          TEXT NOT NULL DEFAULT '[]', -- JSON list of page slugs
-    personal_data  INTEGER NOT NULL DEFAULT 0,
-    is_admin       INTEGER NOT NULL DEFAULT 0,
-    enabled        INTEGER NOT NULL DEFAULT 1,
-    password_hash  TEXT NOT NULL,
-    must_change_password INTEGER NOT NULL DEFAULT 0,
-    is_template    INTEGER NOT NULL DEFAULT 0,
-    created_at     TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS login_failures (
-    username TEXT NOT NULL,
-    at       TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    audit_id INTEGER PRIMARY KEY,
-    at       TEXT NOT NULL,
-    username TEXT,
-    event    TEXT NOT NULL,
-    page     TEXT,
-    detail   TEXT,
-    rows     INTEGER,
-    ip       TEXT
-);
-CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
-"""
+USERNAME_MAX = 32
+DISPLAY_NAME_MAX = 40
+# 员工代码: letters, digits and . _ - (the store's staff codes and the demo users' names).
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 USER_FIELDS = (
     "username", "display_name", "role", "branch_id", "dept_id", "staff_id", "scope", "pages",
@@ -66,16 +38,30 @@ def connect(db: Path) -> Iterator[sqlite3.Connection]:
     con = sqlite3.connect(db, timeout=10)
     con.row_factory = sqlite3.Row
     try:
-        con.executescript(SCHEMA) if not _initialised(con) else None
+        ensure_schema(con)
         yield con
         con.commit()
     finally:
         con.close()
 
 
-def _initialised(con: sqlite3.Connection) -> bool:
-    row = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit'").fetchone()
-    return row is not None
+@contextmanager
+def write_transaction(db: Path) -> Iterator[sqlite3.Connection]:
+    """One transaction holding the write lock from its first statement: a check and the
+    write that depends on it cannot interleave with another request (or worker)."""
+    with connect(db) as con:
+        con.isolation_level = None
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def new_session_key() -> str:
+    return secrets.token_hex(16)
 
 
 @dataclass(frozen=True)
@@ -95,6 +81,7 @@ class UserRecord:
     must_change_password: bool
     is_template: bool
     password_hash: str
+    session_key: str = ""
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> UserRecord:
@@ -106,6 +93,7 @@ class UserRecord:
             is_admin=bool(row["is_admin"]), enabled=bool(row["enabled"]),
             must_change_password=bool(row["must_change_password"]),
             is_template=bool(row["is_template"]), password_hash=row["password_hash"],
+            session_key=row["session_key"],
         )
 
     def viewer(self) -> Viewer:
@@ -156,26 +144,56 @@ def validate_pages(pages: set[str] | frozenset[str]) -> list[str]:
     return sorted(pages)
 
 
+def username_problem(username: str) -> str | None:
+    if not username:
+        return "员工代码不能为空"
+    if len(username) > USERNAME_MAX:
+        return f"员工代码最多 {USERNAME_MAX} 个字符"
+    if not USERNAME_PATTERN.match(username):
+        return "员工代码只能包含字母、数字和 . _ - , 且以字母或数字开头"
+    return None
+
+
+def display_name_problem(name: str) -> str | None:
+    if not name:
+        return "姓名不能为空"
+    if len(name) > DISPLAY_NAME_MAX:
+        return f"姓名最多 {DISPLAY_NAME_MAX} 个字符"
+    return None
+
+
+def _check_scope(scope: str, branch_id: object, dept_id: object, staff_id: object,
+                 is_template: bool) -> None:
+    # A template carries only the level: the concrete branch comes with each copy.
+    if is_template:
+        if scope not in ("company", "branch", "department", "self"):
+            raise UserError(f"未知数据范围: {scope}")
+        return
+    DataScope(scope, branch_id, dept_id, staff_id)  # type: ignore[arg-type]
+
+
 def create_user(db: Path, *, username: str, display_name: str, password: str, scope: str,
                 pages: set[str] | frozenset[str], role: str = "", branch_id: int | None = None,
                 dept_id: int | None = None, staff_id: int | None = None,
                 personal_data: bool = False, is_admin: bool = False,
                 must_change_password: bool = True, is_template: bool = False) -> UserRecord:
-    username = username.strip()
-    if not username:
-        raise UserError("员工代码不能为空")
-    DataScope(scope, branch_id, dept_id, staff_id)  # type: ignore[arg-type]
-    with connect(db) as con:
+    username, display_name = username.strip(), display_name.strip() or username.strip()
+    problem = username_problem(username) or display_name_problem(display_name)
+    if problem:
+        raise UserError(problem)
+    _check_scope(scope, branch_id, dept_id, staff_id, is_template)
+    with write_transaction(db) as con:
         if con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
             raise UserError(f"员工代码 {username} 已存在")
         con.execute(
             "INSERT INTO users (username, display_name, role, branch_id, dept_id, staff_id, "
             "scope, pages, personal_data, is_admin, enabled, password_hash, "
-            "must_change_password, is_template, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
-            (username, display_name.strip() or username, role, branch_id, dept_id, staff_id,
+            "must_change_password, is_template, created_at, session_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (username, display_name, role, branch_id, dept_id, staff_id,
              scope, json.dumps(validate_pages(pages)), int(personal_data), int(is_admin),
-             hash_password(password), int(must_change_password), int(is_template), now_iso()),
+             int(not is_template), hash_password(password), int(must_change_password),
+             int(is_template), now_iso(), new_session_key()),
         )
     user = get_user(db, username=username)
     assert user is not None
@@ -196,17 +214,23 @@ def _guard_last_admin(con: sqlite3.Connection, user_id: int, stays_admin: bool) 
 
 
 def update_user(db: Path, user_id: int, **changes: object) -> UserRecord:
+    """Change a user; a new password or disabling ends every session of the user."""
     unknown = set(changes) - set(USER_FIELDS) - {"password_hash"}
     if unknown:
         raise UserError(f"不能修改字段: {', '.join(sorted(unknown))}")
     current = get_user(db, user_id=user_id)
     if current is None:
         raise UserError("用户不存在")
+    if current.is_template and changes.get("enabled"):
+        raise UserError("模板用户不能登录, 不能启用")
     if "pages" in changes:
         changes["pages"] = json.dumps(validate_pages(set(changes["pages"])))  # type: ignore[arg-type]
     merged = {**current.__dict__, **{k: v for k, v in changes.items() if k != "pages"}}
-    DataScope(merged["scope"], merged["branch_id"], merged["dept_id"], merged["staff_id"])
-    with connect(db) as con:
+    _check_scope(merged["scope"], merged["branch_id"], merged["dept_id"], merged["staff_id"],
+                 current.is_template)
+    if "password_hash" in changes or changes.get("enabled") is False:
+        changes["session_key"] = new_session_key()
+    with write_transaction(db) as con:
         stays = bool(merged["is_admin"]) and bool(merged["enabled"])
         if current.is_admin and current.enabled:
             _guard_last_admin(con, user_id, stays)
@@ -218,8 +242,15 @@ def update_user(db: Path, user_id: int, **changes: object) -> UserRecord:
     return updated
 
 
+def end_sessions(db: Path, user_id: int) -> None:
+    """Every cookie of the user stops working on its next request (sign-out)."""
+    with write_transaction(db) as con:
+        con.execute("UPDATE users SET session_key = ? WHERE user_id = ?",
+                    (new_session_key(), user_id))
+
+
 def delete_user(db: Path, user_id: int) -> None:
-    with connect(db) as con:
+    with write_transaction(db) as con:
         row = con.execute("SELECT is_admin, enabled FROM users WHERE user_id = ?",
                           (user_id,)).fetchone()
         if row is None:

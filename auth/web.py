@@ -1,29 +1,37 @@
 """Sign-in on the server: flask-login sessions, the request guard, and page grants.
 
 The user is reloaded from the users database on every request, so a grant change or
-a disabled account takes effect on the next request, not the next sign-in.
+a disabled account takes effect on the next request, not the next sign-in. The
+session cookie names the user *and* the user's current session key: signing out, a new
+password, disabling or deleting the user changes or removes the key, and every copy of
+every cookie of that user stops working at once. Idle and old sessions end too.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
-from html import escape
 from urllib.parse import quote, urlparse
+from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, jsonify, redirect, request
+from flask import Flask, current_app, g, jsonify, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.exceptions import Forbidden as _HTTPForbidden
 from werkzeug.exceptions import HTTPException
 
 from auth import audit
-from auth.passwords import hash_password, password_problem, verify_password
-from auth.users import UserRecord, connect, get_user, now_iso, update_user
-from data.settings import DEFAULT_SECRET, Settings
+from auth.forms import error_page, login_form, logout_form, password_form
+from auth.http_guard import install_http_guard
+from auth.lockout import Limits, Locked, clear_failures, reserve_attempt
+from auth.passwords import MAX_LENGTH as PASSWORD_MAX
+from auth.passwords import hash_password, password_problem, verify_nothing, verify_password
+from auth.secret import session_secret
+from auth.users import USERNAME_MAX, UserRecord, end_sessions, get_user, update_user
+from data.settings import Settings
 from queries.access import Viewer
 
 PUBLIC_PATHS = ("/login", "/favicon.ico", "/healthz")
 API_PREFIXES = ("/_dash-", "/api/", "/export/")
+SEEN_EVERY_S = 60  # the idle clock in the cookie is moved on at most once a minute
 
 
 class Forbidden(_HTTPForbidden):
@@ -37,7 +45,7 @@ class SessionUser(UserMixin):
         self.record = record
 
     def get_id(self) -> str:
-        return str(self.record.user_id)
+        return f"{self.record.user_id}:{self.record.session_key}"
 
     def get_id_username(self) -> str:
         return self.record.username
@@ -68,11 +76,23 @@ def require_page(slug: str) -> Viewer:
     return viewer
 
 
+def _session_alive(settings: Settings) -> bool:
+    now = time.time()
+    signed_in, seen = session.get("signed_in_at"), session.get("seen_at")
+    if not isinstance(signed_in, (int, float)) or not isinstance(seen, (int, float)):
+        return False
+    if now - signed_in > settings.session_lifetime_days * 86400:
+        return False
+    if now - seen > settings.session_idle_minutes * 60:
+        return False
+    if now - seen > SEEN_EVERY_S:
+        session["seen_at"] = now
+    return True
+
+
 def install(server: Flask, settings: Settings) -> None:
-    if settings.production and settings.secret_key == DEFAULT_SECRET:
-        raise RuntimeError("生产模式下必须设置 SECRET_KEY 环境变量 (不能使用默认密钥)")
     server.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=session_secret(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
@@ -83,18 +103,23 @@ def install(server: Flask, settings: Settings) -> None:
     manager.init_app(server)
 
     @manager.user_loader
-    def load_user(user_id: str) -> SessionUser | None:
+    def load_user(session_id: str) -> SessionUser | None:
+        user_id, _, key = session_id.partition(":")
+        if not user_id.isdigit() or not key:
+            return None
         record = get_user(settings.users_db, user_id=int(user_id))
-        if record is None or not record.enabled or record.is_template:
+        if (record is None or not record.enabled or record.is_template
+                or record.session_key != key or not _session_alive(settings)):
             return None
         return SessionUser(record)
 
+    install_http_guard(server)
     server.before_request(_guard)
     server.register_error_handler(HTTPException, _http_error)
     server.register_error_handler(Exception, _unexpected_error)
     server.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
-    server.add_url_rule("/relogin", "relogin", _relogin, methods=["GET"])
+    server.add_url_rule("/relogin", "relogin", _relogin, methods=["GET", "POST"])
     server.add_url_rule("/change-password", "change_password", _change_password,
                         methods=["GET", "POST"])
     server.add_url_rule("/healthz", "healthz", lambda: "ok")
@@ -122,8 +147,7 @@ def _guard():  # type: ignore[no-untyped-def]
 def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
     if _wants_json():
         return jsonify(error=exc.description), exc.code
-    return _page("出错了", f"<p class='err'>{escape(str(exc.description))}</p>"
-                 "<p><a href='/'>返回首页</a></p>"), exc.code
+    return error_page(str(exc.description)), exc.code
 
 
 def _unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
@@ -131,63 +155,75 @@ def _unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
     current_app.logger.exception("unhandled error on %s", request.path)
     if _wants_json():
         return jsonify(error="服务器内部错误, 请稍后重试"), 500
-    return _page("出错了", "<p class='err'>服务器内部错误, 请稍后重试</p>"), 500
+    return error_page("服务器内部错误, 请稍后重试", home=False), 500
 
 
 def _safe_next(target: str | None) -> str:
     if not target:
         return "/"
     parts = urlparse(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
 
 
-def _recent_failures(username: str, settings: Settings) -> list[str]:
-    since = (datetime.utcnow() - timedelta(minutes=settings.login_lock_minutes)).isoformat()
-    with connect(settings.users_db) as con:
-        rows = con.execute("SELECT at FROM login_failures WHERE username = ? AND at >= ? "
-                           "ORDER BY at", (username, since)).fetchall()
-    return [r[0] for r in rows]
+def _locked_message(locked: Locked, settings: Settings) -> str:
+    until = locked.until.astimezone(ZoneInfo(settings.time_zone))
+    who = "本机地址" if locked.by_address else "账号"
+    return f"连续登录失败次数过多, {who}已锁定至 {until:%H:%M}, 请稍后再试"
 
 
 def _login():  # type: ignore[no-untyped-def]
     settings = current_settings()
     nxt = _safe_next(request.values.get("next"))
     if request.method == "GET":
-        return _login_form(nxt)
-    username = (request.form.get("username") or "").strip()
-    password = request.form.get("password") or ""
+        return login_form(nxt, max_length=USERNAME_MAX)
+    # A name longer than any 员工代码 is cut before it is shown, counted or audited.
+    username = (request.form.get("username") or "").strip()[:USERNAME_MAX]
+    password = (request.form.get("password") or "")[:PASSWORD_MAX]
     if not username or not password:
-        return _login_form(nxt, "请输入员工代码和密码", username), 400
-    failures = _recent_failures(username, settings)
-    if len(failures) >= settings.login_max_failures:
-        until = datetime.fromisoformat(failures[0]) + timedelta(minutes=settings.login_lock_minutes)
-        audit.record("login_locked", username=username)
-        return _login_form(nxt, f"连续登录失败次数过多, 账号已锁定至 {until:%H:%M} (UTC)",
-                           username), 429
+        return login_form(nxt, "请输入员工代码和密码", username), 400
+    limits = Limits(settings.login_max_failures, settings.login_max_failures_per_address,
+                    settings.login_lock_minutes)
+    locked = reserve_attempt(settings.users_db, username, request.remote_addr, limits)
+    if locked is not None:
+        audit.record("login_locked", username=username,
+                     detail={"reason": "地址" if locked.by_address else "账号"})
+        return login_form(nxt, _locked_message(locked, settings), username), 429
     record = get_user(settings.users_db, username=username)
-    if record is None or record.is_template or not verify_password(record.password_hash,
-                                                                    password):
-        with connect(settings.users_db) as con:
-            con.execute("INSERT INTO login_failures VALUES (?, ?)", (username, now_iso()))
+    if record is None or record.is_template:
+        ok = verify_nothing(password)  # as slow as a real check: existence stays unknown
+    else:
+        ok = verify_password(record.password_hash, password)
+    if not ok or record is None:
         audit.record("login_failed", username=username)
         time.sleep(settings.login_fail_delay)
-        return _login_form(nxt, "员工代码或密码错误", username), 401
+        return login_form(nxt, "员工代码或密码错误", username), 401
+    clear_failures(settings.users_db, username)
     if not record.enabled:
         audit.record("login_failed", username=username, detail={"reason": "已停用"})
-        return _login_form(nxt, "该账号已停用, 请联系系统管理员", username), 403
-    with connect(settings.users_db) as con:
-        con.execute("DELETE FROM login_failures WHERE username = ?", (username,))
-    login_user(SessionUser(record))
+        return login_form(nxt, "该账号已停用, 请联系系统管理员", username), 403
+    _start_session(record)
     audit.record("login", username=username)
     return redirect("/change-password" if record.must_change_password else nxt)
 
 
+def _start_session(record: UserRecord, signed_in_at: float | None = None) -> None:
+    session.clear()  # nothing of an earlier (perhaps planted) session carries over
+    login_user(SessionUser(record))
+    now = time.time()
+    session["signed_in_at"] = signed_in_at or now
+    session["seen_at"] = now
+
+
 def _logout():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        return logout_form(request.path)
     if current_user.is_authenticated:
         audit.record("logout")
+        end_sessions(current_settings().users_db, current_user.record.user_id)
         logout_user()
+    session.clear()
     return redirect("/login")
 
 
@@ -199,64 +235,21 @@ def _relogin():  # type: ignore[no-untyped-def]
 def _change_password():  # type: ignore[no-untyped-def]
     record: UserRecord = current_user.record
     if request.method == "GET":
-        return _password_form()
+        return password_form()
     old = request.form.get("old_password") or ""
     new = request.form.get("new_password") or ""
     again = request.form.get("new_password_again") or ""
-    if not verify_password(record.password_hash, old):
-        return _password_form("原密码错误"), 400
-    problem = password_problem(new) or (None if new == again else "两次输入的新密码不一致")
+    if not verify_password(record.password_hash, old[:PASSWORD_MAX]):
+        return password_form("原密码错误"), 400
+    problem = password_problem(new, record.username) or (
+        None if new == again else "两次输入的新密码不一致")
     if problem is None and new == old:
         problem = "新密码不能与原密码相同"
     if problem:
-        return _password_form(problem), 400
-    update_user(current_settings().users_db, record.user_id, password_hash=hash_password(new),
-                must_change_password=False)
+        return password_form(problem), 400
+    # The new password ends every other session; this one continues under the new key.
+    updated = update_user(current_settings().users_db, record.user_id,
+                          password_hash=hash_password(new), must_change_password=False)
+    _start_session(updated, session.get("signed_in_at"))
     audit.record("password_changed")
     return redirect("/")
-
-
-STYLE = """
-body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;background:#f1f3f5;margin:0}
-.card{max-width:380px;margin:12vh auto;background:#fff;border-radius:10px;padding:32px 36px;
-box-shadow:0 2px 12px rgba(0,0,0,.08)}
-h1{font-size:22px;margin:0 0 6px;color:#1c3d6e}p.sub{color:#868e96;margin:0 0 22px;font-size:14px}
-label{display:block;font-size:14px;color:#495057;margin:14px 0 6px}
-input{width:100%;box-sizing:border-box;padding:9px 11px;border:1px solid #ced4da;border-radius:6px;
-font-size:15px}button{margin-top:22px;width:100%;padding:10px;border:0;border-radius:6px;
-background:#1c7ed6;color:#fff;font-size:16px;cursor:pointer}
-.err{color:#c92a2a;background:#fff5f5;border:1px solid #ffc9c9;padding:8px 10px;border-radius:6px;
-font-size:14px}
-"""
-
-
-def _page(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
-            f"<title>{escape(title)} - 保险分析查询系统</title><style>{STYLE}</style></head>"
-            f"<body><div class='card'>{body}</div></body></html>")
-
-
-def _login_form(nxt: str, error: str = "", username: str = "") -> str:
-    err = f"<p class='err' role='alert'>{escape(error)}</p>" if error else ""
-    return _page("登录", f"""<h1>保险分析查询系统</h1><p class='sub'>请使用员工代码登录</p>{err}
-        <form method='post' action='/login'>
-        <input type='hidden' name='next' value='{escape(nxt)}'>
-        <label for='username'>员工代码</label>
-        <input id='username' name='username' value='{escape(username)}' autofocus required>
-        <label for='password'>密码</label>
-        <input id='password' name='password' type='password' required>
-        <button type='submit'>登录</button></form>""")
-
-
-def _password_form(error: str = "") -> str:
-    err = f"<p class='err' role='alert'>{escape(error)}</p>" if error else ""
-    return _page("修改密码", f"""<h1>修改密码</h1>
-        <p class='sub'>首次登录或密码被重置后, 请设置新密码 (至少 8 位, 含字母和数字)</p>{err}
-        <form method='post' action='/change-password'>
-        <label for='old_password'>原密码 / 临时密码</label>
-        <input id='old_password' name='old_password' type='password' required>
-        <label for='new_password'>新密码</label>
-        <input id='new_password' name='new_password' type='password' required>
-        <label for='new_password_again'>再次输入新密码</label>
-        <input id='new_password_again' name='new_password_again' type='password' required>
-        <button type='submit'>保存</button></form>""")

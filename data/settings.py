@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-DEFAULT_SECRET = "dev-secret-change-me"
 ROOT = Path(__file__).resolve().parent.parent
 # The operational store's locator: a SQLAlchemy/PostgreSQL URL, or the path of a SQLite file.
 OpsDb = str | Path
@@ -65,7 +64,8 @@ class Settings:
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8050
-    secret_key: str = DEFAULT_SECRET
+    # None: a random key made once and kept beside the users store (see auth/secret.py).
+    secret_key: str | None = None
     production: bool = False
     demo_policies: int = 200_000
     demo_seed: int = 2026
@@ -98,6 +98,14 @@ class Settings:
     login_fail_delay: float = 0.5
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    login_max_failures_per_address: int = 30
+    # Sessions end after this long without a request, and this long after signing in.
+    session_idle_minutes: int = 480
+    session_lifetime_days: int = 7
+    # Origins besides the server's own host allowed to post (behind a proxy that renames
+    # the host), e.g. "https://bi.example.com".
+    trusted_origins: tuple[str, ...] = ()
+    time_zone: str = "Asia/Shanghai"  # how the audit log shows times
 
     # Background jobs (imports, large exports) running at once on the whole server.
     jobs_max_running: int = 2
@@ -122,7 +130,7 @@ class Settings:
             database_url=_env("DATABASE_URL", ""),
             host=_env("HOST", cls.host),
             port=_env_int("PORT", cls.port),
-            secret_key=_env("SECRET_KEY", DEFAULT_SECRET),
+            secret_key=os.environ.get("SECRET_KEY"),
             production=_env_bool("PRODUCTION", False),
             demo_policies=_env_int("DEMO_POLICIES", cls.demo_policies),
             demo_seed=_env_int("DEMO_SEED", cls.demo_seed),
@@ -143,4 +151,11 @@ class Settings:
             excel_max_rows=_env_int("EXCEL_MAX_ROWS", cls.excel_max_rows),
             xlsx_sync_max_rows=_env_int("XLSX_SYNC_MAX_ROWS", cls.xlsx_sync_max_rows),
             jobs_max_running=_env_int("JOBS_MAX_RUNNING", cls.jobs_max_running),
+            login_max_failures_per_address=_env_int("LOGIN_MAX_FAILURES_PER_ADDRESS",
+                                                    cls.login_max_failures_per_address),
+            session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", cls.session_idle_minutes),
+            session_lifetime_days=_env_int("SESSION_LIFETIME_DAYS", cls.session_lifetime_days),
+            trusted_origins=tuple(o.strip().rstrip("/") for o in
+                                  _env("TRUSTED_ORIGINS", "").split(",") if o.strip()),
+            time_zone=_env("TIME_ZONE", cls.time_zone),
         )

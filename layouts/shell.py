@@ -31,6 +31,17 @@ def nav_menu(viewer: Viewer | None, implemented: set[str]) -> list[object]:
     return items
 
 
+LINK_STYLE = {"background": "none", "border": 0, "padding": 0, "cursor": "pointer",
+              "color": "var(--mantine-color-blue-6)", "fontSize": "14px"}
+
+
+def _post_button(label: str, action: str) -> html.Form:
+    # Signing out is a POST: a link (or an image) on another site signs nobody out.
+    return html.Form(html.Button(label, type="submit", style=LINK_STYLE,
+                                 id=f"shell{action.replace('/', '-')}"),
+                     method="post", action=action, style={"margin": 0})
+
+
 def shell(viewer: Viewer | None, implemented: set[str]) -> dmc.MantineProvider:
     who = ""
     if viewer is not None:
@@ -42,8 +53,8 @@ def shell(viewer: Viewer | None, implemented: set[str]) -> dmc.MantineProvider:
             dmc.Group([dmc.Title("保险分析查询系统", order=3, c="blue.8")]),
             dmc.Group([
                 dmc.Text(who, size="sm", c="dimmed", id="shell-user"),
-                dmc.Anchor("重新登录", href="/relogin", size="sm", refresh=True),
-                dmc.Anchor("退出系统", href="/logout", size="sm", refresh=True),
+                _post_button("重新登录", "/relogin"),
+                _post_button("退出系统", "/logout"),
             ]),
         ],
     )

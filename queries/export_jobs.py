@@ -21,6 +21,7 @@ import pickle
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -233,6 +234,20 @@ def remove_old_jobs(settings: Settings, now: float | None = None) -> int:
         if (status is None or status.finished) and now - stamp > KEEP_SECONDS:
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
+    return removed
+
+
+def remove_user_jobs(settings: Settings, user_id: int) -> int:
+    """A deleted user's jobs go with the user: running ones are stopped, files removed."""
+    removed = 0
+    for status in user_jobs(settings, user_id):
+        folder = _job_dir(settings, status.job_id)
+        pid = status.pid or _pid_file(folder)
+        if not status.finished and _alive(pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)  # type: ignore[arg-type]
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
     return removed
 
 
