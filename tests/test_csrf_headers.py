@@ -11,7 +11,7 @@ from flask import Flask
 from auth.templates import DEMO_PASSWORD
 from auth.users import create_user, get_user
 from data.settings import Settings
-from tests.test_admin_pages import create_payload
+from tests.test_admin_pages import create
 
 EVIL = {"Origin": "http://evil.example"}
 HERE = {"Origin": "http://localhost"}
@@ -64,8 +64,7 @@ def test_sign_out_is_a_post_from_this_site(login: Any, settings: Settings) -> No
 def test_a_forged_admin_callback_is_refused(login: Any, settings: Settings) -> None:
     values = {"new-username": "csrf777", "new-name": "跨站", "new-scope": "company",
               "new-pages": ["pnl-auto-cube"], "new-template": None}
-    resp = login("admin").post("/_dash-update-component", json=create_payload(values),
-                               headers=EVIL)
+    resp = create(login("admin"), values, headers=EVIL)
     assert resp.status_code == 403 and resp.get_json()["error"].startswith("跨站")
     assert get_user(settings.users_db, username="csrf777") is None
 
