@@ -44,8 +44,11 @@ def record(event: str, *, page: str | None = None, detail: dict[str, Any] | None
 
 
 def query_audit(db: Path, *, date_from: str | None = None, date_to: str | None = None,
+                since: str | None = None, until: str | None = None,
                 username: str | None = None, event: str | None = None,
                 limit: int = 5000) -> list[dict[str, Any]]:
+    """Rows newest first; ``date_from``/``date_to`` are UTC days, ``since``/``until``
+    UTC instants (until excluded), as the audit page computes from local days."""
     sql, args = "SELECT * FROM audit WHERE 1 = 1", []
     if date_from:
         sql += " AND at >= ?"
@@ -53,6 +56,12 @@ def query_audit(db: Path, *, date_from: str | None = None, date_to: str | None =
     if date_to:
         sql += " AND at < date(?, '+1 day')"
         args.append(date_to)
+    if since:
+        sql += " AND at >= ?"
+        args.append(since)
+    if until:
+        sql += " AND at < ?"
+        args.append(until)
     if username:
         sql += " AND username = ?"
         args.append(username)
@@ -62,3 +71,11 @@ def query_audit(db: Path, *, date_from: str | None = None, date_to: str | None =
     with connect(db) as con:
         rows = con.execute(sql + " ORDER BY audit_id DESC LIMIT ?", [*args, limit]).fetchall()
     return [dict(r) for r in rows]
+
+
+def audit_usernames(db: Path, limit: int = 5000) -> list[str]:
+    """Everybody the log names, also users deleted since and failed sign-in names."""
+    with connect(db) as con:
+        rows = con.execute("SELECT DISTINCT username FROM audit WHERE username IS NOT NULL "
+                           "ORDER BY username LIMIT ?", (limit,)).fetchall()
+    return [r[0] for r in rows]

@@ -18,6 +18,12 @@ from queries.menu import PAGES
 PAGE_DATA = [{"value": p.slug, "label": f"{p.number} {p.title}"} for p in PAGES]
 SCOPE_DATA = [{"value": k, "label": v} for k, v in SCOPE_LABELS.items()]
 ORG_FIELDS = ("scope", "branch", "dept", "staff")
+_MENU_ORDER = {p.slug: i for i, p in enumerate(PAGES)}
+
+
+def ordered_pages(pages: frozenset[str] | set[str]) -> list[str]:
+    """Page grants in menu order (as the page list shows them), not by slug."""
+    return sorted(pages, key=lambda s: (_MENU_ORDER.get(s, len(_MENU_ORDER)), s))
 
 
 def options(units: list[Unit]) -> list[dict[str, str]]:
@@ -32,10 +38,11 @@ def org_inputs(prefix: str, org: Org) -> list[Any]:
             list(org.branches.values())), searchable=True, clearable=True,
             placeholder="选择支公司", nothingFoundMessage="没有该支公司"),
         dmc.Select(id=f"{prefix}-dept", label="科室", data=[], searchable=True,
-                   clearable=True, placeholder="先选择支公司", nothingFoundMessage="没有该科室"),
+                   clearable=True, placeholder="选择科室 (先选支公司)",
+                   nothingFoundMessage="没有该科室"),
         dmc.Select(id=f"{prefix}-staff", label="员工 (本人范围)", data=[], searchable=True,
-                   clearable=True, placeholder="先选择科室", nothingFoundMessage="没有该员工",
-                   limit=200),
+                   clearable=True, placeholder="选择员工 (先选科室)",
+                   nothingFoundMessage="没有该员工", limit=200),
     ]
 
 

@@ -24,6 +24,7 @@ from pages.admin_user_form import (
     as_value,
     grant_inputs,
     grants_of,
+    ordered_pages,
     org_inputs,
     register_org_pickers,
 )
@@ -59,9 +60,9 @@ def new_user_layout(**_args: str) -> Any:
                    searchable=True),
         dmc.Text(id="new-hint", size="sm", c="blue.8"),
         dmc.SimpleGrid(cols=2, children=[
-            dmc.TextInput(id="new-username", label="员工代码 *", maxLength=32,
+            dmc.TextInput(id="new-username", label="员工代码 *", inputProps={"maxLength": 32},
                           description="字母、数字和 . _ -, 最多 32 个字符"),
-            dmc.TextInput(id="new-name", label="姓名 *", maxLength=40),
+            dmc.TextInput(id="new-name", label="姓名 *", inputProps={"maxLength": 40}),
             *org_inputs("new", org),
         ]),
         *grant_inputs("new"),
@@ -175,9 +176,9 @@ def _register_new(app: Dash) -> None:
                 "self": "请选择支公司、科室和员工"}[source.scope]
         hint = f"数据范围: {level}" + (f" — {need}" if need else "")
         if source.is_template:  # a template has a level only: the place is asked for
-            return (source.scope, sorted(source.pages), source.personal_data,
+            return (source.scope, ordered_pages(source.pages), source.personal_data,
                     source.is_admin, None, None, None, hint)
-        return (source.scope, sorted(source.pages), source.personal_data, source.is_admin,
+        return (source.scope, ordered_pages(source.pages), source.personal_data, source.is_admin,
                 as_value(source.branch_id), as_value(source.dept_id),
                 as_value(source.staff_id), hint)
 
@@ -234,7 +235,7 @@ def _register_edit(app: Dash) -> None:
         title = f"编辑 {u.username} {u.display_name}" + (" (模板: 只定级别, 不能登录)"
                                                           if u.is_template else "")
         return (title, u.scope, as_value(u.branch_id), as_value(u.dept_id),
-                as_value(u.staff_id), sorted(u.pages), u.personal_data, u.is_admin,
+                as_value(u.staff_id), ordered_pages(u.pages), u.personal_data, u.is_admin,
                 u.enabled, u.user_id, u.is_template)
 
     @app.callback(Output("delete-confirm", "opened"), Output("delete-text", "children"),
