@@ -17,7 +17,12 @@ HOW_TO = "可用 python -c 'import secrets; print(secrets.token_urlsafe(48))' �
 
 
 def secret_path(settings: Settings) -> Path:
-    return settings.users_db.with_name(FILE_NAME)
+    """Beside the SQLite users store; with a database server (``DATABASE_URL``), beside
+    the analytical store (several machines then need an explicit ``SECRET_KEY``)."""
+    db = settings.users_db
+    if isinstance(db, Path) or "://" not in db:
+        return Path(db).with_name(FILE_NAME)
+    return (settings.users_path or settings.store_path).with_name(FILE_NAME)
 
 
 def session_secret(settings: Settings) -> str:

@@ -45,13 +45,19 @@ users = Table(
     Column("must_change_password", Integer, nullable=False, server_default="0"),
     Column("is_template", Integer, nullable=False, server_default="0"),
     Column("created_at", Text, nullable=False),
+    # In every session cookie of the user; a new value ends all of them (auth/web.py).
+    Column("session_key", Text, nullable=False, server_default=""),
     CheckConstraint("scope IN ('company', 'branch', 'department', 'self')", name="scope"),
+    sqlite_autoincrement=True,  # a deleted user's id is never given to another user
 )
 
 login_failures = Table(
     "login_failures", metadata,
     Column("username", Text, nullable=False),
     Column("at", Text, nullable=False),
+    Column("ip", Text),  # the client address, for the per-address lock
+    Index("login_failures_user", "username", "at"),
+    Index("login_failures_ip", "ip", "at"),
 )
 
 audit = Table(

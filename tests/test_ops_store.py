@@ -46,7 +46,13 @@ def test_existing_users_sqlite_keeps_every_user_and_audit_row(tmp_path: Path) ->
     migrate.upgrade(db)
     assert migrate.current(db) == migrate.head()
     with sqlite3.connect(db) as con:
-        assert con.execute("SELECT * FROM users ORDER BY user_id").fetchall() == before_users
+        # Every user as it was, with a session key of its own besides (revision 0003).
+        kept = ", ".join(r[1] for r in con.execute("PRAGMA table_info(users)")
+                         if r[1] != "session_key")
+        assert con.execute(f"SELECT {kept} FROM users ORDER BY user_id").fetchall() \
+            == before_users
+        keys = [r[0] for r in con.execute("SELECT session_key FROM users")]
+        assert len(set(keys)) == len(keys) and all(len(k) == 32 for k in keys)
         assert con.execute("SELECT * FROM audit ORDER BY audit_id").fetchall() == before_audit
     assert len(before_users) == 10 and len(before_audit) == 8
     assert _count(db, load_history) == 1 and _count(db, jobs) == 0
