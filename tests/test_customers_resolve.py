@@ -218,3 +218,11 @@ def test_cli_says_what_is_missing(tmp_path):
                            "--out", str(tmp_path / "o.csv")], cwd=ROOT, capture_output=True,
                           text=True, check=False)
     assert done.returncode != 0 and "客户数据缺少列: customer_code, customer_name" in done.stderr
+
+
+def test_book_too_plain_to_train_on_falls_back_to_the_default_model():
+    # No shared mobile and no shared name+birth: EM has no pairs to learn from.
+    rows = [_rec(f"C{i}", name, _id(f"4401061980010{i:03d}0"[:17]), f"1392233{i:04d}")
+            for i, name in enumerate(("张三", "李四", "王五", "赵六", "钱七"))]
+    m, resolution = _run(rows, train=True)
+    assert len(set(m.values())) == 5 and resolution.stats["records"] == 5

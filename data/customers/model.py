@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.internals.exceptions import SplinkException
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("model_default.json")
 # Below this many records EM has too few pairs to learn from: score with the default model
@@ -111,12 +112,21 @@ def train_and_score(con: duckdb.DuckDBPyConnection, input_table: str, review_thr
     db_api = DuckDBAPI(con)
     sdf = db_api.register(input_table, table_name="cust_model_input")
     linker = Linker(sdf, _settings(), log_level=None)
-    linker.training.estimate_probability_two_random_records_match(
-        ["l.id_key = r.id_key", "l.name_key = r.name_key AND l.mobile = r.mobile"], recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=sample_pairs)
-    for rule in ("l.mobile_blk = r.mobile_blk", "l.name_py = r.name_py AND l.birth = r.birth"):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=sample_pairs)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            ["l.id_key = r.id_key", "l.name_key = r.name_key AND l.mobile = r.mobile"],
+            recall=0.8)
+        linker.training.estimate_u_using_random_sampling(max_pairs=sample_pairs)
+        for rule in ("l.mobile_blk = r.mobile_blk",
+                     "l.name_py = r.name_py AND l.birth = r.birth"):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=sample_pairs)
+    except SplinkException as exc:
+        # A book with too few duplicates to learn from (no shared mobiles, …).
+        logging.getLogger(__name__).warning("模型训练失败，改用默认模型: %s", exc)
+        linker.table_management.delete_tables_created_by_splink_from_db()
+        score_with_model(con, input_table, default_model(), review_threshold, out_table)
+        return default_model()
     _predict(linker, con, review_threshold, out_table)
     return linker.misc.save_model_to_json()
 
