@@ -16,3 +16,19 @@ dagfuncs.fmtNumber = function (value, decimals) {
   // A zero is never signed ("-0.00" from -0 or a tiny negative rounded away).
   return /^-[0.,]*$/.test(shown) ? shown.slice(1) : shown;
 };
+
+// A grouped value as users read it: the missing one named (无代理人, 空), a band without
+// its sort ordinal ("01 30天以内" → "30天以内"); the totals row keeps its 合计.
+dagfuncs.fmtGroup = function (params, missing, band) {
+  var value = params.value;
+  if (params.node && params.node.rowPinned) {
+    return value === null || value === undefined ? "" : value;
+  }
+  if (value === null || value === undefined || value === "") {
+    return missing;
+  }
+  if (band && typeof value === "string") {
+    return value.replace(/^\d\d /, "");
+  }
+  return value;
+};

@@ -109,6 +109,18 @@ def register(app: Dash, settings: Settings) -> None:
         return url_for(report, {**args, "level": "detail", "run": "1"})
 
     @app.callback(
+        Output({"type": "nav-request", "report": MATCH}, "data", allow_duplicate=True),
+        Input({"type": "chart-by", "report": MATCH}, "value"),
+        State({"type": "page-query", "report": MATCH}, "data"),
+        prevent_initial_call=True,
+    )
+    def chart_by(dim, query):  # type: ignore[no-untyped-def]
+        report = _report(ctx.triggered_id["report"])
+        if not dim or (query or {}).get("chart_by") == dim:
+            raise PreventUpdate
+        return url_for(report, {**(query or {}), "chart_by": dim})
+
+    @app.callback(
         Output(NAV_ID, "href"),
         Input({"type": "nav-request", "report": ALL}, "data"),
         prevent_initial_call=True,

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from layouts.grid_locale import LOCALE_TEXT
 from queries.engine import ColumnMeta
 from queries.spec import DECIMALS
 
+__all__ = ["LOCALE_TEXT", "column_defs"]
+
 # assets/dashAgGridFunctions.js (fmtNumber): empty for NULL, text (合计) passes through.
-LOCALE_TEXT = {
-    "noRowsToShow": "没有符合条件的数据", "loadingOoo": "正在加载…", "page": "页",
-    "contains": "包含", "equals": "等于", "notEqual": "不等于", "startsWith": "开头是",
-    "endsWith": "结尾是", "lessThan": "小于", "greaterThan": "大于", "filterOoo": "筛选…",
-    "applyFilter": "应用", "resetFilter": "重置", "andCondition": "并且", "orCondition": "或者",
-    "blank": "为空", "notBlank": "不为空", "notContains": "不包含",
-}
 NUMERIC = set(DECIMALS)
 
 

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from data.settings import Settings
+from layouts.charts import band_label, chart, chart_choices, is_band, missing_label
 from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
 from layouts.options import cached_options
@@ -24,8 +24,7 @@ from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
 from queries.spec import Chart, Filter, Report, Summary
 
-CHART_BARS = 20
-CONTROL_KEYS = {"run", "level", "summary", "group_by"}
+CONTROL_KEYS = {"run", "level", "summary", "group_by", "chart_by"}
 
 
 def url_for(report: Report, args: Mapping[str, Any]) -> str:
@@ -124,78 +123,16 @@ def export_menu(report: Report, args: Mapping[str, str], level: str) -> Any:
     ])
 
 
-def chart(summary: Summary | None, result: engine.SummaryResult, report: Report) -> Any:
-    if summary is None or summary.chart is None or not result.rows:
-        return None
-    c = summary.chart
-    labels = {m.key: m.label for m in report.measures}
-    x_key = f"{c.x}_label" if f"{c.x}_label" in result.rows[0] else c.x
-    fig = go.Figure()
-    series = [(y, None) for y in c.y]
-    if c.color and c.color in result.rows[0]:
-        groups = sorted({r[c.color] for r in result.rows}, key=str)
-        series = [(c.y[0], g) for g in groups]
-    source = result.rows
-    title = None
-    x_dim = next((d for d in report.dims if d.key == c.x.removesuffix("_label")), None)
-    over_time = x_dim is not None and x_dim.type in {"date", "year"}
-    kind = "line" if over_time and len(source) > 60 else c.kind  # many days read as a line
-    if kind != "line" and not over_time and len(source) > CHART_BARS:
-        # Thousands of bars say nothing: the x values largest by the first measure
-        # (over all colours).
-        by_x: dict[Any, float] = {}
-        for r in source:
-            by_x[r[x_key]] = by_x.get(r[x_key], 0) + float(r[c.y[0]] or 0)
-        top = set(sorted(by_x, key=lambda x: by_x[x], reverse=True)[:CHART_BARS])
-        if len(top) < len(by_x):
-            source = sorted((r for r in source if r[x_key] in top),
-                            key=lambda r: -by_x[r[x_key]])
-            title = f"{labels[c.y[0]]}最大的 {CHART_BARS} 组" + (
-                f" (屏幕上的前 {len(result.rows):,} 组中)" if result.truncated else "")
-    # Long names (insureds, companies) read better along horizontal bars.
-    horizontal = kind == "bar" and not over_time and any(len(str(r[x_key])) > 8
-                                                         for r in source)
-    types = {m.key: m.type for m in report.measures}
-    color = c.color if c.color and c.color in result.rows[0] else None
-    if len({(r[x_key], color and r[color]) for r in source}) < len(source) \
-            and all(types[y] in {"money", "int"} for y in c.y):
-        # Other dimensions split a bar (a day per branch): the chart adds them up.
-        summed: dict[Any, dict[str, Any]] = {}
-        for r in source:
-            key = (r[x_key], color and r[color])
-            acc = summed.setdefault(key, {x_key: r[x_key], **({color: r[color]} if color else {}),
-                                          **dict.fromkeys(c.y, 0)})
-            for y in c.y:
-                acc[y] += r[y] or 0
-        source = list(summed.values())
-    if over_time:
-        # Years and days in order, not in the order the groups first showed them.
-        source = sorted(source, key=lambda r: (r[x_key] is None, str(r[x_key])))
-    if result.truncated and title is None:
-        title = f"屏幕上的前 {len(result.rows):,} 组"  # the chart does not cover them all
-    for y, group in series:
-        rows = [r for r in source if group is None or r[c.color] == group]
-        xs = [str(r[x_key]) for r in rows]
-        ys = [r[y] for r in rows]
-        name = labels[y] if group is None else str(group)
-        if horizontal:
-            fig.add_trace(go.Bar(x=ys[::-1], y=xs[::-1], name=name, orientation="h"))
-            continue
-        fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines")
-                      if kind == "line" else go.Bar(x=xs, y=ys, name=name))
-        if result.previous_year is not None and group is None:
-            # The same x values one year earlier, 0 where nothing happened then.
-            earlier = {str(r[x_key]): r[y] for r in result.previous_year}
-            ys_prev = [earlier.get(x, 0) for x in xs]
-            name_prev = f"{name} (上年同期)"
-            fig.add_trace(go.Scatter(x=xs, y=ys_prev, name=name_prev, mode="lines")
-                          if kind == "line" else go.Bar(x=xs, y=ys_prev, name=name_prev))
-    height = 80 + 24 * len(source) if horizontal else 320
-    fig.update_layout(height=height, margin={"l": 40, "r": 10, "t": 50, "b": 40},
-                      title={"text": title, "font": {"size": 13}} if title else None,
-                      barmode="group", legend={"orientation": "h", "y": 1.12},
-                      separators=".,", font={"family": "Noto Sans CJK SC"})
-    return dcc.Graph(figure=fig, config={"displaylogo": False})
+def _dim_formatters(report: Report, defs: list[dict[str, Any]],
+                    group_by: tuple[str, ...]) -> None:
+    """Grouped values as users read them: 无代理人 / 空 for none, bands without ordinals."""
+    dims = {d.key: d for d in report.dims}
+    for d in defs:
+        key = d["field"].removesuffix("_label")
+        if key in group_by and key in dims:
+            band = "true" if is_band(dims[key]) else "false"
+            d["valueFormatter"] = {
+                "function": f"fmtGroup(params, '{missing_label(key)}', {band})"}
 
 
 def summary_view(settings: Settings, report: Report, values: engine.FilterValues,
@@ -207,10 +144,10 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
                                 max_groups=engine.SUMMARY_GROUPS_SHOWN)
     summary = None if report.free_dims else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
+    chart_by = args.get("chart_by") if args.get("chart_by") in result.group_by else None
     if report.free_dims and result.group_by:
-        first = result.group_by[0]
         summary = Summary("free", "", result.group_by,
-                          _cube_chart(report, first))
+                          _cube_chart(report, chart_by or result.group_by[0]))
     # A dimension shown by name hides its id; the totals label goes in the first shown one.
     hidden = {d for d in result.group_by if f"{d}_label" in {c.key for c in result.columns}}
     first_shown = next((c.key for c in result.columns if c.key not in hidden), None)
@@ -218,9 +155,11 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
     # A summary by insured can have 100 k groups: the screen gets the first ones, the
     # export (same filters) gets them all.
     shown = result.rows
+    defs = column_defs(result.columns, hidden=hidden)
+    _dim_formatters(report, defs, result.group_by)
     grid = dag.AgGrid(
         id={"type": "summary-grid", "report": report.slug},
-        columnDefs=column_defs(result.columns, hidden=hidden),
+        columnDefs=defs,
         rowData=shown,
         dashGridOptions={"pinnedBottomRowData": [totals], "localeText": LOCALE_TEXT,
                          "rowStyle": {"cursor": "pointer"},
@@ -228,6 +167,14 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
         columnSize="autoSize",
         style={"width": "100%", **({} if len(result.rows) <= 15 else {"height": "480px"})},
     )
+    # The cube's chart can be drawn by any of the chosen group-bys.
+    chooser = None
+    if report.free_dims and len(result.group_by) > 1:
+        chooser = dmc.Group(gap="xs", children=[
+            dmc.Text("图表按:", size="sm", c="dimmed"),
+            dmc.SegmentedControl(id={"type": "chart-by", "report": report.slug}, size="xs",
+                                 data=chart_choices(report, result.group_by),
+                                 value=chart_by or result.group_by[0])])
     return html.Div([
         dmc.Group(justify="space-between", mb="xs", children=[
             dmc.Text((f"超过 {len(shown):,} 组, 屏幕显示前 {len(shown):,} 组 (按汇总维度排序), "
@@ -235,6 +182,7 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
                      + "; 点击一行查看明细清单", size="sm", c="dimmed"),
             export_menu(report, args, "summary"),
         ]),
+        chooser,
         chart(summary, result, report),
         grid,
         dcc.Store(id={"type": "summary-keys", "report": report.slug},
@@ -243,7 +191,7 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
 
 
 def _cube_chart(report: Report, dim_key: str) -> Chart:
-    # The cube's chart follows the first group-by the user picked.
+    # The cube's chart is drawn by one group-by (the first unless the user picks another).
     measures = tuple(m.key for m in report.measures if m.type == "money")[:2]
     return Chart("bar", dim_key, measures)
 
@@ -282,9 +230,9 @@ def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
 def _drill_label(settings: Settings, dim: Any, value: str) -> str:
     """A drilled dimension's value as users know it (the branch's name, not its id)."""
     if value == "__null__":
-        return "(空)"
+        return missing_label(dim.key)
     if dim.lookup is None:
-        return value
+        return band_label(value) if is_band(dim) else value
     from queries.compile import lookup_statement
     from queries.store import run
 

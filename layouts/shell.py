@@ -13,21 +13,33 @@ HEADER_HEIGHT = 56
 NAV_ID = "nav-global"
 
 
+# Dates in Chinese, weeks from Monday, as the users' calendars are.
+DATES_SETTINGS = {"locale": "zh-cn", "firstDayOfWeek": 1, "weekendDays": [0, 6]}
+
+
 def nav_menu(viewer: Viewer | None, implemented: set[str]) -> list[object]:
-    """Every page by area; pages the user may not open are shown disabled (a courtesy)."""
+    """Every page by area; pages the user may not open are shown disabled with a tooltip
+    saying why, and an area with nothing the user may open starts collapsed."""
     items: list[object] = [dmc.NavLink(label="首页", href="/", leftSection="⌂")]
     for area in AREAS:
-        links = []
+        links: list[object] = []
+        granted = 0
         for page in (p for p in PAGES if p.area == area.key):
             if page.slug not in implemented:
                 continue
             allowed = viewer is not None and viewer.may_open(page.slug)
+            granted += allowed
             href = f"/reports/{page.slug}" if page.is_report else f"/admin/{page.slug}"
-            links.append(dmc.NavLink(label=f"{page.number} {page.title}", href=href,
-                                     disabled=not allowed, id=f"nav-{page.slug}"))
+            link = dmc.NavLink(label=f"{page.number} {page.title}", href=href,
+                               disabled=not allowed, id=f"nav-{page.slug}")
+            links.append(link if allowed else dmc.Tooltip(
+                label="无权限", position="right", withArrow=True, openDelay=150,
+                children=html.Div(link, className="nav-denied")))
         if links:
-            items.append(dmc.NavLink(label=area.title, childrenOffset=12, opened=True,
-                                     children=links))
+            items.append(dmc.NavLink(
+                label=area.title if granted else f"{area.title} (无权限)", childrenOffset=12,
+                opened=bool(granted), children=links, id=f"nav-area-{area.key}",
+                **({} if granted else {"c": "dimmed"})))
     return items
 
 
@@ -61,7 +73,7 @@ def shell(viewer: Viewer | None, implemented: set[str]) -> dmc.MantineProvider:
     return dmc.MantineProvider(
         theme={"fontFamily": "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif",
                "primaryColor": "blue"},
-        children=dmc.AppShell(
+        children=dmc.DatesProvider(settings=DATES_SETTINGS, children=dmc.AppShell(
             header={"height": HEADER_HEIGHT},
             navbar={"width": 250, "breakpoint": "sm"},
             padding="md",
@@ -72,5 +84,5 @@ def shell(viewer: Viewer | None, implemented: set[str]) -> dmc.MantineProvider:
                 # Pages ask to navigate through this one location (filters → URL).
                 dcc.Location(id=NAV_ID, refresh="callback-nav"),
             ],
-        ),
+        )),
     )

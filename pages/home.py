@@ -11,7 +11,25 @@ import auth
 from layouts.headlines import headlines
 from queries.access import SCOPE_LABELS
 from queries.catalog import CATALOG
-from queries.menu import AREAS, PAGES
+from queries.menu import AREAS, PAGES, Page
+
+ADMIN_BLURBS = {
+    "admin-user-new": "新建用户, 设置角色、数据范围和可用页面。",
+    "admin-users": "查询、修改、停用用户及其权限。",
+    "admin-audit": "谁在何时做了什么: 登录、查询、导出、权限变更。",
+    "admin-loads": "装载业务数据文件, 查看装载结果与拒收原因。",
+}
+
+
+def _href(page: Page) -> str:
+    return f"/reports/{page.slug}" if page.is_report else f"/admin/{page.slug}"
+
+
+def _blurb(page: Page) -> str:
+    if page.is_report:
+        notes = CATALOG[page.slug].notes
+        return notes[0] if notes else ""
+    return ADMIN_BLURBS.get(page.slug, "")
 
 
 def home_layout(**_args: str) -> Any:
@@ -21,14 +39,14 @@ def home_layout(**_args: str) -> Any:
     sections = []
     for area in AREAS:
         cards = [
-            dmc.Anchor(href=f"/reports/{p.slug}", underline="never", children=dmc.Card(
+            dmc.Anchor(href=_href(p), underline="never", children=dmc.Card(
                 withBorder=True, padding="sm", radius="md", children=[
                     dmc.Text(f"{p.number} {p.title}", fw=600, size="sm"),
-                    dmc.Text(CATALOG[p.slug].notes[0] if CATALOG[p.slug].notes else "",
-                             size="xs", c="dimmed", lineClamp=2),
+                    dmc.Text(_blurb(p), size="xs", c="dimmed", lineClamp=2),
                 ]))
             for p in PAGES
-            if p.area == area.key and p.slug in CATALOG and viewer.may_open(p.slug)
+            if p.area == area.key and (p.slug in CATALOG or p.slug in dash.page_registry)
+            and viewer.may_open(p.slug)
         ]
         if cards:
             sections.append(dmc.Stack(gap="xs", children=[
@@ -54,6 +72,18 @@ def home_layout(**_args: str) -> Any:
     ])
 
 
+def not_found_layout(**_args: str) -> Any:
+    return dmc.Stack(gap="sm", align="flex-start", id="not-found", children=[
+        dmc.Title("找不到该页面 (404)", order=3),
+        dmc.Text("您访问的地址不存在, 可能链接有误或页面已移动。"
+                 "请从左侧菜单选择查询页面, 或返回首页。", c="dimmed", size="sm"),
+        dmc.Anchor(dmc.Button("返回首页"), href="/"),
+    ])
+
+
 def register_home() -> None:
     dash.register_page("home", path="/", title="首页 - 保险分析查询系统", name="首页",
                        layout=home_layout)
+    # Dash shows the page registered under this module name for any unknown path.
+    dash.register_page("not_found_404", path="/404", title="找不到页面 - 保险分析查询系统",
+                       name="找不到页面", layout=not_found_layout)
