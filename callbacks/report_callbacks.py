@@ -16,6 +16,7 @@ from dash.exceptions import PreventUpdate
 
 import auth
 from data.settings import Settings
+from layouts.dates import preset_values
 from layouts.report_page import CONTROL_KEYS, url_for
 from layouts.shell import NAV_ID
 from queries import engine
@@ -36,56 +37,110 @@ def _report(slug: str) -> Report:
 
 
 def _value_args(report: Report, ids: list[dict[str, Any]], values: list[Any],
-                op_ids: list[dict[str, Any]], ops: list[Any]) -> dict[str, str]:
+                typed: dict[str, str]) -> dict[str, str]:
+    """URL parameters from the filter panel; ``typed`` holds the text of each date field
+    exactly as typed (by "type:key"), so 2026-13-45 reaches the server and is refused."""
     kinds = {f.key: f.kind for f in report.filters}
     args: dict[str, str] = {}
-    for cid, value in zip(ids, values, strict=True):
+    for cid, picked in zip(ids, values, strict=True):
         key, kind = cid["key"], kinds.get(cid["key"])
+        if cid["type"] in {"dfrom", "dto"}:
+            text = typed.get(f"{cid['type']}:{key}", (picked or "")[:10]).strip()
+            if text:
+                args[f"{key}_{'from' if cid['type'] == 'dfrom' else 'to'}"] = text
+            continue
+        value = typed.get(f"flt:{key}", picked) if kind == "date" else picked
         if value in (None, "", []):
             continue
-        if kind == "date_range":
-            lo, hi = ([*list(value), None, None])[:2]
-            args[f"{key}_from"], args[f"{key}_to"] = (lo or "")[:10], (hi or "")[:10]
-        elif kind == "month":
+        if kind == "month":
             args[key] = str(value)[:7]
         elif kind == "date":
-            args[key] = str(value)[:10]
+            args[key] = str(value).strip()[:10]
         elif kind == "multi":
             args[key] = ",".join(str(v) for v in value)
         elif kind == "number_range":
             lo, _, hi = str(value).partition("~")
             args[f"{key}_min"], args[f"{key}_max"] = lo.strip(), hi.strip()
+        elif kind == "code_pattern":
+            text = str(value).strip().upper()
+            args[key] = text
+            args[f"{key}_op"] = "$" if any(ch in text for ch in "*?") else "="
         else:
             args[key] = str(value).strip()
-    for cid, op in zip(op_ids, ops, strict=True):
-        if cid["key"] in args and op:
-            args[f"{cid['key']}_op"] = op
     return args
 
 
+# The typed text of every date field on the page (Mantine keeps only the parsed date,
+# and its parser turns 2026-13-45 into 2027-02-14).
+READ_TYPED_DATES = """
+function (clicks, submits, fromSubmits, toSubmits) {
+    const any = (xs) => (xs || []).some(Boolean);
+    if (!clicks && !any(submits) && !any(fromSubmits) && !any(toSubmits)) {
+        return window.dash_clientside.no_update;
+    }
+    const typed = {};
+    document.querySelectorAll("input[data-dates-input]").forEach((el) => {
+        try {
+            const id = JSON.parse(el.id);
+            typed[id.type + ":" + id.key] = el.value;
+        } catch (e) { /* not one of ours */ }
+    });
+    return {at: Date.now(), typed: typed};
+}
+"""
+
+
 def register(app: Dash, settings: Settings) -> None:
+    app.clientside_callback(
+        READ_TYPED_DATES,
+        Output({"type": "run-request", "report": MATCH}, "data"),
+        Input({"type": "run", "report": MATCH}, "n_clicks"),
+        Input({"type": "flt", "report": MATCH, "key": ALL}, "n_submit"),
+        Input({"type": "dfrom", "report": MATCH, "key": ALL}, "n_submit"),
+        Input({"type": "dto", "report": MATCH, "key": ALL}, "n_submit"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output({"type": "nav-request", "report": MATCH}, "data"),
-        Input({"type": "run", "report": MATCH}, "n_clicks"),
+        Input({"type": "run-request", "report": MATCH}, "data"),
         State({"type": "flt", "report": MATCH, "key": ALL}, "value"),
         State({"type": "flt", "report": MATCH, "key": ALL}, "id"),
-        State({"type": "fltop", "report": MATCH, "key": ALL}, "value"),
-        State({"type": "fltop", "report": MATCH, "key": ALL}, "id"),
+        State({"type": "dfrom", "report": MATCH, "key": ALL}, "value"),
+        State({"type": "dfrom", "report": MATCH, "key": ALL}, "id"),
+        State({"type": "dto", "report": MATCH, "key": ALL}, "value"),
+        State({"type": "dto", "report": MATCH, "key": ALL}, "id"),
         State({"type": "groupby", "report": MATCH}, "value"),
         State({"type": "summary-choice", "report": MATCH}, "value"),
         prevent_initial_call=True,
     )
-    def run_query(n_clicks, values, ids, ops, op_ids, group_by, summary):  # type: ignore[no-untyped-def]
+    def run_query(request, values, ids, lows, low_ids, highs, high_ids, group_by,  # type: ignore[no-untyped-def]
+                  summary):
         report = _report(ctx.triggered_id["report"])
-        if not n_clicks:
+        if not request:
             raise PreventUpdate
-        args = _value_args(report, ids, values, op_ids, ops)
+        args = _value_args(report, [*ids, *low_ids, *high_ids], [*values, *lows, *highs],
+                           request.get("typed") or {})
         if report.free_dims and group_by:
             args["group_by"] = ",".join(group_by)
         if summary and not report.free_dims:
             args["summary"] = summary
         args["run"] = "1"
         return url_for(report, args)
+
+    @app.callback(
+        Output({"type": "dfrom", "report": MATCH, "key": MATCH}, "value"),
+        Output({"type": "dto", "report": MATCH, "key": MATCH}, "value"),
+        Input({"type": "preset", "report": MATCH, "key": MATCH, "name": ALL}, "n_clicks"),
+        State({"type": "dfrom", "report": MATCH, "key": MATCH}, "value"),
+        State({"type": "dto", "report": MATCH, "key": MATCH}, "value"),
+        prevent_initial_call=True,
+    )
+    def pick_preset(clicks, lo, hi):  # type: ignore[no-untyped-def]
+        _report(ctx.triggered_id["report"])
+        if not any(clicks or []):
+            raise PreventUpdate
+        return preset_values(ctx.triggered_id["name"], settings.today, lo, hi)
 
     @app.callback(
         Output({"type": "nav-request", "report": MATCH}, "data", allow_duplicate=True),

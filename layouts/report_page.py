@@ -17,8 +17,10 @@ from dash import dcc, html
 
 from data.settings import Settings
 from layouts.charts import band_label, chart, chart_choices, is_band, missing_label
+from layouts.dates import date_input, date_range_input, month_input
 from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
+from layouts.notices import late_date_notice, scope_notice
 from layouts.options import cached_options
 from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
@@ -32,24 +34,21 @@ def url_for(report: Report, args: Mapping[str, Any]) -> str:
     return f"/reports/{report.slug}" + (f"?{urlencode(clean)}" if clean else "")
 
 
-def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[str, str]
-                 ) -> Any:
+CODE_HINT = "可用 * 代表任意多个字符、? 代表一个字符; 不区分大小写, 如 Q* 或 QA?"
+
+
+def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[str, str],
+                 error: str | None = None) -> Any:
     fid = {"type": "flt", "report": report.slug, "key": f.key}
     label = f.label + (" *" if f.required else "")
-    common = {"id": fid, "label": label, "description": f.help or None, "size": "sm"}
+    common = {"id": fid, "label": label, "description": f.help or None, "size": "sm",
+              "error": error}
     if f.kind == "date_range":
-        lo, hi = args.get(f"{f.key}_from"), args.get(f"{f.key}_to")
-        # A range picker needs a two-item value, never null (it fails in the browser).
-        return dmc.DatePickerInput(type="range", value=[lo or None, hi or None],
-                                   valueFormat="YYYY-MM-DD", clearable=True,
-                                   placeholder="开始日期 – 结束日期", **common)
+        return date_range_input(report, f, args, settings.today, label, error)
     if f.kind == "month":
-        return dmc.MonthPickerInput(value=(args.get(f.key) + "-01") if args.get(f.key)
-                                    else None, valueFormat="YYYY-MM", clearable=True,
-                                    placeholder="选择月份", **common)
+        return month_input(f, args, settings.today, common)
     if f.kind == "date":
-        return dmc.DateInput(value=args.get(f.key) or None, valueFormat="YYYY-MM-DD",
-                             clearable=True, placeholder="YYYY-MM-DD", **common)
+        return date_input(f, args, settings.today, common)
     if f.kind in {"multi", "choice"}:
         data = [{"value": v, "label": lbl} for v, lbl in cached_options(settings, report, f.key)]
         if f.kind == "multi":
@@ -59,13 +58,10 @@ def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[st
         return dmc.Select(data=data, value=args.get(f.key) or None, searchable=True,
                           clearable=True, placeholder="全部", **common)
     if f.kind == "code_pattern":
-        return dmc.Group(gap=4, align="flex-end", children=[
-            dmc.SegmentedControl(id={"type": "fltop", "report": report.slug, "key": f.key},
-                                 data=[{"value": "=", "label": "="}, {"value": "$", "label": "$"}],
-                                 value=args.get(f"{f.key}_op") or "=", size="xs"),
-            dmc.TextInput(value=args.get(f.key) or "", placeholder="= 精确; $ 可用 * ?",
-                          style={"flex": 1}, **common),
-        ])
+        # One field: a * or ? makes it a pattern ($), otherwise an exact code (=).
+        return dmc.TextInput(value=args.get(f.key) or "", placeholder="如 QAA 或 Q*",
+                             styles={"input": {"textTransform": "uppercase"}},
+                             **{**common, "description": f.help or CODE_HINT})
     if f.kind == "number_range":
         lo, hi = args.get(f"{f.key}_min") or "", args.get(f"{f.key}_max") or ""
         return dmc.TextInput(value=f"{lo}~{hi}" if lo or hi else "", placeholder="下限~上限",
@@ -74,8 +70,17 @@ def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[st
                          if f.kind == "text" else "包含", **common)
 
 
-def filter_panel(settings: Settings, report: Report, args: Mapping[str, str]) -> Any:
-    controls: list[Any] = [filter_input(settings, report, f, args) for f in report.filters]
+def filter_panel(settings: Settings, report: Report, args: Mapping[str, str],
+                 error: engine.FilterError | None = None) -> Any:
+    def span(f: Filter) -> dict[str, int]:
+        return {"base": 12, "sm": 12 if f.kind == "date_range" else 6,
+                "lg": 6 if f.kind == "date_range" else 3}
+
+    controls: list[Any] = [
+        dmc.GridCol(filter_input(settings, report, f, args,
+                                 error.message if error and error.filter_key == f.key
+                                 else None), span=span(f))
+        for f in report.filters]
     # Both choosers always exist (one hidden) so the run callback finds its inputs.
     extra: list[Any] = []
     if not report.free_dims:
@@ -99,11 +104,14 @@ def filter_panel(settings: Settings, report: Report, args: Mapping[str, str]) ->
             data=[{"value": s.key, "label": s.label} for s in report.summaries],
             value=args.get("summary") or report.summaries[0].key))
     return dmc.Paper(withBorder=True, p="md", radius="md", children=[
-        dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 4}, spacing="sm", children=controls),
+        dmc.Grid(gutter="sm", children=controls),
         dmc.Group(mt="md", justify="space-between", children=[
             dmc.Group(extra),
-            dmc.Button("查询", id={"type": "run", "report": report.slug}, n_clicks=0),
+            dmc.Group(gap="xs", children=[
+                dmc.Text("在任一筛选框中按回车也可查询", size="xs", c="dimmed"),
+                dmc.Button("查询", id={"type": "run", "report": report.slug}, n_clicks=0)]),
         ]),
+        dcc.Store(id={"type": "run-request", "report": report.slug}),
     ])
 
 
@@ -252,20 +260,27 @@ def report_page(settings: Settings, report: Report, viewer: Viewer,
                  + ("" if viewer.personal_data else " · 个人信息已脱敏"), size="xs", c="dimmed"),
         *[dmc.Text(n, size="sm", c="gray.7") for n in report.notes],
     ])
-    body: Any = dmc.Text("请设置查询条件后点击“查询”。", c="dimmed", size="sm")
+    body: Any = dmc.Text("请设置查询条件后点击“查询”; 在任一筛选框中按回车也可查询。",
+                         c="dimmed", size="sm")
+    error: engine.FilterError | None = None
+    notices: list[Any] = []
     if args.get("run"):
         try:
             values = engine.parse_filters(report, args, settings.today)
+            notices = [scope_notice(settings, report, viewer, args),
+                       late_date_notice(report, values.query, settings.today)]
             body = detail_view(settings, report, values, args) \
                 if args.get("level") == "detail" else \
                 summary_view(settings, report, values, viewer, args)
         except engine.FilterError as exc:
+            error = exc
             body = dmc.Alert(exc.message, title="查询条件有误", color="red",
                              id={"type": "filter-error", "report": report.slug})
     return dmc.Stack(gap="md", children=[
         dcc.Store(id={"type": "nav-request", "report": report.slug}),
         dcc.Store(id={"type": "page-query", "report": report.slug}, data=dict(args)),
         header,
-        filter_panel(settings, report, args),
+        filter_panel(settings, report, args, error),
+        *[n for n in notices if n is not None],
         html.Div(body, id={"type": "results", "report": report.slug}),
     ])

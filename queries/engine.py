@@ -200,7 +200,7 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
     summary = None if group_by else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     if summary is not None and summary.chart and summary.chart.compare == "previous_year":
-        earlier = previous_year(report, values)
+        earlier = previous_year(report, values, settings.today)
         st = C.summary_statement(report, dims, earlier.conditions, viewer, sv,
                                  earlier.periods)
         names, raw = run(settings, st)

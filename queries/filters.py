@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from queries.compile import NULL_TOKEN, Condition, pattern_to_like
+from queries.periods import default_range, year_earlier
 from queries.spec import Filter, Report
 
 INT_SUFFIXES = ("_id", "_year", "seats", "use_years", "claims_registered")
@@ -44,17 +45,24 @@ def coerce(column: str, value: Any) -> Any:
     return value
 
 
-def _one(args: Mapping[str, Any], key: str) -> str:
+def _coerced(flt: Filter, value: Any) -> Any:
+    try:
+        return coerce(flt.column, value)
+    except FilterError as exc:
+        raise FilterError(flt.key, f"{flt.label}: “{value}” 不是有效的代码") from exc
+
+
+def _one(args: Mapping[str, Any], key: str, label: str = "") -> str:
     value = args.get(key)
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else None
     text = "" if value is None else str(value).strip()
     if len(text) > MAX_TEXT:
-        raise FilterError(key, f"{key}: 输入过长 (最多 {MAX_TEXT} 个字符)")
+        raise FilterError(key, f"{label or key}: 输入过长 (最多 {MAX_TEXT} 个字符)")
     return text
 
 
-def _many(args: Mapping[str, Any], key: str) -> list[str]:
+def _many(args: Mapping[str, Any], key: str, label: str = "") -> list[str]:
     value = args.get(key)
     items: Sequence[Any] = value if isinstance(value, (list, tuple)) else [value]
     out: list[str] = []
@@ -63,7 +71,7 @@ def _many(args: Mapping[str, Any], key: str) -> list[str]:
             continue
         out += [p.strip() for p in str(item).split(",") if p.strip()]
     if len(out) > MAX_CHOICES:
-        raise FilterError(key, f"{key}: 选择过多")
+        raise FilterError(key, f"{label or key}: 选择过多 (最多 {MAX_CHOICES} 项)")
     return list(dict.fromkeys(out))
 
 
@@ -71,8 +79,8 @@ def _date(flt: Filter, key: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise FilterError(flt.key, f"{flt.label}: {text!r} 不是有效日期 (格式 YYYY-MM-DD)") \
-            from exc
+        raise FilterError(flt.key, f"{flt.label}: “{text}” 不是有效日期, 请按 YYYY-MM-DD "
+                                   "填写 (如 2026-01-31)") from exc
 
 
 def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
@@ -80,13 +88,14 @@ def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
                ) -> list[Condition]:
     k, col = flt.key, flt.column
     if flt.kind == "date_range":
-        lo, hi = _one(args, f"{k}_from"), _one(args, f"{k}_to")
+        lo, hi = _one(args, f"{k}_from", flt.label), _one(args, f"{k}_to", flt.label)
+        if not lo and not hi:
+            lo, hi = default_range(flt.default, today) or ("", "")
         if not lo and not hi:
             if flt.required:
-                raise FilterError(k, f"{flt.label}: 必须填写起止日期")
+                raise FilterError(k, f"{flt.label}: 必须填写开始日期或结束日期")
             return []
-        if flt.required and not (lo and hi):
-            raise FilterError(k, f"{flt.label}: 必须同时填写开始和结束日期")
+        # Only a start means "from", only an end "until".
         d_lo = _date(flt, k, lo) if lo else None
         d_hi = _date(flt, k, hi) if hi else None
         if d_lo and d_hi and d_lo > d_hi:
@@ -94,7 +103,7 @@ def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
         query.update({f"{k}_from": lo, f"{k}_to": hi})
         return [Condition(col, "between", (d_lo, d_hi))]
     if flt.kind == "month":
-        text = _one(args, k) or ("" if not flt.default else today.strftime("%Y-%m"))
+        text = _one(args, k, flt.label) or ("" if not flt.default else today.strftime("%Y-%m"))
         if not text:
             if flt.required:
                 raise FilterError(k, f"{flt.label}: 必须选择月份")
@@ -109,7 +118,7 @@ def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
             return [Condition(col, "between", (first.replace(month=1), last))]
         return [Condition(col, "between", (first, last))]
     if flt.kind == "date":
-        text = _one(args, k) or ("" if not flt.default else today.isoformat())
+        text = _one(args, k, flt.label) or ("" if not flt.default else today.isoformat())
         if not text:
             if flt.required:
                 raise FilterError(k, f"{flt.label}: 必须填写日期")
@@ -120,26 +129,28 @@ def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
             periods[k] = (col, None, chosen)
         return [Condition(col, flt.op, chosen)]
     if flt.kind in {"multi", "choice"}:
-        values = _many(args, k) if flt.kind == "multi" else [v for v in [_one(args, k)] if v]
+        values = _many(args, k, flt.label) if flt.kind == "multi" \
+            else [v for v in [_one(args, k, flt.label)] if v]
         if not values:
             if flt.required:
                 raise FilterError(k, f"{flt.label}: 必须选择")
             return []
         alone = [v for v in values if v in flt.exclusive]
         if alone and len(values) > 1:
-            raise FilterError(k, f"{flt.label}: {alone[0]} 只能单独选择, 不能与其他值同时选择")
+            shown = dict(flt.options.static if flt.options else ()).get(alone[0], alone[0])
+            raise FilterError(k, f"{flt.label}: “{shown}” 只能单独选择, 不能与其他值同时选择")
         query[k] = ",".join(values)
-        return [Condition(col, "in", [coerce(col, v) for v in values])]
+        return [Condition(col, "in", [_coerced(flt, v) for v in values])]
     if flt.kind == "text":
-        text = _one(args, k)
+        text = _one(args, k, flt.label)
         if not text:
             if flt.required:
                 raise FilterError(k, f"{flt.label}: 必须填写")
             return []
         query[k] = text
-        return [Condition(col, "=", coerce(col, text))]
+        return [Condition(col, "=", _coerced(flt, text))]
     if flt.kind == "contains":
-        text = _one(args, k)
+        text = _one(args, k, flt.label)
         if not text:
             return []
         query[k] = text
@@ -147,7 +158,9 @@ def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
 
         return [Condition(col, "like", "%" + escape_like(text) + "%")]
     if flt.kind == "code_pattern":
-        text, op = _one(args, k), _one(args, f"{k}_op") or "="
+        # Codes are upper case in the store: 'qaa' finds QAA.
+        text = _one(args, k, flt.label).upper()
+        op = _one(args, f"{k}_op", flt.label) or "="
         if op not in {"=", "$"}:
             raise FilterError(k, f"{flt.label}: 查询符只能是 = 或 $")
         if not text:
@@ -159,7 +172,7 @@ def _parse_one(flt: Filter, args: Mapping[str, Any], query: dict[str, str],
             return [Condition(col, "=", text)]
         return [Condition(col, "like", pattern_to_like(text))]
     if flt.kind == "number_range":
-        lo, hi = _one(args, f"{k}_min"), _one(args, f"{k}_max")
+        lo, hi = _one(args, f"{k}_min", flt.label), _one(args, f"{k}_max", flt.label)
         try:
             n_lo = float(lo) if lo else None
             n_hi = float(hi) if hi else None
@@ -190,7 +203,7 @@ def parse_filters(report: Report, args: Mapping[str, Any], today: date | None = 
         dim = dims.get(key[2:])
         if dim is None:
             raise FilterError(key, f"未知的下钻维度 {key[2:]}")
-        text = _one(args, key)
+        text = _one(args, key, dim.label)
         drill[key] = text
         if text == NULL_TOKEN:
             conditions.append(Condition(dim.column, "is_null"))
@@ -218,7 +231,9 @@ def _year_earlier(text: str) -> str:
 
 def previous_year(report: Report, values: FilterValues, today: date | None = None
                   ) -> FilterValues:
-    """The same filters with every month and date moved one year earlier."""
+    """The same filters with every month and date moved one year earlier, ending no later
+    than the data date a year earlier: this year's period holds data only up to the data
+    date, so 上年同期 compares the same days (a whole December is not set against one day)."""
     args: dict[str, Any] = dict(values.query)
     for flt in report.filters:
         keys = {"month": [flt.key], "date": [flt.key],
@@ -227,4 +242,16 @@ def previous_year(report: Report, values: FilterValues, today: date | None = Non
             if args.get(k):
                 args[k] = _year_earlier(str(args[k]))
     # ``values.query`` already holds the drill-down (its d_<dim> keys, as given).
-    return parse_filters(report, args, today)
+    earlier = parse_filters(report, args, today)
+    if today is None:
+        return earlier
+    cap = year_earlier(today)
+
+    def capped(hi: Any) -> Any:
+        return cap if isinstance(hi, date) and hi > cap else hi
+
+    conditions = [Condition(c.column, c.op, (c.value[0], capped(c.value[1])))
+                  if c.op == "between" and isinstance(c.value, tuple) else c
+                  for c in earlier.conditions]
+    periods = {k: (col, lo, capped(hi)) for k, (col, lo, hi) in earlier.periods.items()}
+    return FilterValues(conditions, earlier.query, earlier.drill, periods)

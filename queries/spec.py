@@ -62,7 +62,9 @@ class Filter:
     # For kind 'month',
     # 'ytd' selects Jan 1 to the month's end; measures with ``period`` sum the month only.
     op: Literal["=", "<=", ">=", "ytd"] = "="
-    default: str | None = None  # 'today' or an ISO date / code, shown pre-filled
+    # 'today' or an ISO date / code; for a range a name of queries.periods.PRESETS
+    # ('this-month', 'this-year', 'last-30-days' …). Shown pre-filled, used when absent.
+    default: str | None = None
 
 
 @dataclass(frozen=True)

@@ -98,8 +98,8 @@ def test_status_w_only_alone() -> None:
 
 
 @pytest.mark.parametrize(("args", "key"), [
-    ({}, "end"),
-    ({"end_from": "2025-01-01"}, "end"),
+    ({"end_from": "2025-13-01"}, "end"),
+    ({"end_to": "2025-02-30"}, "end"),
     ({"end_from": "2025-13-01", "end_to": "2025-12-31"}, "end"),
     ({"end_from": "2025-12-31", "end_to": "2025-01-01"}, "end"),
     ({"end_from": "2025-01-01", "end_to": "2025-02-01", "d_nope": "1"}, "d_nope"),

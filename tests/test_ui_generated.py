@@ -25,7 +25,9 @@ def test_callbacks_do_not_multiply_with_reports(app_server: Any) -> None:
         assert slug not in outputs, f"a callback was registered for {slug} alone"
     matching = [k for k in app.callback_map if '"MATCH"' in k or "nav-global" in k]
     export_callbacks = [k for k in matching if '"type":"export-' in k]
-    assert len(matching) - len(export_callbacks) == 4
+    # typed dates read on 查询 or Enter, run, range presets, drill-down, the cube's chart
+    # group-by, the navigation relay, detail rows
+    assert len(matching) - len(export_callbacks) == 7
     # start, poll, cancel of the background Excel; the CSV link following the grid
     assert len(export_callbacks) == 4
 
@@ -75,7 +77,7 @@ def test_column_filters_and_sort_go_to_the_server(settings: Settings, as_of: Any
 def test_a_chart_over_years_is_in_year_order_and_says_when_cut() -> None:
     """Groups by vehicle and year come in vehicle order; the chart adds them up per year
     and draws the years in order, saying it covers only the groups on the screen."""
-    from layouts.report_page import chart
+    from layouts.charts import chart
     from queries.engine import SummaryResult
 
     report = CATALOG["pnl-vehicle"]
@@ -87,4 +89,4 @@ def test_a_chart_over_years_is_in_year_order_and_says_when_cut() -> None:
     premium = graph.figure.data[0]
     assert list(premium.x) == ["2020", "2021", "2022"]
     assert list(premium.y) == [10.0, 10.0, 20.0]
-    assert "屏幕上的前 4 组" in graph.figure.layout.title.text
+    assert "屏幕上的前 4 组" in graph.figure.layout.title.subtitle.text

@@ -28,7 +28,8 @@ CLAIM_CYCLE = Report(
     slug="claim-cycle", number="2.1", title="理赔周期清单",
     source="claim_fact", id_column="claim_id", where="stage = 'closed'",
     filters=(
-        Filter("closed", "结案日期", "date_range", "close_date", required=True),
+        Filter("closed", "结案日期", "date_range", "close_date", required=True,
+               default="this-month"),
         branch_filter(),
         Filter("line", "业务类别", "multi", "line", options=LINE_OPTIONS),
     ),
@@ -63,7 +64,8 @@ CLAIMS_UNREGISTERED = Report(
     source="claim_fact", id_column="claim_id",
     where=f"stage = 'unregistered' AND {AUTO_OR_PROPERTY}",
     filters=(
-        Filter("reported", "报案日期", "date_range", "report_date", required=True),
+        Filter("reported", "报案日期", "date_range", "report_date", required=True,
+               default="this-year"),
         branch_filter(),
         Filter("line", "业务类别", "multi", "line", options=LINE_OPTIONS),
     ),
@@ -92,7 +94,8 @@ CLAIMS_OPEN = Report(
     source="claim_fact", id_column="claim_id",
     where=f"stage = 'open' AND {AUTO_OR_PROPERTY}",
     filters=(
-        Filter("registered", "立案日期", "date_range", "register_date", required=True),
+        Filter("registered", "立案日期", "date_range", "register_date",
+               help="不填则为全部未结案件"),
         branch_filter(),
         Filter("line", "业务类别", "multi", "line", options=LINE_OPTIONS),
         Filter("age", "未结天数区间", "multi", "open_age_band",

@@ -9,7 +9,8 @@ EXCHANGE_RATES = Report(
     slug="exchange-rates", number="4.7", title="兑换率", source="rate_fact",
     id_column="rate_id", scoped=False,
     filters=(
-        Filter("date", "日期", "date_range", "rate_date", required=True),
+        Filter("date", "日期", "date_range", "rate_date", required=True,
+               default="last-30-days"),
         Filter("currency", "币别", "multi", "currency_code",
                options=Options(table="currency", value="currency_code", label="currency_name",
                                where="currency_code <> 'CNY'")),

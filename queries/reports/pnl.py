@@ -96,7 +96,8 @@ HANDLER_DIM = Dim("handler", "经办人", "handler_id",
 AGENT_DIM = Dim("agent", "代理人", "agent_id",
                 lookup=Lookup("agent", "agent_id", "agent_name"), type="int")
 CLASS_OPTIONS = Options(table="risk_class", value="class_code", label="class_name")
-START = Filter("start", "起保日期", "date_range", "start_date", required=True)
+START = Filter("start", "起保日期", "date_range", "start_date", required=True,
+               default="this-year")
 POLICY_HEAD: tuple[Col, ...] = (
     Col("policy_no", "保单号"),
     Col("risk_code", "险种代码", "code"),

@@ -21,7 +21,8 @@ PROPERTY_POLICIES = Report(
     slug="property-policies", number="1.3", title="财产险保单查询",
     source="policy_pnl", id_column="policy_id", where=PROPERTY,
     filters=(
-        Filter("input", "录单日期", "date_range", "input_date", required=True),
+        Filter("input", "录单日期", "date_range", "input_date", required=True,
+               default="this-month"),
         branch_filter(), dept_filter(),
         Filter("class", "险类", "multi", "class_code", options=CLASS_OPTIONS),
     ),
@@ -58,7 +59,8 @@ PROPERTY_ENDORSEMENTS = Report(
     slug="property-endorsements", number="1.4", title="财产险批单查询",
     source="endorsement_fact", id_column="endorsement_id", where=PROPERTY,
     filters=(
-        Filter("input", "批改录入日期", "date_range", "input_date", required=True),
+        Filter("input", "批改录入日期", "date_range", "input_date", required=True,
+               default="this-month"),
         branch_filter(),
         Filter("kind", "批改类型名称", "multi", "endorse_kind", options=ENDORSE_KINDS),
     ),
@@ -92,7 +94,8 @@ PREMIUM_RECEIVED_DAILY = Report(
     slug="premium-received-daily", number="1.7", title="实收保费日报表",
     source="receipt_fact", id_column="receipt_id",
     filters=(
-        Filter("received", "实收付日期", "date_range", "receipt_date", required=True),
+        Filter("received", "实收付日期", "date_range", "receipt_date", required=True,
+               default="this-month"),
         branch_filter(),
     ),
     dims=(Dim("day", "日期", "receipt_date", type="date"), BRANCH_DIM),
@@ -120,9 +123,10 @@ PROPERTY_RISK = Report(
     slug="property-risk", number="1.5", title="财产险业务风险查询",
     source="property_risk_fact", id_column="row_id",
     filters=(
-        Filter("start", "起保日期", "date_range", "start_date", required=True),
+        Filter("start", "起保日期", "date_range", "start_date", required=True,
+               default="this-year"),
         Filter("risk", "险种代码", "code_pattern", "risk_code",
-               help="= 精确匹配; $ 可用 * (任意串) 和 ? (单个字符), 不自动补 *"),
+               help="可用 * 代表任意多个字符、? 代表一个字符; 不区分大小写"),
         dept_filter(), branch_filter(),
     ),
     dims=(BRANCH_DIM, Dim("risk", "险种代码", "risk_code")),
@@ -154,7 +158,7 @@ PROPERTY_RISK = Report(
                Summary("by-risk", "按险种汇总", ("risk",))),
     order=(("policy_no", "asc"),),
     notes=("企财险保单每个立案一行, 无立案的保单一行 (立案字段为空); 按保单号排序。",
-           "批退保费为批改原因 P10、P30 的减保、退保批退金额。"),
+           "批退保费为减保、退保的批单退还的保费。"),
 )
 
 PREMIUM_RECEIVED_MONTHLY = Report(
@@ -164,7 +168,7 @@ PREMIUM_RECEIVED_MONTHLY = Report(
         Filter("month", "到款月份", "month", "receipt_date", required=True, op="ytd",
                default="today"),
         Filter("risk", "险种", "code_pattern", "risk_code",
-               help="= 精确匹配; $ 可用 * 和 ?, 不自动补 *"),
+               help="可用 * 代表任意多个字符、? 代表一个字符; 不区分大小写"),
         Filter("handler", "经办人代码", "text", "handler_code"),
         Filter("agent", "代理人代码", "text", "agent_code"),
         branch_filter(),

@@ -41,7 +41,7 @@ PROPOSAL_STATUS = Report(
         Filter("start", "起保日期", "date_range", "start_date"),
         Filter("salesman", "归属业务员代码", "text", "salesman_code"),
         Filter("status", "核保状态", "multi", "uw_status", options=Options(static=UW_STATUSES),
-               exclusive=("w",), help="0、1、2、3、9 可同时选择; w 只能单选"),
+               exclusive=("w",), help="可多选; “核保通过但未转保单”只能单独选择"),
         branch_filter(),
     ),
     dims=(
@@ -74,7 +74,8 @@ PROPOSAL_STATUS = Report(
                 Chart("bar", "branch_label", ("premium",), color="status")),
     ),
     order=(("start_date", "desc"),),
-    notes=("保单号为空表示投保单未转成保单; 核保状态 w 只能单独选择。",),
+    notes=("保单号为空表示投保单未转成保单; 核保状态“核保通过但未转保单”只能单独查询, "
+           "不能与其他状态同时选择。",),
 )
 
 LAPSED_AUTO = Report(
@@ -84,7 +85,8 @@ LAPSED_AUTO = Report(
           "OR renewal_start_date > end_date + $lapse_grace_days)",
     setting_params=("lapse_grace_days",),
     filters=(
-        Filter("end", "终保日期", "date_range", "end_date", required=True),
+        Filter("end", "终保日期", "date_range", "end_date", required=True,
+               default="last-30-days"),
         branch_filter(),
         Filter("handler", "经办人代码", "text", "handler_code"),
         Filter("agent", "代理人代码", "text", "agent_code"),
