@@ -48,4 +48,4 @@ def clickhouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 
-pytest_plugins = ["tests.auth_fixtures"]
+pytest_plugins = ["tests.auth_fixtures", "tests.browser_fixtures"]
