@@ -35,12 +35,16 @@ def connect_for_build(path: Path, settings: Settings) -> duckdb.DuckDBPyConnecti
     # and returned for every block: 4 s less of kernel time on 10 M policies. Released
     # when the connection closes.
     con.execute(f"SET block_allocator_memory = '{settings.build_memory_limit}'")
-    con.execute(f"SET temp_directory = '{path.parent / (path.name + '.tmp')}'")
+    temp = str(path.parent / (path.name + ".tmp")).replace("'", "''")
+    con.execute(f"SET temp_directory = '{temp}'")
     return con
 
 
-def build_store(out_path: Path, fill: Fill, settings: Settings) -> Path:
-    """Create the schema in a temp file, ``fill`` it, build rollups, swap it in."""
+def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "built") -> Path:
+    """Create the schema in a temp file, ``fill`` it, build rollups, swap it in.
+
+    ``origin`` is kept in the store (``store_info``): only a ``generated`` store is a
+    demo store, with demo users (``auth.templates.ensure_demo_users``)."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.building-{os.getpid()}")
@@ -50,6 +54,8 @@ def build_store(out_path: Path, fill: Fill, settings: Settings) -> Path:
         con = connect_for_build(tmp, settings)
         try:
             con.execute(create_base_tables_sql())
+            con.execute("CREATE TABLE store_info (origin VARCHAR NOT NULL)")
+            con.execute("INSERT INTO store_info VALUES (?)", [origin])
             fill(con)
             build_rollups(con, settings)
             run_step(con, "CHECKPOINT")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from data.import_checks import lit
 from data.layout import ENTITIES, Entity
 
 # Fields the store keeps no column for: a row's position among its siblings.
@@ -72,7 +73,8 @@ def export_ids(store: Path, out_dir: Path) -> None:
             if entity.id_column:
                 keys = ", ".join(entity.key)
                 con.execute(f"COPY (SELECT {keys}, id_ FROM ({export_sql(con, entity, True)})) "
-                            f"TO '{out_dir / (entity.name + '.ids.parquet')}' (FORMAT parquet)")
+                            f"TO {lit(str(out_dir / (entity.name + '.ids.parquet')))} "
+                            "(FORMAT parquet)")
     finally:
         con.close()
 
@@ -87,7 +89,7 @@ def export_store(store: Path, out_dir: Path, fmt: str = "csv") -> dict[str, int]
         for entity in ENTITIES:
             target = out_dir / f"{entity.name}.{fmt}"
             options = "(FORMAT parquet)" if fmt == "parquet" else "(HEADER, DELIMITER ',')"
-            con.execute(f"COPY ({export_sql(con, entity)}) TO '{target}' {options}")
+            con.execute(f"COPY ({export_sql(con, entity)}) TO {lit(str(target))} {options}")
             counts[entity.name] = con.execute(f"SELECT count(*) FROM {entity.name}").fetchone()[0]
     finally:
         con.close()

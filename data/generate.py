@@ -69,7 +69,7 @@ def generate(out: Path, policies: int, seed: int, as_of: date, settings: Setting
     def fill(con: duckdb.DuckDBPyConnection) -> None:
         fill_generated(con, policies, seed, as_of)
 
-    return build_store(out, fill, replace(settings, as_of=as_of))
+    return build_store(out, fill, replace(settings, as_of=as_of), origin="generated")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -321,6 +321,9 @@ ENTITIES: tuple[Entity, ...] = (
         "commission_id", (Converted("amount", "amount_cny", "pay_date"),)),
 )
 BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
+# Entities a full load may go without: no file means none, as a header-only file does.
+OPTIONAL_FILES = frozenset({"agent", "exchange_rate", "vehicle", "proposal", "endorsement",
+                            "claim", "claim_payment", "receivable", "receipt", "commission"})
 
 
 def markdown() -> str:
@@ -331,7 +334,9 @@ def markdown() -> str:
         out.append(f"Business key: {', '.join(f'`{k}`' for k in e.key)}."
                    + (" References: " + "; ".join(
                        f"`{'+'.join(r.columns)}` → `{r.entity}`" for r in e.refs) + "."
-                      if e.refs else "") + "\n")
+                      if e.refs else "")
+                   + (" File optional (none when absent)." if e.name in OPTIONAL_FILES
+                      else "") + "\n")
         out.append("| column | 含义 | type | required | allowed | example |")
         out.append("|---|---|---|---|---|---|")
         for f in e.fields:

@@ -29,14 +29,26 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from data.build import build_store
-from data.layout import BY_NAME, ENTITIES, SQL_TYPES, Entity, Ref
+from data.import_checks import (
+    HOME_CURRENCY,
+    MONEY_MAX,
+    ORG_PAIRS,
+    DateRange,
+    lit,
+    org_mismatch_sql,
+    row_checks,
+    typed,
+)
+from data.import_leftovers import remove_dead_leftovers
+from data.import_rejects import Reject, RejectSink, report_path, write_listed
+from data.import_xlsx import XlsxProblem, stage_xlsx
+from data.layout import BY_NAME, ENTITIES, OPTIONAL_FILES, Entity, Ref
 from data.settings import Settings
 from data.steps import run_step
 from ops.history import recent_loads, record_load
@@ -48,33 +60,29 @@ Progress = Callable[[str, float], None]
 
 
 @dataclass
-class Reject:
-    file: str
-    row: int | None
-    column: str
-    value: str
-    reason: str
-
-
-@dataclass
 class LoadResult:
     ok: bool
     rows_read: dict[str, int] = field(default_factory=dict)
     rows_loaded: dict[str, int] = field(default_factory=dict)
-    rejects: list[Reject] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)  # the first ones (report: all)
     seconds: float = 0.0
     rejects_path: Path | None = None
     incremental: bool = False
+    rejects_total: int = 0  # problems found, listed or only counted
+
+    @property
+    def problems(self) -> int:
+        return max(self.rejects_total, len(self.rejects))
 
     @property
     def message(self) -> str:
         if self.ok:
-            left = f", 剔除 {len(self.rejects):,} 行" if self.rejects else ""
+            left = f", 剔除 {self.problems:,} 行" if self.rejects else ""
             total = sum(self.rows_loaded.values())
             loaded = (f"已导入当日 {sum(self.rows_read.values()):,} 行 (新增或变更), 数据仓库"
                       f"共 {total:,} 行" if self.incremental else f"已导入 {total:,} 行")
             return f"{loaded}{left}, 用时 {self.seconds:.1f} 秒"
-        return f"未导入: {len(self.rejects):,} 处错误, 数据仓库未改变"
+        return f"未导入: {self.problems:,} 处错误, 数据仓库未改变"
 
 
 class FileProblem(Exception):
@@ -94,6 +102,19 @@ def find_files(directory: Path) -> dict[str, Path]:
                 found[entity.name] = path
                 break
     return found
+
+
+def ambiguous_files(directory: Path) -> list[Reject]:
+    """An entity given twice (agent.csv and agent.parquet): which one is meant is not ours
+    to guess."""
+    problems = []
+    for entity in ENTITIES:
+        given = [f"{entity.name}{fmt}" for fmt in FORMATS
+                 if (directory / f"{entity.name}{fmt}").exists()]
+        if len(given) > 1:
+            problems.append(Reject(given[0], None, "", "", f"同一实体有多个文件: "
+                                   f"{', '.join(given)}; 请只保留一个"))
+    return problems
 
 
 def _utf8_copy(path: Path, scratch: Path) -> Path:
@@ -134,8 +155,8 @@ def _csv_header(path: Path) -> list[str]:
     return next(csv.reader([text]))
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch: Path
-               ) -> int:
+def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch: Path,
+               settings: Settings | None = None) -> int:
     """``stg_<entity>``: every layout column as text (NULL when absent), plus ``line_``.
 
     The text lands in table ``raw_<entity>``; ``stg_<entity>`` is a view adding the file
@@ -150,21 +171,26 @@ def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scrat
     if path.suffix == ".csv":
         header = _csv_header(path)
         source_path = _utf8_copy(path, scratch)
-        source = (f"read_csv('{source_path}', header = true, all_varchar = true, "
+        source = (f"read_csv({lit(str(source_path))}, header = true, all_varchar = true, "
                   "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
                   "null_padding = false, auto_detect = false, "
                   f"columns = {{{', '.join(repr(h) + ': ' + repr('VARCHAR') for h in header)}}})")
     elif path.suffix == ".parquet":
         try:
             types = {r[0]: r[1] for r in con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()}
+                f"DESCRIBE SELECT * FROM read_parquet({lit(str(path))})").fetchall()}
         except duckdb.Error as exc:
             raise FileProblem(path.name, f"不是有效的 Parquet 文件: {exc}") from exc
         header = list(types)
-        source = f"read_parquet('{path}', file_row_number = true)"
+        source = f"read_parquet({lit(str(path))}, file_row_number = true)"
         line = "line_"
     else:
-        header, source = _stage_xlsx(entity, path, scratch)
+        try:
+            header, sheet = stage_xlsx(entity, path, scratch, settings or Settings(),
+                                       lambda found: _check_header(entity, path.name, found))
+        except XlsxProblem as exc:
+            raise FileProblem(path.name, str(exc), row=exc.row) from exc
+        source = f"read_parquet({lit(str(sheet))})"
     _check_header(entity, path.name, header)
     present = set(header)
 
@@ -191,10 +217,17 @@ def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scrat
             raise FileProblem(path.name, _duck_reason(str(exc))) from exc
         con.execute(f"CREATE VIEW stg_{entity.name} AS SELECT {line} AS line_, * "
                     f"FROM raw_{entity.name}")
-    rows = con.execute(f"SELECT count(*) FROM stg_{entity.name}").fetchone()[0]
-    if rows == 0:
-        raise FileProblem(path.name, "文件为空 (只有表头)")
-    return int(rows)
+    # Header only: no rows of this kind today.
+    return int(con.execute(f"SELECT count(*) FROM stg_{entity.name}").fetchone()[0])
+
+
+def stage_none(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """``stg_<entity>`` with no rows: an optional entity without a file."""
+    columns = ", ".join(f"NULL::VARCHAR AS {c}" for c in entity.columns)
+    con.execute(f"DROP VIEW IF EXISTS stg_{entity.name}")
+    con.execute(f"CREATE OR REPLACE TABLE raw_{entity.name} AS SELECT {columns} LIMIT 0")
+    con.execute(f"CREATE VIEW stg_{entity.name} AS SELECT 0::BIGINT AS line_, * "
+                f"FROM raw_{entity.name}")
 
 
 def restage(con: duckdb.DuckDBPyConnection, entity: Entity, select: str) -> None:
@@ -219,35 +252,6 @@ def _duck_reason(message: str) -> str:
     return f"文件无法读取: {first}"
 
 
-def _stage_xlsx(entity: Entity, path: Path, scratch: Path) -> tuple[list[str], str]:
-    """The first sheet as text, through a Parquet file in the scratch folder."""
-    import polars as pl
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise FileProblem(path.name, f"不是有效的 Excel 文件: {exc}") from exc
-    rows = book.worksheets[0].iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-    while header and not header[-1]:
-        header.pop()
-    _check_header(entity, path.name, header)
-    data = [["" if v is None else (v.date().isoformat() if isinstance(v, datetime)
-                                   else str(v)) for v in r] for r in rows]
-    while data and not any(data[-1]):  # blank rows Excel keeps below the table
-        data.pop()
-    for line, row in enumerate(data, start=2):
-        if any(row[len(header):]):
-            raise FileProblem(path.name, "数据超出表头的列", row=line)
-        row[:] = (row + [""] * len(header))[:len(header)]
-    frame = pl.DataFrame(data, schema=header, orient="row") if data else \
-        pl.DataFrame(schema={h: pl.Utf8 for h in header})
-    target = scratch / f"{entity.name}.xlsx.parquet"
-    frame.write_parquet(target)
-    return header, f"read_parquet('{target}')"
-
-
 def _check_header(entity: Entity, file: str, header: list[str]) -> None:
     known = set(entity.columns)
     extra = [h for h in header if h not in known]
@@ -263,59 +267,24 @@ def _check_header(entity: Entity, file: str, header: list[str]) -> None:
 
 # --- validation ---------------------------------------------------------------------------
 
-def _typed(f_type: str, column: str) -> str:
-    if f_type == "bool":
-        return f"TRY_CAST({column} AS BOOLEAN)"
-    if f_type == "date":
-        # ISO dates only: 2026-02-30 and 2026/2/3 are refused, not guessed.
-        return f"TRY_STRPTIME({column}, '%Y-%m-%d')::DATE"
-    return f"TRY_CAST({column} AS {SQL_TYPES[f_type]})"
-
-
-TYPE_WORDS = {"int": "整数", "date": "日期 (YYYY-MM-DD)", "money": "金额", "rate": "汇率",
-              "bool": "是否值 (true/false)"}
-
-
-def row_checks(entity: Entity) -> list[tuple[str, str, str]]:
-    """(column, SQL condition that marks a bad row, reason) for one staged entity."""
-    checks = []
-    for f in entity.fields:
-        c = f.name
-        if f.required:
-            checks.append((c, f"{c} IS NULL", f"必填项为空: {f.label}"))
-        if f.type != "text":
-            checks.append((c, f"{c} IS NOT NULL AND {_typed(f.type, c)} IS NULL",
-                           f"{f.label} 不是有效的{TYPE_WORDS[f.type]}"))
-        if f.codes:
-            allowed = ", ".join("'" + v + "'" for v in f.codes)
-            checks.append((c, f"{c} IS NOT NULL AND {c} NOT IN ({allowed})",
-                           f"{f.label} 只能是 {' / '.join(f.codes)}"))
-        if f.non_negative:
-            checks.append((c, f"{_typed(f.type, c)} < 0", f"{f.label} 不能为负数"))
-    for earlier, later in entity.dates_in_order:
-        a, b = _typed("date", earlier), _typed("date", later)
-        labels = {f.name: f.label for f in entity.fields}
-        checks.append((later, f"{a} > {b}",
-                       f"{labels[later]} 早于 {labels[earlier]}"))
-    return checks
-
-
-def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
+def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path], settings: Settings
+             ) -> RejectSink:
     """Fill ``rejects_`` (entity, line, column, value, reason) for the staged entities.
 
     One scan per file counts the rows failing each check; only the checks that fail
-    scan again to list their rows. A file that cannot be read to its end (a damaged
-    Parquet page) is a ``FileProblem`` naming it. References are not checked here: the
-    same scan counts each reference a file sets (``ref_present_``), for the build's own
-    joins to verify (``fill_from_staging``), or ``check_references`` lists them.
+    scan again to list their rows, at most ``import_max_errors`` per file (the rest is
+    counted). A file that cannot be read to its end (a damaged Parquet page) is a
+    ``FileProblem`` naming it. References are not checked here: the same scan counts
+    each reference a file sets (``ref_present_``), for the build's own joins to verify
+    (``fill_from_staging``), or ``check_references`` lists them.
     """
-    con.execute("CREATE OR REPLACE TABLE rejects_ (entity VARCHAR, line BIGINT, "
-                "col VARCHAR, value VARCHAR, reason VARCHAR)")
+    sink = RejectSink(con, settings.import_max_errors, fresh=True)
     con.execute("CREATE OR REPLACE TABLE ref_present_ (entity VARCHAR, id_column VARCHAR, "
                 "present BIGINT)")
+    dates = DateRange.of(settings)
     for entity in ENTITIES:
         table = f"stg_{entity.name}"
-        checks = row_checks(entity)
+        checks = row_checks(entity, dates)
         key = ", ".join(entity.key)
         present = [f"count(*) FILTER (WHERE {_ref_present(ref)})" for ref in entity.refs]
         try:
@@ -334,15 +303,21 @@ def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
                         [entity.name, ref.id_column, n])
         for (column, bad, reason), failing in zip(checks, counts, strict=False):
             if failing:
-                con.execute(f"INSERT INTO rejects_ SELECT '{entity.name}', line_, "
-                            f"'{column}', {column}, ? FROM {table} WHERE {bad}", [reason])
+                sink.add(entity.name, f"SELECT '{entity.name}', line_, '{column}', "
+                         f"{column}, ?::VARCHAR FROM {table} WHERE {bad}", [reason], failing)
         if counts[-1]:
-            con.execute(f"""INSERT INTO rejects_
-                SELECT '{entity.name}', line_, '{entity.key[0]}', concat_ws('|', {key}), ?
+            sink.add(entity.name, f"""
+                SELECT '{entity.name}', line_, '{entity.key[0]}', concat_ws('|', {key}),
+                       ?::VARCHAR
                 FROM (SELECT line_, {key}, row_number() OVER (PARTITION BY {key}
                       ORDER BY line_) AS n FROM {table}) WHERE n > 1""",
-                        [f"重复的业务键 ({', '.join(entity.key)}): 同一键在文件中出现多次"])
-    check_rates(con)
+                     [f"重复的业务键 ({', '.join(entity.key)}): 同一键在文件中出现多次"],
+                     counts[-1])
+    for name, dept, branch in ORG_PAIRS:
+        if not sink.full(name):
+            sink.add(name, org_mismatch_sql(name, dept, branch))
+    check_rates(con, sink)
+    return sink
 
 
 def _ref_present(ref: Ref) -> str:
@@ -353,11 +328,15 @@ def _ref_present(ref: Ref) -> str:
     return f"s.{ref.columns[-1]} IS NOT NULL AND {here}"
 
 
-def check_references(con: duckdb.DuckDBPyConnection, exclude_rejected: bool = False) -> int:
-    """References by business key to rows present in the files; returns rejects added."""
-    before = con.execute("SELECT count(*) FROM rejects_").fetchone()[0]
+def check_references(con: duckdb.DuckDBPyConnection, sink: RejectSink,
+                     exclude_rejected: bool = False) -> int:
+    """References by business key to rows present in the files; returns rejects added.
+    A file that reached the most problems listed is not checked further."""
+    before = sink.count()
     for entity in ENTITIES:
         for ref in entity.refs:
+            if sink.full(entity.name):
+                break
             target = BY_NAME[ref.entity]
             present = _ref_present(ref)
             join = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{c}"
@@ -368,40 +347,55 @@ def check_references(con: duckdb.DuckDBPyConnection, exclude_rejected: bool = Fa
                       f"({target.label}) 中找不到")
             # An ANTI JOIN, not NOT EXISTS: DuckDB plans the correlated form with a pass
             # over the distinct outer keys first (10 M receivables: 5.5 s against 2.5 s).
-            con.execute(f"""INSERT INTO rejects_
+            sink.add(entity.name, f"""
                 SELECT '{entity.name}', s.line_, '{ref.columns[-1]}',
-                       concat_ws('|', {', '.join('s.' + c for c in ref.columns)}), ?
+                       concat_ws('|', {', '.join('s.' + c for c in ref.columns)}), ?::VARCHAR
                 FROM stg_{entity.name} s
                 ANTI JOIN (SELECT {', '.join(ref.keys)} FROM stg_{target.name} {alive}) t
                      ON {join}
                 WHERE {present}
                   AND s.line_ NOT IN (SELECT line FROM rejects_ WHERE entity = '{entity.name}'
                                        AND reason = ?)""", [reason, reason])
-    return con.execute("SELECT count(*) FROM rejects_").fetchone()[0] - before
+    return sink.count() - before
 
 
-def check_rates(con: duckdb.DuckDBPyConnection) -> None:
-    """A foreign amount without its CNY twin needs a rate on or before its date."""
+def check_rates(con: duckdb.DuckDBPyConnection, sink: RejectSink) -> None:
+    """A foreign amount without its CNY twin needs a rate on or before its date (the home
+    currency converts at 1); converted, it must still fit the amount column."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE first_rate_ AS SELECT currency_code, "
-                f"min({_typed('date', 'rate_date')}) AS first_date FROM stg_exchange_rate "
-                "GROUP BY currency_code")
+                f"min({typed('date', 'rate_date')}) AS first_date, "
+                f"max(TRY_CAST(rate_to_cny AS DECIMAL(18,6))) AS top_rate "
+                "FROM stg_exchange_rate GROUP BY currency_code")
     for entity in ENTITIES:
         for conv in _converted(entity):
-            day = _typed("date", "s." + conv.date)
-            con.execute(f"""INSERT INTO rejects_
+            if sink.full(entity.name):
+                break
+            day = typed("date", "s." + conv.date)
+            amount = typed("money", "s." + conv.amount)
+            sink.add(entity.name, f"""
                 SELECT '{entity.name}', s.line_, '{conv.cny}', s.currency_code || ' ' ||
-                       s.{conv.date}, ?
+                       s.{conv.date}, ?::VARCHAR
                 FROM stg_{entity.name} s LEFT JOIN first_rate_ r USING (currency_code)
                 WHERE s.{conv.cny} IS NULL AND s.{conv.amount} IS NOT NULL
+                  AND s.currency_code IS DISTINCT FROM '{HOME_CURRENCY}'
                   AND {day} IS NOT NULL AND (r.first_date IS NULL OR r.first_date > {day})""",
-                        [f"没有 {conv.date} 当日或之前的兑换率, 无法折算人民币"])
+                     [f"没有 {conv.date} 当日或之前的兑换率, 无法折算人民币"])
+            sink.add(entity.name, f"""
+                SELECT '{entity.name}', s.line_, '{conv.amount}', s.{conv.amount},
+                       ?::VARCHAR
+                FROM stg_{entity.name} s JOIN first_rate_ r USING (currency_code)
+                WHERE s.{conv.cny} IS NULL
+                  AND s.currency_code IS DISTINCT FROM '{HOME_CURRENCY}'
+                  AND abs(CAST({amount} AS DECIMAL(38,2))) * r.top_rate
+                      > {MONEY_MAX}""",
+                     [f"折人民币后超出金额范围 (最大 {MONEY_MAX})"])
 
 
 def stage_rates(con: duckdb.DuckDBPyConnection) -> None:
     """``daily_rates_``: each currency's rate in force on every day from its first rate to
     its last; ``last_rates_``: the last one, in force on every later day."""
     con.execute(f"""CREATE OR REPLACE TABLE rates_ AS
-        SELECT currency_code, {_typed('date', 'rate_date')} AS rate_date,
+        SELECT currency_code, {typed('date', 'rate_date')} AS rate_date,
                CAST(rate_to_cny AS DECIMAL(18,6)) AS rate_to_cny FROM stg_exchange_rate""")
     con.execute("""CREATE OR REPLACE TABLE daily_rates_ AS
         WITH days AS (
@@ -434,7 +428,7 @@ def _id_map_sql(entity: Entity, previous: bool, contiguous: bool) -> str:
         return (f"CREATE OR REPLACE TABLE map_{entity.name} AS SELECT {keys}, s.line_, "
                 f"{new_id}::INTEGER AS id_ FROM {stg}")
     types = {f.name: f.type for f in entity.fields}
-    on = " AND ".join(f"p.{k} IS NOT DISTINCT FROM {_typed(types[k], 's.' + k)}"
+    on = " AND ".join(f"p.{k} IS NOT DISTINCT FROM {typed(types[k], 's.' + k)}"
                       for k in entity.key)
     prev = f"prev_{entity.name} p"
     return f"""CREATE OR REPLACE TABLE map_{entity.name} AS
@@ -457,27 +451,29 @@ def _insert_sql(entity: Entity, store_columns: list[str]) -> str:
         exprs[ref.id_column] = f"{alias}.id_"
     fields = {f.name: f for f in entity.fields}
     for name, f in fields.items():
-        exprs.setdefault(name, _typed(f.type, f"s.{name}"))
+        exprs.setdefault(name, typed(f.type, f"s.{name}"))
     # The rate in force on a date: the latest on or before it, looked up by equality in
     # the day-by-day table (an ASOF join sorted all 10 M policies with every column: 28 s
     # of a 36 s fill), or the last rate for a date after it.
     rate_of: dict[str, str] = {}
     for conv in entity.converted:
         if conv.date not in rate_of:
-            day, n = _typed("date", "s." + conv.date), len(rate_of)
+            day, n = typed("date", "s." + conv.date), len(rate_of)
             joins.append(f"LEFT JOIN loader.daily_rates_ x{n} ON x{n}.currency_code = "
                          f"s.currency_code AND x{n}.rate_date = {day}")
             joins.append(f"LEFT JOIN loader.last_rates_ y{n} ON y{n}.currency_code = "
                          f"s.currency_code AND {day} > y{n}.rate_date")
-            rate_of[conv.date] = f"coalesce(x{n}.rate_to_cny, y{n}.rate_to_cny)"
-        amount = _typed("money", f"s.{conv.amount}")
-        exprs[conv.cny] = f"coalesce({_typed('money', 's.' + conv.cny)}, round(CAST(" \
+            rate_of[conv.date] = (f"CASE WHEN s.currency_code = '{HOME_CURRENCY}' THEN 1 "
+                                  f"ELSE coalesce(x{n}.rate_to_cny, y{n}.rate_to_cny) END")
+        amount = typed("money", f"s.{conv.amount}")
+        exprs[conv.cny] = f"coalesce({typed('money', 's.' + conv.cny)}, round(CAST(" \
                           f"{amount} AS DECIMAL(38,2)) * {rate_of[conv.date]}, 2))"
     if entity.id_column:
         exprs[entity.id_column] = "self.id_"
         joins.append(f"JOIN loader.map_{entity.name} self ON self.line_ = s.line_")
     if entity.name == "policy":
         exprs["class_id"] = "(SELECT class_id FROM risk WHERE risk.risk_id = m0.id_)"
+        exprs["use_years"] = _use_years_sql(entity)
     if entity.name == "exchange_rate":
         exprs["currency_id"] = "m0.id_"
     missing = [c for c in store_columns if c not in exprs]
@@ -489,6 +485,16 @@ def _insert_sql(entity: Entity, store_columns: list[str]) -> str:
     return (f"INSERT INTO {entity.name} ({', '.join(store_columns)}) "
             f"SELECT {', '.join(exprs[c] for c in store_columns)} "
             f"FROM loader.stg_{entity.name} s {' '.join(joins)} ORDER BY {order}")
+
+
+def _use_years_sql(policy: Entity) -> str:
+    """使用年限 as the file gives it, else derived as the generator does: calendar years
+    from the vehicle's first registration to the policy's start, never below 0. A
+    policy without a vehicle has none (the P&L cube says 未知 for an auto one)."""
+    vin = next(i for i, r in enumerate(policy.refs) if r.entity == "vehicle")
+    return (f"coalesce({typed('int', 's.use_years')}, greatest(0, date_diff('year', "
+            f"(SELECT first_register_date FROM vehicle WHERE vehicle.vehicle_id = m{vin}.id_), "
+            f"{typed('date', 's.start_date')})))")
 
 
 class DanglingReference(Exception):
@@ -503,7 +509,7 @@ def fill_from_staging(scratch_db: Path, *, verify_references: bool = False
     (``ref_present_`` counts them), or the build stops with ``DanglingReference``: the
     references are resolved by the same joins that give the ids, not joined twice."""
     def fill(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(f"ATTACH '{scratch_db}' AS loader (READ_ONLY)")
+        con.execute(f"ATTACH {lit(str(scratch_db))} AS loader (READ_ONLY)")
         for entity in ENTITIES:
             columns = [r[0] for r in con.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
@@ -553,6 +559,9 @@ def load(directory: Path, store: Path, settings: Settings, *, partial: bool = Fa
             return _finish(result, time.perf_counter(), rejects_path, directory, user,
                            settings, find_files(directory))
         try:
+            # Holding the lock, no other load runs: what a killed one left is garbage.
+            for path in remove_dead_leftovers(store):
+                log.info("removed %s, left by a load that did not finish", path.name)
             return _load(directory, store, settings, partial=partial, incremental=incremental,
                          user=user, rejects_path=rejects_path, progress=progress)
         finally:
@@ -569,64 +578,77 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
         # The log says when each phase began: where a slow load spends its time.
         log.info("load %s: %s at %.1f s", directory.name, message, time.perf_counter() - started)
         report(message, fraction)
+
+    def finish(sink: RejectSink | None = None) -> LoadResult:
+        return _finish(result, started, rejects_path, directory, user, settings, files, sink)
     result = LoadResult(ok=False, incremental=incremental)
+    files = find_files(directory)
+    ambiguous = ambiguous_files(directory)
+    if ambiguous:
+        result.rejects = ambiguous
+        return finish()
     scratch = store.with_name(f".{store.name}.import-{os.getpid()}")
     scratch.mkdir(parents=True, exist_ok=True)
     scratch_db = scratch / "staging.duckdb"
-    files = find_files(directory)
     con = _connect_scratch(scratch_db, settings)
     try:
         problems: list[Reject] = []
         if incremental:
             if not store.exists():
                 result.rejects = [Reject(store.name, None, "", "", "增量导入需要已有的数据仓库")]
-                return _finish(result, started, rejects_path, directory, user, settings, files)
+                return finish()
             _stage_current_store(con, store, scratch)
         for i, entity in enumerate(ENTITIES):
             path = files.get(entity.name)
             note(f"读取 {entity.name}", 0.5 * i / len(ENTITIES))
             if path is None:
-                if not incremental:
+                if incremental:
+                    continue
+                if entity.name in OPTIONAL_FILES:  # none of this kind
+                    stage_none(con, entity)
+                    result.rows_read[entity.name] = 0
+                else:
                     problems.append(Reject(f"{entity.name}.csv", None, "", "",
-                                           "缺少文件 (全量导入需要每个实体的文件)"))
+                                           "缺少文件 (全量导入需要此文件; 没有数据时请给只有"
+                                           "表头的文件)"))
                 continue
             try:
                 if incremental:
-                    result.rows_read[entity.name] = _overlay(con, entity, path, scratch)
+                    result.rows_read[entity.name] = _overlay(con, entity, path, scratch,
+                                                             settings)
                 else:
-                    result.rows_read[entity.name] = stage_file(con, entity, path, scratch)
+                    result.rows_read[entity.name] = stage_file(con, entity, path, scratch,
+                                                               settings)
             except FileProblem as problem:
                 problems.append(problem.reject)
         if problems:
             result.rejects = problems
-            return _finish(result, started, rejects_path, directory, user, settings, files)
+            return finish()
         note("校验", 0.55)
         try:
-            # References are checked by the build's own joins unless rows are rejected
-            # already (then every problem is listed at once) or a partial load must
-            # leave out the rows whose references fail before it builds.
-            validate(con, files)
+            sink = validate(con, files, settings)
         except FileProblem as problem:
             result.rejects = [problem.reject]
-            return _finish(result, started, rejects_path, directory, user, settings, files)
-        references_checked = partial or bool(
-            con.execute("SELECT count(*) FROM rejects_").fetchone()[0])
+            return finish()
+        # References are checked by the build's own joins unless rows are rejected
+        # already (then every problem is listed at once) or a partial load must leave out
+        # the rows whose references fail before it builds.
+        references_checked = partial or sink.count() > 0
         if references_checked:
-            check_references(con)
-        rejects = _collect_rejects(con, files)
-        if rejects and not partial:
-            result.rejects = rejects
-            return _finish(result, started, rejects_path, directory, user, settings, files)
-        if rejects:
+            check_references(con, sink)
+        if sink.count() and (not partial or sink.any_full()):
+            return finish(sink)
+        if sink.count():
             # Leave out the rejected rows and, until nothing changes, the rows whose
-            # references pointed at them.
-            while check_references(con, exclude_rejected=True):
+            # references pointed at them — every one listed, or nothing loads.
+            while not sink.any_full() and check_references(con, sink, exclude_rejected=True):
                 pass
-            rejects = _collect_rejects(con, files)
+            if sink.any_full():
+                return finish(sink)
             for entity in ENTITIES:
                 restage(con, entity, f"SELECT * FROM stg_{entity.name} WHERE line_ NOT IN "
                         f"(SELECT line FROM rejects_ WHERE entity = '{entity.name}')")
-            result.rejects = rejects
+            _take_rejects(result, sink, files, settings, rejects_path, directory)
         previous = store.exists()
         if previous:
             _stage_current_ids(con, store, scratch)
@@ -645,20 +667,24 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
             # keys took 30 % more CPU (10 M policies: 295 s against 268 s).
             build_store(store, fill_from_staging(
                 scratch_db, verify_references=not references_checked),
-                        replace(settings, build_threads=settings.duckdb_threads))
+                        replace(settings, build_threads=settings.duckdb_threads),
+                        origin="imported")
         except DanglingReference as exc:
             con = _connect_scratch(scratch_db, settings)
-            check_references(con)
-            result.rejects = _collect_rejects(con, files) or [Reject(
-                store.name, None, "", "", f"生成数据仓库失败, 数据仓库未改变: {exc}")]
-            return _finish(result, started, rejects_path, directory, user, settings, files)
-        except (duckdb.Error, RuntimeError, OSError) as exc:
-            log.exception("building %s from %s failed", store, directory)
+            sink = RejectSink(con, settings.import_max_errors)
+            check_references(con, sink)
+            if sink.count():
+                return finish(sink)
             result.rejects = [Reject(store.name, None, "", "",
                                      f"生成数据仓库失败, 数据仓库未改变: {exc}")]
-            return _finish(result, started, rejects_path, directory, user, settings, files)
+            return finish()
+        except (duckdb.Error, RuntimeError, OSError) as exc:
+            log.exception("building %s from %s failed", store, directory)
+            result.rejects, result.rejects_path = [Reject(
+                store.name, None, "", "", f"生成数据仓库失败, 数据仓库未改变: {exc}")], None
+            return finish()
         result.ok = True
-        return _finish(result, started, rejects_path, directory, user, settings, files)
+        return finish()
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
@@ -675,13 +701,18 @@ def _connect_scratch(path: Path, settings: Settings) -> duckdb.DuckDBPyConnectio
     return con
 
 
-def _collect_rejects(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> list[Reject]:
-    rows = con.execute("SELECT DISTINCT entity, line, col, value, reason FROM rejects_ "
-                       "ORDER BY entity, line, col").fetchall()
-    return [Reject(files[e].name if e in files and line > 0 else
-                   f"{e}.csv" if line > 0 else f"现有数据仓库 ({e})",
-                   line if line > 0 else None, col, value or "", reason)
-            for e, line, col, value, reason in rows]
+def _take_rejects(result: LoadResult, sink: RejectSink, files: dict[str, Path],
+                  settings: Settings, rejects_path: Path | None, directory: Path) -> None:
+    """The first rejects into the result, all of them into the report."""
+    result.rejects = sink.first(files)
+    result.rejects_total = sink.count()
+    target = rejects_path or report_path(settings, directory)
+    try:
+        sink.write(files, target)
+        result.rejects_path = target
+    except (OSError, duckdb.Error):
+        log.exception("writing the rejects report %s failed", target)
+        result.rejects_path = None
 
 
 def _stage_current_store(con: duckdb.DuckDBPyConnection, store: Path, scratch: Path) -> None:
@@ -699,11 +730,13 @@ def _stage_current_ids(con: duckdb.DuckDBPyConnection, store: Path, scratch: Pat
     export_ids(store, scratch / "ids")
     for entity in ENTITIES:
         if entity.id_column:
+            ids = scratch / "ids" / f"{entity.name}.ids.parquet"
             con.execute(f"CREATE OR REPLACE TABLE prev_{entity.name} AS SELECT * FROM "
-                        f"read_parquet('{scratch / 'ids' / (entity.name + '.ids.parquet')}')")
+                        f"read_parquet({lit(str(ids))})")
 
 
-def _overlay(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch: Path) -> int:
+def _overlay(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch: Path,
+             settings: Settings) -> int:
     """The day's rows replace the current rows of the same business key; new ones follow.
 
     The day's rows keep their file lines (rejects name them); the current rows they leave
@@ -712,7 +745,7 @@ def _overlay(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch
     name = entity.name
     con.execute(f"CREATE OR REPLACE TABLE cur_{name} AS SELECT * FROM stg_{name}")
     try:
-        rows = stage_file(con, entity, path, scratch)
+        rows = stage_file(con, entity, path, scratch, settings)
     except FileProblem:
         restage(con, entity, f"SELECT * FROM cur_{name}")
         con.execute(f"DROP TABLE cur_{name}")
@@ -728,19 +761,19 @@ def _overlay(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch
 
 
 def _finish(result: LoadResult, started: float, rejects_path: Path | None, directory: Path,
-            user: str, settings: Settings, files: dict[str, Path]) -> LoadResult:
+            user: str, settings: Settings, files: dict[str, Path],
+            sink: RejectSink | None = None) -> LoadResult:
     result.seconds = time.perf_counter() - started
-    if result.rejects:
-        target = rejects_path or directory / "rejects.csv"
+    if sink is not None:
+        _take_rejects(result, sink, files, settings, rejects_path, directory)
+    elif result.rejects and result.rejects_path is None:
+        target = rejects_path or report_path(settings, directory)
         try:
-            with target.open("w", encoding="utf-8-sig", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(["文件", "行", "列", "值", "原因"])
-                for r in result.rejects:
-                    w.writerow([r.file, r.row or "", r.column, r.value, r.reason])
+            write_listed(result.rejects, target)
             result.rejects_path = target
         except OSError:
             result.rejects_path = None
+    result.rejects_total = result.problems
     record_history(settings, user, directory, files, result)
     return result
 
@@ -751,7 +784,7 @@ def record_history(settings: Settings, user: str, directory: Path, files: dict[s
                    result: LoadResult) -> None:
     record_load(settings.users_db, username=user, source=directory.name,
                 files=[p.name for p in files.values()], rows_read=sum(result.rows_read.values()),
-                rows_loaded=sum(result.rows_loaded.values()), rows_rejected=len(result.rejects),
+                rows_loaded=sum(result.rows_loaded.values()), rows_rejected=result.problems,
                 ok=result.ok, seconds=result.seconds, message=result.message)
 
 
@@ -780,8 +813,8 @@ def main(argv: list[str] | None = None) -> int:
                                                 flush=True))
     for r in result.rejects[:50]:
         print(f"{r.file}\t第 {r.row or '-'} 行\t{r.column}\t{r.value!r}\t{r.reason}")
-    if len(result.rejects) > 50:
-        print(f"… 共 {len(result.rejects):,} 处, 见 {result.rejects_path}")
+    if result.rejects:
+        print(f"… 共 {result.problems:,} 处, 错误清单: {result.rejects_path}")
     print(result.message)
     return 0 if result.ok else 1
 

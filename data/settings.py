@@ -109,6 +109,15 @@ class Settings:
 
     # Background jobs (imports, large exports) running at once on the whole server.
     jobs_max_running: int = 2
+    # Importer bounds: problems listed per file before it stops checking that file; the
+    # plausible range of every date in the files; what one .xlsx may hold.
+    import_max_errors: int = 10_000
+    import_date_min: date = date(1900, 1, 1)
+    import_date_max: date = date(2100, 12, 31)
+    import_xlsx_max_rows: int = 500_000
+    import_xlsx_max_columns: int = 64
+    import_xlsx_max_cell_chars: int = 2_000
+    import_xlsx_max_bytes: int = 256 * 2**20  # uncompressed, all parts of the zip
 
     @property
     def users_db(self) -> OpsDb:
@@ -158,4 +167,11 @@ class Settings:
             trusted_origins=tuple(o.strip().rstrip("/") for o in
                                   _env("TRUSTED_ORIGINS", "").split(",") if o.strip()),
             time_zone=_env("TIME_ZONE", cls.time_zone),
+            import_max_errors=_env_int("IMPORT_MAX_ERRORS", cls.import_max_errors),
+            import_date_min=_env_date("IMPORT_DATE_MIN", cls.import_date_min)
+            or cls.import_date_min,
+            import_date_max=_env_date("IMPORT_DATE_MAX", cls.import_date_max)
+            or cls.import_date_max,
+            import_xlsx_max_rows=_env_int("IMPORT_XLSX_MAX_ROWS", cls.import_xlsx_max_rows),
+            import_xlsx_max_bytes=_env_int("IMPORT_XLSX_MAX_BYTES", cls.import_xlsx_max_bytes),
         )

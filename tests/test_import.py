@@ -262,15 +262,16 @@ def test_incremental_day_changes_and_adds(book: tuple[Settings, Path, Path],
     assert history[0]["rows_read"] == 2
 
 
-def test_full_load_needs_every_file(book: tuple[Settings, Path, Path], tmp_path: Path) -> None:
+def test_full_load_needs_every_required_file(book: tuple[Settings, Path, Path],
+                                            tmp_path: Path) -> None:
     settings, _, files = book
     work = tmp_path / "files"
     shutil.copytree(files, work)
-    (work / "commission.csv").unlink()
-    assert "commission" not in find_files(work)
+    (work / "customer.csv").unlink()
+    assert "customer" not in find_files(work)
     result = load(work, tmp_path / "s.duckdb", settings)
     assert not result.ok and not (tmp_path / "s.duckdb").exists()
-    assert any("缺少文件" in r.reason for r in result.rejects)
+    assert [(r.file, r.reason[:4]) for r in result.rejects] == [("customer.csv", "缺少文件")]
 
 
 def test_docs_show_the_layout_the_importer_checks() -> None:
