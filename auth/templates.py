@@ -77,10 +77,14 @@ def template_for(db: Path, key: str) -> UserRecord | None:
 
 
 def ensure_demo_users(settings: object) -> None:
-    """Templates plus one demo user per template (idempotent)."""
+    """Templates plus, on a generated demo store only, one demo user per template
+    (idempotent). An imported store gets none: its first administrator comes from
+    ``auth.admin create-admin``."""
     db: Path = settings.users_db  # type: ignore[attr-defined]
     ensure_templates(db)
     people = find_demo_people(settings)  # type: ignore[arg-type]
+    if people is None:
+        return
     demo = (
         ("admin", "系统管理员", "系统管理员", {}),
         ("gm", "总经理", "总经理", {}),

@@ -132,14 +132,19 @@ def write_listed(rejects: list[Reject], target: Path) -> None:
             w.writerow([r.file, r.row or "", r.column, r.value, r.reason])
 
 
-def report_path(settings: Settings, directory: Path) -> Path:
-    """A new report beside the load history (the users database; beside the store when
-    that is a database server); the oldest beyond the last 100 go."""
+def report_folder(settings: Settings) -> Path:
+    """Beside the load history: the users database's folder, or the store's when that
+    database is a server."""
     db = settings.users_db
     home = Path(db).parent if "://" not in str(db) else settings.store_path.parent
-    folder = home / "load-rejects"
+    return home / "load-rejects"
+
+
+def report_path(settings: Settings, directory: Path) -> Path:
+    """A new report beside the load history; the oldest beyond the last 100 go."""
+    folder = report_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    for old in sorted(folder.glob("*.csv"))[:-REPORTS_KEPT]:
+    for old in sorted(folder.glob("*.csv"), key=lambda p: p.stat().st_mtime)[:-REPORTS_KEPT]:
         old.unlink(missing_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in directory.name)

@@ -492,9 +492,10 @@ def _use_years_sql(policy: Entity) -> str:
     from the vehicle's first registration to the policy's start, never below 0. A
     policy without a vehicle has none (the P&L cube says 未知 for an auto one)."""
     vin = next(i for i, r in enumerate(policy.refs) if r.entity == "vehicle")
-    return (f"coalesce({typed('int', 's.use_years')}, greatest(0, date_diff('year', "
-            f"(SELECT first_register_date FROM vehicle WHERE vehicle.vehicle_id = m{vin}.id_), "
-            f"{typed('date', 's.start_date')})))")
+    # greatest() skips a NULL: without a vehicle there is nothing to derive from.
+    return (f"coalesce({typed('int', 's.use_years')}, CASE WHEN m{vin}.id_ IS NOT NULL "
+            f"THEN greatest(0, date_diff('year', (SELECT first_register_date FROM vehicle "
+            f"WHERE vehicle.vehicle_id = m{vin}.id_), {typed('date', 's.start_date')})) END)")
 
 
 class DanglingReference(Exception):

@@ -83,7 +83,9 @@ def _policy_pnl_sql() -> str:
            -- Nothing paid over a negative premium is 0.00, not a signed zero.
            CASE WHEN m.paid_closed_cny = 0 AND m.received_cny <> 0 THEN 0.0
                 ELSE round({ratio}, 2) END AS settled_loss_ratio_pct,
-           {bands.band_case("m.use_years", bands.USE_YEARS, "99 非车险")} AS use_years_band,
+           CASE WHEN m.use_years IS NULL AND m.line = 'auto' THEN '98 未知'  -- no vehicle
+                ELSE {bands.band_case("m.use_years", bands.USE_YEARS, "99 非车险")} END
+               AS use_years_band,
            {bands.band_case("m.seats", bands.SEATS, "99 非车险")} AS seats_band,
            {bands.band_case("m.tonnage", bands.TONNAGE, "99 非车险")} AS tonnage_band,
            {bands.band_case("m.sum_insured_cny", bands.SUM_INSURED)} AS sum_insured_band,

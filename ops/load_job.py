@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from auth.audit import record_to
+from data.import_rejects import report_folder
 from data.layout import BY_NAME
 from data.load import FORMATS, load
 from data.settings import Settings
@@ -110,21 +111,25 @@ def owned_job(settings: Settings, job_id: str, user_id: int) -> jobs.Job | None:
 def run(context: JobContext) -> Outcome:
     settings, job = context.settings, context.job
     folder = upload_folder(settings, str(job.params["upload"]))
+    target = rejects_path(settings, str(job.params["upload"]))
+    target.parent.mkdir(parents=True, exist_ok=True)
     result = load(folder, settings.store_path, settings,
                   incremental=bool(job.params.get("incremental")),
                   partial=bool(job.params.get("partial")), user=job.username or "",
-                  progress=context.progress)
+                  rejects_path=target, progress=context.progress)
     rejects = [{"file": r.file, "row": r.row, "column": r.column, "value": r.value,
                 "reason": r.reason} for r in result.rejects]
     record_to(settings.users_db, "data_load", username=job.username, page="admin-loads",
-              detail={"ok": result.ok, "rejects": len(rejects), "job": job.job_id})
+              detail={"ok": result.ok, "rejects": result.problems, "job": job.job_id})
     return Outcome(result.message, {
-        "ok": result.ok, "rejects_total": len(rejects), "rejects": rejects[:REJECTS_SHOWN],
+        "ok": result.ok, "rejects_total": result.problems, "rejects": rejects[:REJECTS_SHOWN],
         "rejects_csv": bool(result.rejects_path), "seconds": round(result.seconds, 2),
         "rows_read": sum(result.rows_read.values()),
         "rows_loaded": sum(result.rows_loaded.values())})
 
 
 def rejects_path(settings: Settings, upload_id: str) -> Path:
-    """Where the importer writes the rejects of an upload (its default: the folder)."""
-    return upload_folder(settings, upload_id) / "rejects.csv"
+    """Where the importer writes the rejects of an upload: beside the load history,
+    named by the load, never into the uploaded folder."""
+    upload_folder(settings, upload_id)  # a well-formed id only
+    return report_folder(settings) / f"{upload_id}-rejects.csv"

@@ -1,6 +1,10 @@
 """Who the demo users are in a generated book: branch 1, its first department, that
 department's busiest 业务员, and branch 1's claims and finance staff. Asked through the
-engine boundary, so it works on either engine."""
+engine boundary, so it works on either engine.
+
+Only a generated demo store has demo people: a store imported from a company's files
+(or one of unknown origin) has none, whatever staff it holds.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 from data.settings import Settings
 from queries.compile import Params, Statement, _parse
-from queries.store import run
+from queries.store import run, table_columns
 
 
 @dataclass(frozen=True)
@@ -22,23 +26,40 @@ class DemoPeople:
     finance_staff_id: int
 
 
-def _one(settings: Settings, sql: str, *values: Any) -> tuple[Any, ...]:
+def _one(settings: Settings, sql: str, *values: Any) -> tuple[Any, ...] | None:
     params = Params()
     for value in values:
         sql = sql.replace("?", params.bind(value), 1)
-    return run(settings, Statement(_parse(sql), params.values))[1][0]
+    rows = run(settings, Statement(_parse(sql), params.values))[1]
+    return rows[0] if rows and all(v is not None for v in rows[0]) else None
 
 
-def find_demo_people(settings: Settings) -> DemoPeople:
-    dept_id = _one(settings, "SELECT min(dept_id) FROM department WHERE branch_id = ?", 1)[0]
+def is_generated_demo_store(settings: Settings) -> bool:
+    """The store says it was generated (``store_info``, written by the build)."""
+    if "store_info" not in table_columns(settings):
+        return False
+    row = _one(settings, "SELECT count(*) FROM store_info WHERE origin = ?", "generated")
+    return bool(row and row[0])
+
+
+def find_demo_people(settings: Settings) -> DemoPeople | None:
+    """The demo people, or None when the store is no generated demo store (or lacks one
+    of them)."""
+    if not is_generated_demo_store(settings):
+        return None
+    dept = _one(settings, "SELECT min(dept_id) FROM department WHERE branch_id = ?", 1)
+    if dept is None:
+        return None
     sales = _one(settings,
                  "SELECT s.staff_id, s.staff_name FROM policy p JOIN staff s "
                  "ON s.staff_id = p.handler_id WHERE s.dept_id = ? AND s.title = ? "
                  "GROUP BY s.staff_id, s.staff_name ORDER BY count(*) DESC, s.staff_id "
-                 "LIMIT 1", dept_id, "业务员")
+                 "LIMIT 1", dept[0], "业务员")
     claims = _one(settings, "SELECT min(staff_id) FROM staff WHERE branch_id = ? "
-                            "AND title = ?", 1, "理赔员")[0]
+                            "AND title = ?", 1, "理赔员")
     finance = _one(settings, "SELECT min(staff_id) FROM staff WHERE branch_id = ? "
-                             "AND title = ?", 1, "财务")[0]
-    return DemoPeople(1, int(dept_id), int(sales[0]), str(sales[1]), int(claims),
-                      int(finance))
+                             "AND title = ?", 1, "财务")
+    if sales is None or claims is None or finance is None:
+        return None
+    return DemoPeople(1, int(dept[0]), int(sales[0]), str(sales[1]), int(claims[0]),
+                      int(finance[0]))
