@@ -33,6 +33,24 @@ class Reject:
     reason: str
 
 
+class FileProblem(Exception):
+    def __init__(self, file: str, reason: str, column: str = "", row: int | None = None):
+        super().__init__(reason)
+        self.reject = Reject(file, row, column, "", reason)
+
+
+def duck_reason(message: str) -> str:
+    first = message.splitlines()[0]
+    if "Expected Number of Columns" in message or "too many" in message.lower() \
+            or "Error when sniffing" in message or "CSV Error" in message:
+        line = next((w for w in message.replace(":", " ").split() if w.isdigit()), "")
+        where = f", 约第 {line} 行" if line else ""
+        return f"文件格式错误 (列数不符, 文件可能被截断){where}: {first}"
+    if "unicode" in message.lower():
+        return "编码无法识别 (应为 UTF-8 或 GBK)"
+    return f"文件无法读取: {first}"
+
+
 class RejectSink:
     """``rejects_`` (entity, line, col, value, reason) with at most ``limit`` rows per
     entity; what a check finds beyond that is counted in ``rejects_more_``."""

@@ -37,18 +37,21 @@ import duckdb
 from data.build import build_store
 from data.import_checks import (
     HOME_CURRENCY,
-    MONEY_MAX,
-    ORG_PAIRS,
-    DateRange,
     lit,
-    org_mismatch_sql,
-    row_checks,
     typed,
 )
 from data.import_leftovers import remove_dead_leftovers
-from data.import_rejects import Reject, RejectSink, report_path, write_listed
+from data.import_rejects import (
+    FileProblem,
+    Reject,
+    RejectSink,
+    duck_reason,
+    report_path,
+    write_listed,
+)
+from data.import_validate import check_references, validate
 from data.import_xlsx import XlsxProblem, stage_xlsx
-from data.layout import BY_NAME, ENTITIES, OPTIONAL_FILES, Entity, Ref
+from data.layout import ENTITIES, OPTIONAL_FILES, Entity
 from data.settings import Settings
 from data.steps import run_step
 from ops.history import recent_loads, record_load
@@ -83,12 +86,6 @@ class LoadResult:
                       f"共 {total:,} 行" if self.incremental else f"已导入 {total:,} 行")
             return f"{loaded}{left}, 用时 {self.seconds:.1f} 秒"
         return f"未导入: {self.problems:,} 处错误, 数据仓库未改变"
-
-
-class FileProblem(Exception):
-    def __init__(self, file: str, reason: str, column: str = "", row: int | None = None):
-        super().__init__(reason)
-        self.reject = Reject(file, row, column, "", reason)
 
 
 # --- reading files into text staging tables ------------------------------------------
@@ -214,7 +211,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scrat
         try:
             con.execute(f"CREATE TABLE raw_{entity.name} AS SELECT {select} FROM {source}")
         except duckdb.Error as exc:
-            raise FileProblem(path.name, _duck_reason(str(exc))) from exc
+            raise FileProblem(path.name, duck_reason(str(exc))) from exc
         con.execute(f"CREATE VIEW stg_{entity.name} AS SELECT {line} AS line_, * "
                     f"FROM raw_{entity.name}")
     # Header only: no rows of this kind today.
@@ -240,18 +237,6 @@ def restage(con: duckdb.DuckDBPyConnection, entity: Entity, select: str) -> None
     con.execute(f"CREATE VIEW stg_{name} AS SELECT * FROM raw_{name}")
 
 
-def _duck_reason(message: str) -> str:
-    first = message.splitlines()[0]
-    if "Expected Number of Columns" in message or "too many" in message.lower() \
-            or "Error when sniffing" in message or "CSV Error" in message:
-        line = next((w for w in message.replace(":", " ").split() if w.isdigit()), "")
-        where = f", 约第 {line} 行" if line else ""
-        return f"文件格式错误 (列数不符, 文件可能被截断){where}: {first}"
-    if "unicode" in message.lower():
-        return "编码无法识别 (应为 UTF-8 或 GBK)"
-    return f"文件无法读取: {first}"
-
-
 def _check_header(entity: Entity, file: str, header: list[str]) -> None:
     known = set(entity.columns)
     extra = [h for h in header if h not in known]
@@ -263,132 +248,6 @@ def _check_header(entity: Entity, file: str, header: list[str]) -> None:
     dupes = {h for h in header if header.count(h) > 1}
     if dupes:
         raise FileProblem(file, f"重复的列: {', '.join(sorted(dupes))}", sorted(dupes)[0])
-
-
-# --- validation ---------------------------------------------------------------------------
-
-def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path], settings: Settings
-             ) -> RejectSink:
-    """Fill ``rejects_`` (entity, line, column, value, reason) for the staged entities.
-
-    One scan per file counts the rows failing each check; only the checks that fail
-    scan again to list their rows, at most ``import_max_errors`` per file (the rest is
-    counted). A file that cannot be read to its end (a damaged Parquet page) is a
-    ``FileProblem`` naming it. References are not checked here: the same scan counts
-    each reference a file sets (``ref_present_``), for the build's own joins to verify
-    (``fill_from_staging``), or ``check_references`` lists them.
-    """
-    sink = RejectSink(con, settings.import_max_errors, fresh=True)
-    con.execute("CREATE OR REPLACE TABLE ref_present_ (entity VARCHAR, id_column VARCHAR, "
-                "present BIGINT)")
-    dates = DateRange.of(settings)
-    for entity in ENTITIES:
-        table = f"stg_{entity.name}"
-        checks = row_checks(entity, dates)
-        key = ", ".join(entity.key)
-        present = [f"count(*) FILTER (WHERE {_ref_present(ref)})" for ref in entity.refs]
-        try:
-            counts = con.execute(
-                f"SELECT {', '.join(f'count(*) FILTER (WHERE {bad})' for _, bad, _ in checks)}"
-                f", {''.join(p + ', ' for p in present)}"
-                f"count(*) - count(DISTINCT ({key},)) FROM {table} s").fetchone()
-        except duckdb.Error as exc:
-            file = files[entity.name].name if entity.name in files else f"{entity.name}"
-            reason = _duck_reason(str(exc))
-            if file.endswith(".parquet"):  # its footer read well: the data under it did not
-                reason = reason.replace("文件无法读取", "文件无法读取 (Parquet 数据已损坏)", 1)
-            raise FileProblem(file, reason) from exc
-        for ref, n in zip(entity.refs, counts[len(checks):-1], strict=True):
-            con.execute("INSERT INTO ref_present_ VALUES (?, ?, ?)",
-                        [entity.name, ref.id_column, n])
-        for (column, bad, reason), failing in zip(checks, counts, strict=False):
-            if failing:
-                sink.add(entity.name, f"SELECT '{entity.name}', line_, '{column}', "
-                         f"{column}, ?::VARCHAR FROM {table} WHERE {bad}", [reason], failing)
-        if counts[-1]:
-            sink.add(entity.name, f"""
-                SELECT '{entity.name}', line_, '{entity.key[0]}', concat_ws('|', {key}),
-                       ?::VARCHAR
-                FROM (SELECT line_, {key}, row_number() OVER (PARTITION BY {key}
-                      ORDER BY line_) AS n FROM {table}) WHERE n > 1""",
-                     [f"重复的业务键 ({', '.join(entity.key)}): 同一键在文件中出现多次"],
-                     counts[-1])
-    for name, dept, branch in ORG_PAIRS:
-        if not sink.full(name):
-            sink.add(name, org_mismatch_sql(name, dept, branch))
-    check_rates(con, sink)
-    return sink
-
-
-def _ref_present(ref: Ref) -> str:
-    """The staged row (``s``) sets this reference: a composite one by its last column
-    (the term), the others following; an endorsement number may stay empty."""
-    here = " AND ".join(f"s.{c} IS NOT NULL" for c in ref.columns
-                        if c not in ("endorsement_no",)) or "TRUE"
-    return f"s.{ref.columns[-1]} IS NOT NULL AND {here}"
-
-
-def check_references(con: duckdb.DuckDBPyConnection, sink: RejectSink,
-                     exclude_rejected: bool = False) -> int:
-    """References by business key to rows present in the files; returns rejects added.
-    A file that reached the most problems listed is not checked further."""
-    before = sink.count()
-    for entity in ENTITIES:
-        for ref in entity.refs:
-            if sink.full(entity.name):
-                break
-            target = BY_NAME[ref.entity]
-            present = _ref_present(ref)
-            join = " AND ".join(f"t.{k} IS NOT DISTINCT FROM s.{c}"
-                                for c, k in zip(ref.columns, ref.keys, strict=True))
-            alive = "WHERE line_ NOT IN (SELECT line FROM rejects_ WHERE entity = " \
-                    f"'{target.name}')" if exclude_rejected else ""
-            reason = (f"引用不存在: {'+'.join(ref.columns)} 在 {target.name} "
-                      f"({target.label}) 中找不到")
-            # An ANTI JOIN, not NOT EXISTS: DuckDB plans the correlated form with a pass
-            # over the distinct outer keys first (10 M receivables: 5.5 s against 2.5 s).
-            sink.add(entity.name, f"""
-                SELECT '{entity.name}', s.line_, '{ref.columns[-1]}',
-                       concat_ws('|', {', '.join('s.' + c for c in ref.columns)}), ?::VARCHAR
-                FROM stg_{entity.name} s
-                ANTI JOIN (SELECT {', '.join(ref.keys)} FROM stg_{target.name} {alive}) t
-                     ON {join}
-                WHERE {present}
-                  AND s.line_ NOT IN (SELECT line FROM rejects_ WHERE entity = '{entity.name}'
-                                       AND reason = ?)""", [reason, reason])
-    return sink.count() - before
-
-
-def check_rates(con: duckdb.DuckDBPyConnection, sink: RejectSink) -> None:
-    """A foreign amount without its CNY twin needs a rate on or before its date (the home
-    currency converts at 1); converted, it must still fit the amount column."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE first_rate_ AS SELECT currency_code, "
-                f"min({typed('date', 'rate_date')}) AS first_date, "
-                f"max(TRY_CAST(rate_to_cny AS DECIMAL(18,6))) AS top_rate "
-                "FROM stg_exchange_rate GROUP BY currency_code")
-    for entity in ENTITIES:
-        for conv in _converted(entity):
-            if sink.full(entity.name):
-                break
-            day = typed("date", "s." + conv.date)
-            amount = typed("money", "s." + conv.amount)
-            sink.add(entity.name, f"""
-                SELECT '{entity.name}', s.line_, '{conv.cny}', s.currency_code || ' ' ||
-                       s.{conv.date}, ?::VARCHAR
-                FROM stg_{entity.name} s LEFT JOIN first_rate_ r USING (currency_code)
-                WHERE s.{conv.cny} IS NULL AND s.{conv.amount} IS NOT NULL
-                  AND s.currency_code IS DISTINCT FROM '{HOME_CURRENCY}'
-                  AND {day} IS NOT NULL AND (r.first_date IS NULL OR r.first_date > {day})""",
-                     [f"没有 {conv.date} 当日或之前的兑换率, 无法折算人民币"])
-            sink.add(entity.name, f"""
-                SELECT '{entity.name}', s.line_, '{conv.amount}', s.{conv.amount},
-                       ?::VARCHAR
-                FROM stg_{entity.name} s JOIN first_rate_ r USING (currency_code)
-                WHERE s.{conv.cny} IS NULL
-                  AND s.currency_code IS DISTINCT FROM '{HOME_CURRENCY}'
-                  AND abs(CAST({amount} AS DECIMAL(38,2))) * r.top_rate
-                      > {MONEY_MAX}""",
-                     [f"折人民币后超出金额范围 (最大 {MONEY_MAX})"])
 
 
 def stage_rates(con: duckdb.DuckDBPyConnection) -> None:
@@ -409,10 +268,6 @@ def stage_rates(con: duckdb.DuckDBPyConnection) -> None:
         SELECT currency_code, max(rate_date) AS rate_date,
                arg_max(rate_to_cny, rate_date) AS rate_to_cny
         FROM rates_ GROUP BY currency_code""")
-
-
-def _converted(entity: Entity) -> tuple[Any, ...]:
-    return entity.converted
 
 
 # --- building the store ---------------------------------------------------------------------

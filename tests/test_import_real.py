@@ -314,3 +314,61 @@ def test_a_killed_loads_leftovers_go_with_the_next_load(book: Book, tmp_path: Pa
     assert load(book[1], store, settings).ok
     assert not any(p.exists() for p in [*leftovers, scratch])
     assert alive.exists()  # a running process's file is not garbage
+
+
+# --- 12, 13: an imported store has no demo people and no demo users -----------------------------
+
+def test_imported_store_without_claims_or_finance_staff_starts_without_demo_users(
+        book: Book, tmp_path: Path) -> None:
+    from auth.templates import ensure_demo_users
+    from auth.users import list_users
+    from queries.demo_people import find_demo_people
+
+    settings, _ = book
+    work = copy(book, tmp_path)
+
+    def everyone_sells(r: dict[str, str]) -> None:
+        if r["title"] in ("理赔员", "财务"):
+            r["title"] = "业务员"
+    edit(work, "staff", everyone_sells)
+    own = replace(settings, store_path=tmp_path / "s.duckdb", users_path=tmp_path / "u.sqlite")
+    assert load(work, own.store_path, own).ok
+    assert find_demo_people(own) is None
+    ensure_demo_users(own)  # what the app does at start-up
+    assert list_users(own.users_db, templates=False) == []
+
+
+def test_readme_first_install_steps_work_on_an_imported_store(
+        book: Book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README: create the first administrator with ``auth.admin create-admin``, sign in,
+    change the password, add staff on the 用户权限录入 page."""
+    from app import create_app
+    from auth import admin
+    from auth.templates import ensure_demo_users
+    from auth.users import get_user, list_users
+    from tests.test_admin_pages import create_payload
+
+    settings, files = book
+    own = replace(settings, store_path=tmp_path / "s.duckdb", users_path=tmp_path / "u.sqlite")
+    assert load(files, own.store_path, own).ok
+    ensure_demo_users(own)
+    assert list_users(own.users_db, templates=False) == []
+    monkeypatch.setenv("STORE_PATH", str(own.store_path))
+    monkeypatch.setenv("USERS_PATH", str(own.users_db))
+    monkeypatch.setenv("ADMIN_PASSWORD", "First-admin-2026")
+    assert admin.main(["create-admin", "--username", "0001", "--name", "张三"]) == 0
+    client = create_app(own).server.test_client()
+    signed = client.post("/login", data={"username": "0001", "password": "First-admin-2026"})
+    assert signed.headers["Location"] == "/change-password"
+    changed = client.post("/change-password", data={
+        "old_password": "First-admin-2026", "new_password": "Own-admin-2026",
+        "new_password_again": "Own-admin-2026"})
+    assert changed.status_code == 302
+    assert client.get("/admin/admin-users").status_code == 200
+    done = client.post("/_dash-update-component", json=create_payload({
+        "new-username": "E00001", "new-name": "业务员一", "new-scope": "self",
+        "new-branch": 1, "new-dept": 1, "new-staff": 1, "new-pages": ["pnl-auto-cube"],
+        "new-pii": False, "new-admin": False}))
+    assert done.status_code == 200 and "一次性密码" in done.text
+    staff = get_user(own.users_db, username="E00001")
+    assert staff is not None and staff.must_change_password and staff.staff_id == 1
