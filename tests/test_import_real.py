@@ -5,6 +5,7 @@ that loads, or is refused naming file, row and column."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -346,7 +347,8 @@ def test_readme_first_install_steps_work_on_an_imported_store(
     from auth import admin
     from auth.templates import ensure_demo_users
     from auth.users import get_user, list_users
-    from tests.test_admin_pages import create_payload
+    from tests.dash_calls import answer
+    from tests.test_admin_pages import create, template_id
 
     settings, files = book
     own = replace(settings, store_path=tmp_path / "s.duckdb", users_path=tmp_path / "u.sqlite")
@@ -365,10 +367,11 @@ def test_readme_first_install_steps_work_on_an_imported_store(
         "new_password_again": "Own-admin-2026"})
     assert changed.status_code == 302
     assert client.get("/admin/admin-users").status_code == 200
-    done = client.post("/_dash-update-component", json=create_payload({
-        "new-username": "E00001", "new-name": "业务员一", "new-scope": "self",
-        "new-branch": 1, "new-dept": 1, "new-staff": 1, "new-pages": ["pnl-auto-cube"],
-        "new-pii": False, "new-admin": False}))
-    assert done.status_code == 200 and "一次性密码" in done.text
+    values = {"new-username": "E00001", "new-name": "业务员一", "new-scope": "self",
+              "new-branch": "1", "new-dept": "1", "new-staff": "1",
+              "new-pages": ["pnl-auto-cube"], "new-pii": False, "new-admin": False,
+              "new-template": template_id(own, "tpl-sales")}
+    done = answer(create(client, values))
+    assert "一次性密码" in json.dumps(done["new-message"], ensure_ascii=False)
     staff = get_user(own.users_db, username="E00001")
     assert staff is not None and staff.must_change_password and staff.staff_id == 1
