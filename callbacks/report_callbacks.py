@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 import auth
 from data.settings import Settings
 from layouts.dates import preset_values
+from layouts.grid_state import WRITE_GRID_STATE
 from layouts.report_page import CONTROL_KEYS, url_for
 from layouts.shell import NAV_ID
 from queries import engine
@@ -98,6 +99,15 @@ def register(app: Dash, settings: Settings) -> None:
         Input({"type": "flt", "report": MATCH, "key": ALL}, "n_submit"),
         Input({"type": "dfrom", "report": MATCH, "key": ALL}, "n_submit"),
         Input({"type": "dto", "report": MATCH, "key": ALL}, "n_submit"),
+        prevent_initial_call=True,
+    )
+
+    app.clientside_callback(
+        WRITE_GRID_STATE,
+        Output({"type": "detail-grid", "report": MATCH}, "id"),
+        Input({"type": "detail-grid", "report": MATCH}, "columnState"),
+        Input({"type": "detail-grid", "report": MATCH}, "filterModel"),
+        State({"type": "detail-grid", "report": MATCH}, "id"),
         prevent_initial_call=True,
     )
 

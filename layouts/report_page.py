@@ -20,13 +20,14 @@ from layouts.charts import band_label, chart, chart_choices, is_band, missing_la
 from layouts.dates import date_input, date_range_input, month_input
 from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
+from layouts.grid_state import GRID_URL_KEYS, initial_state
 from layouts.notices import late_date_notice, scope_notice
 from layouts.options import cached_options
 from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
 from queries.spec import Chart, Filter, Report, Summary
 
-CONTROL_KEYS = {"run", "level", "summary", "group_by", "chart_by"}
+CONTROL_KEYS = {"run", "level", "summary", "group_by", "chart_by", *GRID_URL_KEYS}
 
 
 def url_for(report: Report, args: Mapping[str, Any]) -> str:
@@ -209,16 +210,20 @@ def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
     dims = {d.key: d for d in report.dims}
     crumbs = [f"{dims[k[2:]].label}: {_drill_label(settings, dims[k[2:]], v)}"
               for k, v in values.drill.items()]
-    back = {k: v for k, v in args.items() if not k.startswith("d_") and k != "level"}
+    back = {k: v for k, v in args.items()
+            if not k.startswith("d_") and k != "level" and k not in GRID_URL_KEYS}
     sortable = {c.key for c in report.detail if c.lookup is None}
+    columns = engine.detail_columns(report)
+    # The sort, column filters and columns of a copied link (layouts.grid_state).
+    state = initial_state(args, {c.key for c in columns}, sortable)
     grid = dag.AgGrid(
         id={"type": "detail-grid", "report": report.slug},
-        columnDefs=column_defs(engine.detail_columns(report), sortable=True,
-                               filterable=sortable),
+        columnDefs=column_defs(columns, sortable=True, filterable=sortable),
         rowModelType="infinite",
         defaultColDef={"minWidth": 110},
         dashGridOptions={"cacheBlockSize": 100, "maxBlocksInCache": 50, "rowBuffer": 0,
-                         "infiniteInitialRowCount": 1, "localeText": LOCALE_TEXT},
+                         "infiniteInitialRowCount": 1, "localeText": LOCALE_TEXT,
+                         **({"initialState": state} if state else {})},
         style={"height": "62vh", "width": "100%"},
     )
     breadcrumb = dmc.Breadcrumbs(separator="›", children=[

@@ -173,3 +173,46 @@ def test_menu_collapses_ungranted_areas_with_a_tooltip(browser: Any, base_url: s
     assert "您暂无可用的查询页面" not in admin.content()
     admin.get_by_text("6.2 用户权限查询").first.wait_for()
     admin.close()
+
+
+def test_a_copied_link_reopens_the_grid_as_seen(browser: Any, base_url: str) -> None:
+    page = sign_in(browser, base_url, "gm")
+    page.goto(f"{base_url}/reports/pnl-auto-cube?run=1&level=detail")
+    _results(page)
+    label = page.locator(".ag-header-cell[col-id=plate_no] .ag-header-cell-label")
+    label.click()
+    label.click()  # descending
+    page.wait_for_function("() => location.search.includes('sort=plate_no%3Adesc')")
+    header = page.locator(".ag-header-cell[col-id=handler_code]")
+    header.hover()
+    header.locator(".ag-header-cell-filter-button").click()
+    page.locator(".ag-filter input.ag-input-field-input").first.fill("E00")
+    page.wait_for_function("() => location.search.includes('filter=')")
+    page.keyboard.press("Escape")
+    handle = page.locator(".ag-header-cell[col-id=insured_name] .ag-header-cell-resize")
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 90, box["y"] + 5, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('cols=')")
+    page.get_by_text(re.compile(r"^共 [\d,]+ 条$")).wait_for()
+    count = page.get_by_text(re.compile(r"^共 [\d,]+ 条$")).inner_text()
+    first = page.locator(".ag-row[row-index='0'] [col-id=plate_no]").first.inner_text()
+    width = page.locator(".ag-header-cell[col-id=insured_name]").bounding_box()["width"]
+    link = page.url
+    page.close()
+    other = sign_in(browser, base_url, "gm")
+    other.goto(link)
+    other.get_by_text(count).wait_for()
+    assert other.locator(".ag-header-cell[col-id=plate_no]").get_attribute(
+        "aria-sort") == "descending"
+    cell = other.locator(".ag-row[row-index='0'] [col-id=plate_no]").first
+    other.wait_for_function("(el) => el.innerText.length > 0", arg=cell.element_handle())
+    assert cell.inner_text() == first
+    reopened = other.locator(".ag-header-cell[col-id=insured_name]").bounding_box()["width"]
+    assert abs(reopened - width) <= 2
+    assert other.locator(".ag-header-cell[col-id=handler_code] .ag-filter-active, "
+                         ".ag-header-cell[col-id=handler_code].ag-header-cell-filtered"
+                         ).count() >= 1
+    other.close()
