@@ -226,3 +226,23 @@ def test_book_too_plain_to_train_on_falls_back_to_the_default_model():
             for i, name in enumerate(("张三", "李四", "王五", "赵六", "钱七"))]
     m, resolution = _run(rows, train=True)
     assert len(set(m.values())) == 5 and resolution.stats["records"] == 5
+
+
+def test_forced_merge_carries_its_ids_into_the_merged_customer():
+    # C1 (ID A) forced into C2's customer; C3 has another valid ID and C2's name and mobile:
+    # the merged customer now holds ID A, so 姓名+手机 must not pull C3 in.
+    rows = [_rec("C1", "孙丽", A_ID), _rec("C2", "孙丽", mobile="13922334455"),
+            _rec("C3", "孙丽", B_ID, "13922334455")]
+    merge = Decisions(merges=((RecordRef("C2", "核心"), RecordRef("C1", "核心")),))
+    m, _ = _run(rows, decisions=merge, config=MatchConfig(probabilistic=False))
+    assert m["C1"] == m["C2"] != m["C3"]
+
+
+def test_clusters_refuse_two_ids_through_a_chain():
+    from data.customers.graph import ConstrainedClusters
+    cc = ConstrainedClusters(4)
+    cc.set_values([0, 3], "id", ["身份证", "身份证"], ["A", "B"])
+    assert cc.union(0, 1, ("id",)) and cc.union(2, 3, ("id",))
+    assert not cc.union(1, 2, ("id",)) and cc.refused == 1
+    assert cc.union(1, 2, ("id",), forced=True)
+    assert len(set(cc.roots())) == 1

@@ -96,6 +96,15 @@ def _deterministic(con: duckdb.DuckDBPyConnection, p: str, n: int, config: Match
     """Forced merges, then each rule in priority order; returns the clusters, the
     decisive fields and, per node, the index of the rule that first linked it."""
     cc = ConstrainedClusters(n)
+    # Decisive values first: a forced merge carries them into the merged customer.
+    for rule in config.active_rules:
+        if rule.decisive:
+            col = rule.columns[0]
+            klass = "id_class" if col == "id_key" else "''"
+            got = con.sql(f"SELECT rid, {klass} AS kind, {col}::VARCHAR AS v FROM {p}_nodes "
+                          f"WHERE {col} IS NOT NULL").fetchnumpy()
+            cc.set_values(got["rid"].tolist(), rule.fields[0], got["kind"].tolist(),
+                          got["v"].tolist())
     rids = _refs_to_rids(con, p, decisions)
 
     def rid(ref):
@@ -116,14 +125,6 @@ def _deterministic(con: duckdb.DuckDBPyConnection, p: str, n: int, config: Match
         if rid(a) is not None and rid(b) is not None:
             cc.union(rid(a), rid(b), forced=True)
     decisive: list[str] = []
-    for rule in config.active_rules:
-        if rule.decisive:
-            col = rule.columns[0]
-            klass = "id_class" if col == "id_key" else "''"
-            got = con.sql(f"SELECT rid, {klass}, {col}::VARCHAR FROM {p}_nodes "
-                          f"WHERE {col} IS NOT NULL").fetchall()
-            for node, kind, value in got:
-                cc.set_value(node, rule.fields[0], kind, value)
     linked_by = [-1] * n
     for index, rule in enumerate(config.active_rules):
         left, right = _rule_edges(con, p, rule.columns)

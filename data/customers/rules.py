@@ -3,7 +3,7 @@ model's thresholds. Plain data, so an administrator's page can edit and store it
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 # Field vocabulary a rule may use → column of the normalised records.
@@ -67,7 +67,6 @@ class MatchConfig:
     auto_threshold: float = 0.99
     review_threshold: float = 0.6
     model_sample_pairs: float = 2e6
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < self.review_threshold <= self.auto_threshold <= 1:
