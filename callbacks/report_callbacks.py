@@ -18,6 +18,7 @@ import auth
 from data.settings import Settings
 from layouts.dates import preset_values
 from layouts.grid_state import WRITE_GRID_STATE
+from layouts.options import scoped_options
 from layouts.report_page import CONTROL_KEYS, url_for
 from layouts.shell import NAV_ID
 from queries import engine
@@ -137,6 +138,21 @@ def register(app: Dash, settings: Settings) -> None:
             args["summary"] = summary
         args["run"] = "1"
         return url_for(report, args)
+
+    @app.callback(
+        Output({"type": "flt", "report": MATCH, "key": "dept"}, "data"),
+        Input({"type": "flt", "report": MATCH, "key": "branch"}, "value"),
+        prevent_initial_call=True,
+    )
+    def narrow_departments(branches):  # type: ignore[no-untyped-def]
+        slug = ctx.triggered_id["report"]
+        report = _report(slug)
+        viewer = auth.require_page(slug)
+        dept = next((f for f in report.filters if f.key == "dept" and f.options
+                     and f.options.parent and f.options.parent[0] == "branch"), None)
+        if dept is None:
+            raise PreventUpdate
+        return scoped_options(settings, report, dept, viewer, branches or ())
 
     @app.callback(
         Output({"type": "dfrom", "report": MATCH, "key": MATCH}, "value"),

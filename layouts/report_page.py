@@ -22,7 +22,7 @@ from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
 from layouts.grid_state import GRID_URL_KEYS, initial_state
 from layouts.notices import late_date_notice, scope_notice
-from layouts.options import cached_options
+from layouts.options import cached_options, scoped_options
 from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
 from queries.spec import Chart, Filter, Report, Summary
@@ -39,7 +39,7 @@ CODE_HINT = "可用 * 代表任意多个字符、? 代表一个字符; 不区分
 
 
 def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[str, str],
-                 error: str | None = None) -> Any:
+                 error: str | None = None, viewer: Viewer | None = None) -> Any:
     fid = {"type": "flt", "report": report.slug, "key": f.key}
     label = f.label + (" *" if f.required else "")
     common = {"id": fid, "label": label, "description": f.help or None, "size": "sm",
@@ -51,7 +51,10 @@ def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[st
     if f.kind == "date":
         return date_input(f, args, settings.today, common)
     if f.kind in {"multi", "choice"}:
-        data = [{"value": v, "label": lbl} for v, lbl in cached_options(settings, report, f.key)]
+        parent = f.options.parent if f.options else None
+        data = scoped_options(settings, report, f, viewer, (args.get(parent[0]) or "").split(",")
+                              if parent and args.get(parent[0]) else ()) if viewer else \
+            [{"value": v, "label": lbl} for v, lbl in cached_options(settings, report, f.key)]
         if f.kind == "multi":
             chosen = [v for v in (args.get(f.key) or "").split(",") if v]
             return dmc.MultiSelect(data=data, value=chosen, searchable=True, clearable=True,
@@ -72,7 +75,7 @@ def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[st
 
 
 def filter_panel(settings: Settings, report: Report, args: Mapping[str, str],
-                 error: engine.FilterError | None = None) -> Any:
+                 error: engine.FilterError | None = None, viewer: Viewer | None = None) -> Any:
     def span(f: Filter) -> dict[str, int]:
         return {"base": 12, "sm": 12 if f.kind == "date_range" else 6,
                 "lg": 6 if f.kind == "date_range" else 3}
@@ -80,7 +83,7 @@ def filter_panel(settings: Settings, report: Report, args: Mapping[str, str],
     controls: list[Any] = [
         dmc.GridCol(filter_input(settings, report, f, args,
                                  error.message if error and error.filter_key == f.key
-                                 else None), span=span(f))
+                                 else None, viewer), span=span(f))
         for f in report.filters]
     # Both choosers always exist (one hidden) so the run callback finds its inputs.
     extra: list[Any] = []
@@ -285,7 +288,7 @@ def report_page(settings: Settings, report: Report, viewer: Viewer,
         dcc.Store(id={"type": "nav-request", "report": report.slug}),
         dcc.Store(id={"type": "page-query", "report": report.slug}, data=dict(args)),
         header,
-        filter_panel(settings, report, args, error),
+        filter_panel(settings, report, args, error, viewer),
         *[n for n in notices if n is not None],
         html.Div(body, id={"type": "results", "report": report.slug}),
     ])

@@ -58,8 +58,8 @@ def layout(**_args: str) -> Any:
     return dmc.Stack(children=[
         dmc.Title("6.6 数据装载", order=3),
         dmc.Text("上传核心系统导出的当日文件 (每个实体一个 CSV/Parquet/Excel 文件, 可打成 zip; "
-                 "格式见 docs/IMPORT.md)。校验全部通过才会替换数据仓库; 有错误时数据仓库不变, "
-                 "并列出每一处错误。", size="sm", c="dimmed"),
+                 "文件名为实体名, 如 policy.csv)。校验全部通过才会替换数据仓库; "
+                 "有错误时数据仓库不变, 并列出每一处错误。", size="sm", c="dimmed"),
         dcc.Upload(id="load-upload", multiple=True, max_size=MAX_UPLOAD_BYTES,
                    children=dmc.Paper(withBorder=True, p="lg", children=dmc.Text(
                        "拖放文件到这里, 或点击选择 (zip / csv / parquet / xlsx)", ta="center"))),

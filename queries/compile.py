@@ -350,8 +350,10 @@ def lookup_statement(table: str, key: str, columns: list[str], ids: list[Any]) -
     return Statement(_parse(sql), params.values)
 
 
-def options_statement(table: str, value: str, label: str, where: str | None) -> Statement:
-    sql = f"SELECT DISTINCT {value} AS value, {label} AS label FROM {table}"
+def options_statement(table: str, value: str, label: str, where: str | None,
+                      code: str | None = None, parent: str | None = None) -> Statement:
+    sql = (f"SELECT DISTINCT {value} AS value, {label} AS label, {code or 'NULL'} AS code, "
+           f"{parent or 'NULL'} AS parent FROM {table}")
     if where:
         sql += f" WHERE {where}"
     sql += " ORDER BY value"

@@ -26,8 +26,8 @@ from queries.store import run
 
 __all__ = [
     "ColumnMeta", "DetailResult", "FilterError", "FilterValues", "SummaryResult",
-    "drill_values", "filter_options", "iter_detail_rows", "parse_filters", "run_detail",
-    "run_summary",
+    "drill_values", "filter_option_rows", "filter_options", "iter_detail_rows", "parse_filters",
+    "run_detail", "run_summary",
 ]
 
 MAX_PAGE = 10_000
@@ -365,12 +365,20 @@ def drill_values(report: Report, values: FilterValues, summary_row: Mapping[str,
 
 def filter_options(settings: Settings, report: Report, filter_key: str
                    ) -> list[tuple[str, str]]:
+    return [(v, lbl) for v, lbl, _ in filter_option_rows(settings, report, filter_key)]
+
+
+def filter_option_rows(settings: Settings, report: Report, filter_key: str
+                       ) -> list[tuple[str, str, str | None]]:
+    """(value, label as users know it, value of the parent filter it belongs to)."""
     flt = next(f for f in report.filters if f.key == filter_key)
     if flt.options is None:
         return []
     if flt.options.static:
-        return list(flt.options.static)
+        return [(v, lbl, None) for v, lbl in flt.options.static]
     o = flt.options
-    st = C.options_statement(o.table or "", o.value or "", o.label or o.value or "", o.where)
-    return [(str(v), f"{v} {lbl}" if lbl != v else str(v))
-            for v, lbl in run(settings, st)[1]]
+    st = C.options_statement(o.table or "", o.value or "", o.label or o.value or "", o.where,
+                             o.code, o.parent[1] if o.parent else None)
+    return [(str(v), f"{code or v} {lbl}" if lbl != v else str(v),
+             None if parent is None else str(parent))
+            for v, lbl, code, parent in run(settings, st)[1]]

@@ -44,6 +44,10 @@ class Options:
     label: str | None = None
     static: tuple[tuple[str, str], ...] = ()  # (value, label)
     where: str | None = None  # fixed, catalog-written condition (no user input)
+    code: str | None = None  # shown before the label ("4401 广州天河支公司"), not the id
+    # (filter key, column of ``table``): another filter whose choice narrows these
+    # options, e.g. 归属部门 by the 归属支公司 chosen.
+    parent: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,9 @@ def test_menu_collapses_ungranted_areas_with_a_tooltip(browser: Any, base_url: s
     admin.get_by_text("您好").wait_for()
     assert "您暂无可用的查询页面" not in admin.content()
     admin.get_by_text("6.2 用户权限查询").first.wait_for()
+    admin.goto(f"{base_url}/admin/admin-loads")
+    admin.get_by_text("文件名为实体名").wait_for()
+    assert "docs/" not in admin.locator("main").inner_text()
     admin.close()
 
 
@@ -216,3 +219,30 @@ def test_a_copied_link_reopens_the_grid_as_seen(browser: Any, base_url: str) -> 
                          ".ag-header-cell[col-id=handler_code].ag-header-cell-filtered"
                          ).count() >= 1
     other.close()
+
+
+def test_branch_and_department_choices_follow_scope_and_each_other(
+        browser: Any, base_url: str) -> None:
+    page = sign_in(browser, base_url, "branch01")
+    page.goto(f"{base_url}/reports/pnl-auto-cube")
+    page.get_by_role("textbox", name="归属支公司").click()
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    assert options.all_inner_texts() == ["4401 广州天河支公司"]
+    page.keyboard.press("Escape")
+    page.close()
+    page = sign_in(browser, base_url, "gm")
+    page.goto(f"{base_url}/reports/pnl-auto-cube")
+    page.get_by_role("textbox", name="归属部门").click()
+    page.get_by_role("option").first.wait_for()
+    every = page.get_by_role("option").count()
+    page.keyboard.press("Escape")
+    page.get_by_role("textbox", name="归属支公司").click()
+    page.get_by_role("option", name="4403 深圳福田支公司").click()
+    page.keyboard.press("Escape")
+    page.get_by_role("textbox", name="归属部门").click()
+    page.wait_for_function("(every) => [...document.querySelectorAll('[role=option]')]"
+                           ".filter((e) => e.offsetParent).length < every", arg=every)
+    names = page.get_by_role("option").all_inner_texts()
+    assert names and all(n.startswith("4403") for n in names)
+    page.close()

@@ -4,6 +4,7 @@ money ticks in 万 / 亿, months in order, 上年同期 over the same days, miss
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -171,3 +172,23 @@ def test_a_statistics_date_after_the_data_date_is_flagged() -> None:
     report = CATALOG["receivable-branch"]
     assert late_date_notice(report, {"stat_date": "2026-12-31"}, TODAY) is not None
     assert late_date_notice(report, {"stat_date": "2026-11-20"}, TODAY) is None
+
+
+def test_options_show_codes_and_only_what_the_scope_holds(settings: Any) -> None:
+    from layouts.options import scoped_options
+
+    report = CATALOG["pnl-auto-cube"]
+    branch, dept = (next(f for f in report.filters if f.key == k) for k in ("branch", "dept"))
+    gm = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+    branch01 = Viewer(2, "branch01", "支公司经理", frozenset(CATALOG), DataScope("branch", 1),
+                      True)
+    everything = scoped_options(settings, report, branch, gm)
+    assert len(everything) > 1
+    assert all(re.fullmatch(r"\d{4} \S+支公司", o["label"]) for o in everything)
+    assert [o["value"] for o in scoped_options(settings, report, branch, branch01)] == ["1"]
+    own_depts = scoped_options(settings, report, dept, branch01)
+    all_depts = scoped_options(settings, report, dept, gm)
+    assert 0 < len(own_depts) < len(all_depts)
+    other = everything[1]["value"]
+    narrowed = scoped_options(settings, report, dept, gm, [other])
+    assert narrowed and not {o["value"] for o in narrowed} & {o["value"] for o in own_depts}

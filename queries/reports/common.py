@@ -5,8 +5,10 @@ from __future__ import annotations
 from data import bands
 from queries.spec import Col, Dim, Filter, Lookup, Measure, Options
 
-BRANCH_OPTIONS = Options(table="branch", value="branch_id", label="branch_name")
-DEPT_OPTIONS = Options(table="department", value="dept_id", label="dept_name")
+BRANCH_OPTIONS = Options(table="branch", value="branch_id", label="branch_name",
+                         code="branch_code")
+DEPT_OPTIONS = Options(table="department", value="dept_id", label="dept_name",
+                       code="dept_code", parent=("branch", "branch_id"))
 INSURED_NAME = Lookup("customer", "customer_id", "customer_name")
 INSURED_PHONE = Lookup("customer", "customer_id", "phone")
 INSURED_MOBILE = Lookup("customer", "customer_id", "mobile")
