@@ -56,7 +56,10 @@ def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[st
                               if parent and args.get(parent[0]) else ()) if viewer else \
             [{"value": v, "label": lbl} for v, lbl in cached_options(settings, report, f.key)]
         if f.kind == "multi":
-            chosen = [v for v in (args.get(f.key) or "").split(",") if v]
+            # A shared link's values outside the user's scope are not offered (the page
+            # says so above the results).
+            offered = {d["value"] for d in data}
+            chosen = [v for v in (args.get(f.key) or "").split(",") if v in offered]
             return dmc.MultiSelect(data=data, value=chosen, searchable=True, clearable=True,
                                    placeholder="全部", maxDropdownHeight=280, **common)
         return dmc.Select(data=data, value=args.get(f.key) or None, searchable=True,
