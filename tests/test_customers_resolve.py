@@ -194,7 +194,7 @@ def test_cli_resolves_a_tiny_file(tmp_path):
     src = tmp_path / "customer.csv"
     rows = [_rec("C1", "张三", A_ID, "13922334455"), _rec("C2", "张三", A_ID, system="理赔"),
             _rec("C3", "李四", B_ID)]
-    with src.open("w", encoding="utf-8", newline="") as f:
+    with src.open("w", encoding="gbk", newline="") as f:  # GBK, as core systems write
         w = csv.DictWriter(f, fieldnames=COLUMNS)
         w.writeheader()
         w.writerows(rows)
@@ -246,3 +246,23 @@ def test_clusters_refuse_two_ids_through_a_chain():
     assert not cc.union(1, 2, ("id",)) and cc.refused == 1
     assert cc.union(1, 2, ("id",), forced=True)
     assert len(set(cc.roots())) == 1
+
+
+def test_cli_links_for_a_store(tmp_path):
+    store = tmp_path / "store.duckdb"
+    with duckdb.connect(str(store)) as con:
+        con.execute("""CREATE TABLE customer (customer_id INTEGER, customer_code VARCHAR,
+            customer_name VARCHAR, customer_kind VARCHAR, id_type VARCHAR, id_no VARCHAR,
+            phone VARCHAR, mobile VARCHAR, address VARCHAR, birthday DATE)""")
+        con.execute("INSERT INTO customer VALUES (1, 'C1', '张三', '个人', '身份证', ?, NULL, "
+                    "'13922334455', NULL, NULL), (2, 'C2', '张三', '个人', '身份证', ?, NULL, "
+                    "NULL, NULL, NULL), (3, 'C3', '李四', '个人', '身份证', ?, NULL, NULL, "
+                    "NULL, '1982-02-02')", [A_ID, A_ID[:6] + A_ID[8:17], B_ID])
+    out = tmp_path / "links.csv"
+    done = subprocess.run([sys.executable, "-m", "data.customers", "links", "--store",
+                           str(store), "--out", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    with out.open(encoding="utf-8") as f:
+        by_code = {r["customer_code"]: r["master_no"] for r in csv.DictReader(f)}
+    assert by_code["C1"] == by_code["C2"] != by_code["C3"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -16,14 +17,22 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from data.customers import Decisions, MatchConfig, cleansing_table, resolve
+from data.import_rejects import FileProblem
+from data.load import _utf8_copy
+
+_SCRATCH = tempfile.TemporaryDirectory(prefix="customers-")
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, what: str) -> pa.Table:
     if not path.is_file():
         raise SystemExit(f"找不到{what}文件: {path}")
     try:
+        utf8 = _utf8_copy(path, Path(_SCRATCH.name))  # UTF-8 or GBK, as the importer takes
+    except FileProblem as exc:
+        raise SystemExit(f"{what}文件 {path}: {exc}") from exc
+    try:
         return con.sql("SELECT * FROM read_csv(?, all_varchar = true, header = true)",
-                       params=[str(path)]).to_arrow_table()
+                       params=[str(utf8)]).to_arrow_table()
     except duckdb.Error as exc:
         raise SystemExit(f"{what}文件 {path} 无法读取: {exc}") from exc
 
