@@ -7,10 +7,10 @@ engine. Nothing about a page is coded here: everything comes from the catalog.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from typing import Any
 
-import orjson
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
@@ -23,6 +23,8 @@ from layouts.report_page import CONTROL_KEYS, url_for
 from layouts.shell import NAV_ID
 from queries import engine
 from queries.catalog import CATALOG
+from queries.compile import MAX_OFFSET
+from queries.grid_filters import grid_sort
 from queries.spec import Report
 
 # (user, report, query, sort, filters, startRow) → keyset cursor of that block.
@@ -90,6 +92,25 @@ function (clicks, submits, fromSubmits, toSubmits) {
     return {at: Date.now(), typed: typed};
 }
 """
+
+
+def block_bounds(request: dict[str, Any]) -> tuple[int, int]:
+    """The grid's startRow / endRow: whole numbers, at most a page of rows apart."""
+    bounds = []
+    for name, default in (("startRow", 0), ("endRow", None)):
+        value = request.get(name)
+        if value is None:
+            value = default if default is not None else bounds[0] + 100
+        if isinstance(value, bool) or not isinstance(value, int) \
+                or not 0 <= value <= MAX_OFFSET:
+            raise engine.FilterError(name, f"表格请求无效: {name} 应为 0 到 {MAX_OFFSET:,} "
+                                           f"之间的整数 (收到 {str(value)[:20]!r})")
+        bounds.append(value)
+    start, end = bounds
+    if not start < end <= start + engine.MAX_PAGE:
+        raise engine.FilterError("endRow", f"表格请求无效: endRow 应大于 startRow 且相差不超过 "
+                                           f"{engine.MAX_PAGE:,} 行")
+    return start, end
 
 
 def register(app: Dash, settings: Settings) -> None:
@@ -225,15 +246,18 @@ def register(app: Dash, settings: Settings) -> None:
         viewer = auth.require_page(slug)
         if not request:
             raise PreventUpdate
-        args = {k: v for k, v in (query or {}).items() if k not in CONTROL_KEYS}
+        args = {k: v for k, v in (query or {}).items() if k not in CONTROL_KEYS} \
+            if isinstance(query, dict) else {}
         try:
             values = engine.parse_filters(report, args, settings.today)
-            start = int(request.get("startRow") or 0)
-            end = int(request.get("endRow") or start + 100)
-            sort = [(s["colId"], s["sort"]) for s in request.get("sortModel") or []]
+            if not isinstance(request, dict):
+                raise engine.FilterError("getRowsRequest", "表格请求无效")
+            start, end = block_bounds(request)
+            sort = grid_sort(request.get("sortModel"))
             filters = request.get("filterModel") or {}
-            base = orjson.dumps([viewer.user_id, slug, args, sort, filters],
-                                option=orjson.OPT_SORT_KEYS).decode()
+            # json, not orjson: the browser's model may hold numbers past 64 bits.
+            base = json.dumps([viewer.user_id, slug, args, sort, filters], sort_keys=True,
+                              ensure_ascii=False, default=str)
             cursor = _CURSORS.get(f"{base}|{start}")
             result = engine.run_detail(settings, report, values, viewer, sort=sort,
                                        limit=end - start, cursor=cursor,

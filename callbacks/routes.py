@@ -125,6 +125,10 @@ def register_routes(server: Flask, settings: Settings) -> None:
             values = engine.parse_filters(report, _args(), settings.today)
             if level == "summary":
                 groups = _positive_int("limit", engine.SUMMARY_GROUPS_SHOWN)
+                if groups > settings.summary_max_limit:
+                    raise engine.FilterError("limit", f"limit 最大为 "
+                                                      f"{settings.summary_max_limit:,} 组 "
+                                                      f"(收到 {groups:,})")
                 s = engine.run_summary(settings, report, values, viewer,
                                        request.args.get("summary"), _group_by(),
                                        max_groups=groups)
@@ -167,9 +171,10 @@ def register_routes(server: Flask, settings: Settings) -> None:
                                        request.args.get("summary"), _group_by())
                 count = len(s.rows)
             else:
-                values = engine.with_column_filters(report, values, column_filters)
+                values = engine.with_column_filters(report, values, column_filters, viewer)
+                # A bad (or a masked column's) sort is a 400, not a cut file.
+                engine.detail_order(report, sort, viewer)
                 count = engine.run_detail(settings, report, values, viewer, limit=1).total
-                engine.detail_order(report, sort)  # a bad sort is a 400, not a cut file
         except engine.FilterError as exc:
             return _json({"error": exc.message, "filter": exc.filter_key}, 400)
         if fmt == "xlsx" and count > settings.excel_max_rows:

@@ -94,6 +94,10 @@ class Settings:
     # largest xlsx written inside a request (bigger ones run as a background job).
     excel_max_rows: int = 1_048_575
     xlsx_sync_max_rows: int = 100_000
+    # The most groups a summary answers in one request (the API's ``limit``).
+    summary_max_limit: int = 25_000
+    # Background Excel jobs running at once on the server (more wait, queued).
+    export_max_running: int = 4
     # Sign-in hardening: a pause after each failure, a lock after too many.
     login_fail_delay: float = 0.5
     login_max_failures: int = 5
@@ -174,4 +178,6 @@ class Settings:
             or cls.import_date_max,
             import_xlsx_max_rows=_env_int("IMPORT_XLSX_MAX_ROWS", cls.import_xlsx_max_rows),
             import_xlsx_max_bytes=_env_int("IMPORT_XLSX_MAX_BYTES", cls.import_xlsx_max_bytes),
+            summary_max_limit=_env_int("SUMMARY_MAX_LIMIT", cls.summary_max_limit),
+            export_max_running=_env_int("EXPORT_MAX_RUNNING", cls.export_max_running),
         )

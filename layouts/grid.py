@@ -14,26 +14,42 @@ __all__ = ["LOCALE_TEXT", "column_defs"]
 NUMERIC = set(DECIMALS)
 
 
-def column_defs(columns: list[ColumnMeta], *, sortable: bool = False,
+# The filters the server implements (queries/grid_filters.py); ranges include both ends.
+TEXT_FILTER = {"filterOptions": ["contains", "notContains", "equals", "notEqual", "startsWith",
+                                 "endsWith", "blank", "notBlank"], "maxNumConditions": 2}
+NUMBER_FILTER = {"filterOptions": ["equals", "notEqual", "lessThan", "lessThanOrEqual",
+                                   "greaterThan", "greaterThanOrEqual", "inRange", "blank",
+                                   "notBlank"], "inRangeInclusive": True,
+                 "maxNumConditions": 2}
+DATE_FILTER = {**NUMBER_FILTER, "browserDatePicker": True}
+
+
+def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
                 filterable: set[str] | None = None, hidden: set[str] | None = None
                 ) -> list[dict[str, Any]]:
+    """``sortable``: every column, or those in the set (a detail list offers sort and
+    filter only where the server allows them for the viewer)."""
     defs = []
     for c in columns:
-        d: dict[str, Any] = {"field": c.key, "headerName": c.label, "sortable": sortable,
+        sorts = sortable if isinstance(sortable, bool) else c.key in sortable
+        d: dict[str, Any] = {"field": c.key, "headerName": c.label, "sortable": sorts,
                              "resizable": True, "minWidth": 90,
                              "hide": bool(hidden and c.key in hidden)}
         if c.type == "year":
             # Not inferred as a number: the totals row puts 合计 in this column.
             d.update(type="rightAligned", cellDataType=False)
+            if filterable and c.key in filterable:
+                d.update(filter="agNumberColumnFilter", filterParams=NUMBER_FILTER)
         elif c.type in NUMERIC:
             # Decimals as the catalog declares them for the type (queries.spec.DECIMALS).
             fmt = f"fmtNumber(params.value, {DECIMALS[c.type]})"
             d.update(type="rightAligned", valueFormatter={"function": fmt})
             if filterable and c.key in filterable:
-                d["filter"] = "agNumberColumnFilter"
+                d.update(filter="agNumberColumnFilter", filterParams=NUMBER_FILTER)
+        elif filterable and c.key in filterable and c.type == "date":
+            d.update(filter="agDateColumnFilter", filterParams=DATE_FILTER)
         elif filterable and c.key in filterable:
-            d["filter"] = "agTextColumnFilter"
-            d["filterParams"] = {"filterOptions": ["contains", "equals"], "maxNumConditions": 1}
+            d.update(filter="agTextColumnFilter", filterParams=TEXT_FILTER)
         if c.type == "date":
             d["minWidth"] = 110
         defs.append(d)

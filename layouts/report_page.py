@@ -25,6 +25,7 @@ from layouts.notices import late_date_notice, scope_notice
 from layouts.options import cached_options, scoped_options
 from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
+from queries.grid_filters import filterable_columns
 from queries.spec import Chart, Filter, Report, Summary
 
 CONTROL_KEYS = {"run", "level", "summary", "group_by", "chart_by", *GRID_URL_KEYS}
@@ -212,19 +213,21 @@ def _cube_chart(report: Report, dim_key: str) -> Chart:
 
 
 def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
-                args: Mapping[str, str]) -> Any:
+                viewer: Viewer, args: Mapping[str, str]) -> Any:
     dims = {d.key: d for d in report.dims}
-    crumbs = [f"{dims[k[2:]].label}: {_drill_label(settings, dims[k[2:]], v)}"
+    names = engine.drill_names(settings, report, values, viewer)
+    crumbs = [f"{dims[k[2:]].label}: {_drill_label(dims[k[2:]], v, names)}"
               for k, v in values.drill.items()]
     back = {k: v for k, v in args.items()
             if not k.startswith("d_") and k != "level" and k not in GRID_URL_KEYS}
-    sortable = {c.key for c in report.detail if c.lookup is None}
+    # Not a looked-up name, nor a personal column the viewer sees masked.
+    sortable = filterable_columns(report, viewer)
     columns = engine.detail_columns(report)
     # The sort, column filters and columns of a copied link (layouts.grid_state).
     state = initial_state(args, {c.key for c in columns}, sortable)
     grid = dag.AgGrid(
         id={"type": "detail-grid", "report": report.slug},
-        columnDefs=column_defs(columns, sortable=True, filterable=sortable),
+        columnDefs=column_defs(columns, sortable=sortable, filterable=sortable),
         rowModelType="infinite",
         defaultColDef={"minWidth": 110},
         dashGridOptions={"cacheBlockSize": 100, "maxBlocksInCache": 50, "rowBuffer": 0,
@@ -246,21 +249,14 @@ def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
     ])
 
 
-def _drill_label(settings: Settings, dim: Any, value: str) -> str:
-    """A drilled dimension's value as users know it (the branch's name, not its id)."""
+def _drill_label(dim: Any, value: str, names: Mapping[str, str]) -> str:
+    """A drilled dimension's value as users know it (the branch's name, not its id);
+    ``names``: the looked-up names the viewer may see (engine.drill_names)."""
     if value == "__null__":
         return missing_label(dim.key)
     if dim.lookup is None:
         return band_label(value) if is_band(dim) else value
-    from queries.compile import lookup_statement
-    from queries.store import run
-
-    code = [dim.lookup.code] if dim.lookup.code else []
-    st = lookup_statement(dim.lookup.table, dim.lookup.key, [*code, dim.lookup.column],
-                          [int(value) if dim.type in {"int", "year"} else value])
-    rows = run(settings, st)[1]
-    # With a code: "C000000005 廖成", as the summary showed it.
-    return " ".join(str(v) for v in rows[0][1:]) if rows else value
+    return names.get(dim.key, value)
 
 
 def report_page(settings: Settings, report: Report, viewer: Viewer,
@@ -280,7 +276,7 @@ def report_page(settings: Settings, report: Report, viewer: Viewer,
             values = engine.parse_filters(report, args, settings.today)
             notices = [scope_notice(settings, report, viewer, args),
                        late_date_notice(report, values.query, settings.today)]
-            body = detail_view(settings, report, values, args) \
+            body = detail_view(settings, report, values, viewer, args) \
                 if args.get("level") == "detail" else \
                 summary_view(settings, report, values, viewer, args)
         except engine.FilterError as exc:

@@ -56,14 +56,30 @@ class Condition:
     """One predicate of the WHERE clause: a column, an operator and the value(s)."""
 
     column: str
-    op: str  # =, <=, >=, between, in, like, is_null
+    # =, <>, <, <=, >, >=, between (inclusive), in, like, ilike, not_ilike (a NULL passes),
+    # is_null, not_null, blank / not_blank (NULL or empty text), and / or (``value``
+    # holds the conditions; ``column`` is unused)
+    op: str
     value: Any = None
 
 
 def predicate_sql(c: Condition, params: Params) -> str:
     col = c.column
+    if c.op in {"and", "or"}:
+        joined = f" {c.op.upper()} ".join(f"({predicate_sql(p, params)})" for p in c.value)
+        return joined or "TRUE"
     if c.op == "is_null":
         return f"{col} IS NULL"
+    if c.op == "not_null":
+        return f"{col} IS NOT NULL"
+    if c.op == "blank":
+        return f"{col} IS NULL OR {col} = ''"
+    if c.op == "not_blank":
+        return f"{col} IS NOT NULL AND {col} <> ''"
+    if c.op == "ilike":
+        return f"{col} ILIKE {params.bind(c.value)} ESCAPE '\\'"
+    if c.op == "not_ilike":
+        return f"{col} IS NULL OR NOT ({col} ILIKE {params.bind(c.value)} ESCAPE '\\')"
     if c.op == "between":
         lo, hi = c.value
         parts = []
@@ -76,7 +92,7 @@ def predicate_sql(c: Condition, params: Params) -> str:
         return f"{col} IN ({', '.join(params.bind(v) for v in c.value)})"
     if c.op == "like":
         return f"{col} LIKE {params.bind(c.value)} ESCAPE '\\'"
-    if c.op in {"=", "<=", ">=", "<", ">"}:
+    if c.op in {"=", "<>", "<=", ">=", "<", ">"}:
         return f"{col} {c.op} {params.bind(c.value)}"
     raise ValueError(f"unknown operator {c.op}")
 
@@ -256,6 +272,10 @@ def count_statement(report: Report, conditions: list[Condition], viewer: Viewer,
     return Statement(_parse(sql), params.values)
 
 
+MAX_OFFSET = 1_000_000_000  # rows before a page: far past any book
+MAX_CURSOR_VALUES = 32
+
+
 @dataclass(frozen=True)
 class Cursor:
     values: tuple[Any, ...]  # the last row's sort values and id
@@ -267,11 +287,25 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
+        """A cursor this server handed out; anything else (another shape, values that
+        are not plain JSON scalars, an offset past any book) is a ``ValueError``."""
         try:
             data = orjson.loads(base64.urlsafe_b64decode(text.encode()))
-            return cls(tuple(data["v"]), int(data["o"]))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, TypeError) as exc:
             raise ValueError("cursor 参数无效") from exc
+        values, offset = (data.get("v"), data.get("o")) if isinstance(data, dict) \
+            else (None, None)
+        if not isinstance(values, list) or len(values) > MAX_CURSOR_VALUES or not all(
+                v is None or (isinstance(v, (str, int, float)) and not isinstance(v, bool))
+                for v in values):
+            raise ValueError("cursor 参数无效")
+        if isinstance(offset, bool) or not isinstance(offset, int) \
+                or not 0 <= offset <= MAX_OFFSET:
+            raise ValueError("cursor 参数无效")
+        if any((isinstance(v, str) and len(v) > 1000)
+               or (isinstance(v, int) and not -2**63 <= v < 2**63) for v in values):
+            raise ValueError("cursor 参数无效")
+        return cls(tuple(values), offset)
 
 
 def keyset_branches(order: list[tuple[str, str]], values: tuple[Any, ...],

@@ -13,20 +13,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
 from data.settings import Settings
 from queries import compile as C
+from queries import grid_filters
 from queries.access import Viewer
 from queries.cache import results_cache
-from queries.filters import FilterError, FilterValues, coerce, parse_filters, previous_year
+from queries.filters import FilterError, FilterValues, parse_filters, previous_year
 from queries.masking import mask_value
-from queries.spec import DECIMALS, Col, Dim, Report
+from queries.spec import Col, Dim, Report
 from queries.store import run
 
 __all__ = [
     "ColumnMeta", "DetailResult", "FilterError", "FilterValues", "SummaryResult",
-    "drill_values", "filter_option_rows", "filter_options", "iter_detail_rows", "parse_filters",
+    "drill_names", "drill_values", "filter_option_rows", "filter_options", "iter_detail_rows",
+    "parse_filters",
     "run_detail", "run_summary",
 ]
 
@@ -209,50 +209,18 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
     return result
 
 
-def detail_order(report: Report, sort: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    sortable = {c.key: c.source_column for c in report.detail if c.lookup is None}
-    order = []
-    for key, direction in sort:
-        if key not in sortable:
-            raise FilterError("sort", f"不能按 {key} 排序")
-        order.append((sortable[key], "desc" if direction == "desc" else "asc"))
-    return order or [(c, d) for c, d in report.order]
-
-
-def column_conditions(report: Report, column_filters: Mapping[str, Any] | None
-                      ) -> list[C.Condition]:
-    """AG Grid column filters (text contains/equals, number and date comparisons)."""
-    out: list[C.Condition] = []
-    cols = {c.key: c for c in report.detail if c.lookup is None}
-    for key, model in (column_filters or {}).items():
-        col = cols.get(key)
-        if col is None or not isinstance(model, Mapping):
-            raise FilterError(key, f"列 {key} 不能筛选")
-        kind, value = model.get("type", "contains"), model.get("filter", model.get("dateFrom"))
-        if value in (None, ""):
-            continue
-        column = col.source_column
-        if col.type in {"year", *DECIMALS}:
-            try:
-                number = float(value)
-            except (TypeError, ValueError) as exc:
-                raise FilterError(key, f"{col.label}: 请输入数字") from exc
-            op = {"equals": "=", "greaterThan": ">", "lessThan": "<",
-                  "greaterThanOrEqual": ">=", "lessThanOrEqual": "<="}.get(kind, "=")
-            out.append(C.Condition(column, op, number))
-        elif kind == "equals":
-            out.append(C.Condition(column, "=", coerce(column, str(value)[:10]
-                                                       if col.type == "date" else value)))
-        else:
-            like = "%" + C.escape_like(str(value)) + "%"
-            out.append(C.Condition(f"CAST({column} AS VARCHAR)", "like", like))
-    return out
+def detail_order(report: Report, sort: Sequence[tuple[str, str]],
+                 viewer: Viewer | None = None) -> list[tuple[str, str]]:
+    """The grid's sort as source columns; a personal column the viewer sees masked is
+    refused (``viewer`` None only where the sort was checked for the viewer already)."""
+    return grid_filters.detail_order(report, sort, viewer)
 
 
 def with_column_filters(report: Report, values: FilterValues,
-                        column_filters: Mapping[str, Any] | None) -> FilterValues:
+                        column_filters: Mapping[str, Any] | None,
+                        viewer: Viewer) -> FilterValues:
     """The page's filters plus the grid's column filters: an export holds the rows shown."""
-    extra = column_conditions(report, column_filters)
+    extra = grid_filters.column_conditions(report, column_filters, viewer)
     return replace(values, conditions=[*values.conditions, *extra]) if extra else values
 
 
@@ -280,30 +248,57 @@ def run_detail(settings: Settings, report: Report, values: FilterValues, viewer:
                cursor: str | None = None, offset: int | None = None,
                column_filters: Mapping[str, Any] | None = None,
                with_total: bool = True) -> DetailResult:
-    """A page of detail rows (cached per store, filters, scope, sort and position)."""
+    """A page of detail rows (cached per store, filters, scope, sort and position).
+    Bad sort, column filters, cursor or offset raise ``FilterError`` naming them."""
     limit = max(1, min(int(limit), MAX_PAGE))
+    order = detail_order(report, sort, viewer)
+    values = with_column_filters(report, values, column_filters, viewer)
+    parsed = checked_cursor(report, order, cursor) if cursor else None
+    if offset is not None and not 0 <= int(offset) <= C.MAX_OFFSET:
+        raise FilterError("offset", f"起始行须在 0 到 {C.MAX_OFFSET:,} 之间")
     if limit > CACHED_PAGE_ROWS:
         # Export pages: read once, too big to keep.
-        return _compute_detail(settings, report, values, viewer, sort, limit, cursor,
-                               offset, column_filters, with_total)
+        return _compute_detail(settings, report, values, viewer, order, limit, parsed,
+                               offset, with_total)
     key = ("detail", report.slug, _filters_key(values), repr(settings_values(report, settings)),
-           tuple(sort), limit, cursor, offset,
-           orjson.dumps(column_filters or {}, option=orjson.OPT_SORT_KEYS), with_total)
+           tuple(order), limit, parsed, offset, with_total)
     return results_cache(settings).get_or_compute(
         settings, viewer, key,
-        lambda: _compute_detail(settings, report, values, viewer, sort, limit, cursor,
-                                offset, column_filters, with_total))
+        lambda: _compute_detail(settings, report, values, viewer, order, limit, parsed,
+                                offset, with_total))
+
+
+def checked_cursor(report: Report, order: list[tuple[str, str]], text: str) -> C.Cursor:
+    """The cursor of a page of this list in this order: one value per sort column and
+    the id, each of its column's kind (a cursor of another list or order is refused)."""
+    try:
+        cursor = C.Cursor.decode(text)
+    except ValueError as exc:
+        raise FilterError("cursor", "cursor 参数无效") from exc
+    columns = [c for c, _ in order]
+    if len(cursor.values) != len(columns) + 1 or not isinstance(cursor.values[-1], int):
+        raise FilterError("cursor", "cursor 参数无效: 不属于此排序的清单")
+    types = {c.source_column: c.type for c in report.detail if c.lookup is None}
+    for column, value in zip(columns, cursor.values, strict=False):
+        kind = types.get(column)
+        if value is None or kind is None:
+            continue
+        if (kind in grid_filters.NUMERIC) != isinstance(value, (int, float)):
+            raise FilterError("cursor", "cursor 参数无效")
+        if kind == "date":
+            try:
+                date.fromisoformat(str(value))
+            except ValueError as exc:
+                raise FilterError("cursor", "cursor 参数无效") from exc
+    return cursor
 
 
 def _compute_detail(settings: Settings, report: Report, values: FilterValues,
-                    viewer: Viewer, sort: Sequence[tuple[str, str]], limit: int,
-                    cursor: str | None, offset: int | None,
-                    column_filters: Mapping[str, Any] | None,
+                    viewer: Viewer, order: list[tuple[str, str]], limit: int,
+                    parsed: C.Cursor | None, offset: int | None,
                     with_total: bool) -> DetailResult:
-    order = detail_order(report, sort)
-    conditions = with_column_filters(report, values, column_filters).conditions
+    conditions = values.conditions
     sv = settings_values(report, settings)
-    parsed = C.Cursor.decode(cursor) if cursor else None
     sources = list(dict.fromkeys(c.source_column for c in report.detail))
     st = C.detail_statement(report, sources, conditions, viewer, sv, order, limit, parsed,
                             offset)
@@ -361,6 +356,31 @@ def drill_values(report: Report, values: FilterValues, summary_row: Mapping[str,
         value = summary_row.get(key)
         args[f"d_{key}"] = C.NULL_TOKEN if value is None else str(value)
     return parse_filters(report, args)
+
+
+def drill_names(settings: Settings, report: Report, values: FilterValues, viewer: Viewer
+                ) -> dict[str, str]:
+    """The names of the drilled dimensions that have one (dimension key → "code name"),
+    for the breadcrumb. Looked up only when the viewer's own detail list holds rows: a
+    value outside the scope gets no name, never that of another branch's customer or
+    staff member."""
+    dims = {d.key: d for d in report.dims}
+    drilled = [(dims[key[2:]], value) for key, value in values.drill.items()
+               if value != C.NULL_TOKEN and dims[key[2:]].lookup is not None]
+    if not drilled or not run_detail(settings, report, values, viewer, limit=1,
+                                     with_total=False).rows:
+        return {}
+    names = {}
+    for dim, value in drilled:
+        assert dim.lookup is not None
+        key = int(value) if dim.type in {"int", "year"} else value
+        code = [dim.lookup.code] if dim.lookup.code else []
+        hit = lookup_rows(settings, dim.lookup.table, dim.lookup.key,
+                          [*code, dim.lookup.column], [key]).get(key)
+        if hit:
+            # With a code: "C000000005 廖成", as the summary shows it.
+            names[dim.key] = " ".join(str(v) for v in hit if v is not None)
+    return names
 
 
 def filter_options(settings: Settings, report: Report, filter_key: str

@@ -5,6 +5,12 @@ which report, which filters), ``status.json`` (written by the job process, read 
 web worker: several gunicorn workers share no memory), ``cancel`` (a marker the job
 process polls) and, when done, ``result.xlsx``.
 
+Starting is check-and-create under one file lock in the jobs folder (``.lock``), which
+every web worker and job process takes: a user's limit and the server's cap on running
+jobs (``EXPORT_MAX_RUNNING``) hold however many requests arrive at once. A job over the
+cap waits "queued" (排队中) without a process; whoever frees a slot (a job process as
+it ends, a new start, a poll of a queued job) starts the oldest waiting one.
+
 A process rather than a thread: the writer is pure Python and would hold the GIL
 against the requests of the worker that started it; as a process it runs at a lower
 priority on its own interpreter, and its memory is returned when it ends.
@@ -15,6 +21,7 @@ priority on its own interpreter, and its memory is returned when it ends.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import pickle
@@ -26,7 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -47,7 +54,8 @@ STATE_LABELS = {"queued": "排队中", "running": "正在导出", "done": "已�
                 "cancelled": "已取消", "failed": "导出失败", "too_many_rows": "行数超过 Excel 上限"}
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 KEEP_SECONDS = 24 * 3600  # finished files are kept a day, then removed on the next start
-MAX_RUNNING_PER_USER = 2  # two cores: more would only slow every job down
+MAX_RUNNING_PER_USER = 2  # queued or running: two cores, more would only slow every job
+LOCK_NAME = ".lock"
 PROGRESS_EVERY_S = 0.5
 # The job process leaves a core for interactive users: lower priority, one DuckDB thread
 # is enough for keyset pages, a small memory limit keeps the process well under 1 GiB.
@@ -57,7 +65,7 @@ JOB_DUCKDB_THREADS = 1
 
 
 class JobRefused(ValueError):
-    """The job cannot start (too many running for this user); the message says why."""
+    """The job cannot start (too many for this user); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,7 @@ class JobStatus:
     pid: int | None = None
     created: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
+    started: float | None = None  # when its process was started (None while queued)
     seconds: float | None = None
 
     @property
@@ -119,6 +128,19 @@ def scope_key(viewer: Viewer) -> str:
 
 def jobs_dir(settings: Settings) -> Path:
     return settings.export_dir / "jobs"
+
+
+@contextlib.contextmanager
+def jobs_lock(settings: Settings) -> Iterator[None]:
+    """The jobs folder's lock: every process that starts, counts or dequeues jobs."""
+    root = jobs_dir(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK_NAME, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _job_dir(settings: Settings, job_id: str) -> Path:
@@ -172,10 +194,11 @@ def job_status(settings: Settings, job_id: str) -> JobStatus | None:
     except KeyError:
         return None
     status = _read_status(folder)
-    if status is None or status.finished:
+    if status is None or status.finished or status.state == "queued":
         return status
     pid = status.pid or _pid_file(folder)
-    if (pid is not None or time.time() - status.created > 30) and not _alive(pid):
+    started = status.started or status.created
+    if (pid is not None or time.time() - started > 30) and not _alive(pid):
         # Re-read: the process may have written its final state as it ended.
         status = _read_status(folder) or status
         if not status.finished:
@@ -197,15 +220,24 @@ def owned_status(settings: Settings, job_id: str, viewer: Viewer) -> JobStatus |
         return None
     if scope_key(viewer) != status.scope_key:
         raise ScopeChanged("您的数据范围已变更, 请重新导出")
+    if status.state == "queued":
+        # A slot may have been freed by a job that failed without dequeuing.
+        with jobs_lock(settings):
+            dispatch(settings)
+        status = job_status(settings, job_id) or status
     return status
 
 
-def user_jobs(settings: Settings, user_id: int) -> list[JobStatus]:
+def all_jobs(settings: Settings) -> list[JobStatus]:
     root = jobs_dir(settings)
     if not root.exists():
         return []
     found = [job_status(settings, p.name) for p in root.iterdir() if JOB_ID.match(p.name)]
-    mine = [s for s in found if s is not None and s.user_id == user_id]
+    return [s for s in found if s is not None]
+
+
+def user_jobs(settings: Settings, user_id: int) -> list[JobStatus]:
+    mine = [s for s in all_jobs(settings) if s.user_id == user_id]
     return sorted(mine, key=lambda s: s.created, reverse=True)
 
 
@@ -215,9 +247,14 @@ def result_path(settings: Settings, status: JobStatus) -> Path:
 
 def request_cancel(settings: Settings, job_id: str) -> JobStatus | None:
     folder = _job_dir(settings, job_id)
-    status = job_status(settings, job_id)
-    if status is None or status.finished:
-        return status
+    with jobs_lock(settings):  # a queued job is not started while it is being cancelled
+        status = job_status(settings, job_id)
+        if status is None or status.finished:
+            return status
+        if status.state == "queued":
+            status.state, status.message = "cancelled", "已取消 (未开始)"
+            _write_status(folder, status)
+            return status
     (folder / "cancel").touch()  # the job process sees it within PROGRESS_EVERY_S
     return status
 
@@ -229,6 +266,8 @@ def remove_old_jobs(settings: Settings, now: float | None = None) -> int:
     now = now or time.time()
     removed = 0
     for folder in root.iterdir():
+        if not JOB_ID.match(folder.name):
+            continue  # the lock file
         status = _read_status(folder)
         stamp = status.updated if status else folder.stat().st_mtime
         if (status is None or status.finished) and now - stamp > KEEP_SECONDS:
@@ -271,35 +310,61 @@ def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[
     has ``MAX_RUNNING_PER_USER`` jobs running."""
     values = engine.parse_filters(report, args, settings.today)
     if level == "detail":
-        values = engine.with_column_filters(report, values, column_filters)
-    engine.detail_order(report, sort)  # a bad sort key fails here, not in the job
-    running = [s for s in user_jobs(settings, viewer.user_id) if not s.finished]
-    if len(running) >= MAX_RUNNING_PER_USER:
-        raise JobRefused(f"您已有 {len(running)} 个导出正在进行, 请等待完成或取消后再导出")
+        values = engine.with_column_filters(report, values, column_filters, viewer)
+    engine.detail_order(report, sort, viewer)  # a bad sort key fails here, not in the job
+    _check_user_limit(settings, viewer)  # before counting: a refusal costs no query
     total = count_rows(settings, report, values, viewer, level, summary, group_by)
     if total > settings.excel_max_rows:
         raise TooManyRowsForExcel(total, settings.excel_max_rows)
     remove_old_jobs(settings)
     job_id = secrets.token_hex(16)
     folder = _job_dir(settings, job_id)
-    folder.mkdir(parents=True)
     # The job needs no session key: it is not written to disk with the job.
     spec = JobSpec(job_id, replace(settings, secret_key=""), viewer, report.slug, dict(args),
                    level, tuple(sort), summary, tuple(group_by) if group_by else None,
                    dict(column_filters or {}) if level == "detail" else {})
-    (folder / "spec.pickle").write_bytes(pickle.dumps(spec))
     name = f"{report.title}-{'汇总' if level == 'summary' else '明细'}.xlsx"
     status = JobStatus(job_id, viewer.user_id, report.slug, scope_key(viewer), level, name,
                        rows_total=total)
-    _write_status(folder, status)
+    with jobs_lock(settings):  # check and create as one step, for every worker
+        _check_user_limit(settings, viewer)
+        folder.mkdir(parents=True)
+        (folder / "spec.pickle").write_bytes(pickle.dumps(spec))
+        _write_status(folder, status)
+        dispatch(settings)
+    return job_status(settings, job_id) or status
+
+
+def _check_user_limit(settings: Settings, viewer: Viewer) -> None:
+    waiting = [s for s in user_jobs(settings, viewer.user_id) if not s.finished]
+    if len(waiting) >= MAX_RUNNING_PER_USER:
+        raise JobRefused(f"您已有 {len(waiting)} 个导出正在进行或排队, 请等待完成或取消后再导出")
+
+
+def dispatch(settings: Settings) -> list[str]:
+    """Start the oldest queued jobs while fewer than ``export_max_running`` run; the
+    caller holds ``jobs_lock``. Returns the ids started."""
+    jobs = all_jobs(settings)
+    free = settings.export_max_running - sum(1 for s in jobs if s.state == "running")
+    queued = sorted((s for s in jobs if s.state == "queued"), key=lambda s: s.created)
+    started = []
+    for status in queued[:max(free, 0)]:
+        _launch(settings, status)
+        started.append(status.job_id)
+    return started
+
+
+def _launch(settings: Settings, status: JobStatus) -> None:
+    folder = _job_dir(settings, status.job_id)
+    status.state, status.started = "running", time.time()
+    _write_status(folder, status)  # counted as running before its process exists
     proc = subprocess.Popen([sys.executable, "-m", "queries.export_jobs", str(folder)],
                             cwd=ROOT, stdin=subprocess.DEVNULL, close_fds=True)
     # From now on only the job process writes status.json; its pid goes beside it.
     (folder / "pid").write_text(str(proc.pid))
-    status.pid = proc.pid
     # Reap the child when it ends, so it never lingers as a zombie.
-    threading.Thread(target=proc.wait, daemon=True, name=f"export-{job_id[:8]}").start()
-    return status
+    threading.Thread(target=proc.wait, daemon=True,
+                     name=f"export-{status.job_id[:8]}").start()
 
 
 # --- the job process -------------------------------------------------------------------
@@ -332,7 +397,7 @@ class _Progress:
 def _write(spec: JobSpec, report: Report, path: Path, progress: _Progress) -> int:
     settings = spec.settings
     values = engine.parse_filters(report, spec.args, settings.today)
-    values = engine.with_column_filters(report, values, spec.column_filters)
+    values = engine.with_column_filters(report, values, spec.column_filters, spec.viewer)
     if spec.level == "summary":
         s = engine.run_summary(settings, report, values, spec.viewer, spec.summary,
                                spec.group_by)
@@ -374,6 +439,8 @@ def run_job(folder: Path) -> JobStatus:
         part.unlink(missing_ok=True)
         status.seconds = round(time.monotonic() - started, 1)
         _write_status(folder, status)
+    with jobs_lock(spec.settings):  # this job's slot goes to the next in the queue
+        dispatch(spec.settings)
     return status
 
 

@@ -90,7 +90,7 @@ def test_job_reports_progress_and_downloads_every_row(finished_job: dict[str, An
     client, start, polls = finished_job["client"], finished_job["start"], finished_job["polls"]
     api = client.get(f"/api/reports/{SLUG}?level=detail&limit=20&{QUARTER}"
                      "&sort=premium_cny:desc").get_json()
-    assert start["state"] == "queued" and start["rows_total"] == api["total"] > 1000
+    assert start["state"] == "running" and start["rows_total"] == api["total"] > 1000
     assert start["download_url"] is None
     done = polls[-1]
     assert done["state"] == "done", done
