@@ -296,8 +296,8 @@ def register_export_jobs(bp: Blueprint, settings: Settings) -> None:
         status = own_job(job_id)
         if isinstance(status, Response):
             return status
-        export_jobs.request_cancel(settings, job_id)
-        return _json({**status.public(), "cancel_requested": not status.finished})
+        after = export_jobs.request_cancel(settings, job_id) or status  # queued: at once
+        return _json({**after.public(), "cancel_requested": not status.finished})
 
     @bp.get("/api/exports/<job_id>/download")
     def download_export(job_id: str) -> Response:

@@ -183,10 +183,12 @@ def column_conditions(report: Report, column_filters: Mapping[str, Any] | None,
     out: list[Condition] = []
     for key, model in column_filters.items():
         col = cols.get(key)
-        if col is None or col.lookup is not None:
+        if col is None:
             raise FilterError(str(key)[:40], f"列 {str(key)[:40]} 不能筛选")
         if masked_for(viewer, col):
             raise _refuse_masked(col, "筛选", col.key)
+        if col.lookup is not None:  # a name fetched per page, not a column of the source
+            raise FilterError(col.key, f"{col.label}: 此列不能筛选")
         condition = column_condition(col, model)
         if condition is not None:
             out.append(condition)
@@ -197,7 +199,7 @@ def detail_order(report: Report, sort: Sequence[tuple[str, str]], viewer: Viewer
                  ) -> list[tuple[str, str]]:
     """The grid's sort as (source column, direction); the report's order when empty.
     ``viewer`` None only where the sort was checked for that viewer already (a job)."""
-    cols = {c.key: c for c in report.detail if c.lookup is None}
+    cols = {c.key: c for c in report.detail}
     order = []
     for key, direction in sort:
         col = cols.get(key)
@@ -205,6 +207,8 @@ def detail_order(report: Report, sort: Sequence[tuple[str, str]], viewer: Viewer
             raise FilterError("sort", f"不能按 {str(key)[:40]} 排序")
         if viewer is not None and masked_for(viewer, col):
             raise _refuse_masked(col, "排序", "sort")
+        if col.lookup is not None:
+            raise FilterError("sort", f"{col.label}: 此列不能排序")
         if direction not in {"asc", "desc"}:
             raise FilterError("sort", f"{col.label}: 排序方向只能是 asc 或 desc")
         order.append((col.source_column, direction))
