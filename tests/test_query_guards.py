@@ -182,8 +182,9 @@ def _outside(settings: Settings, report: Report, dim_key: str, branch_id: int) -
 
 
 @pytest.mark.parametrize(("slug", "dim_key"), LABELLED, ids=[f"{s}-{d}" for s, d in LABELLED])
-def test_a_drill_down_names_only_what_the_viewer_may_see(settings: Settings, as_of: date,
-                                                         slug: str, dim_key: str) -> None:
+def test_a_drill_down_names_only_what_the_viewer_may_see(app_server: Any, settings: Settings,
+                                                         as_of: date, slug: str, dim_key: str
+                                                         ) -> None:
     report = CATALOG[slug]
     dim = next(d for d in report.dims if d.key == dim_key)
     branch = viewer_of(settings, "branch01")
@@ -191,8 +192,10 @@ def test_a_drill_down_names_only_what_the_viewer_may_see(settings: Settings, as_
     args = wide_args(report, as_of)
     value = _outside(settings, report, dim_key, branch.scope.branch_id)
     assert dim.lookup is not None
-    name = engine.lookup_rows(settings, dim.lookup.table, dim.lookup.key, [dim.lookup.column],
-                              [value])[value][0]
+    code = [dim.lookup.code] if dim.lookup.code else []
+    found = engine.lookup_rows(settings, dim.lookup.table, dim.lookup.key,
+                               [dim.lookup.column, *code], [value])[value]
+    name, shown = found[0], " ".join(str(v) for v in [*found[1:], found[0]])
     drilled = engine.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
     assert engine.drill_labels(settings, report, drilled, branch) == [(dim.label, str(value))]
     page = str(report_page(settings, report, branch, {**args, f"d_{dim_key}": str(value),
@@ -200,7 +203,7 @@ def test_a_drill_down_names_only_what_the_viewer_may_see(settings: Settings, as_
                .to_plotly_json())
     assert f"{dim.label}: {value}" in page and f"{dim.label}: {name}" not in page
     company = engine.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
-    assert engine.drill_labels(settings, report, company, GM) == [(dim.label, str(name))]
+    assert engine.drill_labels(settings, report, company, GM) == [(dim.label, shown)]
     # Within the scope the name is shown: a group of branch01's own summary.
     summary = next((s.key for s in report.summaries if dim_key in s.dimensions), None)
     group_by = [dim_key] if dim_key in report.free_dims else None
@@ -211,8 +214,10 @@ def test_a_drill_down_names_only_what_the_viewer_may_see(settings: Settings, as_
     own = next(r for r in mine.rows if r[dim_key] is not None)
     own_values = engine.parse_filters(report, {**args, f"d_{dim_key}": str(own[dim_key])},
                                       as_of)
+    own_shown = " ".join(str(own[k]) for k in (f"{dim_key}_code", f"{dim_key}_label")
+                         if own.get(k) is not None)
     assert engine.drill_labels(settings, report, own_values, branch) == \
-        [(dim.label, own[f"{dim_key}_label"])]
+        [(dim.label, own_shown)]
 
 
 def test_the_reported_breadcrumb_leak_is_closed(login: Any, app_server: Any,
