@@ -195,15 +195,16 @@ def test_a_drill_down_names_only_what_the_viewer_may_see(app_server: Any, settin
     code = [dim.lookup.code] if dim.lookup.code else []
     found = engine.lookup_rows(settings, dim.lookup.table, dim.lookup.key,
                                [dim.lookup.column, *code], [value])[value]
-    name, shown = found[0], " ".join(str(v) for v in [*found[1:], found[0]])
+    shown = " ".join(str(v) for v in [*found[1:], found[0]])
     drilled = engine.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
-    assert engine.drill_labels(settings, report, drilled, branch) == [(dim.label, str(value))]
-    page = str(report_page(settings, report, branch, {**args, f"d_{dim_key}": str(value),
-                                                      "run": "1", "level": "detail"})
-               .to_plotly_json())
-    assert f"{dim.label}: {value}" in page and f"{dim.label}: {name}" not in page
+    assert engine.drill_names(settings, report, drilled, branch) == {}
+    query = {**args, f"d_{dim_key}": str(value), "run": "1", "level": "detail"}
+    page = str(report_page(settings, report, branch, query).to_plotly_json())
+    assert f"{dim.label}: {value}" in page and f"{dim.label}: {shown}" not in page
+    assert f"{dim.label}: {shown}" in str(report_page(settings, report, GM, query)
+                                          .to_plotly_json())
     company = engine.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
-    assert engine.drill_labels(settings, report, company, GM) == [(dim.label, shown)]
+    assert engine.drill_names(settings, report, company, GM) == {dim_key: shown}
     # Within the scope the name is shown: a group of branch01's own summary.
     summary = next((s.key for s in report.summaries if dim_key in s.dimensions), None)
     group_by = [dim_key] if dim_key in report.free_dims else None
@@ -216,8 +217,7 @@ def test_a_drill_down_names_only_what_the_viewer_may_see(app_server: Any, settin
                                       as_of)
     own_shown = " ".join(str(own[k]) for k in (f"{dim_key}_code", f"{dim_key}_label")
                          if own.get(k) is not None)
-    assert engine.drill_labels(settings, report, own_values, branch) == \
-        [(dim.label, own_shown)]
+    assert engine.drill_names(settings, report, own_values, branch) == {dim_key: own_shown}
 
 
 def test_the_reported_breadcrumb_leak_is_closed(login: Any, app_server: Any,
