@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -15,11 +14,11 @@ from typing import Any
 import xlsxwriter
 
 from data.settings import Settings
-from queries import engine, export_stream
+from queries import engine, export_stream, export_xlsx
 from queries.access import Viewer
 from queries.engine import ColumnMeta, SummaryResult
-from queries.export_stream import ColumnBatch, excel_dates, plain_rows
-from queries.spec import DECIMALS, Report
+from queries.export_stream import ColumnBatch, excel_dates
+from queries.spec import Report
 
 EXCEL_MAX_ROWS = 1_048_576 - 1  # one row is the header
 TOTAL_LABEL = "合计"
@@ -39,7 +38,6 @@ class TooManyRowsForExcel(ValueError):
 # A spreadsheet reads a cell starting with one of these as a formula (or a DDE call):
 # such text goes out with a leading apostrophe, which Excel shows as text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NUMERIC_TYPES = frozenset({"int", "year", "money", "number", "ratio", "percent", "date"})
 
 
 def csv_text(value: str) -> str:
@@ -69,24 +67,35 @@ def csv_chunks(columns: list[ColumnMeta], rows: Iterable[dict[str, Any]]) -> Ite
     yield buf.getvalue()
 
 
-CSV_BATCH_ROWS = 50_000
 XLSX_BATCH_ROWS = 10_000  # a progress step (and a cancel check) about every second
 
 
 def detail_csv(settings: Settings, report: Report, values: engine.FilterValues,
-               viewer: Viewer, sort: Sequence[tuple[str, str]] = ()) -> Iterator[str]:
-    """Every detail row as CSV text chunks. The first chunk is made before returning, so
-    a failing query is an error answer, not a 200 whose file stops short."""
+               viewer: Viewer, sort: Sequence[tuple[str, str]] = ()) -> Iterator[bytes]:
+    """Every detail row as CSV (UTF-8, BOM first) in chunks. The first chunk is made
+    before returning, so a failing query is an error answer, not a 200 whose file stops
+    short."""
     columns = engine.detail_columns(report)
     if export_stream.supported(settings):
-        chunks = csv_from_batches(columns, export_stream.iter_batches(
-            settings, report, values, viewer, sort, CSV_BATCH_ROWS, text=True))
+        header = "".join(csv_chunks(columns, ())).encode()
+        chunks = _then(header, export_stream.copy_csv(settings, report, values, viewer, sort))
     else:
-        chunks = csv_chunks(columns, engine.iter_detail_rows(settings, report, values,
-                                                              viewer, sort))
+        chunks = (text.encode() for text in csv_chunks(
+            columns, engine.iter_detail_rows(settings, report, values, viewer, sort)))
     first = next(chunks)
-    second = next(chunks, "")  # the header alone is ready before any query ran
-    return itertools.chain([first + second], chunks)
+    second = next(chunks, b"")  # the header alone is ready before any query ran
+    return _then(first + second, chunks)
+
+
+def _then(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    """``first``, then ``rest``; closing the result closes ``rest`` (stops its query)."""
+    try:
+        yield first
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()
 
 
 def detail_xlsx(path: Path, settings: Settings, report: Report, values: engine.FilterValues,
@@ -95,6 +104,12 @@ def detail_xlsx(path: Path, settings: Settings, report: Report, values: engine.F
                 on_rows: Callable[[int], None] | None = None) -> int:
     """Every detail row into ``path``; ``on_rows(rows so far)`` after each step."""
     columns = engine.detail_columns(report)
+    if export_stream.supported(settings) and export_xlsx.available():
+        with export_stream.arrow_reader(settings, report, values, viewer, sort,
+                                        XLSX_BATCH_ROWS) as reader:
+            return export_xlsx.write_arrow_xlsx(
+                path, report.title, columns, reader, max_rows=max_rows, on_rows=on_rows,
+                too_many=lambda n: TooManyRowsForExcel(n, max_rows, at_least=True))
     if export_stream.supported(settings):
         batches = export_stream.iter_batches(settings, report, values, viewer, sort,
                                              XLSX_BATCH_ROWS)
@@ -123,15 +138,13 @@ def _open_sheet(path: Path, title: str, columns: list[ColumnMeta]
                                          "strings_to_formulas": False,
                                          "strings_to_urls": False,
                                          "strings_to_numbers": False})
-    ws = wb.add_worksheet(title[:31])
-    head = wb.add_format({"bold": True, "bg_color": "#E7F0FA", "border": 1})
-    # Decimals per column type as the catalog declares them (queries.spec.DECIMALS).
-    formats = {kind: wb.add_format({"num_format": "#,##0" + ("." + "0" * n if n else "")})
-               for kind, n in DECIMALS.items()}
-    formats["date"] = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws = wb.add_worksheet(export_xlsx.sheet_name(title))
+    head = wb.add_format({"bold": True, "bg_color": export_xlsx.HEADER_COLOR, "border": 1})
+    formats = {kind: wb.add_format({"num_format": number})
+               for kind, number in export_xlsx.NUMBER_FORMATS.items()}
     for j, c in enumerate(columns):
-        ws.write(0, j, c.label, head)
-        ws.set_column(j, j, 14 if c.type != "text" else 18, formats.get(c.type))
+        ws.write_string(0, j, c.label, head)
+        ws.set_column(j, j, export_xlsx.column_width(c), formats.get(c.type))
     return wb, ws, formats
 
 
@@ -177,25 +190,6 @@ def write_xlsx(path: Path, title: str, columns: list[ColumnMeta],
     finally:
         wb.close()
     return n
-
-
-def csv_from_batches(columns: list[ColumnMeta], batches: Iterable[ColumnBatch]
-                     ) -> Iterator[str]:
-    """The same text as ``csv_chunks`` over the engine's rows, a batch at a time
-    (fastest with batches read with ``text=True``)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([_cell(c.label) for c in columns])
-    yield "\ufeff" + buf.getvalue()
-    texts = [j for j, c in enumerate(columns) if c.type not in NUMERIC_TYPES]
-    for batch in batches:
-        buf.seek(0)
-        buf.truncate()
-        for j in texts:
-            batch.columns[j] = [csv_text(v) if isinstance(v, str) else v
-                                for v in batch.columns[j]]
-        writer.writerows(plain_rows(batch))  # csv writes None as an empty field
-        yield buf.getvalue()
 
 
 def write_xlsx_batches(path: Path, title: str, columns: list[ColumnMeta],

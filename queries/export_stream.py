@@ -10,9 +10,15 @@ float, dates as dates). Other engines keep the engine's pages.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -21,7 +27,7 @@ from data.settings import Settings
 from queries import compile as C
 from queries import engine
 from queries.access import Viewer
-from queries.spec import Report
+from queries.spec import DECIMALS, Report
 from queries.store import connection
 
 BATCH_ROWS = 20_000
@@ -111,12 +117,14 @@ def _casts(types: list[str], text: bool) -> dict[int, str]:
     return casts
 
 
-def iter_batches(settings: Settings, report: Report, values: engine.FilterValues,
+@contextmanager
+def arrow_reader(settings: Settings, report: Report, values: engine.FilterValues,
                  viewer: Viewer, sort: list[tuple[str, str]] | tuple = (),
                  batch_rows: int = BATCH_ROWS, *, text: bool = False
-                 ) -> Iterator[ColumnBatch]:
-    """Batches of every detail row. ``text``: numbers and dates come as the text the
-    engine's values print as (for CSV); otherwise as numbers and dates (for xlsx)."""
+                 ) -> Iterator[pa.RecordBatchReader]:
+    """The detail rows as Arrow batches, column ``i`` being ``report.detail[i]``:
+    DECIMAL as DOUBLE; ``text``: numbers and dates as the text the engine's values print
+    as (for CSV), otherwise as numbers and dates."""
     sv = engine.settings_values(report, settings)
     cur = connection(settings).cursor()
     try:
@@ -125,21 +133,94 @@ def iter_batches(settings: Settings, report: Report, values: engine.FilterValues
         casts = _casts(types, text)
         if casts:
             sql, params = export_statement(report, values, viewer, sv, list(sort), casts)
-        reader = cur.sql(sql, params=params).to_arrow_reader(batch_rows)
+        yield cur.sql(sql, params=params).to_arrow_reader(batch_rows)
+    finally:
+        cur.close()
+
+
+def iter_batches(settings: Settings, report: Report, values: engine.FilterValues,
+                 viewer: Viewer, sort: list[tuple[str, str]] | tuple = (),
+                 batch_rows: int = BATCH_ROWS, *, text: bool = False
+                 ) -> Iterator[ColumnBatch]:
+    """Batches of every detail row as Python lists (see ``arrow_reader``)."""
+    with arrow_reader(settings, report, values, viewer, sort, batch_rows,
+                      text=text) as reader:
         dates = frozenset(i for i, f in enumerate(reader.schema) if pa.types.is_date(f.type))
         for batch in reader:
             if batch.num_rows:
                 yield ColumnBatch([_python_column(col) for col in batch.columns],
                                   batch.num_rows, dates)
-    finally:
+
+
+# A spreadsheet reads text starting with one of these as a formula: such text gets a
+# leading apostrophe in CSV (``queries.export.csv_text`` does the same in Python).
+FORMULA_STARTS_SQL = "'=', '+', '-', '@', chr(9), chr(13)"
+NUMERIC_TYPES = frozenset({*DECIMALS, "year", "date"})
+COPY_CHUNK = 1 << 16
+
+
+def csv_text_sql(expr: str) -> str:
+    return (f"CASE WHEN left({expr}, 1) IN ({FORMULA_STARTS_SQL}) "
+            f"THEN chr(39) || {expr} ELSE {expr} END")
+
+
+def copy_csv(settings: Settings, report: Report, values: engine.FilterValues,
+             viewer: Viewer, sort: list[tuple[str, str]] | tuple = ()) -> Iterator[bytes]:
+    """The detail rows as CSV bytes (no header) written by DuckDB's ``COPY`` into a pipe
+    and read from it as they come: numbers and dates as the engine's values print, text
+    safe from formula injection, NULL as an empty field. Constant memory; closing the
+    iterator stops the statement."""
+    sv = engine.settings_values(report, settings)
+    cur = connection(settings).cursor()
+    try:
+        sql, params = export_statement(report, values, viewer, sv, list(sort))
+        types = [str(t) for t in cur.sql(sql, params=params).types]  # bound, not run
+        casts = _casts(types, text=True)
+        for i, c in enumerate(report.detail):
+            if c.type not in NUMERIC_TYPES:
+                casts[i] = csv_text_sql(casts.get(i, "CAST({} AS VARCHAR)").replace("{}", "{0}"))
+        sql, params = export_statement(report, values, viewer, sv, list(sort), casts)
+    except BaseException:
         cur.close()
+        raise
+    folder = Path(tempfile.mkdtemp(prefix="csv-"))
+    pipe = folder / "rows.csv"
+    os.mkfifo(pipe, 0o600)
+    # Our own write end keeps reads blocking until COPY has opened the pipe; it is
+    # closed when the statement ends, so the last read sees the end of the rows.
+    read_end = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    write_end = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+    os.set_blocking(read_end, True)
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            cur.execute(f"COPY ({sql}) TO '{pipe}' (FORMAT csv, HEADER false)", params)
+        except BaseException as exc:  # raised again by the reader
+            failed.append(exc)
+        finally:
+            os.close(write_end)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    return _read_pipe(read_end, folder, worker, cur, failed)
 
 
-def plain_rows(batch: ColumnBatch) -> Iterator[tuple[Any, ...]]:
-    """Rows with dates as ISO text, as the engine's pages and the JSON API give them."""
-    columns = [[None if v is None else v.isoformat() for v in col] if i in batch.dates
-               else col for i, col in enumerate(batch.columns)]
-    return zip(*columns, strict=True)
+def _read_pipe(read_end: int, folder: Path, worker: threading.Thread,
+               cur: Any, failed: list[BaseException]) -> Iterator[bytes]:
+    try:
+        while chunk := os.read(read_end, COPY_CHUNK):
+            yield chunk
+        worker.join()
+        if failed:
+            raise failed[0]
+    finally:
+        if worker.is_alive():  # the reader went away: stop the statement
+            cur.interrupt()
+        os.close(read_end)
+        worker.join()
+        cur.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def excel_dates(column: list[Any]) -> list[Any]:
@@ -156,5 +237,5 @@ def excel_dates(column: list[Any]) -> list[Any]:
     return out
 
 
-__all__ = ["ColumnBatch", "excel_dates", "export_statement", "iter_batches", "mask_sql",
-           "plain_rows", "supported"]
+__all__ = ["ColumnBatch", "arrow_reader", "copy_csv", "excel_dates", "export_statement",
+           "iter_batches", "mask_sql", "supported"]

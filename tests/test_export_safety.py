@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import tempfile
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -120,7 +121,7 @@ def test_detail_xlsx_writes_names_as_text(evil_store: Settings, tmp_path: Path) 
 def test_report_csvs_neutralise_formulas(evil_store: Settings) -> None:
     report = CATALOG["pnl-auto-policy"]
     values = _wide(report)
-    detail = _csv_cells("".join(detail_csv(evil_store, report, values, GM)))
+    detail = _csv_cells(b"".join(detail_csv(evil_store, report, values, GM)).decode())
     _assert_csv_safe(detail, [HYPERLINK, "=1+1", EVIL["vehicle"]])
     premium = detail[0].index("签单保费")
     assert sorted(r[premium] for r in detail[1:]) == ["-5.0", "1000.0"]  # numbers stay numbers
@@ -136,3 +137,16 @@ def test_audit_csv_never_starts_a_cell_with_a_formula(app_server: Flask, login: 
     assert resp.status_code == 200
     rows = _csv_cells(resp.data.decode("utf-8"))
     _assert_csv_safe(rows, [HYPERLINK])
+
+
+def test_csv_stream_stopped_early_ends_its_statement(settings: Settings) -> None:
+    import threading
+
+    report = CATALOG["pnl-auto-cube"]
+    before = threading.active_count()
+    pipes = set(Path(tempfile.gettempdir()).glob("csv-*"))
+    chunks = detail_csv(settings, report, _wide(report), GM)
+    assert next(chunks).startswith("\ufeff".encode())
+    chunks.close()  # the client went away
+    assert threading.active_count() == before
+    assert set(Path(tempfile.gettempdir()).glob("csv-*")) == pipes
