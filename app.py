@@ -26,6 +26,7 @@ from pages.reports import register_report_pages
 from queries.catalog import ALL_REPORTS, CATALOG, validate
 from queries.menu import ADMIN_SLUGS
 from queries.store import table_columns
+from queries.warm import warm
 
 log = logging.getLogger("app")
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> Dash:
     if settings.store_engine == "clickhouse" or settings.store_path.exists():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
         validate(ALL_REPORTS, table_columns(settings))
+        warm(settings)  # the first request answers like the next one
     app = Dash(
         __name__,
         server=server,

@@ -45,8 +45,16 @@ def connection(settings: Settings) -> duckdb.DuckDBPyConnection:
         con.execute(f"SET threads = {int(settings.duckdb_threads)}")
         con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
         _open[path] = (ident, con)
+        if current is not None:  # a new store swapped in: warm it beside this request
+            threading.Thread(target=_warm, args=(settings,), daemon=True).start()
         # The old connection stays with queries still running on its cursors.
         return con
+
+
+def _warm(settings: Settings) -> None:
+    from queries.warm import warm  # warm runs the catalog's statements through this module
+
+    warm(settings)
 
 
 def store_identity(settings: Settings) -> tuple[int, int]:

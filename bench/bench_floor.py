@@ -1,0 +1,329 @@
+"""The product beside the independent floor benchmark (``shared/floor``), in one run on
+one machine: store size, generate time, xlsx and CSV of a million rows, a small summary
+against its own SQL, the 3.6 cube against the floor's 12 cases, and the first request
+after the app starts against a warm one.
+
+    .venv/bin/python -m bench.bench_floor --policies 1000000 [--dir var/bench] [--reuse]
+
+Both stores are generated in the run (``--reuse`` keeps existing ones and skips the
+generate row). Prints a table and writes bench/results_floor.json. Not part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import requests
+
+from bench.bench_http import free_port, raw_ms, recording, start_app
+from data.settings import Settings
+from queries import engine
+from queries.catalog import CATALOG
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).with_name("results_floor.json")
+AS_OF = date(2026, 11, 22)
+PASSWORD = "demo-pass-2026"
+# The floor's cube dimensions as the product's 3.6 group-bys.
+CUBE_DIMS = {"use_nature": "use_nature", "vehicle_kind": "vehicle_kind",
+             "use_years_band": "use_years", "seats_band": "seats",
+             "tonnage_band": "tonnage", "si_band": "sum_insured", "branch_id": "branch"}
+# 4.7: a few groups, where the fixed cost per request shows.
+SMALL = ("exchange-rates", {"date_from": "2026-01-01", "date_to": "2026-11-22"})
+EXPORT = "pnl-insured"  # every policy: a million rows on a million-policy store
+
+
+def median(xs: list[float]) -> float:
+    return round(statistics.median(xs), 2)
+
+
+def floor_module(floor: Path) -> Any:
+    """The floor's own harness (its cases and SQL), loaded under a name of its own."""
+    spec = importlib.util.spec_from_file_location("floor_bench", floor / "bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def generate(policies: int, store: Path, floor_store: Path, floor: Path, reuse: bool
+             ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not (reuse and store.exists()):
+        store.unlink(missing_ok=True)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "data.generate", "--policies", str(policies),
+                        "--as-of", AS_OF.isoformat(), "--out", str(store)], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+        out["product_s"] = round(time.perf_counter() - t, 1)
+    if not (reuse and floor_store.exists()):
+        floor_store.unlink(missing_ok=True)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, str(floor / "gen.py"), "--policies", str(policies),
+                        "--out", str(floor_store)], cwd=floor, check=True,
+                       stdout=subprocess.DEVNULL)
+        out["floor_s"] = round(time.perf_counter() - t, 1)
+    out["product_gib"] = round(store.stat().st_size / 2**30, 3)
+    out["floor_gib"] = round(floor_store.stat().st_size / 2**30, 3)
+    return out
+
+
+class PeakRss:
+    """Peak resident memory of the export job processes started while it runs."""
+
+    def __init__(self, jobs_dir: Path) -> None:
+        self.jobs_dir, self.peak_mib, self._stop = jobs_dir, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            for pid_file in self.jobs_dir.glob("*/pid"):
+                try:
+                    status = Path(f"/proc/{pid_file.read_text().strip()}/status").read_text()
+                except (OSError, ValueError):
+                    continue
+                hwm = re.search(r"VmHWM:\s+(\d+)", status)
+                if hwm:
+                    self.peak_mib = max(self.peak_mib, int(hwm.group(1)) / 1024)
+
+
+def child_seconds(code: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of ``code`` run in a fresh interpreter."""
+    wrapper = ("import resource, time; t = time.perf_counter()\n" + code +
+               "\nprint(time.perf_counter() - t, "
+               "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", wrapper], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.split()
+    return round(float(out[-2]), 2), round(float(out[-1]), 1)
+
+
+def xlsx_rows(session: requests.Session, base: str, store: Path, export_dir: Path
+              ) -> dict[str, Any]:
+    with PeakRss(export_dir) as watch:
+        t = time.perf_counter()
+        job = session.post(f"{base}/api/reports/{EXPORT}/exports?level=detail",
+                           timeout=60).json()
+        while True:
+            status = session.get(f"{base}/api/exports/{job['job_id']}", timeout=60).json()
+            if status["state"] in {"done", "failed", "cancelled", "too_many_rows"}:
+                break
+            time.sleep(0.2)
+        seconds = time.perf_counter() - t
+    assert status["state"] == "done", status
+    # Reference: the Rust writer alone on the same rows, straight from DuckDB.
+    # Reference: the Rust writer alone on the same statement's rows, no formats.
+    ref_s, ref_rss = child_seconds(
+        "import rustpy_xlsxwriter as rx\n"
+        "from bench.bench_floor import export_reader\n"
+        f"with export_reader({str(store)!r}) as r:\n"
+        "    rx.write_worksheet(r, '/tmp/bench-floor-ref.xlsx')")
+    columns = len(CATALOG[EXPORT].detail)
+    return {"rows": status["rows_done"], "columns": columns, "product_s": round(seconds, 2),
+            "job_rss_mib": round(watch.peak_mib, 1), "rust_alone_s": ref_s,
+            "rust_alone_rss_mib": ref_rss}
+
+
+def export_reader(store: str) -> Any:
+    from queries import export_stream
+    from queries.access import DataScope, Viewer
+
+    settings = replace(Settings.from_env(), store_path=Path(store), as_of=AS_OF)
+    report = CATALOG[EXPORT]
+    viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+    return export_stream.arrow_reader(settings, report, engine.parse_filters(report, {}, AS_OF),
+                                      viewer, (), 10_000)
+
+
+def csv_rows(session: requests.Session, base: str, floor_store: Path, floor_bench: Any
+             ) -> dict[str, Any]:
+    runs, size = [], 0
+    for _ in range(3):
+        t = time.perf_counter()
+        with session.get(f"{base}/export/{EXPORT}.csv?level=detail", stream=True,
+                         timeout=600) as resp:
+            assert resp.status_code == 200, resp.text[:300]
+            size = sum(len(chunk) for chunk in resp.iter_content(1 << 20))
+        runs.append(time.perf_counter() - t)
+    copy = []
+    con = duckdb.connect(str(floor_store), read_only=True)
+    con.execute("SET threads = 2")
+    sql = floor_bench.export_sql(floor_bench.EXPORT_D0[0], 1_000_000)
+    for _ in range(3):
+        t = time.perf_counter()
+        con.execute(f"COPY ({sql}) TO '/tmp/bench-floor-copy.csv' (HEADER)")
+        copy.append(time.perf_counter() - t)
+    con.close()
+    return {"product_s": round(statistics.median(runs), 2), "first_s": round(runs[0], 2),
+            "mib": round(size / 2**20, 1), "floor_copy_s": round(statistics.median(copy), 2)}
+
+
+def small_summary(session: requests.Session, base: str, settings: Settings, viewer: Any,
+                  store: Path, repeats: int = 30) -> dict[str, Any]:
+    slug, args = SMALL
+    report = CATALOG[slug]
+    with recording() as statements:
+        engine.run_summary(settings, report, engine.parse_filters(report, args, AS_OF),
+                           viewer, max_groups=engine.SUMMARY_GROUPS_SHOWN)
+    con = duckdb.connect(str(store), read_only=True)
+    con.execute("SET threads = 2")
+    api, raw = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        assert session.get(f"{base}/api/reports/{slug}", params=args, timeout=60).ok
+        api.append((time.perf_counter() - t) * 1000)
+        raw.append(raw_ms(con, statements))
+    con.close()
+    return {"report": slug, "statements": len(statements), "api_ms": median(api),
+            "sql_ms": median(raw), "over_ms": round(median(api) - median(raw), 2)}
+
+
+def cube(session: requests.Session, base: str, floor_store: Path, floor_bench: Any
+         ) -> dict[str, Any]:
+    con = duckdb.connect(str(floor_store), read_only=True)
+    con.execute("SET threads = 2")
+    product: dict[int, list[float]] = {1: [], 2: [], 3: []}
+    floor: dict[int, list[float]] = {1: [], 2: [], 3: []}
+    for warm in (True, False):
+        for meta, params in floor_bench.cube_params(False):
+            dims = meta["dims"]
+            query = {"group_by": ",".join(CUBE_DIMS[d] for d in dims),
+                     "start_from": params["d0"].isoformat(),
+                     "start_to": params["d1"].isoformat()}
+            t = time.perf_counter()
+            assert session.get(f"{base}/api/reports/pnl-auto-cube", params=query,
+                               timeout=60).ok
+            api_ms = (time.perf_counter() - t) * 1000
+            sql = floor_bench.cube_sql("cube_fact", dims, False)
+            floor_ms, _ = floor_bench.run_query(con, sql, params)
+            if not warm:
+                product[len(dims)].append(api_ms)
+                floor[len(dims)].append(floor_ms)
+    con.close()
+    return {f"{k}_by": {"product_ms": median(product[k]), "floor_ms": median(floor[k]),
+                        "ratio": round(median(product[k]) / median(floor[k]), 2)}
+            for k in (1, 2, 3)}
+
+
+def sign_in(base: str) -> requests.Session:
+    session = requests.Session()
+    resp = session.post(f"{base}/login", data={"username": "gm", "password": PASSWORD},
+                        allow_redirects=False, timeout=120)
+    assert resp.status_code == 302, resp.status_code
+    return session
+
+
+def first_request(env: dict[str, str], port: int) -> dict[str, Any]:
+    """A summary right after the app starts, then the same summary warm."""
+    proc = start_app(env, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        session = sign_in(base)
+        url = f"{base}/api/reports/pnl-auto-cube"
+        query = {"group_by": "branch", "start_from": "2025-01-01", "start_to": "2025-12-31"}
+        t = time.perf_counter()
+        assert session.get(url, params=query, timeout=120).ok
+        first = (time.perf_counter() - t) * 1000
+        warm = []
+        for _ in range(10):
+            t = time.perf_counter()
+            assert session.get(url, params=query, timeout=60).ok
+            warm.append((time.perf_counter() - t) * 1000)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return {"first_ms": round(first, 1), "warm_ms": median(warm),
+            "ratio": round(first / median(warm), 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="the product beside the floor benchmark")
+    ap.add_argument("--policies", type=int, default=1_000_000)
+    ap.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
+    ap.add_argument("--floor", type=Path, default=ROOT.parent / "shared" / "floor")
+    ap.add_argument("--reuse", action="store_true", help="keep stores that exist")
+    a = ap.parse_args()
+    a.dir.mkdir(parents=True, exist_ok=True)
+    tag = f"{a.policies // 1_000_000}m" if a.policies >= 1_000_000 else str(a.policies)
+    store, floor_store = a.dir / f"product{tag}.duckdb", a.dir / f"floor{tag}.duckdb"
+    floor_bench = floor_module(a.floor)
+    result: dict[str, Any] = {"policies": a.policies, "load_before": os.getloadavg()}
+    result["store"] = generate(a.policies, store, floor_store, a.floor, a.reuse)
+    export_dir = a.dir / "bench-floor-exports"
+    env = {**os.environ, "STORE_PATH": str(store), "AS_OF": AS_OF.isoformat(),
+           "RESULTS_CACHE_ENTRIES": "0", "EXPORT_DIR": str(export_dir),
+           "XLSX_SYNC_MAX_ROWS": "1"}
+    port = free_port()
+    env["PORT"] = str(port)
+    result["first_request"] = first_request(env, port)
+    proc = start_app(env, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        session = sign_in(base)
+        from auth.users import get_user
+
+        settings = replace(Settings.from_env(), store_path=store, as_of=AS_OF,
+                           results_cache_entries=0)
+        user = get_user(settings.users_db, username="gm")
+        assert user is not None
+        result["small_summary"] = small_summary(session, base, settings, user.viewer(), store)
+        result["cube"] = cube(session, base, floor_store, floor_bench)
+        result["csv"] = csv_rows(session, base, floor_store, floor_bench)
+        result["xlsx"] = xlsx_rows(session, base, store, export_dir)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    result["load_after"] = os.getloadavg()
+    OUT.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    print(table(result))
+
+
+def table(r: dict[str, Any]) -> str:
+    s, x, c, m, f = r["store"], r["xlsx"], r["csv"], r["small_summary"], r["first_request"]
+    lines = [f"{r['policies']:,} policies; load before {r['load_before']}, "
+             f"after {r['load_after']}",
+             "| measure | product | floor / reference |", "|---|---|---|",
+             f"| store file | {s['product_gib']} GiB | {s['floor_gib']} GiB |"]
+    if "product_s" in s or "floor_s" in s:
+        lines.append(f"| generate | {s.get('product_s', '-')} s | {s.get('floor_s', '-')} s |")
+    lines += [
+        f"| xlsx {x['rows']:,} × {x['columns']} (background job) | {x['product_s']} s, "
+        f"job RSS {x['job_rss_mib']} MiB | Rust writer alone {x['rust_alone_s']} s, "
+        f"RSS {x['rust_alone_rss_mib']} MiB |",
+        f"| CSV {EXPORT} ({c['mib']} MiB) over HTTP | {c['product_s']} s "
+        f"(first {c['first_s']} s) | floor COPY 1M × 22 {c['floor_copy_s']} s |",
+        f"| small summary {m['report']} over HTTP vs its SQL ({m['statements']} statement"
+        f"{'s' if m['statements'] != 1 else ''}) | {m['api_ms']} ms (+{m['over_ms']} ms) | "
+        f"{m['sql_ms']} ms |"]
+    for k in (1, 2, 3):
+        q = r["cube"][f"{k}_by"]
+        lines.append(f"| cube, {k} group-by (median of 4) | {q['product_ms']} ms "
+                     f"({q['ratio']}×) | {q['floor_ms']} ms |")
+    lines.append(f"| first request after start | {f['first_ms']} ms ({f['ratio']}× warm) | "
+                 f"warm {f['warm_ms']} ms |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
