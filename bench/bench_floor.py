@@ -169,7 +169,7 @@ def csv_rows(session: requests.Session, base: str, floor_store: Path, floor_benc
     copy = []
     con = duckdb.connect(str(floor_store), read_only=True)
     con.execute("SET threads = 2")
-    sql = floor_bench.export_sql(floor_bench.EXPORT_D0[0], 1_000_000)
+    sql = floor_bench.export_sql(date.fromisoformat(floor_bench.EXPORT_D0[0]), 1_000_000)
     for _ in range(3):
         t = time.perf_counter()
         con.execute(f"COPY ({sql}) TO '/tmp/bench-floor-copy.csv' (HEADER)")
@@ -257,6 +257,10 @@ def first_request(env: dict[str, str], port: int) -> dict[str, Any]:
             "ratio": round(first / median(warm), 2)}
 
 
+def say(name: str, figures: dict[str, Any]) -> None:
+    print(name, json.dumps(figures, ensure_ascii=False, default=str), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="the product beside the floor benchmark")
     ap.add_argument("--policies", type=int, default=1_000_000)
@@ -270,6 +274,7 @@ def main() -> None:
     floor_bench = floor_module(a.floor)
     result: dict[str, Any] = {"policies": a.policies, "load_before": os.getloadavg()}
     result["store"] = generate(a.policies, store, floor_store, a.floor, a.reuse)
+    say("store", result["store"])
     export_dir = a.dir / "bench-floor-exports"
     env = {**os.environ, "STORE_PATH": str(store), "AS_OF": AS_OF.isoformat(),
            "RESULTS_CACHE_ENTRIES": "0", "EXPORT_DIR": str(export_dir),
@@ -277,6 +282,7 @@ def main() -> None:
     port = free_port()
     env["PORT"] = str(port)
     result["first_request"] = first_request(env, port)
+    say("first_request", result["first_request"])
     proc = start_app(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -288,9 +294,13 @@ def main() -> None:
         user = get_user(settings.users_db, username="gm")
         assert user is not None
         result["small_summary"] = small_summary(session, base, settings, user.viewer(), store)
+        say("small_summary", result["small_summary"])
         result["cube"] = cube(session, base, floor_store, floor_bench)
+        say("cube", result["cube"])
         result["csv"] = csv_rows(session, base, floor_store, floor_bench)
+        say("csv", result["csv"])
         result["xlsx"] = xlsx_rows(session, base, store, export_dir)
+        say("xlsx", result["xlsx"])
     finally:
         proc.terminate()
         proc.wait(timeout=60)
