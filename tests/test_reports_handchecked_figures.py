@@ -400,11 +400,10 @@ def test_monthly_by_month_drilled_by_branch(book: Settings) -> None:
 
 
 def test_drilled_insured_named_by_code_and_name(book: Settings) -> None:
-    from layouts.report_page import _drill_label
+    from queries.engine import drill_names
 
     report = CATALOG["pnl-insured"]
-    insured = next(d for d in report.dims if d.key == "insured")
     # Two insured named 李四: the breadcrumb of a drill-down says which one.
-    assert _drill_label(book, insured, "2") == "C9 李四"
-    branch = next(d for d in report.dims if d.key == "branch")
-    assert _drill_label(book, branch, "1") == "广州支公司"
+    values = parse_filters(report, {"d_insured": "2", "d_branch": "1"}, AS_OF)
+    assert drill_names(book, report, values, GM) == {"insured": "C9 李四",
+                                                       "branch": "广州支公司"}
