@@ -407,3 +407,18 @@ def test_drilled_insured_named_by_code_and_name(book: Settings) -> None:
     values = parse_filters(report, {"d_insured": "2", "d_branch": "1"}, AS_OF)
     assert drill_names(book, report, values, GM) == {"insured": "C9 李四",
                                                        "branch": "广州支公司"}
+
+
+def test_excel_detail_rates_six_decimals(book: Settings, tmp_path: Path) -> None:
+    from queries.export import detail_xlsx
+
+    report = CATALOG["exchange-rates"]
+    values = parse_filters(report, {"date_from": "2026-01-01", "date_to": "2026-12-31"},
+                           AS_OF)
+    path = tmp_path / "rates-detail.xlsx"
+    assert detail_xlsx(path, book, report, values, GM) == 3
+    sheet = load_workbook(path).active
+    heads = {c.value: c.column for c in sheet[1]}
+    hkd = next(r for r in sheet.iter_rows(min_row=2) if r[heads["币别"] - 1].value == "HKD")
+    rate = hkd[heads["1 单位折人民币"] - 1]
+    assert rate.number_format == "#,##0.000000" and rate.value == pytest.approx(0.046584)
