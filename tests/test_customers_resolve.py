@@ -266,3 +266,19 @@ def test_cli_links_for_a_store(tmp_path):
     with out.open(encoding="utf-8") as f:
         by_code = {r["customer_code"]: r["master_no"] for r in csv.DictReader(f)}
     assert by_code["C1"] == by_code["C2"] != by_code["C3"]
+
+
+def test_a_day_rescores_customers_whose_rule_link_went_away():
+    # A–C share a 身份证, C–B share name and mobile: one customer (A born 1980-01-01). C's mobile changes; A and
+    # B (same name and address, another branch: no rule joins them, and they were never
+    # scored as a pair) must stay together by the model.
+    addr = "广州市天河区体育西路1号"
+    rows = [_rec("A", "陈伟", A_ID, address=addr), _rec("C", "陈伟", A_ID, "13922334455"),
+            {**_rec("B", "陈伟", mobile="13922334455", address=addr, branch="4403"),
+             "birthday": "1980-01-01"}]
+    con = duckdb.connect()
+    first, state = resolve(con, _table(rows))
+    assert len(set(_masters(first).values())) == 1
+    day = resolve_increment(con, state, _table([_rec("C", "陈伟", A_ID, "13700001111")]))
+    m = _masters(day)
+    assert m["A"] == m["B"] == m["C"] == _masters(first)["A"]

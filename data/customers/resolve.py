@@ -279,7 +279,13 @@ def resolve_increment(con: duckdb.DuckDBPyConnection, state: ResolutionState,
     con.execute(f"DELETE FROM {p}_norm WHERE rk IN (SELECT rk FROM {p}_changed)")
     con.execute(f"INSERT INTO {p}_norm SELECT * FROM {p}_changed")
     con.execute(f"CREATE OR REPLACE TABLE {p}_previous AS SELECT rk, master_no FROM {p}_links")
+    # Re-score the changed records and everyone in a customer with one: pairs inside a
+    # customer were never scored (the rules had joined them), and may now be needed.
+    con.execute(f"""CREATE OR REPLACE TABLE {p}_todo AS
+        SELECT rk FROM {p}_changed UNION
+        SELECT rk FROM {p}_previous WHERE master_no IN (
+            SELECT master_no FROM {p}_previous WHERE rk IN (SELECT rk FROM {p}_changed))""")
     stats["normalise_s"] = round(time.perf_counter() - t, 2)
     cc, decisive, linked_by, _ = _run(con, p, state.config, decisions, state.model,
-                                      f"{p}_changed", stats)
+                                      f"{p}_todo", stats)
     return _finish(con, p, cc, decisive, linked_by, state.config, f"{p}_previous", stats)
