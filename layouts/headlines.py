@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from data.settings import Settings
+from layouts.charts import band_label
 from queries import engine
 from queries.access import Viewer
 from queries.catalog import CATALOG
@@ -66,7 +67,7 @@ def _open_claims(settings: Settings, viewer: Viewer) -> Headline:
     report = CATALOG["claims-open"]
     values = engine.parse_filters(report, args, settings.today)
     s = engine.run_summary(settings, report, values, viewer, "by-age")
-    bands = ", ".join(f"{r['age'][3:]} {r['claims']:,}" for r in s.rows)
+    bands = ", ".join(f"{band_label(r['age'])} {r['claims']:,}" for r in s.rows)
     return Headline("已立案未结案件", f"{s.totals['claims'] or 0:,} 件", bands or "无",
                     _href("claims-open", args))
 
@@ -91,13 +92,52 @@ def _auto_loss_ratio(settings: Settings, viewer: Viewer) -> Headline:
                     _href("pnl-auto-cube", args))
 
 
-WATCHED: tuple[tuple[str, Callable[[Settings, Viewer], Headline]], ...] = (
-    ("premium-received-daily", _received),
-    ("claims-open", _open_claims),
-    ("receivable-branch", _unpaid),
-    ("pnl-auto-cube", _auto_loss_ratio),
+def _received_month(settings: Settings, viewer: Viewer) -> Headline:
+    args = {"month": settings.today.strftime("%Y-%m"), "summary": "by-branch"}
+    t = _summary(settings, viewer, "premium-received-monthly", args).totals
+    return Headline("本月实收保费 (折人民币)", _money(t.get("month_cny")),
+                    f"本年累计 {_money(t.get('ytd_received'))}",
+                    _href("premium-received-monthly", args))
+
+
+def _renewals_due(settings: Settings, viewer: Viewer) -> Headline:
+    """Auto policies ending in the next 30 days and not renewed yet: whom to call."""
+    args = {"end_from": (settings.today + timedelta(days=1)).isoformat(),
+            "end_to": (settings.today + timedelta(days=30)).isoformat()}
+    t = _summary(settings, viewer, "lapsed-auto", args).totals
+    return Headline("30天内到期未续保车险", f"{t.get('policies') or 0:,} 件",
+                    f"保费 {_money(t.get('premium'))}", _href("lapsed-auto", args))
+
+
+def _unpaid_policies(settings: Settings, viewer: Viewer) -> Headline:
+    args = {"stat_date": settings.today.isoformat()}
+    t = _summary(settings, viewer, "receivable-policies", args).totals
+    ratio = t.get("unpaid_ratio")
+    return Headline("未到款应收保费 (折人民币)", _money(t.get("unpaid")),
+                    f"未到款比例 {ratio:.2f}%" if ratio is not None else "无应收",
+                    _href("receivable-policies", args))
+
+
+Figure = Callable[[Settings, Viewer], Headline]
+# Each figure from the first of its reports the user may open: a salesperson, who may
+# not open 1.7 or 4.1, sees premium from 1.6 and receivable from 4.5, in his own scope.
+WATCHED: tuple[tuple[tuple[str, Figure], ...], ...] = (
+    (("premium-received-daily", _received), ("premium-received-monthly", _received_month)),
+    (("claims-open", _open_claims),),
+    (("receivable-branch", _unpaid), ("receivable-policies", _unpaid_policies)),
+    (("pnl-auto-cube", _auto_loss_ratio),),
+    (("lapsed-auto", _renewals_due),),
 )
 
 
 def headlines(settings: Settings, viewer: Viewer) -> list[Headline]:
-    return [figure(settings, viewer) for slug, figure in WATCHED if viewer.may_open(slug)]
+    shown = []
+    for choices in WATCHED:
+        figure = next((f for slug, f in choices if viewer.may_open(slug)), None)
+        if figure is not None:
+            headline = figure(settings, viewer)
+            if viewer.scope.level == "self":  # the salesperson's own business
+                headline = Headline(f"我的{headline.title}", headline.value, headline.detail,
+                                    headline.href)
+            shown.append(headline)
+    return shown

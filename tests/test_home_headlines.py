@@ -17,7 +17,8 @@ def test_headlines_follow_scope_and_grants(settings: Settings, as_of: date) -> N
     claims_only = Viewer(3, "c", "理赔", frozenset({"claims-open"}), DataScope("branch", 1), True)
     figures = {h.title: h for h in headlines(settings, branch)}
     assert set(figures) == {"本月实收保费 (折人民币)", "已立案未结案件",
-                            "未到款应收保费 (折人民币)", "本年车险已决赔付率"}
+                            "未到款应收保费 (折人民币)", "本年车险已决赔付率",
+                            "30天内到期未续保车险"}
     con = duckdb.connect(str(settings.store_path), read_only=True)
     open_claims = con.execute(
         "SELECT count(*) FROM claim_fact WHERE stage = 'open' AND line IN ('auto', 'property') "
@@ -29,3 +30,24 @@ def test_headlines_follow_scope_and_grants(settings: Settings, as_of: date) -> N
     assert figures["本月实收保费 (折人民币)"].value == f"{received:,.2f}"
     assert figures["已立案未结案件"].href.startswith("/reports/claims-open?")
     assert [h.title for h in headlines(settings, claims_only)] == ["已立案未结案件"]
+
+
+def test_a_salesperson_sees_his_own_figures(settings: Settings, as_of: date) -> None:
+    """业务员 may open neither 1.7 nor 4.1: his premium comes from 1.6, his receivable from
+    4.5, his renewals due from 1.2, all in his own scope."""
+    from auth.templates import SALES_PAGES
+
+    con = duckdb.connect(str(settings.store_path), read_only=True)
+    staff = con.execute("SELECT handler_id FROM receipt_fact WHERE receipt_date BETWEEN ? AND ?"
+                        " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
+                        [as_of.replace(day=1), as_of]).fetchone()[0]
+    sales = Viewer(4, "s", "业务员", frozenset(SALES_PAGES), DataScope("self", staff_id=staff),
+                   True)
+    figures = {h.title: h for h in headlines(settings, sales)}
+    assert set(figures) == {"我的本月实收保费 (折人民币)", "我的未到款应收保费 (折人民币)",
+                            "我的30天内到期未续保车险"}
+    received = con.execute(
+        "SELECT sum(received_in_cny) FROM receipt_fact WHERE handler_id = ? "
+        "AND receipt_date BETWEEN ? AND ?", [staff, as_of.replace(day=1), as_of]).fetchone()[0]
+    assert figures["我的本月实收保费 (折人民币)"].value == f"{received:,.2f}"
+    assert figures["我的30天内到期未续保车险"].href.startswith("/reports/lapsed-auto?")
