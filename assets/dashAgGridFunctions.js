@@ -32,3 +32,23 @@ dagfuncs.fmtGroup = function (params, missing, band) {
   }
   return value;
 };
+
+// Highlights declared in the catalog: amber above the first threshold, red above the
+// second (赔付率 70 % / 100 %, 未结天数); negative money in red. The totals row too.
+dagfuncs.alertStyle = function (params, amber, red) {
+  var v = params.value;
+  if (typeof v !== "number") {
+    return null;
+  }
+  if (v > red) {
+    return {color: "#c92a2a", backgroundColor: "#fff5f5", fontWeight: 600};
+  }
+  if (v > amber) {
+    return {color: "#e67700", backgroundColor: "#fff9db"};
+  }
+  return null;
+};
+
+dagfuncs.negativeStyle = function (params) {
+  return typeof params.value === "number" && params.value < 0 ? {color: "#c92a2a"} : null;
+};

@@ -61,7 +61,7 @@ ZH_LOCALE = {
 }
 GRAPH_CONFIG = {"displaylogo": False, "locale": "zh-CN", "locales": {"zh-CN": ZH_LOCALE},
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
-UNITS = {"money": "元", "percent": "%", "ratio": "", "int": "", "number": ""}
+UNITS = {"money": "元", "percent": "%", "ratio": "", "int": "", "number": "", "days": "天"}
 BAND_PREFIX = re.compile(r"^\d\d ")
 
 

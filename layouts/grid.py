@@ -25,7 +25,8 @@ DATE_FILTER = {**NUMBER_FILTER, "browserDatePicker": True}
 
 
 def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
-                filterable: set[str] | None = None, hidden: set[str] | None = None
+                filterable: set[str] | None = None, hidden: set[str] | None = None,
+                alerts: dict[str, tuple[float, float]] | None = None
                 ) -> list[dict[str, Any]]:
     """``sortable``: every column, or those in the set (a detail list offers sort and
     filter only where the server allows them for the viewer)."""
@@ -52,5 +53,11 @@ def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
             d.update(filter="agTextColumnFilter", filterParams=TEXT_FILTER)
         if c.type == "date":
             d["minWidth"] = 110
+        # assets/dashAgGridFunctions.js: declared thresholds amber / red, negative money red.
+        if alerts and c.key in alerts:
+            amber, red = alerts[c.key]
+            d["cellStyle"] = {"function": f"alertStyle(params, {amber}, {red})"}
+        elif c.type == "money":
+            d["cellStyle"] = {"function": "negativeStyle(params)"}
         defs.append(d)
     return defs

@@ -171,7 +171,8 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
     # A summary by insured can have 100 k groups: the screen gets the first ones, the
     # export (same filters) gets them all.
     shown = result.rows
-    defs = column_defs(result.columns, hidden=hidden)
+    defs = column_defs(result.columns, hidden=hidden,
+                       alerts={m.key: m.alert for m in report.measures if m.alert})
     _dim_formatters(report, defs, result.group_by)
     grid = dag.AgGrid(
         id={"type": "summary-grid", "report": report.slug},
@@ -227,7 +228,8 @@ def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
     state = initial_state(args, {c.key for c in columns}, sortable)
     grid = dag.AgGrid(
         id={"type": "detail-grid", "report": report.slug},
-        columnDefs=column_defs(columns, sortable=sortable, filterable=sortable),
+        columnDefs=column_defs(columns, sortable=sortable, filterable=sortable,
+                               alerts={c.key: c.alert for c in report.detail if c.alert}),
         rowModelType="infinite",
         defaultColDef={"minWidth": 110},
         dashGridOptions={"cacheBlockSize": 100, "maxBlocksInCache": 50, "rowBuffer": 0,

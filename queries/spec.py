@@ -92,6 +92,8 @@ class Col:
     lookup: Lookup | None = None  # value fetched from lookup.table for the page's rows
     column: str | None = None  # source column (the id for a lookup) when it differs from key
     width: int | None = None
+    # (amber from, red from): values above are highlighted on the grids (赔付率, 未结天数).
+    alert: tuple[float, float] | None = None
 
     @property
     def source_column(self) -> str:
@@ -130,6 +132,7 @@ class Measure:
     # counted from ``period_column``, lies in [lo, hi] (hi None = open).
     age: tuple[int, int | None] | None = None
     type: ColType = "money"
+    alert: tuple[float, float] | None = None  # as Col.alert
     # An amount in original currency (原币): the column naming each row's currency. A
     # group (or the 合计) holding more than one currency shows it empty: only amounts
     # converted to CNY add up across currencies.

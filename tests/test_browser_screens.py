@@ -246,3 +246,19 @@ def test_branch_and_department_choices_follow_scope_and_each_other(
     names = page.get_by_role("option").all_inner_texts()
     assert names and all(n.startswith("4403") for n in names)
     page.close()
+
+
+def test_highlight_styles_in_the_browser(browser: Any, base_url: str) -> None:
+    page = sign_in(browser, base_url, "gm")
+    page.goto(f"{base_url}/reports/pnl-auto-agent?run=1")
+    _results(page)
+    styles = page.evaluate("""() => {
+        const f = window.dashAgGridFunctions;
+        return [f.alertStyle({value: 120}, 70, 100), f.alertStyle({value: 80}, 70, 100),
+                f.alertStyle({value: 20}, 70, 100), f.alertStyle({value: "合计"}, 70, 100),
+                f.negativeStyle({value: -5}), f.negativeStyle({value: 5})];
+    }""")
+    assert styles[0]["color"] == "#c92a2a" and styles[1]["color"] == "#e67700"
+    assert styles[2] is None and styles[3] is None
+    assert styles[4]["color"] == "#c92a2a" and styles[5] is None
+    page.close()

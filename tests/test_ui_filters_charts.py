@@ -192,3 +192,19 @@ def test_options_show_codes_and_only_what_the_scope_holds(settings: Any) -> None
     other = everything[1]["value"]
     narrowed = scoped_options(settings, report, dept, gm, [other])
     assert narrowed and not {o["value"] for o in narrowed} & {o["value"] for o in own_depts}
+
+
+def test_highlights_are_declared_in_the_catalog() -> None:
+    from layouts.grid import column_defs
+    from queries.engine import detail_columns, summary_columns
+
+    report = CATALOG["pnl-auto-agent"]
+    alerts = {m.key: m.alert for m in report.measures if m.alert}
+    defs = {d["field"]: d for d in column_defs(summary_columns(report, list(report.dims[:1])),
+                                               alerts=alerts)}
+    assert defs["settled_ratio"]["cellStyle"]["function"] == "alertStyle(params, 70.0, 100.0)"
+    assert defs["premium"]["cellStyle"]["function"] == "negativeStyle(params)"
+    claims = CATALOG["claims-open"]
+    detail = {d["field"]: d for d in column_defs(
+        detail_columns(claims), alerts={c.key: c.alert for c in claims.detail if c.alert})}
+    assert "alertStyle" in detail["days_open"]["cellStyle"]["function"]

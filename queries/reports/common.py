@@ -32,6 +32,9 @@ def band_options(bs: tuple[bands.Band, ...]) -> Options:
 BRANCH_DIM = Dim("branch", "归属支公司", "branch_id", lookup=BRANCH_NAME, type="int")
 DEPT_DIM = Dim("dept", "归属部门", "dept_id", lookup=DEPT_NAME, type="int")
 
+# A loss ratio over 70 % is watched, over 100 % loses money.
+LOSS_RATIO_ALERT = (70.0, 100.0)
+
 # The measures every P&L page shows (REPORTS.md section 3).
 PNL_MEASURES: tuple[Measure, ...] = (
     Measure("policies", "保单数", "count", type="int"),
@@ -42,9 +45,9 @@ PNL_MEASURES: tuple[Measure, ...] = (
     Measure("outstanding", "未决估损", "sum", "outstanding_cny"),
     Measure("incurred", "已决+未决", "sum", "incurred_cny"),
     Measure("settled_ratio", "已决赔付率(%)", "ratio", numerator="paid_closed",
-            denominator="received", scale=100, type="percent"),
+            denominator="received", scale=100, type="percent", alert=LOSS_RATIO_ALERT),
     Measure("total_ratio", "综合赔付率(%)", "ratio", numerator="incurred",
-            denominator="received", scale=100, type="percent"),
+            denominator="received", scale=100, type="percent", alert=LOSS_RATIO_ALERT),
 )
 
 PNL_DETAIL_TAIL: tuple[Col, ...] = (
@@ -53,5 +56,5 @@ PNL_DETAIL_TAIL: tuple[Col, ...] = (
     Col("claims_registered", "立案次数", "int"),
     Col("paid_closed_cny", "已决赔款", "money"),
     Col("outstanding_cny", "未决估损", "money"),
-    Col("settled_loss_ratio_pct", "已决赔付率(%)", "percent"),
+    Col("settled_loss_ratio_pct", "已决赔付率(%)", "percent", alert=LOSS_RATIO_ALERT),
 )
