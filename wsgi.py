@@ -22,7 +22,9 @@ def prepare(settings: Settings) -> None:
     from auth.templates import ensure_demo_users
     from data.build import ensure_demo_store
     from data.publish import ensure_published
+    from ops.migrate import upgrade
 
+    upgrade(settings.users_db)  # the operational store's schema, once before the workers
     ensure_demo_store(settings)
     ensure_demo_users(settings)
     ensure_published(settings, log.info)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import insert, select
 
-from auth.users import connect, now_iso
+from auth.users import now_iso
+from data.settings import OpsDb
+from ops import db as ops_db
+from ops.tables import audit
 
 EVENT_LABELS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "账号锁定", "logout": "退出",
@@ -19,21 +23,19 @@ EVENT_LABELS = {
 }
 
 
-def record_to(db: Path, event: str, *, username: str | None = None, page: str | None = None,
+def record_to(db: OpsDb, event: str, *, username: str | None = None, page: str | None = None,
               detail: dict[str, Any] | None = None, rows: int | None = None,
               ip: str | None = None) -> None:
-    with connect(db) as con:
-        con.execute(
-            "INSERT INTO audit (at, username, event, page, detail, rows, ip) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (now_iso(), username, event, page,
-             json.dumps(detail, ensure_ascii=False, default=str) if detail else None, rows, ip),
-        )
+    with ops_db.write(db) as con:
+        con.execute(insert(audit).values(
+            at=now_iso(), username=username, event=event, page=page,
+            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+            rows=rows, ip=ip))
 
 
 def record(event: str, *, page: str | None = None, detail: dict[str, Any] | None = None,
            rows: int | None = None, username: str | None = None,
-           db: Path | None = None) -> None:
+           db: OpsDb | None = None) -> None:
     """Record an event for the signed-in user of the current request (or, outside a
     request, for ``username`` in ``db``: the command line)."""
     if username is None and has_request_context() and current_user.is_authenticated:
@@ -43,39 +45,33 @@ def record(event: str, *, page: str | None = None, detail: dict[str, Any] | None
               page=page, detail=detail, rows=rows, ip=ip)
 
 
-def query_audit(db: Path, *, date_from: str | None = None, date_to: str | None = None,
+def query_audit(db: OpsDb, *, date_from: str | None = None, date_to: str | None = None,
                 since: str | None = None, until: str | None = None,
                 username: str | None = None, event: str | None = None,
                 limit: int = 5000) -> list[dict[str, Any]]:
     """Rows newest first; ``date_from``/``date_to`` are UTC days, ``since``/``until``
     UTC instants (until excluded), as the audit page computes from local days."""
-    sql, args = "SELECT * FROM audit WHERE 1 = 1", []
+    query = select(audit).order_by(audit.c.audit_id.desc()).limit(limit)
     if date_from:
-        sql += " AND at >= ?"
-        args.append(date_from)
-    if date_to:
-        sql += " AND at < date(?, '+1 day')"
-        args.append(date_to)
+        query = query.where(audit.c.at >= date_from)
+    if date_to:  # the whole day: before the next one (``at`` is ISO text)
+        next_day = (date.fromisoformat(date_to[:10]) + timedelta(days=1)).isoformat()
+        query = query.where(audit.c.at < next_day)
     if since:
-        sql += " AND at >= ?"
-        args.append(since)
+        query = query.where(audit.c.at >= since)
     if until:
-        sql += " AND at < ?"
-        args.append(until)
+        query = query.where(audit.c.at < until)
     if username:
-        sql += " AND username = ?"
-        args.append(username)
+        query = query.where(audit.c.username == username)
     if event:
-        sql += " AND event = ?"
-        args.append(event)
-    with connect(db) as con:
-        rows = con.execute(sql + " ORDER BY audit_id DESC LIMIT ?", [*args, limit]).fetchall()
-    return [dict(r) for r in rows]
+        query = query.where(audit.c.event == event)
+    with ops_db.read(db) as con:
+        return [dict(r._mapping) for r in con.execute(query)]
 
 
-def audit_usernames(db: Path, limit: int = 5000) -> list[str]:
+def audit_usernames(db: OpsDb, limit: int = 5000) -> list[str]:
     """Everybody the log names, also users deleted since and failed sign-in names."""
-    with connect(db) as con:
-        rows = con.execute("SELECT DISTINCT username FROM audit WHERE username IS NOT NULL "
-                           "ORDER BY username LIMIT ?", (limit,)).fetchall()
-    return [r[0] for r in rows]
+    query = (select(audit.c.username).distinct().where(audit.c.username.is_not(None))
+             .order_by(audit.c.username).limit(limit))
+    with ops_db.read(db) as con:
+        return [r[0] for r in con.execute(query)]

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from auth.users import connect, now_iso, write_transaction
+from sqlalchemy import delete, func, insert, select
+
+from auth.users import now_iso
+from data.settings import OpsDb
+from ops import db as ops_db
+from ops.tables import login_failures
 
 
 @dataclass(frozen=True)
@@ -27,26 +31,26 @@ class Locked:
     by_address: bool
 
 
-def reserve_attempt(db: Path, username: str, ip: str | None, limits: Limits
+def reserve_attempt(db: OpsDb, username: str, ip: str | None, limits: Limits
                     ) -> Locked | None:
     """Count one attempt as failed and return None, or refuse it (``Locked``) when the
     user or the address already has too many failures in the window."""
     since = (datetime.now(UTC) - timedelta(minutes=limits.minutes)).replace(tzinfo=None)
     since_iso = since.isoformat(timespec="seconds")
-    with write_transaction(db) as con:
-        first_user, n_user = con.execute(
-            "SELECT min(at), count(*) FROM login_failures WHERE username = ? AND at >= ?",
-            (username, since_iso)).fetchone()
+    counted = select(func.min(login_failures.c.at), func.count())
+    # The ``users`` lock row serialises the count and the insert on PostgreSQL as the
+    # write lock does on SQLite.
+    with ops_db.write(db, lock="users") as con:
+        first_user, n_user = con.execute(counted.where(
+            login_failures.c.username == username, login_failures.c.at >= since_iso)).one()
         if n_user >= limits.per_user:
             return Locked(_until(first_user, limits), by_address=False)
         if ip:
-            first_ip, n_ip = con.execute(
-                "SELECT min(at), count(*) FROM login_failures WHERE ip = ? AND at >= ?",
-                (ip, since_iso)).fetchone()
+            first_ip, n_ip = con.execute(counted.where(
+                login_failures.c.ip == ip, login_failures.c.at >= since_iso)).one()
             if n_ip >= limits.per_address:
                 return Locked(_until(first_ip, limits), by_address=True)
-        con.execute("INSERT INTO login_failures (username, at, ip) VALUES (?, ?, ?)",
-                    (username, now_iso(), ip))
+        con.execute(insert(login_failures).values(username=username, at=now_iso(), ip=ip))
     return None
 
 
@@ -54,6 +58,6 @@ def _until(first: str, limits: Limits) -> datetime:
     return datetime.fromisoformat(first).replace(tzinfo=UTC) + timedelta(minutes=limits.minutes)
 
 
-def clear_failures(db: Path, username: str) -> None:
-    with connect(db) as con:
-        con.execute("DELETE FROM login_failures WHERE username = ?", (username,))
+def clear_failures(db: OpsDb, username: str) -> None:
+    with ops_db.write(db) as con:
+        con.execute(delete(login_failures).where(login_failures.c.username == username))

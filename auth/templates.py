@@ -8,10 +8,10 @@ real business, found in the store rather than hard-coded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from auth.passwords import one_time_password
 from auth.users import UserRecord, create_user, get_user, update_user
+from data.settings import OpsDb
 from queries.demo_people import find_demo_people
 from queries.menu import ADMIN_SLUGS, REPORT_SLUGS
 
@@ -53,7 +53,7 @@ TEMPLATES: tuple[Template, ...] = (
 TEMPLATE_BY_ROLE = {t.role: t for t in TEMPLATES}
 
 
-def ensure_templates(db: Path) -> None:
+def ensure_templates(db: OpsDb) -> None:
     """The templates exist, each with its scope level and no concrete branch; templates
     of earlier versions (all 公司, enabled) are corrected in place."""
     for t in TEMPLATES:
@@ -70,7 +70,7 @@ def ensure_templates(db: Path) -> None:
                             enabled=False)
 
 
-def template_for(db: Path, key: str) -> UserRecord | None:
+def template_for(db: OpsDb, key: str) -> UserRecord | None:
     """The template user named ``key`` (as 6.2 shows it, e.g. tpl-branch), if any."""
     user = get_user(db, username=key)
     return user if user is not None and user.is_template else None
@@ -80,7 +80,7 @@ def ensure_demo_users(settings: object) -> None:
     """Templates plus, on a generated demo store only, one demo user per template
     (idempotent). An imported store gets none: its first administrator comes from
     ``auth.admin create-admin``."""
-    db: Path = settings.users_db  # type: ignore[attr-defined]
+    db: OpsDb = settings.users_db  # type: ignore[attr-defined]
     ensure_templates(db)
     people = find_demo_people(settings)  # type: ignore[arg-type]
     if people is None:

@@ -1,19 +1,21 @@
-"""Users, grants and audit in a small SQLite database beside the (read-only) store."""
+"""Users and grants in the operational store (``ops/``: SQLite beside the read-only
+analytical store, or PostgreSQL), through SQLAlchemy Core."""
 
 from __future__ import annotations
 
 import json
 import re
 import secrets
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from auth.passwords import hash_password
-from auth.schema import ensure_schema
+from data.settings import OpsDb
+from ops import db as ops_db
+from ops.tables import users
 from queries.access import DataScope, Viewer
 from queries.menu import PAGE_BY_SLUG
 
@@ -30,34 +32,6 @@ USER_FIELDS = (
 
 def now_iso() -> str:
     return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
-
-
-@contextmanager
-def connect(db: Path) -> Iterator[sqlite3.Connection]:
-    db.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(db, timeout=10)
-    con.row_factory = sqlite3.Row
-    try:
-        ensure_schema(con)
-        yield con
-        con.commit()
-    finally:
-        con.close()
-
-
-@contextmanager
-def write_transaction(db: Path) -> Iterator[sqlite3.Connection]:
-    """One transaction holding the write lock from its first statement: a check and the
-    write that depends on it cannot interleave with another request (or worker)."""
-    with connect(db) as con:
-        con.isolation_level = None
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
 
 
 def new_session_key() -> str:
@@ -84,7 +58,8 @@ class UserRecord:
     session_key: str = ""
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> UserRecord:
+    def from_row(cls, found: Any) -> UserRecord:
+        row = found._mapping
         return cls(
             user_id=row["user_id"], username=row["username"], display_name=row["display_name"],
             role=row["role"], branch_id=row["branch_id"], dept_id=row["dept_id"],
@@ -105,31 +80,28 @@ class UserRecord:
         )
 
 
-def get_user(db: Path, *, username: str | None = None, user_id: int | None = None
+def get_user(db: OpsDb, *, username: str | None = None, user_id: int | None = None
              ) -> UserRecord | None:
-    with connect(db) as con:
-        if username is not None:
-            row = con.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
-        else:
-            row = con.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)).fetchone()
+    where = users.c.username == username if username is not None else \
+        users.c.user_id == user_id
+    with ops_db.read(db) as con:
+        row = con.execute(select(users).where(where)).first()
     return UserRecord.from_row(row) if row else None
 
 
-def list_users(db: Path, text: str = "", branch_id: int | None = None,
+def list_users(db: OpsDb, text: str = "", branch_id: int | None = None,
                templates: bool | None = None) -> list[UserRecord]:
-    sql, args = "SELECT * FROM users WHERE 1 = 1", []
+    query = select(users).order_by(users.c.username)
     if text:
-        sql += " AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')"
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        args += [like, like]
+        query = query.where(or_(users.c.username.ilike(like, escape="\\"),
+                                users.c.display_name.ilike(like, escape="\\")))
     if branch_id is not None:
-        sql += " AND branch_id = ?"
-        args.append(branch_id)
+        query = query.where(users.c.branch_id == branch_id)
     if templates is not None:
-        sql += " AND is_template = ?"
-        args.append(int(templates))
-    with connect(db) as con:
-        rows = con.execute(sql + " ORDER BY username", args).fetchall()
+        query = query.where(users.c.is_template == int(templates))
+    with ops_db.read(db) as con:
+        rows = con.execute(query).all()
     return [UserRecord.from_row(r) for r in rows]
 
 
@@ -172,7 +144,7 @@ def _check_scope(scope: str, branch_id: object, dept_id: object, staff_id: objec
     DataScope(scope, branch_id, dept_id, staff_id)  # type: ignore[arg-type]
 
 
-def create_user(db: Path, *, username: str, display_name: str, password: str, scope: str,
+def create_user(db: OpsDb, *, username: str, display_name: str, password: str, scope: str,
                 pages: set[str] | frozenset[str], role: str = "", branch_id: int | None = None,
                 dept_id: int | None = None, staff_id: int | None = None,
                 personal_data: bool = False, is_admin: bool = False,
@@ -182,38 +154,35 @@ def create_user(db: Path, *, username: str, display_name: str, password: str, sc
     if problem:
         raise UserError(problem)
     _check_scope(scope, branch_id, dept_id, staff_id, is_template)
-    with write_transaction(db) as con:
-        if con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+    password_hash = hash_password(password)
+    with ops_db.write(db, lock="users") as con:
+        if con.execute(select(users.c.user_id).where(users.c.username == username)).first():
             raise UserError(f"员工代码 {username} 已存在")
-        con.execute(
-            "INSERT INTO users (username, display_name, role, branch_id, dept_id, staff_id, "
-            "scope, pages, personal_data, is_admin, enabled, password_hash, "
-            "must_change_password, is_template, created_at, session_key) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (username, display_name, role, branch_id, dept_id, staff_id,
-             scope, json.dumps(validate_pages(pages)), int(personal_data), int(is_admin),
-             int(not is_template), hash_password(password), int(must_change_password),
-             int(is_template), now_iso(), new_session_key()),
-        )
+        con.execute(insert(users).values(
+            username=username, display_name=display_name, role=role, branch_id=branch_id,
+            dept_id=dept_id, staff_id=staff_id, scope=scope,
+            pages=json.dumps(validate_pages(pages)), personal_data=int(personal_data),
+            is_admin=int(is_admin), enabled=int(not is_template), password_hash=password_hash,
+            must_change_password=int(must_change_password), is_template=int(is_template),
+            created_at=now_iso(), session_key=new_session_key()))
     user = get_user(db, username=username)
     assert user is not None
     return user
 
 
-def enabled_admins(con: sqlite3.Connection) -> list[int]:
-    rows = con.execute(
-        "SELECT user_id FROM users WHERE is_admin = 1 AND enabled = 1 AND is_template = 0"
-    ).fetchall()
+def enabled_admins(con: Connection) -> list[int]:
+    rows = con.execute(select(users.c.user_id).where(
+        users.c.is_admin == 1, users.c.enabled == 1, users.c.is_template == 0)).all()
     return [r[0] for r in rows]
 
 
-def _guard_last_admin(con: sqlite3.Connection, user_id: int, stays_admin: bool) -> None:
+def _guard_last_admin(con: Connection, user_id: int, stays_admin: bool) -> None:
     admins = enabled_admins(con)
     if not stays_admin and admins == [user_id]:
         raise UserError("不能删除、停用或撤销最后一位系统管理员")
 
 
-def update_user(db: Path, user_id: int, **changes: object) -> UserRecord:
+def update_user(db: OpsDb, user_id: int, **changes: object) -> UserRecord:
     """Change a user; a new password or disabling ends every session of the user."""
     unknown = set(changes) - set(USER_FIELDS) - {"password_hash"}
     if unknown:
@@ -230,31 +199,32 @@ def update_user(db: Path, user_id: int, **changes: object) -> UserRecord:
                  current.is_template)
     if "password_hash" in changes or changes.get("enabled") is False:
         changes["session_key"] = new_session_key()
-    with write_transaction(db) as con:
+    # The ``users`` lock row: two administrators demoting the last two admins at once
+    # cannot both pass the check (on PostgreSQL too).
+    with ops_db.write(db, lock="users") as con:
         stays = bool(merged["is_admin"]) and bool(merged["enabled"])
         if current.is_admin and current.enabled:
             _guard_last_admin(con, user_id, stays)
-        sets = ", ".join(f"{k} = ?" for k in changes)
-        values = [int(v) if isinstance(v, bool) else v for v in changes.values()]
-        con.execute(f"UPDATE users SET {sets} WHERE user_id = ?", [*values, user_id])
+        values = {k: int(v) if isinstance(v, bool) else v for k, v in changes.items()}
+        con.execute(update(users).where(users.c.user_id == user_id).values(**values))
     updated = get_user(db, user_id=user_id)
     assert updated is not None
     return updated
 
 
-def end_sessions(db: Path, user_id: int) -> None:
+def end_sessions(db: OpsDb, user_id: int) -> None:
     """Every cookie of the user stops working on its next request (sign-out)."""
-    with write_transaction(db) as con:
-        con.execute("UPDATE users SET session_key = ? WHERE user_id = ?",
-                    (new_session_key(), user_id))
+    with ops_db.write(db) as con:
+        con.execute(update(users).where(users.c.user_id == user_id)
+                    .values(session_key=new_session_key()))
 
 
-def delete_user(db: Path, user_id: int) -> None:
-    with write_transaction(db) as con:
-        row = con.execute("SELECT is_admin, enabled FROM users WHERE user_id = ?",
-                          (user_id,)).fetchone()
+def delete_user(db: OpsDb, user_id: int) -> None:
+    with ops_db.write(db, lock="users") as con:
+        row = con.execute(select(users.c.is_admin, users.c.enabled)
+                          .where(users.c.user_id == user_id)).first()
         if row is None:
             raise UserError("用户不存在")
-        if row["is_admin"] and row["enabled"]:
+        if row.is_admin and row.enabled:
             _guard_last_admin(con, user_id, stays_admin=False)
-        con.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+        con.execute(delete(users).where(users.c.user_id == user_id))

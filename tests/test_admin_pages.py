@@ -9,11 +9,14 @@ from typing import Any
 
 import duckdb
 import pytest
+from sqlalchemy import update
 
 from auth.audit import query_audit
 from auth.templates import TEMPLATES, ensure_templates
 from auth.users import create_user, get_user, list_users
 from data.settings import Settings
+from ops import db as ops_db
+from ops.tables import users
 from tests.dash_calls import answer, call
 
 NEW_STATE = ["new-username", "new-name", "new-scope", "new-branch", "new-dept", "new-staff",
@@ -118,9 +121,9 @@ def test_templates_carry_their_level_and_cannot_be_enabled(login: Any,
     old = get_user(settings.users_db, username="tpl-claims")
     assert old is not None
     # A template stored by an earlier version: 公司 and enabled. The next start fixes it.
-    with __import__("sqlite3").connect(settings.users_db) as con:
-        con.execute("UPDATE users SET scope = 'company', enabled = 1 WHERE user_id = ?",
-                    (old.user_id,))
+    with ops_db.write(settings.users_db) as con:
+        con.execute(update(users).where(users.c.user_id == old.user_id)
+                    .values(scope="company", enabled=1))
     ensure_templates(settings.users_db)
     for t in TEMPLATES:
         user = get_user(settings.users_db, username=t.key)

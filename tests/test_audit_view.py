@@ -5,26 +5,27 @@ and local date, the same in the CSV."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
 from auth.audit_view import audit_rows, user_options
 from auth.users import create_user
 from data.settings import Settings
+from ops import db as ops_db
+from ops.tables import audit
 from tests.dash_calls import answer, call
+from tests.ops_fixtures import with_own_database
 
 
 @pytest.fixture
 def logged(settings: Settings, tmp_path: Path) -> Settings:
-    own = replace(settings, users_path=tmp_path / "users.sqlite")
+    own = with_own_database(settings, tmp_path / "users.sqlite")
     db = own.users_db
     create_user(db, username="admin", display_name="系统管理员", password="Audit-pass-2231",
                 scope="company", pages={"admin-audit"}, is_admin=True)
-    import sqlite3
-
     rows = [
         ("2026-11-20T16:30:00", "admin", "user_updated", "admin-users", json.dumps({
             "user": "branch09", "changes": {
@@ -39,9 +40,10 @@ def logged(settings: Settings, tmp_path: Path) -> Settings:
             "sort": [["premium_cny", "desc"]], "column_filters": {}}), 1834),
         ("2026-11-20T16:40:00", "gone01", "login_failed", None, None, None),
     ]
-    with sqlite3.connect(db) as con:
-        con.executemany("INSERT INTO audit (at, username, event, page, detail, rows, ip) "
-                        "VALUES (?, ?, ?, ?, ?, ?, '10.0.0.1')", rows)
+    with ops_db.write(db) as con:
+        con.execute(insert(audit), [
+            {"at": at, "username": user, "event": event, "page": page, "detail": detail,
+             "rows": n, "ip": "10.0.0.1"} for at, user, event, page, detail, n in rows])
     return own
 
 

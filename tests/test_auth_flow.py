@@ -3,7 +3,7 @@ last-administrator protection, masking rules, audit, demo users with real busine
 
 from __future__ import annotations
 
-from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -15,6 +15,7 @@ from auth.templates import DEMO_PASSWORD
 from auth.users import UserError, create_user, delete_user, get_user, update_user
 from data.settings import Settings
 from queries.masking import mask_value
+from tests.ops_fixtures import fresh_database
 
 
 def test_login_logout_relogin(app_server: Any, settings: Settings) -> None:
@@ -105,8 +106,8 @@ def test_grant_change_and_disable_take_effect_on_next_request(login: Any,
     assert client.get("/api/reports").status_code == 401
 
 
-def test_last_administrator_cannot_be_removed(settings: Settings) -> None:
-    db = replace(settings, users_path=settings.users_db.with_name("admins.sqlite")).users_db
+def test_last_administrator_cannot_be_removed(tmp_path: Path) -> None:
+    db = fresh_database(tmp_path / "admins.sqlite")
     only = create_user(db, username="root", display_name="管理员", password="Admin-pass-1",
                        scope="company", pages={"admin-users"}, is_admin=True)
     with pytest.raises(UserError, match="最后一位"):
@@ -141,7 +142,8 @@ def test_masking(kind: str, value: str | None, masked: str | None) -> None:
     assert mask_value(kind, value) == masked
 
 
-def test_demo_users_map_to_staff_with_business(settings: Settings) -> None:
+def test_demo_users_map_to_staff_with_business(settings: Settings, app_server: Any) -> None:
+    # app_server: the demo users are made with the app, whichever test came first.
     con = duckdb.connect(str(settings.store_path), read_only=True)
     sales = get_user(settings.users_db, username="sales01")
     section = get_user(settings.users_db, username="section01")

@@ -1,7 +1,7 @@
 """Sessions that end on the server and a lockout per client address: a session key per
 user, user ids never reused (SQLite: AUTOINCREMENT), the address of each failed sign-in.
 
-Each step looks first, so a store that ``auth/schema.py`` already brought up to date
+Each step looks first, so a store that the app brought up to date before migrations
 (the users store used before the app's first start) passes unchanged.
 
 Revision ID: 0003
