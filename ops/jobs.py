@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from data.settings import ROOT, OpsDb, Settings
 from ops import db as ops_db
@@ -133,20 +133,35 @@ def list_jobs(db: OpsDb, *, kind: str | None = None, user_id: int | None = None,
         return [Job.from_row(r) for r in con.execute(query)]
 
 
+class Refused(ValueError):
+    """The user already has as many jobs of the kind as allowed; the message says so."""
+
+
 def submit(settings: Settings, kind: str, params: Mapping[str, Any], *,
-           user_id: int | None, username: str | None, job_id: str | None = None) -> Job:
+           user_id: int | None, username: str | None, job_id: str | None = None,
+           payload: object = None, per_user: int | None = None,
+           refused: str = "您已有 {n} 个作业正在进行或排队") -> Job:
     """Queue a job and start it if a slot is free. The job runs with ``settings`` (less
-    the session key, which no job needs and which must not be stored)."""
+    the session key, which no job needs and which must not be stored) and ``payload``
+    (any picklable object its work needs). With ``per_user``, a user who already has
+    that many unfinished jobs of the kind is refused (``Refused``), checked and queued
+    as one step for every worker."""
     job_id = job_id or new_job_id()
     if not JOB_ID.match(job_id):
         raise ValueError(f"bad job id {job_id!r}")
-    spec = pickle.dumps(replace(settings, secret_key=""))
-    with ops_db.write(settings.users_db) as con:
+    spec = pickle.dumps((replace(settings, secret_key=""), payload))
+    with ops_db.write(settings.users_db, lock="jobs") as con:
+        if per_user is not None:
+            waiting = con.execute(select(func.count()).select_from(jobs).where(
+                jobs.c.kind == kind, jobs.c.user_id == user_id,
+                jobs.c.state.in_(("queued", "running")))).scalar_one()
+            if waiting >= per_user:
+                raise Refused(refused.format(n=waiting))
         con.execute(insert(jobs).values(
             job_id=job_id, kind=kind, user_id=user_id, username=username, state="queued",
             step="排队", params=orjson.dumps(dict(params)).decode(), spec=spec,
             host=this_host(), created_at=time.time()))
-    dispatch(settings.users_db, settings.jobs_max_running)
+    dispatch(settings)
     found = get(settings.users_db, job_id)
     assert found is not None
     return found
@@ -175,7 +190,8 @@ def _fail_stale(con: Connection, now: float) -> None:
                         message="作业进程意外结束, 请重新提交"))
 
 
-def _claim(con: Connection, max_running: int, host: str, now: float) -> list[str]:
+def _claim(con: Connection, max_running: int, limits: Mapping[str, int], host: str,
+           now: float) -> list[str]:
     """Mark as running the queued jobs of ``host`` that fit its free slots."""
     running = dict(con.execute(
         select(jobs.c.kind, func.count()).where(jobs.c.state == "running", jobs.c.host == host)
@@ -188,7 +204,7 @@ def _claim(con: Connection, max_running: int, host: str, now: float) -> list[str
     for job_id, kind in queued:
         if total >= max_running:
             break
-        if running.get(kind, 0) >= KIND_LIMITS.get(kind, max_running):
+        if running.get(kind, 0) >= limits.get(kind, max_running):
             continue
         con.execute(update(jobs).where(jobs.c.job_id == job_id).values(
             state="running", step="启动", started_at=now, heartbeat_at=now))
@@ -198,15 +214,21 @@ def _claim(con: Connection, max_running: int, host: str, now: float) -> list[str
     return claimed
 
 
-def dispatch(db: OpsDb, max_running: int) -> list[str]:
-    """Fail jobs whose process is gone, then start what this server has room for.
+def kind_limits(settings: Settings) -> dict[str, int]:
+    return dict(KIND_LIMITS)
+
+
+def dispatch(settings: Settings) -> list[str]:
+    """Fail jobs whose process is gone, then start what this server has room for: at
+    most ``jobs_max_running`` in all and each kind's own limit.
 
     Claiming happens under the ``jobs`` lock row, so two workers never start the same
     job nor more than the cap between them."""
-    now = time.time()
+    db, now = settings.users_db, time.time()
     with ops_db.write(db, lock="jobs") as con:
         _fail_stale(con, now)
-        claimed = _claim(con, max(1, max_running), this_host(), now)
+        claimed = _claim(con, max(1, settings.jobs_max_running), kind_limits(settings),
+                         this_host(), now)
     for job_id in claimed:
         _spawn(db, job_id)
     return claimed
@@ -241,8 +263,24 @@ def finish(db: OpsDb, job_id: str, state: str, message: str,
         con.execute(update(jobs).where(jobs.c.job_id == job_id).values(**values))
 
 
-def load_spec(db: OpsDb, job_id: str) -> Settings:
+def load_spec(db: OpsDb, job_id: str) -> tuple[Settings, object]:
+    """The settings and the payload the job was submitted with."""
     with ops_db.read(db) as con:
         spec = con.execute(select(jobs.c.spec).where(jobs.c.job_id == job_id)).scalar_one()
-    settings: Settings = pickle.loads(spec)
-    return settings
+    settings, payload = pickle.loads(spec)
+    return settings, payload
+
+
+def finished_before(db: OpsDb, kind: str, stamp: float) -> list[str]:
+    """The finished jobs of ``kind`` that ended before ``stamp`` (epoch seconds)."""
+    with ops_db.read(db) as con:
+        return list(con.execute(select(jobs.c.job_id).where(
+            jobs.c.kind == kind, jobs.c.state.in_(FINAL_STATES),
+            jobs.c.finished_at < stamp)).scalars())
+
+
+def forget(db: OpsDb, job_ids: list[str]) -> None:
+    """Remove jobs' rows (their files are their kind's to remove)."""
+    if job_ids:
+        with ops_db.write(db) as con:
+            con.execute(delete(jobs).where(jobs.c.job_id.in_(job_ids)))

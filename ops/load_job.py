@@ -103,7 +103,7 @@ def owned_job(settings: Settings, job_id: str, user_id: int) -> jobs.Job | None:
     if job is None or job.kind != KIND or job.user_id != user_id:
         return None
     if job.state == "queued" or (job.state == "running" and jobs.is_stale(job)):
-        jobs.dispatch(settings.users_db, settings.jobs_max_running)  # a slot may be free
+        jobs.dispatch(settings)  # a slot may be free
         job = jobs.get(settings.users_db, job_id) or job
     return job
 

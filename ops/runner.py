@@ -51,8 +51,9 @@ class Outcome:
 class JobContext:
     """What a job's work sees: its job, its settings, and a way to report progress."""
 
-    def __init__(self, db: OpsDb, job: ops_jobs.Job, settings: Settings) -> None:
-        self.db, self.job, self.settings = db, job, settings
+    def __init__(self, db: OpsDb, job: ops_jobs.Job, settings: Settings,
+                 payload: object = None) -> None:
+        self.db, self.job, self.settings, self.payload = db, job, settings, payload
         self._next_at = 0.0
 
     def progress(self, step: str, fraction: float, force: bool = False) -> None:
@@ -93,7 +94,7 @@ def run_job(db: OpsDb, job_id: str) -> ops_jobs.Job:
     job = ops_jobs.get(db, job_id)
     if job is None:
         raise SystemExit(f"no job {job_id}")
-    settings = ops_jobs.load_spec(db, job_id)
+    settings, payload = ops_jobs.load_spec(db, job_id)
     with ops_db.write(db) as con:
         con.execute(update(jobs).where(jobs.c.job_id == job_id)
                     .values(pid=os.getpid(), heartbeat_at=time.time()))
@@ -101,7 +102,7 @@ def run_job(db: OpsDb, job_id: str) -> ops_jobs.Job:
     beat = threading.Thread(target=_heartbeat, args=(db, job_id, stop), daemon=True)
     beat.start()
     try:
-        context = JobContext(db, job, settings)
+        context = JobContext(db, job, settings, payload)
         context.progress("开始", 0.0, force=True)
         outcome = handler(job.kind)(context)
         ops_jobs.finish(db, job_id, outcome.state, outcome.message, outcome.result)
@@ -114,7 +115,7 @@ def run_job(db: OpsDb, job_id: str) -> ops_jobs.Job:
         stop.set()
         beat.join(timeout=5)
     with contextlib.suppress(Exception):  # the next job must not fail this one
-        ops_jobs.dispatch(db, settings.jobs_max_running)
+        ops_jobs.dispatch(settings)
     done = ops_jobs.get(db, job_id)
     assert done is not None
     return done

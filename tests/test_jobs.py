@@ -97,9 +97,21 @@ def test_a_job_whose_process_dies_is_reported_failed(ops: Settings,
     os.kill(pid, signal.SIGKILL)
     monkeypatch.setattr(jobs, "STALE_SECONDS", 1.0)
     time.sleep(1.5)
-    jobs.dispatch(ops.users_db, ops.jobs_max_running)
+    jobs.dispatch(ops)
     dead = jobs.get(ops.users_db, job.job_id)
     assert dead is not None and dead.state == "failed" and "意外结束" in dead.message
+
+
+def test_a_users_limit_refuses_more_unfinished_jobs(ops: Settings) -> None:
+    first = jobs.submit(ops, "probe", {"seconds": 0.5}, user_id=7, username="limited",
+                        per_user=1, refused="已有 {n} 个")
+    with pytest.raises(jobs.Refused, match="已有 1 个"):
+        jobs.submit(ops, "probe", {"seconds": 0.5}, user_id=7, username="limited",
+                    per_user=1, refused="已有 {n} 个")
+    assert _wait(ops, first.job_id).state == "done"
+    again = jobs.submit(ops, "probe", {"seconds": 0.1}, user_id=7, username="limited",
+                        per_user=1)  # the first one finished: a slot of the user's is free
+    assert _wait(ops, again.job_id).state == "done"
 
 
 def test_jobs_are_listed_per_user_and_unknown_ids_are_none(ops: Settings) -> None:
