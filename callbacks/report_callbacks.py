@@ -17,7 +17,7 @@ from dash.exceptions import PreventUpdate
 import auth
 from data.settings import Settings
 from layouts.dates import preset_values
-from layouts.grid_state import WRITE_GRID_STATE
+from layouts.grid_state import WRITE_GRID_STATE, WRITE_SUMMARY_SORT
 from layouts.options import scoped_options
 from layouts.report_page import CONTROL_KEYS, url_for
 from layouts.shell import NAV_ID
@@ -121,6 +121,13 @@ def register(app: Dash, settings: Settings) -> None:
         Input({"type": "flt", "report": MATCH, "key": ALL}, "n_submit"),
         Input({"type": "dfrom", "report": MATCH, "key": ALL}, "n_submit"),
         Input({"type": "dto", "report": MATCH, "key": ALL}, "n_submit"),
+        prevent_initial_call=True,
+    )
+
+    app.clientside_callback(
+        WRITE_SUMMARY_SORT,
+        Output({"type": "summary-grid", "report": MATCH}, "id"),
+        Input({"type": "summary-grid", "report": MATCH}, "columnState"),
         prevent_initial_call=True,
     )
 

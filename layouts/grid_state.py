@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-GRID_URL_KEYS = {"sort", "filter", "cols"}
+GRID_URL_KEYS = {"sort", "filter", "cols", "ssort"}
 
 # Keeps the address bar in step with the grid (no navigation: history.replaceState).
 WRITE_GRID_STATE = """
@@ -44,17 +44,37 @@ function (state, filterModel, gridId) {
 """
 
 
-def initial_state(args: Mapping[str, str], known: set[str], sortable: set[str]
-                  ) -> dict[str, Any]:
-    """AG Grid's ``initialState`` from the URL; unknown columns are left out."""
-    state: dict[str, Any] = {}
+# A summary grid's sort (all its groups are on the screen, so the browser sorts them).
+WRITE_SUMMARY_SORT = """
+function (state) {
+    const url = new URL(window.location.href);
+    const sort = (state || []).filter((c) => c.sort)
+        .sort((a, b) => (a.sortIndex || 0) - (b.sortIndex || 0))
+        .map((c) => c.colId + ":" + c.sort).join(",");
+    if (sort) { url.searchParams.set("ssort", sort); } else { url.searchParams.delete("ssort"); }
+    const next = url.pathname + "?" + url.searchParams.toString();
+    if (next !== window.location.pathname + window.location.search) {
+        window.history.replaceState(window.history.state, "", next);
+    }
+    return window.dash_clientside.no_update;
+}
+"""
+
+
+def sort_state(text: str | None, sortable: set[str]) -> dict[str, Any]:
+    """``initialState`` of a sort given as ``col:desc,col2:asc``."""
     sort = []
-    for part in filter(None, (args.get("sort") or "").split(",")):
+    for part in filter(None, (text or "").split(",")):
         col, _, direction = part.partition(":")
         if col in sortable and direction in {"asc", "desc"}:
             sort.append({"colId": col, "sort": direction})
-    if sort:
-        state["sort"] = {"sortModel": sort}
+    return {"sort": {"sortModel": sort}} if sort else {}
+
+
+def initial_state(args: Mapping[str, str], known: set[str], sortable: set[str]
+                  ) -> dict[str, Any]:
+    """AG Grid's ``initialState`` from the URL; unknown columns are left out."""
+    state: dict[str, Any] = sort_state(args.get("sort"), sortable)
     try:
         model = json.loads(args.get("filter") or "{}")
     except ValueError:

@@ -20,7 +20,7 @@ from layouts.charts import band_label, chart, chart_choices, is_band, missing_la
 from layouts.dates import date_input, date_range_input, month_input
 from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
-from layouts.grid_state import GRID_URL_KEYS, initial_state
+from layouts.grid_state import GRID_URL_KEYS, initial_state, sort_state
 from layouts.notices import late_date_notice, scope_notice
 from layouts.options import cached_options, scoped_options
 from queries import engine
@@ -171,8 +171,13 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
     # A summary by insured can have 100 k groups: the screen gets the first ones, the
     # export (same filters) gets them all.
     shown = result.rows
-    defs = column_defs(result.columns, hidden=hidden,
+    # Every group on the screen: the browser sorts them exactly (past the screen's worth
+    # of groups a sort would cover only those shown, so there is none).
+    sortable = not result.truncated
+    defs = column_defs(result.columns, hidden=hidden, sortable=sortable,
                        alerts={m.key: m.alert for m in report.measures if m.alert})
+    sorted_by = sort_state(args.get("ssort"), {c.key for c in result.columns}) \
+        if sortable else {}
     _dim_formatters(report, defs, result.group_by)
     grid = dag.AgGrid(
         id={"type": "summary-grid", "report": report.slug},
@@ -180,6 +185,7 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
         rowData=shown,
         dashGridOptions={"pinnedBottomRowData": [totals], "localeText": LOCALE_TEXT,
                          "rowStyle": {"cursor": "pointer"},
+                         **({"initialState": sorted_by} if sorted_by else {}),
                          **({"domLayout": "autoHeight"} if len(result.rows) <= 15 else {})},
         columnSize="autoSize",
         style={"width": "100%", **({} if len(result.rows) <= 15 else {"height": "480px"})},
@@ -196,7 +202,8 @@ def summary_view(settings: Settings, report: Report, values: engine.FilterValues
         dmc.Group(justify="space-between", mb="xs", children=[
             dmc.Text((f"超过 {len(shown):,} 组, 屏幕显示前 {len(shown):,} 组 (按汇总维度排序), "
                       "全部请导出或加筛选条件" if result.truncated else f"共 {len(shown):,} 组")
-                     + "; 点击一行查看明细清单", size="sm", c="dimmed"),
+                     + "; 点击一行查看明细清单" + ("; 点击列标题排序" if sortable else ""),
+                     size="sm", c="dimmed"),
             export_menu(report, args, "summary"),
         ]),
         chooser,

@@ -262,3 +262,35 @@ def test_highlight_styles_in_the_browser(browser: Any, base_url: str) -> None:
     assert styles[2] is None and styles[3] is None
     assert styles[4]["color"] == "#c92a2a" and styles[5] is None
     page.close()
+
+
+def test_a_summary_sorts_by_any_column_and_keeps_it_in_the_link(
+        browser: Any, base_url: str) -> None:
+    page = sign_in(browser, base_url, "gm")
+    page.goto(f"{base_url}/reports/pnl-auto-handler?run=1")
+    _results(page)
+    label = page.locator(".ag-header-cell[col-id=premium] .ag-header-cell-label")
+    label.click()
+    label.click()  # descending
+    page.wait_for_function("() => location.search.includes('ssort=premium%3Adesc')")
+
+    def premiums(p: Any) -> list[float]:
+        cells = p.locator(".ag-center-cols-container .ag-row [col-id=premium]")
+        return [float(t.replace(",", "")) for t in cells.all_inner_texts()[:5]]
+
+    top = premiums(page)
+    assert top == sorted(top, reverse=True)
+    link = page.url
+    # The first row after sorting drills into that row's handler.
+    first_name = page.locator(".ag-row[row-index='0'] [col-id=handler_label]").inner_text()
+    page.locator(".ag-row[row-index='0'] [col-id=premium]").click()
+    page.wait_for_url("**level=detail**")
+    page.get_by_text(first_name).first.wait_for()
+    page.close()
+    other = sign_in(browser, base_url, "gm")
+    other.goto(link)
+    _results(other)
+    assert other.locator(".ag-header-cell[col-id=premium]").get_attribute(
+        "aria-sort") == "descending"
+    assert premiums(other) == top
+    other.close()

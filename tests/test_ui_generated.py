@@ -26,9 +26,9 @@ def test_callbacks_do_not_multiply_with_reports(app_server: Any) -> None:
     matching = [k for k in app.callback_map if '"MATCH"' in k or "nav-global" in k]
     export_callbacks = [k for k in matching if '"type":"export-' in k]
     # typed dates read on 查询 or Enter, run, range presets, 归属部门 narrowed by 归属支公司,
-    # the detail grid's state into the URL, drill-down, the cube's chart group-by, the
-    # navigation relay, detail rows
-    assert len(matching) - len(export_callbacks) == 9
+    # the detail grid's state and the summary's sort into the URL, drill-down, the cube's
+    # chart group-by, the navigation relay, detail rows
+    assert len(matching) - len(export_callbacks) == 10
     # start, poll, cancel of the background Excel; the CSV link following the grid
     assert len(export_callbacks) == 4
 
