@@ -61,6 +61,7 @@ class RejectSink:
         con.execute(f"{verb} rejects_ (entity VARCHAR, line BIGINT, col VARCHAR, "
                     "value VARCHAR, reason VARCHAR)")
         con.execute(f"{verb} rejects_more_ (entity VARCHAR, more BIGINT)")
+        con.execute(f"{verb} rejects_stopped_ (entity VARCHAR, rows BIGINT)")
 
     def listed(self, entity: str) -> int:
         return int(self.con.execute("SELECT count(*) FROM rejects_ WHERE entity = ?",
@@ -94,6 +95,10 @@ class RejectSink:
                              [entity, total - inserted])
         return total
 
+    def stopped(self, entity: str, rows: int) -> None:
+        """The file was checked only to its first ``rows`` rows."""
+        self.con.execute("INSERT INTO rejects_stopped_ VALUES (?, ?)", [entity, rows])
+
     def count(self) -> int:
         listed, more = self.con.execute(
             "SELECT (SELECT count(*) FROM rejects_), "
@@ -106,7 +111,9 @@ class RejectSink:
         return f"""
             WITH f(entity, file) AS (VALUES {names}),
             listed AS (SELECT DISTINCT entity, line, col, value, reason FROM rejects_),
-            more AS (SELECT entity, sum(more) AS more FROM rejects_more_ GROUP BY entity)
+            more AS (SELECT entity, sum(more) AS more, min(st.rows) AS rows
+                     FROM rejects_more_ LEFT JOIN rejects_stopped_ st USING (entity)
+                     GROUP BY entity)
             SELECT CASE WHEN r.line > 0 THEN coalesce(f.file, r.entity || '.csv')
                         ELSE '现有数据仓库 (' || r.entity || ')' END AS file,
                    CASE WHEN r.line > 0 THEN r.line END AS line, r.col, r.value, r.reason,
@@ -116,7 +123,9 @@ class RejectSink:
             SELECT coalesce(f.file, m.entity || '.csv'), NULL, '', '',
                    '另有 ' || format('{{:,}}', m.more) || ' 处错误未列出: 每个文件最多列出 '
                    || format('{{:,}}', {self.limit}) || ' 处 (设置 IMPORT_MAX_ERRORS), '
-                   || '超过后停止检查该文件', m.entity, 9223372036854775807
+                   || CASE WHEN m.rows IS NULL THEN '超过后停止检查该文件'
+                           ELSE '前 ' || format('{{:,}}', m.rows) || ' 行已超过, 其余行未检查'
+                      END, m.entity, 9223372036854775807
             FROM more m LEFT JOIN f USING (entity)"""
 
     def first(self, files: dict[str, Path], n: int = SHOWN) -> list[Reject]:
