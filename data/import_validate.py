@@ -45,9 +45,9 @@ def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path], settings: S
         checks = row_checks(entity, dates)
         key = ", ".join(entity.key)
         present = [f"count(*) FILTER (WHERE {_ref_present(ref)})" for ref in entity.refs]
-        if _junk(con, sink, entity, checks):
-            continue
         try:
+            if _junk(con, sink, entity, checks):
+                continue
             counts = con.execute(
                 f"SELECT {', '.join(f'count(*) FILTER (WHERE {bad})' for _, bad, _ in checks)}"
                 f", {''.join(p + ', ' for p in present)}"
