@@ -270,9 +270,8 @@ def test_cli_links_for_a_store(tmp_path):
 
 def test_a_day_rescores_customers_whose_rule_link_went_away():
     # A–C share a 身份证, C–B share name and mobile: one customer (A born 1980-01-01).
-    # C's mobile changes; A and
-    # B (same name and address, another branch: no rule joins them, and they were never
-    # scored as a pair) must stay together by the model.
+    # C's mobile changes. A and B (same name, address and birth date, another branch: no
+    # rule joins them, and they were never scored as a pair) must stay together.
     addr = "广州市天河区体育西路1号"
     rows = [_rec("A", "陈伟", A_ID, address=addr), _rec("C", "陈伟", A_ID, "13922334455"),
             {**_rec("B", "陈伟", mobile="13922334455", address=addr, branch="4403"),
