@@ -141,3 +141,37 @@ def test_partial_load_refuses_a_file_beyond_the_most_problems(book: Book,
     assert any("另有" in r.reason for r in result.rejects if r.file == "customer.csv")
     ok = load(work, store, replace(settings, import_max_errors=10_000), partial=True)
     assert ok.ok and count(store, "SELECT count(*) FROM customer") <= len(rows) - 40
+
+
+def test_xlsx_part_holding_more_than_it_declares_is_refused(book: Book,
+                                                            tmp_path: Path) -> None:
+    """A zip whose directory understates a part's size: the reader stops at the declared
+    size and the part fails its check, so nothing unpacks beyond the bound."""
+    import struct
+
+    settings, _ = book
+    work = copy(book, tmp_path)
+    plain = _xlsx(work, "agent")
+    padded = work / "padded.zip"
+    with zipfile.ZipFile(plain) as src, \
+            zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"</worksheet>", b" " * (8 << 20) + b"</worksheet>")
+            dst.writestr(info.filename, data)
+    raw = bytearray(padded.read_bytes())
+    with zipfile.ZipFile(padded) as z:
+        sheet = next(i for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
+    struct.pack_into("<I", raw, sheet.header_offset + 22, 1_000)  # local header
+    central = raw.find(b"PK\x01\x02" + raw[sheet.header_offset + 4:sheet.header_offset + 6])
+    name = sheet.filename.encode()
+    while raw[central + 46:central + 46 + len(name)] != name:
+        central = raw.find(b"PK\x01\x02", central + 4)
+    struct.pack_into("<I", raw, central + 24, 1_000)  # central directory
+    plain.write_bytes(bytes(raw))
+    with zipfile.ZipFile(plain) as z:
+        assert sum(i.file_size for i in z.infolist()) < 2 << 20
+    small = replace(settings, import_xlsx_max_bytes=2 << 20)
+    refused(load(work, tmp_path / "s.duckdb", small), "agent.xlsx", "",
+            "不是有效的 Excel 文件 (xl/worksheets/", row=None)
