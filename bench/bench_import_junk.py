@@ -51,12 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     lines = write_junk(files / "policy.csv", header, args.mb, args.short)
     size = (files / "policy.csv").stat().st_size / 2**20
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "data.load", str(files), "--store",
+    # The child reports its own peak (VmHWM): ru_maxrss would carry this process's over.
+    child = ("import sys; from data.load import main; rc = main(sys.argv[1:]); "
+             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
+             "print(int(hwm.split()[1]) / 2**20, file=sys.stderr); sys.exit(rc)")
+    done = subprocess.run([sys.executable, "-c", child, str(files), "--store",
                            str(args.work / "store.duckdb")], check=False, capture_output=True,
                           text=True)
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak = usage.ru_maxrss / 2**20  # KiB → GiB
+    peak = float(done.stderr.strip().splitlines()[-1])  # GiB
     print(done.stdout.strip().splitlines()[-1])
     # CPU time as well: on a shared machine the wall time says more about the neighbours.
     print(f"policy.csv of junk: {size:,.0f} MB, {lines:,} lines; refused in {seconds:.1f} s "
