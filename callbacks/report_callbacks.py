@@ -82,6 +82,15 @@ function (clicks, submits, fromSubmits, toSubmits) {
     if (!clicks && !any(submits) && !any(fromSubmits) && !any(toSubmits)) {
         return window.dash_clientside.no_update;
     }
+    // Enter in a choice list picks an option; only the run button and typed fields run.
+    const triggered = (window.dash_clientside.callback_context.triggered || []).filter((t) => {
+        if (!t.prop_id.endsWith(".n_submit")) { return true; }
+        const el = document.getElementById(t.prop_id.slice(0, -".n_submit".length));
+        return !(el && el.getAttribute("aria-haspopup") === "listbox");
+    });
+    if (!triggered.length) {
+        return window.dash_clientside.no_update;
+    }
     const typed = {};
     document.querySelectorAll("input[data-dates-input]").forEach((el) => {
         try {

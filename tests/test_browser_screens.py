@@ -245,6 +245,10 @@ def test_branch_and_department_choices_follow_scope_and_each_other(
                            ".filter((e) => e.offsetParent).length < every", arg=every)
     names = page.get_by_role("option").all_inner_texts()
     assert names and all(n.startswith("4403") for n in names)
+    # Enter in a choice list picks an option; it does not run the query half-chosen.
+    page.get_by_role("textbox", name="归属部门").press("Enter")
+    page.wait_for_timeout(1500)
+    assert "run=1" not in page.url
     page.close()
 
 
