@@ -21,7 +21,8 @@ NUMBER_FILTER = {"filterOptions": ["equals", "notEqual", "lessThan", "lessThanOr
                                    "greaterThan", "greaterThanOrEqual", "inRange", "blank",
                                    "notBlank"], "inRangeInclusive": True,
                  "maxNumConditions": 2}
-DATE_FILTER = {**NUMBER_FILTER, "browserDatePicker": True}
+# A text box taking ISO dates (the browser picker shows the locale's order, e.g. mm/dd/yyyy).
+DATE_FILTER = {**NUMBER_FILTER, "browserDatePicker": False}
 
 
 def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
