@@ -277,3 +277,22 @@ def test_dates_compare_as_dates(settings: Settings) -> None:
                                                            "filter": "2024-02-15"}})
     assert got.total > 0 and {r["start_date"] for r in got.rows} == {date(2024, 2, 15)
                                                                        .isoformat()}
+
+
+@pytest.mark.parametrize(("key", "model"), CASES,
+                         ids=[f"{k}-{json.dumps(m, ensure_ascii=False)}" for k, m in CASES])
+def test_column_filters_give_the_same_rows_on_clickhouse(settings: Settings, clickhouse: Settings,
+                                                         quarter: list[dict[str, Any]],
+                                                         key: str, model: dict[str, Any]
+                                                         ) -> None:
+    report = CATALOG[SLUG]
+    model = json.loads(json.dumps(model).replace('"@plate"', json.dumps(quarter[0]["plate_no"]
+                                                                         .lower()))
+                       .replace('"@premium"', str(quarter[0]["premium_cny"])))
+    values = engine.parse_filters(report, QUARTER)
+    duck = engine.run_detail(settings, report, values, GM, limit=engine.MAX_PAGE,
+                             column_filters={key: model})
+    house = engine.run_detail(clickhouse, report, values, GM, limit=engine.MAX_PAGE,
+                              column_filters={key: model})
+    assert house.total == duck.total
+    assert [r["policy_no"] for r in house.rows] == [r["policy_no"] for r in duck.rows]
