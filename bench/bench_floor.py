@@ -99,7 +99,7 @@ class PeakRss:
 
     def _watch(self) -> None:
         while not self._stop.wait(0.1):
-            for pid_file in self.jobs_dir.glob("*/pid"):
+            for pid_file in self.jobs_dir.glob("jobs/*/pid"):
                 try:
                     status = Path(f"/proc/{pid_file.read_text().strip()}/status").read_text()
                 except (OSError, ValueError):
@@ -109,14 +109,15 @@ class PeakRss:
                     self.peak_mib = max(self.peak_mib, int(hwm.group(1)) / 1024)
 
 
-def child_seconds(code: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of ``code`` run in a fresh interpreter."""
+def child_seconds(code: str) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of ``code`` in a fresh interpreter
+    (CPU seconds tell the work apart from a busy machine's waiting)."""
     wrapper = ("import resource, time; t = time.perf_counter()\n" + code +
-               "\nprint(time.perf_counter() - t, "
-               "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+               "\nu = resource.getrusage(resource.RUSAGE_SELF)\n"
+               "print(time.perf_counter() - t, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)")
     out = subprocess.run([sys.executable, "-c", wrapper], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout.split()
-    return round(float(out[-2]), 2), round(float(out[-1]), 1)
+    return round(float(out[-3]), 2), round(float(out[-2]), 2), round(float(out[-1]), 1)
 
 
 def xlsx_rows(session: requests.Session, base: str, store: Path, export_dir: Path
@@ -134,15 +135,20 @@ def xlsx_rows(session: requests.Session, base: str, store: Path, export_dir: Pat
     assert status["state"] == "done", status
     # Reference: the Rust writer alone on the same rows, straight from DuckDB.
     # Reference: the Rust writer alone on the same statement's rows, no formats.
-    ref_s, ref_rss = child_seconds(
+    ref_s, ref_cpu, ref_rss = child_seconds(
         "import rustpy_xlsxwriter as rx\n"
         "from bench.bench_floor import export_reader\n"
         f"with export_reader({str(store)!r}) as r:\n"
         "    rx.write_worksheet(r, '/tmp/bench-floor-ref.xlsx')")
+    # The job's own work in a child (its settings: one DuckDB thread), with CPU time.
+    own_s, own_cpu, own_rss = child_seconds(
+        "from bench.bench_floor import export_job_alone\n"
+        f"export_job_alone({str(store)!r})")
     columns = len(CATALOG[EXPORT].detail)
     return {"rows": status["rows_done"], "columns": columns, "product_s": round(seconds, 2),
-            "job_rss_mib": round(watch.peak_mib, 1), "rust_alone_s": ref_s,
-            "rust_alone_rss_mib": ref_rss}
+            "job_rss_mib": round(watch.peak_mib, 1), "job_alone_s": own_s,
+            "job_alone_cpu_s": own_cpu, "job_alone_rss_mib": own_rss,
+            "rust_alone_s": ref_s, "rust_alone_cpu_s": ref_cpu, "rust_alone_rss_mib": ref_rss}
 
 
 def export_reader(store: str) -> Any:
@@ -156,8 +162,32 @@ def export_reader(store: str) -> Any:
                                       viewer, (), 10_000)
 
 
-def csv_rows(session: requests.Session, base: str, floor_store: Path, floor_bench: Any
-             ) -> dict[str, Any]:
+def export_job_alone(store: str) -> None:
+    from queries import export
+    from queries.access import DataScope, Viewer
+    from queries.export_jobs import job_settings
+
+    settings = job_settings(replace(Settings.from_env(), store_path=Path(store), as_of=AS_OF))
+    report = CATALOG[EXPORT]
+    viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+    export.detail_xlsx(Path("/tmp/bench-floor-job.xlsx"), settings, report,
+                       engine.parse_filters(report, {}, AS_OF), viewer)
+
+
+def csv_alone(store: str) -> None:
+    from queries import export
+    from queries.access import DataScope, Viewer
+
+    settings = replace(Settings.from_env(), store_path=Path(store), as_of=AS_OF)
+    report = CATALOG[EXPORT]
+    viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+    for _ in export.detail_csv(settings, report, engine.parse_filters(report, {}, AS_OF),
+                               viewer):
+        pass
+
+
+def csv_rows(session: requests.Session, base: str, store: Path, floor_store: Path,
+             floor_bench: Any) -> dict[str, Any]:
     runs, size = [], 0
     for _ in range(3):
         t = time.perf_counter()
@@ -175,8 +205,16 @@ def csv_rows(session: requests.Session, base: str, floor_store: Path, floor_benc
         con.execute(f"COPY ({sql}) TO '/tmp/bench-floor-copy.csv' (HEADER)")
         copy.append(time.perf_counter() - t)
     con.close()
+    own = child_seconds("from bench.bench_floor import csv_alone\n"
+                        f"csv_alone({str(store)!r})")
+    copy_sql = f"COPY ({sql}) TO '/tmp/bench-floor-copy.csv' (HEADER)"
+    ref = child_seconds("import duckdb\n"
+                        f"con = duckdb.connect({str(floor_store)!r}, read_only=True)\n"
+                        "con.execute('SET threads = 2')\n"
+                        f"con.execute({copy_sql!r})")
     return {"product_s": round(statistics.median(runs), 2), "first_s": round(runs[0], 2),
-            "mib": round(size / 2**20, 1), "floor_copy_s": round(statistics.median(copy), 2)}
+            "mib": round(size / 2**20, 1), "floor_copy_s": round(statistics.median(copy), 2),
+            "product_alone": own, "floor_copy_alone": ref}
 
 
 def small_summary(session: requests.Session, base: str, settings: Settings, viewer: Any,
@@ -297,7 +335,7 @@ def main() -> None:
         say("small_summary", result["small_summary"])
         result["cube"] = cube(session, base, floor_store, floor_bench)
         say("cube", result["cube"])
-        result["csv"] = csv_rows(session, base, floor_store, floor_bench)
+        result["csv"] = csv_rows(session, base, store, floor_store, floor_bench)
         say("csv", result["csv"])
         result["xlsx"] = xlsx_rows(session, base, store, export_dir)
         say("xlsx", result["xlsx"])
@@ -319,10 +357,14 @@ def table(r: dict[str, Any]) -> str:
         lines.append(f"| generate | {s.get('product_s', '-')} s | {s.get('floor_s', '-')} s |")
     lines += [
         f"| xlsx {x['rows']:,} × {x['columns']} (background job) | {x['product_s']} s, "
-        f"job RSS {x['job_rss_mib']} MiB | Rust writer alone {x['rust_alone_s']} s, "
+        f"job RSS {x['job_rss_mib']} MiB; its work alone {x['job_alone_s']} s "
+        f"(CPU {x['job_alone_cpu_s']} s, RSS {x['job_alone_rss_mib']} MiB) | "
+        f"Rust writer alone {x['rust_alone_s']} s (CPU {x['rust_alone_cpu_s']} s), "
         f"RSS {x['rust_alone_rss_mib']} MiB |",
         f"| CSV {EXPORT} ({c['mib']} MiB) over HTTP | {c['product_s']} s "
-        f"(first {c['first_s']} s) | floor COPY 1M × 22 {c['floor_copy_s']} s |",
+        f"(first {c['first_s']} s); in-process {c['product_alone'][0]} s "
+        f"(CPU {c['product_alone'][1]} s) | floor COPY 1M × 22 {c['floor_copy_s']} s; "
+        f"in a child {c['floor_copy_alone'][0]} s (CPU {c['floor_copy_alone'][1]} s) |",
         f"| small summary {m['report']} over HTTP vs its SQL ({m['statements']} statement"
         f"{'s' if m['statements'] != 1 else ''}) | {m['api_ms']} ms (+{m['over_ms']} ms) | "
         f"{m['sql_ms']} ms |"]

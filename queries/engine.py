@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import sqlglot
+
 from data.settings import Settings
 from queries import compile as C
 from queries import grid_filters
@@ -21,7 +23,7 @@ from queries.cache import results_cache
 from queries.filters import FilterError, FilterValues, parse_filters, previous_year
 from queries.masking import mask_value
 from queries.spec import Col, Dim, Report
-from queries.store import run
+from queries.store import run, store_identity
 
 __all__ = [
     "ColumnMeta", "DetailResult", "FilterError", "FilterValues", "SummaryResult",
@@ -108,9 +110,36 @@ def summary_dims(report: Report, summary_key: str | None,
 LOOKUP_CHUNK = 500_000  # ids per statement (ClickHouse refuses arrays over 1 M)
 
 
+# A lookup table this small (branches, departments, staff, agents) is read whole once
+# per store and kept: a summary's labels then cost no second statement.
+SMALL_LOOKUP_ROWS = 50_000
+_small_lookups: dict[tuple[Any, ...], dict[Any, tuple[Any, ...]] | None] = {}
+
+
+def _small_lookup(settings: Settings, table: str, key: str, columns: list[str]
+                  ) -> dict[Any, tuple[Any, ...]] | None:
+    """Every row of ``table`` as {id: (columns…)}, or None when it is not small."""
+    ident = (settings.store_engine, str(settings.store_path), settings.clickhouse_url,
+             store_identity(settings), table, key, tuple(columns))
+    if ident not in _small_lookups:
+        if len(_small_lookups) > 256:
+            _small_lookups.clear()  # old stores' entries
+        count = C.Statement(sqlglot.parse_one(f"SELECT count(*) FROM {table}"), {})
+        whole = None
+        if int(run(settings, count)[1][0][0]) <= SMALL_LOOKUP_ROWS:
+            every = C.Statement(sqlglot.parse_one(
+                f"SELECT {key}, {', '.join(columns)} FROM {table}"), {})
+            whole = {r[0]: tuple(r[1:]) for r in run(settings, every)[1]}
+        _small_lookups[ident] = whole
+    return _small_lookups[ident]
+
+
 def lookup_rows(settings: Settings, table: str, key: str, columns: list[str],
                 ids: list[Any]) -> dict[Any, tuple[Any, ...]]:
     """``columns`` of ``table`` for each id, as {id: (values…)}."""
+    whole = _small_lookup(settings, table, key, columns)
+    if whole is not None:
+        return {i: whole[i] for i in ids if i in whole}
     found: dict[Any, tuple[Any, ...]] = {}
     for start in range(0, len(ids), LOOKUP_CHUNK):
         st = C.lookup_statement(table, key, columns, ids[start:start + LOOKUP_CHUNK])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from data.settings import Settings
 from queries.catalog import CATALOG
 from queries.warm import warm
@@ -11,3 +14,32 @@ def test_warm_compiles_every_report_and_reads_its_tables(settings: Settings) -> 
     done = warm(settings, budget_s=60.0)
     assert done["reports"] == len(CATALOG)
     assert done["tables"] >= len({r.source for r in CATALOG.values()})
+
+
+def test_summary_labels_of_a_small_lookup_cost_no_second_statement(settings: Settings) -> None:
+    from queries import engine
+    from queries import store as store_module
+    from queries.access import DataScope, Viewer
+
+    report = CATALOG["pnl-auto-cube"]
+    viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+    values = engine.parse_filters(report, {"start_from": "2025-01-01",
+                                           "start_to": "2025-06-30"}, settings.today)
+    uncached = replace(settings, results_cache_entries=0)
+    first = engine.run_summary(uncached, report, values, viewer, group_by=["branch"])
+    seen: list[str] = []
+    real = store_module.fetch
+
+    def spy(s: Settings, sql: str, params: Any = None) -> Any:
+        seen.append(sql)
+        return real(s, sql, params)
+
+    store_module.fetch = spy  # type: ignore[assignment]
+    try:
+        again = engine.run_summary(uncached, report, values, viewer, group_by=["branch"])
+    finally:
+        store_module.fetch = real  # type: ignore[assignment]
+    assert len(seen) == 1  # groups and totals in one statement, names from memory
+    assert again.rows == first.rows and again.totals == first.totals
+    names = dict(store_module.fetch(settings, "SELECT branch_id, branch_name FROM branch")[1])
+    assert all(r["branch_label"] == names[r["branch"]] for r in again.rows)
