@@ -53,10 +53,10 @@ def create_app(settings: Settings) -> Dash:
     register_report_pages()
     register_admin_pages(app, settings)
     # The menu lists what is built: every report and the admin pages registered above.
-    implemented = set(CATALOG) | (set(dash.page_registry) & set(ADMIN_SLUGS))
+    admin = set(dash.page_registry) & set(ADMIN_SLUGS)
 
     def layout() -> Any:
-        return shell(auth.current_viewer(), implemented)
+        return shell(auth.current_viewer(), set(CATALOG) | admin)
 
     app.layout = layout
     report_callbacks.register(app, settings)

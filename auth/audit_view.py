@@ -13,7 +13,7 @@ from auth.audit import EVENT_LABELS, audit_usernames, query_audit
 from auth.users import list_users
 from data.settings import Settings
 from queries.catalog import CATALOG
-from queries.menu import PAGE_BY_SLUG, PAGES
+from queries.menu import page_by_slug, pages
 
 CHANGE_LABELS = {"scope": "数据范围", "org": "机构/人员", "pages": "可用页面",
                  "personal_data": "个人信息", "is_admin": "系统管理员", "enabled": "状态"}
@@ -21,7 +21,7 @@ OTHER_LABELS = {"user": "用户", "name": "姓名", "template": "模板", "reaso
                 "rejects": "拒绝行数", "ok": "结果", "export_jobs": "删除的导出任务",
                 "job": "后台任务", "from": "日期从", "to": "日期至", "event": "事件"}
 SPECIAL_PAGES = {"cli": "命令行"}
-MENU_ORDER = {p.slug: i for i, p in enumerate(PAGES)}
+MENU_ORDER = {p.slug: i for i, p in enumerate(pages())}
 
 
 def local_time(at: str, tz: ZoneInfo) -> str:
@@ -44,7 +44,7 @@ def utc_bounds(first: str | None, last: str | None, tz: ZoneInfo
 def page_title(slug: str | None) -> str:
     if not slug:
         return ""
-    page = PAGE_BY_SLUG.get(slug)
+    page = page_by_slug().get(slug)
     if page is not None:
         return f"{page.number} {page.title}".strip()
     return SPECIAL_PAGES.get(slug, slug)

@@ -12,23 +12,20 @@ from dataclasses import dataclass
 from auth.passwords import one_time_password
 from auth.users import UserRecord, create_user, get_user, update_user
 from data.settings import OpsDb
+from queries.areas import REPORT_AREAS
 from queries.demo_people import find_demo_people
-from queries.menu import ADMIN_SLUGS, REPORT_SLUGS
+from queries.grants import area_grant, tag_grant
+from queries.menu import ADMIN_SLUGS
 
 DEMO_PASSWORD = "demo-pass-2026"
 
-CLAIMS_PAGES = ("claim-cycle", "claims-unregistered", "claims-open", "property-risk")
-FINANCE_PAGES = (
-    "premium-received-monthly", "premium-received-daily", "receivable-branch",
-    "receivable-person", "receivable-by-business", "receivable-by-payment",
-    "receivable-policies", "effective-policies", "exchange-rates", "commission-summary",
-    "commission-list",
-)
-SALES_PAGES = (
-    "proposal-status", "lapsed-auto", "property-policies", "property-endorsements",
-    "premium-received-monthly", "pnl-auto-policy", "pnl-vehicle", "pnl-property-policy",
-    "receivable-policies", "effective-policies", "commission-list",
-)
+# Roles grant page sets (queries/grants.py), so a report added to an area reaches every
+# role covering that area; explicit slugs only where a role takes one page of an area.
+ALL_REPORTS = tuple(area_grant(a) for a in REPORT_AREAS)
+CLAIMS_PAGES = (area_grant("claims"), "property-risk")
+FINANCE_PAGES = (area_grant("receivable"), area_grant("commission"),
+                 "premium-received-monthly", "premium-received-daily")
+SALES_PAGES = (tag_grant("sales"),)
 
 
 @dataclass(frozen=True)
@@ -36,15 +33,15 @@ class Template:
     key: str  # template user's code
     role: str  # Chinese role name
     scope: str
-    pages: tuple[str, ...]
+    pages: tuple[str, ...]  # grants: page sets and slugs
     personal_data: bool
     is_admin: bool = False
 
 
 TEMPLATES: tuple[Template, ...] = (
-    Template("tpl-gm", "总经理", "company", REPORT_SLUGS, True),
-    Template("tpl-branch", "支公司经理", "branch", REPORT_SLUGS, True),
-    Template("tpl-section", "科长", "department", REPORT_SLUGS, False),
+    Template("tpl-gm", "总经理", "company", ALL_REPORTS, True),
+    Template("tpl-branch", "支公司经理", "branch", ALL_REPORTS, True),
+    Template("tpl-section", "科长", "department", ALL_REPORTS, False),
     Template("tpl-sales", "业务员", "self", SALES_PAGES, True),
     Template("tpl-claims", "理赔主管", "branch", CLAIMS_PAGES, True),
     Template("tpl-finance", "财务", "company", FINANCE_PAGES, False),
@@ -54,8 +51,9 @@ TEMPLATE_BY_ROLE = {t.role: t for t in TEMPLATES}
 
 
 def ensure_templates(db: OpsDb) -> None:
-    """The templates exist, each with its scope level and no concrete branch; templates
-    of earlier versions (all 公司, enabled) are corrected in place."""
+    """The templates exist, each with its scope level, no concrete branch and the grants
+    declared above (re-synchronised at every start); templates of earlier versions (all
+    公司, enabled) are corrected in place."""
     for t in TEMPLATES:
         found = get_user(db, username=t.key)
         if found is None:
@@ -68,6 +66,8 @@ def ensure_templates(db: OpsDb) -> None:
             if found.enabled or wrong_level:
                 update_user(db, found.user_id, scope=t.scope if wrong_level else found.scope,
                             enabled=False)
+            if found.pages != frozenset(t.pages):
+                update_user(db, found.user_id, pages=set(t.pages))
 
 
 def template_for(db: OpsDb, key: str) -> UserRecord | None:

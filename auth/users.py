@@ -16,8 +16,8 @@ from auth.passwords import hash_password
 from data.settings import OpsDb
 from ops import db as ops_db
 from ops.tables import users
+from queries import grants
 from queries.access import DataScope, Viewer
-from queries.menu import PAGE_BY_SLUG
 
 USERNAME_MAX = 32
 DISPLAY_NAME_MAX = 40
@@ -75,7 +75,7 @@ class UserRecord:
         scope = DataScope(self.scope, self.branch_id, self.dept_id, self.staff_id)  # type: ignore[arg-type]
         return Viewer(
             user_id=self.user_id, username=self.username, display_name=self.display_name,
-            pages=self.pages, scope=scope, personal_data=self.personal_data,
+            pages=grants.resolve(self.pages), scope=scope, personal_data=self.personal_data,
             is_admin=self.is_admin,
         )
 
@@ -110,7 +110,7 @@ class UserError(ValueError):
 
 
 def validate_pages(pages: set[str] | frozenset[str]) -> list[str]:
-    unknown = sorted(p for p in pages if p not in PAGE_BY_SLUG)
+    unknown = grants.unknown(pages)
     if unknown:
         raise UserError(f"未知页面: {', '.join(unknown)}")
     return sorted(pages)

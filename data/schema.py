@@ -227,10 +227,14 @@ BASE_TABLES: dict[str, str] = {
     """,
 }
 
-# Tables whose rows carry personal data, and which columns (masked without the flag).
+# Tables (and the facts and rollups carrying them on) whose rows hold personal data, and
+# which columns: a report showing one must declare it ``personal=`` (the catalog check),
+# so it is masked for users without the personal-data flag.
 PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "customer": ("id_no", "phone", "mobile", "address"),
     "claim": ("reporter_phone",),
+    "claim_fact": ("reporter_phone",),
+    "policy_pnl": ("last_reporter_phone",),
 }
 
 

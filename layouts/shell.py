@@ -7,7 +7,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from queries.access import SCOPE_LABELS, Viewer
-from queries.menu import AREAS, PAGES
+from queries.menu import AREAS, pages
 
 HEADER_HEIGHT = 56
 NAV_ID = "nav-global"
@@ -24,7 +24,7 @@ def nav_menu(viewer: Viewer | None, implemented: set[str]) -> list[object]:
     for area in AREAS:
         links: list[object] = []
         granted = 0
-        for page in (p for p in PAGES if p.area == area.key):
+        for page in (p for p in pages() if p.area == area.key):
             if page.slug not in implemented:
                 continue
             allowed = viewer is not None and viewer.may_open(page.slug)

@@ -13,12 +13,15 @@ import auth
 from auth.accounts import Grants
 from auth.org import Org, Unit, load_org
 from queries.access import SCOPE_LABELS
-from queries.menu import PAGES
+from queries.grants import set_choices
+from queries.menu import pages
 
-PAGE_DATA = [{"value": p.slug, "label": f"{p.number} {p.title}"} for p in PAGES]
+# Page sets first (they keep covering the reports added later), then single pages.
+PAGE_DATA = [*({"value": g, "label": label} for g, label in set_choices()),
+             *({"value": p.slug, "label": f"{p.number} {p.title}"} for p in pages())]
 SCOPE_DATA = [{"value": k, "label": v} for k, v in SCOPE_LABELS.items()]
 ORG_FIELDS = ("scope", "branch", "dept", "staff")
-_MENU_ORDER = {p.slug: i for i, p in enumerate(PAGES)}
+_MENU_ORDER = {d["value"]: i for i, d in enumerate(PAGE_DATA)}
 
 
 def ordered_pages(pages: frozenset[str] | set[str]) -> list[str]:

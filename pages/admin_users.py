@@ -30,6 +30,7 @@ from pages.admin_user_form import (
 )
 from pages.reports import forbidden_notice
 from queries.access import SCOPE_LABELS
+from queries.grants import resolve
 
 NEW, USERS = "admin-user-new", "admin-users"
 NEW_FIELDS = ("username", "name", "template", *ORG_FIELDS)
@@ -132,7 +133,7 @@ def _rows(settings: Settings, text: str = "") -> list[dict[str, Any]]:
         "scope": SCOPE_LABELS[u.scope],
         "org": "按复制时选择" if u.is_template
         else org.describe(u.branch_id, u.dept_id, u.staff_id) or "全公司",
-        "pages": len(u.pages), "pii": "是" if u.personal_data else "否",
+        "pages": len(resolve(u.pages)), "pii": "是" if u.personal_data else "否",
         "status": _status(u),
     } for u in list_users(settings.users_db, text)]
 

@@ -11,7 +11,7 @@ import auth
 from layouts.headlines import headlines
 from queries.access import SCOPE_LABELS
 from queries.catalog import CATALOG
-from queries.menu import AREAS, PAGES, Page
+from queries.menu import AREAS, Page, pages
 
 ADMIN_BLURBS = {
     "admin-user-new": "新建用户, 设置角色、数据范围和可用页面。",
@@ -44,7 +44,7 @@ def home_layout(**_args: str) -> Any:
                     dmc.Text(f"{p.number} {p.title}", fw=600, size="sm"),
                     dmc.Text(_blurb(p), size="xs", c="dimmed", lineClamp=2),
                 ]))
-            for p in PAGES
+            for p in pages()
             if p.area == area.key and (p.slug in CATALOG or p.slug in dash.page_registry)
             and viewer.may_open(p.slug)
         ]

@@ -6,43 +6,28 @@ API, exports and tests are generated from ``CATALOG``.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import sqlglot
 from sqlglot import exp
 
-from queries.menu import PAGE_BY_SLUG
-from queries.reports import claims, finance, pnl, property, receivable, underwriting
-from queries.spec import Report
+import queries.reports
+from data.schema import PERSONAL_COLUMNS
+from queries.areas import REPORT_AREAS
+from queries.spec import Col, Report
 
-ALL_REPORTS: tuple[Report, ...] = (
-    underwriting.PROPOSAL_STATUS,
-    underwriting.LAPSED_AUTO,
-    property.PROPERTY_POLICIES,
-    property.PROPERTY_ENDORSEMENTS,
-    property.PROPERTY_RISK,
-    property.PREMIUM_RECEIVED_MONTHLY,
-    property.PREMIUM_RECEIVED_DAILY,
-    claims.CLAIM_CYCLE,
-    claims.CLAIMS_UNREGISTERED,
-    claims.CLAIMS_OPEN,
-    pnl.PNL_INSURED,
-    pnl.PNL_AUTO_POLICY,
-    pnl.PNL_VEHICLE,
-    pnl.PNL_AUTO_HANDLER,
-    pnl.PNL_AUTO_AGENT,
-    pnl.PNL_AUTO_CUBE,
-    pnl.PNL_PROPERTY_POLICY,
-    pnl.PNL_PROPERTY_HANDLER,
-    pnl.PNL_PROPERTY_AGENT,
-    receivable.RECEIVABLE_BRANCH,
-    receivable.RECEIVABLE_PERSON,
-    receivable.RECEIVABLE_BY_BUSINESS,
-    receivable.RECEIVABLE_BY_PAYMENT,
-    receivable.RECEIVABLE_POLICIES,
-    receivable.EFFECTIVE_POLICIES,
-    finance.EXCHANGE_RATES,
-    finance.COMMISSION_SUMMARY,
-    finance.COMMISSION_LIST,
-)
+
+def _declared() -> tuple[Report, ...]:
+    """Every report declared in a module of ``queries/reports``, in REPORTS.md order:
+    declaring a report there is all it takes to add it."""
+    found = {id(v): v for m in pkgutil.iter_modules(queries.reports.__path__)
+             for v in vars(importlib.import_module(f"queries.reports.{m.name}")).values()
+             if isinstance(v, Report)}
+    return tuple(sorted(found.values(), key=lambda r: tuple(map(int, r.number.split(".")))))
+
+
+ALL_REPORTS: tuple[Report, ...] = _declared()
 
 
 class CatalogError(ValueError):
@@ -57,11 +42,23 @@ def column_names(expression: str) -> set[str]:
     return {c.name for c in tree.find_all(exp.Column)}
 
 
+def reads_personal(source: str, c: Col) -> bool:
+    """A detail column shows a field of ``data.schema.PERSONAL_COLUMNS`` (itself or
+    through its lookup)."""
+    if c.lookup is not None:
+        return c.lookup.column in PERSONAL_COLUMNS.get(c.lookup.table, ())
+    return c.source_column in PERSONAL_COLUMNS.get(source, ())
+
+
 def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[str]:
     """Problems of one declaration; with ``columns`` (table → columns) also its SQL names."""
     problems: list[str] = []
-    if r.slug not in PAGE_BY_SLUG:
-        problems.append(f"{r.slug}: not a page of queries/menu.py")
+    if r.area not in REPORT_AREAS:
+        problems.append(f"{r.slug}: area {r.area!r} is not a report area of queries/areas.py")
+    if not r.number or not all(n.isdigit() for n in r.number.split(".")) or not r.title:
+        problems.append(f"{r.slug}: needs a REPORTS.md number (e.g. 1.1) and a title")
+    problems += [f"{r.slug}: detail column {c.key} reads a personal field without personal="
+                 for c in r.detail if c.personal is None and reads_personal(r.source, c)]
     keys = [f.key for f in r.filters]
     if len(keys) != len(set(keys)):
         problems.append(f"{r.slug}: duplicate filter keys")
@@ -115,6 +112,16 @@ def validate(reports: tuple[Report, ...], columns: dict[str, set[str]] | None = 
 
 validate(ALL_REPORTS)
 CATALOG: dict[str, Report] = {r.slug: r for r in ALL_REPORTS}
+
+
+def register(report: Report) -> None:
+    """Add a report declared elsewhere (a test, an extension) to the running catalog:
+    checked like the others, then in ``CATALOG`` and ``ALL_REPORTS`` for whatever is
+    built or collected afterwards (pages, menu, API, grants, test loops)."""
+    global ALL_REPORTS  # noqa: PLW0603 - the catalog is this module's state
+    validate((*ALL_REPORTS, report))
+    ALL_REPORTS = (*ALL_REPORTS, report)
+    CATALOG[report.slug] = report
 
 
 def get_report(slug: str) -> Report:

@@ -188,5 +188,8 @@ class Report:
     notes: tuple[str, ...] = ()  # rules shown on the page (e.g. receivable scope)
     # Settings bound as parameters of ``where`` (e.g. lapse_grace_days -> $lapse_grace_days).
     setting_params: tuple[str, ...] = ()
-    number: str = ""  # REPORTS.md number, e.g. 1.1
+    number: str = ""  # REPORTS.md number, e.g. 1.1: the menu's order and label
+    area: str = ""  # a key of queries/areas.py: its menu section and the roles that see it
+    # Role grants beyond the area (auth/templates.py): e.g. "sales" for 业务员's pages.
+    tags: tuple[str, ...] = ()
     scoped: bool = True  # False for reference data every user may see (exchange rates)

@@ -18,6 +18,7 @@ from auth.templates import TEMPLATE_BY_ROLE
 from auth.users import get_user
 from data.settings import Settings
 from queries.catalog import CATALOG
+from queries.grants import resolve
 from queries.spec import Report
 from tests.auth_fixtures import DEMO_USERS
 from tests.catalog_args import wide_args
@@ -27,7 +28,7 @@ ROLE_OF = {"admin": "系统管理员", "gm": "总经理", "branch01": "支公司
 
 
 def allowed(username: str, slug: str) -> bool:
-    return slug in TEMPLATE_BY_ROLE[ROLE_OF[username]].pages
+    return slug in resolve(TEMPLATE_BY_ROLE[ROLE_OF[username]].pages)
 
 
 def detail_callback_payload(slug: str, query: dict[str, str]) -> dict[str, Any]:

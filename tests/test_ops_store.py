@@ -4,6 +4,7 @@ processes at once."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -22,6 +23,7 @@ from data.settings import ROOT, OpsDb
 from ops import db as ops_db
 from ops import migrate
 from ops.tables import audit, jobs, load_history, metadata, users
+from queries.grants import resolve
 from tests.ops_fixtures import fresh_database
 
 # Made by the app before migrations existed (auth.users / data.load creating their tables
@@ -46,11 +48,17 @@ def test_existing_users_sqlite_keeps_every_user_and_audit_row(tmp_path: Path) ->
     migrate.upgrade(db)
     assert migrate.current(db) == migrate.head()
     with sqlite3.connect(db) as con:
-        # Every user as it was, with a session key of its own besides (revision 0003).
-        kept = ", ".join(r[1] for r in con.execute("PRAGMA table_info(users)")
-                         if r[1] != "session_key")
-        assert con.execute(f"SELECT {kept} FROM users ORDER BY user_id").fetchall() \
-            == before_users
+        # Every user as it was, with a session key of its own besides (revision 0003) and
+        # whole areas granted as page sets (0004) that open exactly the pages held before.
+        names = [r[1] for r in con.execute("PRAGMA table_info(users)")]
+        kept = ", ".join(n for n in names if n != "session_key")
+        after = con.execute(f"SELECT {kept} FROM users ORDER BY user_id").fetchall()
+        at = names.index("pages")
+        assert [r[:at] + r[at + 1:] for r in after] \
+            == [r[:at] + r[at + 1:] for r in before_users]
+        assert [resolve(json.loads(r[at])) for r in after] \
+            == [frozenset(json.loads(r[at])) for r in before_users]
+        assert any("area:pnl" in json.loads(r[at]) for r in after)
         keys = [r[0] for r in con.execute("SELECT session_key FROM users")]
         assert len(set(keys)) == len(keys) and all(len(k) == 32 for k in keys)
         assert con.execute("SELECT * FROM audit ORDER BY audit_id").fetchall() == before_audit

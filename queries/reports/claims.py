@@ -25,7 +25,7 @@ def _stage_measures() -> tuple[Measure, ...]:
 
 
 CLAIM_CYCLE = Report(
-    slug="claim-cycle", number="2.1", title="理赔周期清单",
+    slug="claim-cycle", number="2.1", area="claims", title="理赔周期清单",
     source="claim_fact", id_column="claim_id", where="stage = 'closed'",
     filters=(
         Filter("closed", "结案日期", "date_range", "close_date", required=True,
@@ -60,7 +60,7 @@ CLAIM_CYCLE = Report(
 )
 
 CLAIMS_UNREGISTERED = Report(
-    slug="claims-unregistered", number="2.2", title="已报案未立案清单",
+    slug="claims-unregistered", number="2.2", area="claims", title="已报案未立案清单",
     source="claim_fact", id_column="claim_id",
     where=f"stage = 'unregistered' AND {AUTO_OR_PROPERTY}",
     filters=(
@@ -90,7 +90,7 @@ CLAIMS_UNREGISTERED = Report(
 )
 
 CLAIMS_OPEN = Report(
-    slug="claims-open", number="2.3", title="已立案未结案清单",
+    slug="claims-open", number="2.3", area="claims", title="已立案未结案清单",
     source="claim_fact", id_column="claim_id",
     where=f"stage = 'open' AND {AUTO_OR_PROPERTY}",
     filters=(

@@ -6,7 +6,7 @@ from queries.reports.common import BRANCH_DIM, branch_filter
 from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summary
 
 EXCHANGE_RATES = Report(
-    slug="exchange-rates", number="4.7", title="兑换率", source="rate_fact",
+    slug="exchange-rates", number="4.7", area="receivable", title="兑换率", source="rate_fact",
     id_column="rate_id", scoped=False,
     filters=(
         Filter("date", "日期", "date_range", "rate_date", required=True,
@@ -57,7 +57,7 @@ COMMISSION_MEASURES = (
 )
 
 COMMISSION_SUMMARY = Report(
-    slug="commission-summary", number="5.1", title="手续费汇总",
+    slug="commission-summary", number="5.1", area="commission", title="手续费汇总",
     source="commission_fact", id_column="commission_id", filters=COMMISSION_FILTERS,
     dims=(BRANCH_DIM, Dim("paying_agent", "支付代理人", "paying_agent_name")),
     measures=COMMISSION_MEASURES, detail=COMMISSION_DETAIL,
@@ -70,7 +70,7 @@ COMMISSION_SUMMARY = Report(
 )
 
 COMMISSION_LIST = Report(
-    slug="commission-list", number="5.2", title="手续费清单",
+    slug="commission-list", number="5.2", area="commission", tags=("sales",), title="手续费清单",
     source="commission_fact", id_column="commission_id", filters=COMMISSION_FILTERS,
     dims=(Dim("receipt", "手续费收据号", "fee_receipt_no", many=True), BRANCH_DIM),
     measures=COMMISSION_MEASURES, detail=COMMISSION_DETAIL,

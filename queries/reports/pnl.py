@@ -23,7 +23,7 @@ def _vehicle_options(code: str, name: str) -> Options:
 
 
 PNL_AUTO_CUBE = Report(
-    slug="pnl-auto-cube", number="3.6", title="车险盈亏综合状况",
+    slug="pnl-auto-cube", number="3.6", area="pnl", title="车险盈亏综合状况",
     source="policy_pnl", id_column="policy_id", where=AUTO,
     filters=(
         branch_filter(),
@@ -116,9 +116,10 @@ AUTO_HEAD: tuple[Col, ...] = (
 
 def _policy_pnl(slug: str, number: str, title: str, where: str, filters: tuple[Filter, ...],
                 dims: tuple[Dim, ...], summaries: tuple[Summary, ...], head: tuple[Col, ...],
-                note: str) -> Report:
-    return Report(slug=slug, number=number, title=title, source="policy_pnl",
-                  id_column="policy_id", where=where, filters=filters, dims=dims,
+                note: str, tags: tuple[str, ...] = ()) -> Report:
+    return Report(slug=slug, number=number, title=title, area="pnl", tags=tags,
+                  source="policy_pnl", id_column="policy_id", where=where, filters=filters,
+                  dims=dims,
                   measures=PNL_MEASURES, detail=(*head, *PNL_DETAIL_TAIL),
                   summaries=summaries, order=(("start_date", "desc"),),
                   notes=(note, "赔付率以到款保费为分母; 到款保费为 0 时赔付率为空。"))
@@ -152,6 +153,7 @@ PNL_AUTO_POLICY = _policy_pnl(
     (Summary("by-branch", "按支公司汇总", ("branch",),
              Chart("bar", "branch_label", ("premium", "paid_closed"))),),
     AUTO_HEAD, "以保单号、车牌号等条件组合, 分析每一份车险保单的承保、理赔盈亏。",
+    tags=("sales",),
 )
 
 PNL_VEHICLE = _policy_pnl(
@@ -163,6 +165,7 @@ PNL_VEHICLE = _policy_pnl(
     (Summary("by-plate-year", "按车辆、年度汇总", ("plate", "year"),
              Chart("bar", "year", ("premium", "paid_closed"))),),
     AUTO_HEAD, "以车牌号为单位, 每年一行, 分析车辆历年承保与理赔。",
+    tags=("sales",),
 )
 
 PNL_AUTO_HANDLER = _policy_pnl(
@@ -192,6 +195,7 @@ PNL_PROPERTY_POLICY = _policy_pnl(
              Chart("bar", "class", ("premium", "paid_closed"))),
      Summary("by-branch", "按支公司汇总", ("branch",))),
     POLICY_HEAD, "以保单号、投保人、被保险人等为条件查询财产险保单承保、理赔信息。",
+    tags=("sales",),
 )
 
 PNL_PROPERTY_HANDLER = _policy_pnl(

@@ -18,7 +18,8 @@ CLASS_DIM = Dim("class", "险类", "class_code")
 CURRENCY_DIM = Dim("currency", "保费币别", "currency_code")
 
 PROPERTY_POLICIES = Report(
-    slug="property-policies", number="1.3", title="财产险保单查询",
+    slug="property-policies", number="1.3", area="underwriting", tags=("sales",),
+    title="财产险保单查询",
     source="policy_pnl", id_column="policy_id", where=PROPERTY,
     filters=(
         Filter("input", "录单日期", "date_range", "input_date", required=True,
@@ -56,7 +57,8 @@ ENDORSE_KINDS = Options(static=tuple((k, k) for k in
                                      ("注销保单", "全单退保", "加保", "减保", "其他")))
 
 PROPERTY_ENDORSEMENTS = Report(
-    slug="property-endorsements", number="1.4", title="财产险批单查询",
+    slug="property-endorsements", number="1.4", area="underwriting", tags=("sales",),
+    title="财产险批单查询",
     source="endorsement_fact", id_column="endorsement_id", where=PROPERTY,
     filters=(
         Filter("input", "批改录入日期", "date_range", "input_date", required=True,
@@ -91,7 +93,7 @@ PROPERTY_ENDORSEMENTS = Report(
 )
 
 PREMIUM_RECEIVED_DAILY = Report(
-    slug="premium-received-daily", number="1.7", title="实收保费日报表",
+    slug="premium-received-daily", number="1.7", area="underwriting", title="实收保费日报表",
     source="receipt_fact", id_column="receipt_id",
     filters=(
         Filter("received", "实收付日期", "date_range", "receipt_date", required=True,
@@ -120,7 +122,7 @@ PREMIUM_RECEIVED_DAILY = Report(
 )
 
 PROPERTY_RISK = Report(
-    slug="property-risk", number="1.5", title="财产险业务风险查询",
+    slug="property-risk", number="1.5", area="underwriting", title="财产险业务风险查询",
     source="property_risk_fact", id_column="row_id",
     filters=(
         Filter("start", "起保日期", "date_range", "start_date", required=True,
@@ -162,7 +164,8 @@ PROPERTY_RISK = Report(
 )
 
 PREMIUM_RECEIVED_MONTHLY = Report(
-    slug="premium-received-monthly", number="1.6", title="实收保费月报表",
+    slug="premium-received-monthly", number="1.6", area="underwriting", tags=("sales",),
+    title="实收保费月报表",
     source="receipt_fact", id_column="receipt_id",
     filters=(
         Filter("month", "到款月份", "month", "receipt_date", required=True, op="ytd",

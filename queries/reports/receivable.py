@@ -63,9 +63,11 @@ AGENT_DIM = Dim("agent", "代理人", "agent_id",
 
 
 def _receivable(slug: str, number: str, title: str, filters: tuple[Filter, ...],
-                dims: tuple[Dim, ...], summaries: tuple[Summary, ...], note: str) -> Report:
-    return Report(slug=slug, number=number, title=title, source="receivable_fact",
-                  id_column="receivable_id", where=SCOPE_RULE, setting_params=SCOPE_SETTINGS,
+                dims: tuple[Dim, ...], summaries: tuple[Summary, ...], note: str,
+                tags: tuple[str, ...] = ()) -> Report:
+    return Report(slug=slug, number=number, title=title, area="receivable", tags=tags,
+                  source="receivable_fact", id_column="receivable_id", where=SCOPE_RULE,
+                  setting_params=SCOPE_SETTINGS,
                   detail_where="plan_rows = 1",
                   filters=(STAT, PERIOD, *filters), dims=dims, measures=MEASURES,
                   detail=DETAIL, summaries=summaries, order=(("due_date", "asc"),),
@@ -121,10 +123,12 @@ RECEIVABLE_POLICIES = _receivable(
     (Summary("by-branch", "按支公司", ("branch",), Chart("bar", "branch_label", ("unpaid",))),
      Summary("by-policy", "按保单", ("policy",))),
     "以业务信息为条件查询有应收保费的保单。",
+    tags=("sales",),
 )
 
 EFFECTIVE_POLICIES = Report(
-    slug="effective-policies", number="4.6", title="有效保单清单", source="policy_pnl",
+    slug="effective-policies", number="4.6", area="receivable", tags=("sales",),
+    title="有效保单清单", source="policy_pnl",
     id_column="policy_id", where=SCOPE_RULE, setting_params=SCOPE_SETTINGS,
     filters=(
         Filter("start", "起保日期", "date_range", "start_date"),

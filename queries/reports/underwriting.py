@@ -28,7 +28,8 @@ UW_STATUSES = (
 )
 
 PROPOSAL_STATUS = Report(
-    slug="proposal-status", number="1.1", title="投保单汇总查询",
+    slug="proposal-status", number="1.1", area="underwriting", tags=("sales",),
+    title="投保单汇总查询",
     source="proposal_fact", id_column="proposal_id",
     scope=ScopeColumns(self_="salesman_id"),
     filters=(
@@ -79,7 +80,8 @@ PROPOSAL_STATUS = Report(
 )
 
 LAPSED_AUTO = Report(
-    slug="lapsed-auto", number="1.2", title="车险脱保客户查询",
+    slug="lapsed-auto", number="1.2", area="underwriting", tags=("sales",),
+    title="车险脱保客户查询",
     source="policy_pnl", id_column="policy_id",
     where="line = 'auto' AND (renewal_start_date IS NULL "
           "OR renewal_start_date > end_date + $lapse_grace_days)",

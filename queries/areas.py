@@ -1,0 +1,24 @@
+"""The areas of the product (REPORTS.md's chapters): the menu's sections and the unit
+a role is granted. A report names its area; the system area holds the admin pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    title: str
+
+
+AREAS: tuple[Area, ...] = (
+    Area("underwriting", "承保辅助管理"),
+    Area("claims", "理赔周期分析"),
+    Area("pnl", "盈亏分析"),
+    Area("receivable", "应收保费查询"),
+    Area("commission", "手续费查询"),
+    Area("system", "系统"),
+)
+SYSTEM_AREA = "system"
+REPORT_AREAS: tuple[str, ...] = tuple(a.key for a in AREAS if a.key != SYSTEM_AREA)
