@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from auth.users import now_iso
 from data.settings import OpsDb
 from ops import db as ops_db
+from ops.audit import record_to
 from ops.tables import audit
 
 EVENT_LABELS = {
@@ -21,16 +20,6 @@ EVENT_LABELS = {
     "user_updated": "修改权限", "user_deleted": "删除用户", "export": "导出",
     "forbidden": "越权访问", "data_load": "数据装载",
 }
-
-
-def record_to(db: OpsDb, event: str, *, username: str | None = None, page: str | None = None,
-              detail: dict[str, Any] | None = None, rows: int | None = None,
-              ip: str | None = None) -> None:
-    with ops_db.write(db) as con:
-        con.execute(insert(audit).values(
-            at=now_iso(), username=username, event=event, page=page,
-            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-            rows=rows, ip=ip))
 
 
 def record(event: str, *, page: str | None = None, detail: dict[str, Any] | None = None,

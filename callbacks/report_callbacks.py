@@ -18,13 +18,13 @@ import auth
 from data.settings import Settings
 from layouts.dates import preset_values
 from layouts.grid_state import WRITE_GRID_STATE, WRITE_SUMMARY_SORT
-from layouts.options import scoped_options
 from layouts.report_page import CONTROL_KEYS, url_for
 from layouts.shell import NAV_ID
 from queries import engine
 from queries.catalog import CATALOG
 from queries.compile import MAX_OFFSET
 from queries.grid_filters import grid_sort
+from queries.options import scoped_options
 from queries.spec import Report
 
 # (user, report, query, sort, filters, startRow) → keyset cursor of that block.

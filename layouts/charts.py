@@ -5,17 +5,17 @@ never covers the title, and missing values named (无代理人, 空) as on the g
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
 from dash import dcc
 
-from queries import engine
-from queries.spec import Chart, Dim, Report, Summary
+from queries.chart_data import SummaryResult, band_label, is_band, is_month, shape
+from queries.spec import Dim, Report, Summary
 
-CHART_BARS = 20
+__all__ = ["band_label", "chart", "chart_choices", "is_band", "is_month", "missing_label",
+           "value_axis"]
 FONT = "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
 PALETTE = ["#1c7ed6", "#f08c00", "#2f9e44", "#e03131", "#7048e8", "#0c8599", "#d6336c",
            "#66a80f", "#5c7cfa", "#868e96"]
@@ -62,25 +62,11 @@ ZH_LOCALE = {
 GRAPH_CONFIG = {"displaylogo": False, "locale": "zh-CN", "locales": {"zh-CN": ZH_LOCALE},
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
 UNITS = {"money": "元", "percent": "%", "ratio": "", "int": "", "number": "", "days": "天"}
-BAND_PREFIX = re.compile(r"^\d\d ")
 
 
 def missing_label(dim_key: str) -> str:
     """What a missing value is called on screen: business without an agent has none."""
     return "无代理人" if "agent" in dim_key else "空"
-
-
-def band_label(value: Any) -> str:
-    """'01 30天以内' → '30天以内': the ordinal only keeps bands in order."""
-    return BAND_PREFIX.sub("", str(value))
-
-
-def is_band(dim: Dim | None) -> bool:
-    return dim is not None and dim.column.endswith("_band")
-
-
-def is_month(dim: Dim | None) -> bool:
-    return dim is not None and dim.column.replace(" ", "").startswith("month(")
 
 
 def _nice_step(span: float, integer: bool) -> float:
@@ -127,49 +113,15 @@ def _x_text(dim: Dim | None, value: Any, key: str) -> str:
     return band_label(value) if is_band(dim) else str(value)
 
 
-def chart(summary: Summary | None, result: engine.SummaryResult, report: Report,
+def chart(summary: Summary | None, result: SummaryResult, report: Report,
           chart_by: str | None = None) -> Any:
-    if summary is None or summary.chart is None or not result.rows:
+    data = shape(summary, result, report, chart_by)
+    if data is None:
         return None
-    c = summary.chart
-    if chart_by and chart_by in result.group_by and chart_by != c.x.removesuffix("_label"):
-        c = Chart(c.kind, chart_by, c.y, None, c.compare)
-    labels = {m.key: m.label for m in report.measures}
-    types = {m.key: m.type for m in report.measures}
-    x_key = f"{c.x}_label" if f"{c.x}_label" in result.rows[0] else c.x
-    x_dim = next((d for d in report.dims if d.key == c.x.removesuffix("_label")), None)
-    over_time = x_dim is not None and (x_dim.type in {"date", "year"} or is_month(x_dim))
-    color = c.color if c.color and c.color in result.rows[0] else None
-    source = result.rows
-    note = None
-    kind = "line" if over_time and len(source) > 60 else c.kind  # many days read as a line
-    if kind != "line" and not over_time and len(source) > CHART_BARS:
-        # Thousands of bars say nothing: the x values largest by the first measure.
-        by_x: dict[Any, float] = {}
-        for r in source:
-            by_x[r[x_key]] = by_x.get(r[x_key], 0) + float(r[c.y[0]] or 0)
-        top = set(sorted(by_x, key=lambda x: by_x[x], reverse=True)[:CHART_BARS])
-        if len(top) < len(by_x):
-            source = sorted((r for r in source if r[x_key] in top),
-                            key=lambda r: -by_x[r[x_key]])
-            note = f"{labels[c.y[0]]}最大的 {CHART_BARS} 组" + (
-                f" (屏幕上的前 {len(result.rows):,} 组中)" if result.truncated else "")
-    if len({(r[x_key], color and r[color]) for r in source}) < len(source) \
-            and all(types[y] in {"money", "int"} for y in c.y):
-        # Other dimensions split a bar (a day per branch): the chart adds them up.
-        summed: dict[Any, dict[str, Any]] = {}
-        for r in source:
-            key = (r[x_key], color and r[color])
-            acc = summed.setdefault(key, {x_key: r[x_key], **({color: r[color]} if color else {}),
-                                          **dict.fromkeys(c.y, 0)})
-            for y in c.y:
-                acc[y] += r[y] or 0
-        source = list(summed.values())
-    if over_time:
-        # Years, months and days in order (months by number: 1, 2, … 12, not 1, 10, 11).
-        source = sorted(source, key=lambda r: (r[x_key] is None, r[x_key]))
-    if result.truncated and note is None:
-        note = f"屏幕上的前 {len(result.rows):,} 组"  # the chart does not cover them all
+    c, kind, x_key, x_dim, over_time = data.chart, data.kind, data.x_key, data.x_dim, \
+        data.over_time
+    color, source, note, labels, types = data.color, data.rows, data.note, data.labels, \
+        data.types
     horizontal = kind == "bar" and not over_time and any(
         len(_x_text(x_dim, r[x_key], c.x)) > 8 for r in source)
     series: list[tuple[str, Any]] = [(y, None) for y in c.y]
@@ -197,9 +149,9 @@ def chart(summary: Summary | None, result: engine.SummaryResult, report: Report,
             go.Bar(x=xs, y=ys, name=name)
         trace.hovertemplate = f"%{{x}}: {hover}<extra>{name}</extra>"
         fig.add_trace(trace)
-        if result.previous_year is not None and group is None:
+        if data.previous_year is not None and group is None:
             # The same x values one year earlier, 0 where nothing happened then.
-            earlier = {_x_text(x_dim, r[x_key], c.x): r[y] for r in result.previous_year}
+            earlier = {_x_text(x_dim, r[x_key], c.x): r[y] for r in data.previous_year}
             ys_prev = [earlier.get(x, 0) for x in xs]
             values += [v for v in ys_prev if v is not None]
             name_prev = f"{name} (上年同期)"

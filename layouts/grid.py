@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layouts.grid_locale import LOCALE_TEXT
-from queries.engine import ColumnMeta
 from queries.spec import DECIMALS
+
+if TYPE_CHECKING:  # a type only: layouts/ does not call the engine
+    from queries.engine import ColumnMeta
 
 __all__ = ["LOCALE_TEXT", "column_defs"]
 

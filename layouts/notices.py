@@ -10,8 +10,8 @@ from typing import Any
 import dash_mantine_components as dmc
 
 from data.settings import Settings
-from layouts.options import cached_options
 from queries.access import Viewer
+from queries.options import cached_options
 from queries.spec import Report
 
 

@@ -22,10 +22,10 @@ from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
 from layouts.grid_state import GRID_URL_KEYS, initial_state, sort_state
 from layouts.notices import late_date_notice, scope_notice
-from layouts.options import cached_options, scoped_options
 from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
 from queries.grid_filters import filterable_columns
+from queries.options import cached_options, scoped_options
 from queries.spec import Chart, Filter, Report, Summary
 
 CONTROL_KEYS = {"run", "level", "summary", "group_by", "chart_by", *GRID_URL_KEYS}

@@ -10,12 +10,12 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from auth.audit import record_to
 from data.import_rejects import report_folder
 from data.layout import BY_NAME
 from data.load import FORMATS, load
 from data.settings import Settings
 from ops import jobs
+from ops.audit import record_to
 from ops.runner import JobContext, Outcome
 
 KIND = "load"

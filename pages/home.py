@@ -8,9 +8,9 @@ import dash
 import dash_mantine_components as dmc
 
 import auth
-from layouts.headlines import headlines
 from queries.access import SCOPE_LABELS
 from queries.catalog import CATALOG
+from queries.headlines import headlines
 from queries.menu import AREAS, Page, pages
 
 ADMIN_BLURBS = {

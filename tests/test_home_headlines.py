@@ -7,9 +7,9 @@ from datetime import date
 import duckdb
 
 from data.settings import Settings
-from layouts.headlines import headlines
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
+from queries.headlines import headlines
 
 
 def test_headlines_follow_scope_and_grants(settings: Settings, as_of: date) -> None:

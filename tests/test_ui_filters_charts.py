@@ -175,7 +175,7 @@ def test_a_statistics_date_after_the_data_date_is_flagged() -> None:
 
 
 def test_options_show_codes_and_only_what_the_scope_holds(settings: Any) -> None:
-    from layouts.options import scoped_options
+    from queries.options import scoped_options
 
     report = CATALOG["pnl-auto-cube"]
     branch, dept = (next(f for f in report.filters if f.key == k) for k in ("branch", "dept"))

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from data.settings import Settings
-from layouts.charts import band_label
 from queries import engine
 from queries.access import Viewer
 from queries.catalog import CATALOG
+from queries.chart_data import band_label
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,24 @@
+"""Writing an audit row: what a request (``auth/audit.py``) and a background job (an
+import finishing in its own process) both do, without the web around it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import insert
+
+from auth.users import now_iso
+from data.settings import OpsDb
+from ops import db as ops_db
+from ops.tables import audit
+
+
+def record_to(db: OpsDb, event: str, *, username: str | None = None, page: str | None = None,
+              detail: dict[str, Any] | None = None, rows: int | None = None,
+              ip: str | None = None) -> None:
+    with ops_db.write(db) as con:
+        con.execute(insert(audit).values(
+            at=now_iso(), username=username, event=event, page=page,
+            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+            rows=rows, ip=ip))
