@@ -36,12 +36,13 @@ def test_a_salesperson_sees_his_own_figures(settings: Settings, as_of: date) -> 
     """业务员 may open neither 1.7 nor 4.1: his premium comes from 1.6, his receivable from
     4.5, his renewals due from 1.2, all in his own scope."""
     from auth.templates import SALES_PAGES
+    from queries.grants import resolve
 
     con = duckdb.connect(str(settings.store_path), read_only=True)
     staff = con.execute("SELECT handler_id FROM receipt_fact WHERE receipt_date BETWEEN ? AND ?"
                         " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
                         [as_of.replace(day=1), as_of]).fetchone()[0]
-    sales = Viewer(4, "s", "业务员", frozenset(SALES_PAGES), DataScope("self", staff_id=staff),
+    sales = Viewer(4, "s", "业务员", resolve(SALES_PAGES), DataScope("self", staff_id=staff),
                    True)
     figures = {h.title: h for h in headlines(settings, sales)}
     assert set(figures) == {"我的本月实收保费 (折人民币)", "我的未到款应收保费 (折人民币)",
