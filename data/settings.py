@@ -112,7 +112,7 @@ class Settings:
     time_zone: str = "Asia/Shanghai"  # how the audit log shows times
 
     # Background jobs (imports, large exports) running at once on the whole server.
-    jobs_max_running: int = 2
+    jobs_max_running: int = 4
     # Importer bounds: problems listed per file before it stops checking that file; the
     # plausible range of every date in the files; what one .xlsx may hold.
     import_max_errors: int = 10_000

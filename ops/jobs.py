@@ -26,7 +26,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -215,7 +214,7 @@ def _claim(con: Connection, max_running: int, limits: Mapping[str, int], host: s
 
 
 def kind_limits(settings: Settings) -> dict[str, int]:
-    return dict(KIND_LIMITS)
+    return {**KIND_LIMITS, "export": settings.export_max_running}
 
 
 def dispatch(settings: Settings) -> list[str]:
@@ -229,6 +228,7 @@ def dispatch(settings: Settings) -> list[str]:
         _fail_stale(con, now)
         claimed = _claim(con, max(1, settings.jobs_max_running), kind_limits(settings),
                          this_host(), now)
+    _reap()
     for job_id in claimed:
         _spawn(db, job_id)
     return claimed
@@ -247,8 +247,16 @@ def _spawn(db: OpsDb, job_id: str) -> None:
     with ops_db.write(db) as con:
         con.execute(update(jobs).where(jobs.c.job_id == job_id, jobs.c.pid.is_(None))
                     .values(pid=proc.pid))
-    # Reap the child when it ends, so it never lingers as a zombie of this worker.
-    threading.Thread(target=proc.wait, daemon=True, name=f"job-{job_id[:8]}").start()
+    _children.append(proc)
+
+
+# Job processes this worker started; the ended ones are reaped (no zombies) whenever
+# it starts another, without a waiting thread per job.
+_children: list[subprocess.Popen[bytes]] = []
+
+
+def _reap() -> None:
+    _children[:] = [p for p in _children if p.poll() is None]
 
 
 def finish(db: OpsDb, job_id: str, state: str, message: str,

@@ -30,7 +30,7 @@ from ops.tables import jobs
 
 log = logging.getLogger(__name__)
 
-HANDLERS = {"load": "ops.load_job"}
+HANDLERS = {"load": "ops.load_job", "export": "queries.export_jobs"}
 # More kinds, as ``kind=module,kind=module`` (the tests' probe jobs).
 EXTRA_HANDLERS_ENV = "OPS_EXTRA_HANDLERS"
 PROGRESS_EVERY_S = 0.5
@@ -93,7 +93,8 @@ def handler(kind: str) -> Callable[[JobContext], Outcome]:
 def run_job(db: OpsDb, job_id: str) -> ops_jobs.Job:
     job = ops_jobs.get(db, job_id)
     if job is None:
-        raise SystemExit(f"no job {job_id}")
+        log.info("job %s is gone (its user was removed): nothing to do", job_id)
+        raise SystemExit(0)
     settings, payload = ops_jobs.load_spec(db, job_id)
     with ops_db.write(db) as con:
         con.execute(update(jobs).where(jobs.c.job_id == job_id)
@@ -124,6 +125,7 @@ def run_job(db: OpsDb, job_id: str) -> ops_jobs.Job:
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s job %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its set-up is no news here
     with contextlib.suppress(OSError):
         os.nice(JOB_NICENESS)
     run_job(os.environ[ops_jobs.DATABASE_ENV], args[0])

@@ -1,46 +1,33 @@
-"""Large xlsx exports as background jobs: one process per job, state on disk.
+"""Large xlsx exports as background jobs of the one job runner (``ops/jobs.py``).
 
-A job is a folder under ``settings.export_dir/jobs/<id>``: ``spec.pickle`` (who asked,
-which report, which filters), ``status.json`` (written by the job process, read by any
-web worker: several gunicorn workers share no memory), ``cancel`` (a marker the job
-process polls) and, when done, ``result.xlsx``.
-
-Starting is check-and-create under one file lock in the jobs folder (``.lock``), which
-every web worker and job process takes: a user's limit and the server's cap on running
-jobs (``EXPORT_MAX_RUNNING``) hold however many requests arrive at once. A job over the
-cap waits "queued" (排队中) without a process; whoever frees a slot (a job process as
-it ends, a new start, a poll of a queued job) starts the oldest waiting one.
+A job's state is a row of the operational store's ``jobs`` (kind ``export``), so any
+web worker answers for it; its work runs in a job process (``ops.runner``, lower
+priority, one DuckDB thread, a small memory limit) that writes
+``settings.export_dir/jobs/<id>/result.xlsx``. A user may have ``MAX_RUNNING_PER_USER``
+unfinished exports (checked and queued as one step for every worker); the server runs
+at most ``EXPORT_MAX_RUNNING`` at once, the others wait queued (排队中) and start as
+slots free.
 
 A process rather than a thread: the writer is pure Python and would hold the GIL
-against the requests of the worker that started it; as a process it runs at a lower
-priority on its own interpreter, and its memory is returned when it ends.
-
-    python -m queries.export_jobs <job folder>     # what ``start_job`` runs
+against the requests of the worker that started it; as a process it runs on its own
+interpreter, and its memory is returned when it ends.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import os
-import pickle
 import re
-import secrets
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from data.settings import ROOT, Settings
+from data.settings import Settings
+from ops import jobs as ops_jobs
+from ops.runner import Cancelled, JobContext, Outcome
 from queries import engine
 from queries.access import Viewer
 from queries.catalog import CATALOG
@@ -49,19 +36,18 @@ from queries.spec import Report
 
 log = logging.getLogger(__name__)
 
+KIND = "export"
 FINAL_STATES = frozenset({"done", "cancelled", "failed", "too_many_rows"})
 STATE_LABELS = {"queued": "排队中", "running": "正在导出", "done": "已完成",
                 "cancelled": "已取消", "failed": "导出失败", "too_many_rows": "行数超过 Excel 上限"}
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 KEEP_SECONDS = 24 * 3600  # finished files are kept a day, then removed on the next start
 MAX_RUNNING_PER_USER = 2  # queued or running: two cores, more would only slow every job
-LOCK_NAME = ".lock"
-PROGRESS_EVERY_S = 0.5
-# The job process leaves a core for interactive users: lower priority, one DuckDB thread
-# is enough for keyset pages, a small memory limit keeps the process well under 1 GiB.
-JOB_NICENESS = 5
+# The job process leaves a core for interactive users: one DuckDB thread is enough for
+# keyset pages, a small memory limit keeps the process well under 1 GiB.
 JOB_MEMORY_LIMIT = "512MB"
 JOB_DUCKDB_THREADS = 1
+REFUSED = "您已有 {n} 个导出正在进行或排队, 请等待完成或取消后再导出"
 
 
 class JobRefused(ValueError):
@@ -70,8 +56,8 @@ class JobRefused(ValueError):
 
 @dataclass(frozen=True)
 class JobSpec:
-    job_id: str
-    settings: Settings
+    """What the job process needs besides the settings: who asked, which rows."""
+
     viewer: Viewer
     slug: str
     args: dict[str, Any]
@@ -99,6 +85,17 @@ class JobStatus:
     updated: float = field(default_factory=time.time)
     started: float | None = None  # when its process was started (None while queued)
     seconds: float | None = None
+
+    @classmethod
+    def from_job(cls, job: ops_jobs.Job) -> JobStatus:
+        p, r = job.params, job.result
+        state = "too_many_rows" if r.get("too_many_rows") else job.state
+        total = int(p.get("rows_total", 0))
+        done = int(r["rows"]) if "rows" in r else round(job.progress * total)
+        return cls(job.job_id, job.user_id or 0, p["slug"], p["scope_key"], p["level"],
+                   p["file_name"], state, total, done, job.message, job.pid,
+                   job.created_at, job.heartbeat_at or job.created_at, job.started_at,
+                   r.get("seconds"))
 
     @property
     def finished(self) -> bool:
@@ -130,81 +127,22 @@ def jobs_dir(settings: Settings) -> Path:
     return settings.export_dir / "jobs"
 
 
-@contextlib.contextmanager
-def jobs_lock(settings: Settings) -> Iterator[None]:
-    """The jobs folder's lock: every process that starts, counts or dequeues jobs."""
-    root = jobs_dir(settings)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / LOCK_NAME, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _job_dir(settings: Settings, job_id: str) -> Path:
     if not JOB_ID.match(job_id):
         raise KeyError(job_id)
     return jobs_dir(settings) / job_id
 
 
-def _write_status(folder: Path, status: JobStatus) -> None:
-    status.updated = time.time()
-    tmp = folder / f"status.json.{os.getpid()}.tmp"
-    tmp.write_bytes(orjson.dumps(asdict(status)))
-    os.replace(tmp, folder / "status.json")  # readers never see half a file
-
-
-def _read_status(folder: Path) -> JobStatus | None:
-    try:
-        return JobStatus(**orjson.loads((folder / "status.json").read_bytes()))
-    except (FileNotFoundError, orjson.JSONDecodeError, TypeError):
-        return None
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A finished child not yet reaped is a zombie: it counts as gone.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
-    except OSError:
-        return True
-
-
-def _pid_file(folder: Path) -> int | None:
-    try:
-        return int((folder / "pid").read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-
-
 def job_status(settings: Settings, job_id: str) -> JobStatus | None:
-    """The job's state as its process last wrote it; a job whose process is gone
-    without finishing is reported failed (never "running" forever)."""
-    try:
-        folder = _job_dir(settings, job_id)
-    except KeyError:
+    """The job's state as its process last wrote it (a job whose process is gone is
+    failed by the runner's next dispatch, never "running" forever)."""
+    job = ops_jobs.get(settings.users_db, job_id)
+    if job is None or job.kind != KIND:
         return None
-    status = _read_status(folder)
-    if status is None or status.finished or status.state == "queued":
-        return status
-    pid = status.pid or _pid_file(folder)
-    started = status.started or status.created
-    if (pid is not None or time.time() - started > 30) and not _alive(pid):
-        # Re-read: the process may have written its final state as it ended.
-        status = _read_status(folder) or status
-        if not status.finished:
-            status.state, status.message = "failed", "导出进程意外结束, 请重新导出"
-            _write_status(folder, status)
-    return status
+    if job.state == "queued" or (job.state == "running" and ops_jobs.is_stale(job)):
+        ops_jobs.dispatch(settings)  # a slot may be free, or its process gone
+        job = ops_jobs.get(settings.users_db, job_id) or job
+    return JobStatus.from_job(job)
 
 
 class ScopeChanged(PermissionError):
@@ -220,25 +158,12 @@ def owned_status(settings: Settings, job_id: str, viewer: Viewer) -> JobStatus |
         return None
     if scope_key(viewer) != status.scope_key:
         raise ScopeChanged("您的数据范围已变更, 请重新导出")
-    if status.state == "queued":
-        # A slot may have been freed by a job that failed without dequeuing.
-        with jobs_lock(settings):
-            dispatch(settings)
-        status = job_status(settings, job_id) or status
     return status
 
 
-def all_jobs(settings: Settings) -> list[JobStatus]:
-    root = jobs_dir(settings)
-    if not root.exists():
-        return []
-    found = [job_status(settings, p.name) for p in root.iterdir() if JOB_ID.match(p.name)]
-    return [s for s in found if s is not None]
-
-
 def user_jobs(settings: Settings, user_id: int) -> list[JobStatus]:
-    mine = [s for s in all_jobs(settings) if s.user_id == user_id]
-    return sorted(mine, key=lambda s: s.created, reverse=True)
+    found = ops_jobs.list_jobs(settings.users_db, kind=KIND, user_id=user_id, limit=200)
+    return [JobStatus.from_job(j) for j in found]
 
 
 def result_path(settings: Settings, status: JobStatus) -> Path:
@@ -246,48 +171,28 @@ def result_path(settings: Settings, status: JobStatus) -> Path:
 
 
 def request_cancel(settings: Settings, job_id: str) -> JobStatus | None:
-    folder = _job_dir(settings, job_id)
-    with jobs_lock(settings):  # a queued job is not started while it is being cancelled
-        status = job_status(settings, job_id)
-        if status is None or status.finished:
-            return status
-        if status.state == "queued":
-            status.state, status.message = "cancelled", "已取消 (未开始)"
-            _write_status(folder, status)
-            return status
-    (folder / "cancel").touch()  # the job process sees it within PROGRESS_EVERY_S
-    return status
+    """A queued job is cancelled at once; a running one stops within a progress step."""
+    ops_jobs.request_cancel(settings.users_db, job_id)
+    return job_status(settings, job_id)
 
 
 def remove_old_jobs(settings: Settings, now: float | None = None) -> int:
-    root = jobs_dir(settings)
-    if not root.exists():
-        return 0
-    now = now or time.time()
-    removed = 0
-    for folder in root.iterdir():
-        if not JOB_ID.match(folder.name):
-            continue  # the lock file
-        status = _read_status(folder)
-        stamp = status.updated if status else folder.stat().st_mtime
-        if (status is None or status.finished) and now - stamp > KEEP_SECONDS:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
+    """Finished jobs older than ``KEEP_SECONDS`` go, with their files."""
+    old = ops_jobs.finished_before(settings.users_db, KIND, (now or time.time()) - KEEP_SECONDS)
+    for job_id in old:
+        shutil.rmtree(_job_dir(settings, job_id), ignore_errors=True)
+    ops_jobs.forget(settings.users_db, old)
+    return len(old)
 
 
 def remove_user_jobs(settings: Settings, user_id: int) -> int:
     """A deleted user's jobs go with the user: running ones are stopped, files removed."""
-    removed = 0
-    for status in user_jobs(settings, user_id):
-        folder = _job_dir(settings, status.job_id)
-        pid = status.pid or _pid_file(folder)
-        if not status.finished and _alive(pid):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGTERM)  # type: ignore[arg-type]
-        shutil.rmtree(folder, ignore_errors=True)
-        removed += 1
-    return removed
+    mine = [s.job_id for s in user_jobs(settings, user_id)]
+    for job_id in mine:
+        ops_jobs.request_cancel(settings.users_db, job_id)
+        shutil.rmtree(_job_dir(settings, job_id), ignore_errors=True)
+    ops_jobs.forget(settings.users_db, mine)
+    return len(mine)
 
 
 def count_rows(settings: Settings, report: Report, values: engine.FilterValues,
@@ -303,107 +208,43 @@ def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[
               level: str = "detail", sort: Sequence[tuple[str, str]] = (),
               summary: str | None = None, group_by: Sequence[str] | None = None,
               column_filters: Mapping[str, Any] | None = None) -> JobStatus:
-    """Check the filters and the row count, then start the job's process.
+    """Check the filters and the row count, then queue the job (it starts at once when
+    a slot is free).
 
     Raises ``engine.FilterError`` for bad filters, ``TooManyRowsForExcel`` when the rows
     would not fit a sheet (the caller offers CSV), ``JobRefused`` when the user already
-    has ``MAX_RUNNING_PER_USER`` jobs running."""
+    has ``MAX_RUNNING_PER_USER`` jobs running or queued."""
     values = engine.parse_filters(report, args, settings.today)
     if level == "detail":
         values = engine.with_column_filters(report, values, column_filters, viewer)
     engine.detail_order(report, sort, viewer)  # a bad sort key fails here, not in the job
-    _check_user_limit(settings, viewer)  # before counting: a refusal costs no query
+    waiting = [s for s in user_jobs(settings, viewer.user_id) if not s.finished]
+    if len(waiting) >= MAX_RUNNING_PER_USER:  # before counting: a refusal costs no query
+        raise JobRefused(REFUSED.format(n=len(waiting)))
     total = count_rows(settings, report, values, viewer, level, summary, group_by)
     if total > settings.excel_max_rows:
         raise TooManyRowsForExcel(total, settings.excel_max_rows)
     remove_old_jobs(settings)
-    job_id = secrets.token_hex(16)
-    folder = _job_dir(settings, job_id)
-    # The job needs no session key: it is not written to disk with the job.
-    spec = JobSpec(job_id, replace(settings, secret_key=""), viewer, report.slug, dict(args),
-                   level, tuple(sort), summary, tuple(group_by) if group_by else None,
+    spec = JobSpec(viewer, report.slug, dict(args), level, tuple(sort), summary,
+                   tuple(group_by) if group_by else None,
                    dict(column_filters or {}) if level == "detail" else {})
     name = f"{report.title}-{'汇总' if level == 'summary' else '明细'}.xlsx"
-    status = JobStatus(job_id, viewer.user_id, report.slug, scope_key(viewer), level, name,
-                       rows_total=total)
-    with jobs_lock(settings):  # check and create as one step, for every worker
-        _check_user_limit(settings, viewer)
-        folder.mkdir(parents=True)
-        (folder / "spec.pickle").write_bytes(pickle.dumps(spec))
-        _write_status(folder, status)
-        dispatch(settings)
-    return job_status(settings, job_id) or status
+    params = {"slug": report.slug, "scope_key": scope_key(viewer), "level": level,
+              "file_name": name, "rows_total": total}
+    job_id = ops_jobs.new_job_id()
+    folder = _job_dir(settings, job_id)
+    folder.mkdir(parents=True)  # the job's files go here, from the start
+    try:
+        job = ops_jobs.submit(settings, KIND, params, user_id=viewer.user_id,
+                              username=viewer.username, job_id=job_id, payload=spec,
+                              per_user=MAX_RUNNING_PER_USER, refused=REFUSED)
+    except ops_jobs.Refused as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise JobRefused(str(exc)) from exc
+    return JobStatus.from_job(job)
 
 
-def _check_user_limit(settings: Settings, viewer: Viewer) -> None:
-    waiting = [s for s in user_jobs(settings, viewer.user_id) if not s.finished]
-    if len(waiting) >= MAX_RUNNING_PER_USER:
-        raise JobRefused(f"您已有 {len(waiting)} 个导出正在进行或排队, 请等待完成或取消后再导出")
-
-
-def dispatch(settings: Settings) -> list[str]:
-    """Start the oldest queued jobs while fewer than ``export_max_running`` run; the
-    caller holds ``jobs_lock``. Returns the ids started."""
-    jobs = all_jobs(settings)
-    free = settings.export_max_running - sum(1 for s in jobs if s.state == "running")
-    queued = sorted((s for s in jobs if s.state == "queued"), key=lambda s: s.created)
-    started = []
-    for status in queued[:max(free, 0)]:
-        _launch(settings, status)
-        started.append(status.job_id)
-    return started
-
-
-def _launch(settings: Settings, status: JobStatus) -> None:
-    folder = _job_dir(settings, status.job_id)
-    status.state, status.started = "running", time.time()
-    _write_status(folder, status)  # counted as running before its process exists
-    proc = subprocess.Popen([sys.executable, "-m", "queries.export_jobs", str(folder)],
-                            cwd=ROOT, stdin=subprocess.DEVNULL, close_fds=True)
-    # From now on only the job process writes status.json; its pid goes beside it.
-    (folder / "pid").write_text(str(proc.pid))
-    # Reap the child when it ends, so it never lingers as a zombie.
-    threading.Thread(target=proc.wait, daemon=True,
-                     name=f"export-{status.job_id[:8]}").start()
-
-
-# --- the job process -------------------------------------------------------------------
-
-
-class Cancelled(Exception):
-    pass
-
-
-class _Progress:
-    """Counts rows as they are written; writes status.json and looks for the cancel
-    marker at most every ``PROGRESS_EVERY_S`` (cheap per row, prompt for the user)."""
-
-    def __init__(self, folder: Path, status: JobStatus) -> None:
-        self.folder, self.status = folder, status
-        self.next_at = 0.0
-
-    def check(self, rows_done: int, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now < self.next_at:
-            return
-        self.next_at = now + PROGRESS_EVERY_S
-        if (self.folder / "cancel").exists():
-            raise Cancelled
-        self.status.rows_done = rows_done
-        _write_status(self.folder, self.status)
-
-
-
-def _write(spec: JobSpec, report: Report, path: Path, progress: _Progress) -> int:
-    settings = spec.settings
-    values = engine.parse_filters(report, spec.args, settings.today)
-    values = engine.with_column_filters(report, values, spec.column_filters, spec.viewer)
-    if spec.level == "summary":
-        s = engine.run_summary(settings, report, values, spec.viewer, spec.summary,
-                               spec.group_by)
-        return summary_xlsx(path, report.title, s, max_rows=settings.excel_max_rows)
-    return detail_xlsx(path, settings, report, values, spec.viewer, spec.sort,
-                       max_rows=settings.excel_max_rows, on_rows=progress.check)
+# --- the work, in the job process ------------------------------------------------------
 
 
 def job_settings(settings: Settings) -> Settings:
@@ -411,50 +252,45 @@ def job_settings(settings: Settings) -> Settings:
                    duckdb_memory_limit=JOB_MEMORY_LIMIT)
 
 
-def run_job(folder: Path) -> JobStatus:
-    spec: JobSpec = pickle.loads((folder / "spec.pickle").read_bytes())
-    spec = replace(spec, settings=job_settings(spec.settings))
-    status = _read_status(folder)
-    assert status is not None
-    status.pid, status.state = os.getpid(), "running"
-    progress = _Progress(folder, status)
-    started = time.monotonic()
+def _write(settings: Settings, spec: JobSpec, path: Path, context: JobContext,
+           total: int) -> int:
+    report = CATALOG[spec.slug]
+    values = engine.parse_filters(report, spec.args, settings.today)
+    values = engine.with_column_filters(report, values, spec.column_filters, spec.viewer)
+    if spec.level == "summary":
+        s = engine.run_summary(settings, report, values, spec.viewer, spec.summary,
+                               spec.group_by)
+        return summary_xlsx(path, report.title, s, max_rows=settings.excel_max_rows)
+
+    def on_rows(rows_done: int, force: bool = False) -> None:
+        context.progress("正在导出", rows_done / total if total else 0.0, force)
+
+    return detail_xlsx(path, settings, report, values, spec.viewer, spec.sort,
+                       max_rows=settings.excel_max_rows, on_rows=on_rows)
+
+
+def run(context: JobContext) -> Outcome:
+    """The runner's entry for kind ``export``: write the file, never a cut one."""
+    spec = context.payload
+    assert isinstance(spec, JobSpec)
+    settings = job_settings(context.settings)
+    folder = _job_dir(settings, context.job.job_id)
+    folder.mkdir(parents=True, exist_ok=True)
     part = folder / "result.xlsx.part"
+    started = time.monotonic()
     try:
-        progress.check(0, force=True)
-        written = _write(spec, CATALOG[spec.slug], part, progress)
-        progress.check(written, force=True)
+        written = _write(settings, spec, part, context,
+                         int(context.job.params.get("rows_total", 0)))
         os.replace(part, folder / "result.xlsx")
-        status.state, status.rows_done = "done", written
-        status.message = f"已导出 {written:,} 行"
-    except Cancelled:
-        status.state, status.message = "cancelled", "已取消"
+        seconds = round(time.monotonic() - started, 1)
+        return Outcome(f"已导出 {written:,} 行", {"rows": written, "seconds": seconds})
     except TooManyRowsForExcel as exc:
         # The book grew between the count and the export: say so, never cut the file.
-        status.state, status.message = "too_many_rows", str(exc)
+        return Outcome(str(exc), {"too_many_rows": True}, state="failed")
+    except Cancelled:
+        raise
     except Exception:
-        log.exception("export job %s failed", spec.job_id)
-        status.state, status.message = "failed", "导出失败, 请稍后重试"
+        log.exception("export job %s failed", context.job.job_id)
+        return Outcome("导出失败, 请稍后重试", {}, state="failed")
     finally:
         part.unlink(missing_ok=True)
-        status.seconds = round(time.monotonic() - started, 1)
-        _write_status(folder, status)
-    with jobs_lock(spec.settings):  # this job's slot goes to the next in the queue
-        dispatch(spec.settings)
-    return status
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s export-job %(message)s")
-    with_lower_priority()
-    run_job(Path(args[0]))
-
-
-def with_lower_priority() -> None:
-    with contextlib.suppress(OSError):
-        os.nice(JOB_NICENESS)
-
-
-if __name__ == "__main__":
-    main()

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -20,6 +21,7 @@ from callbacks.export_callbacks import progress_text
 from data.settings import Settings
 from queries import export_jobs
 from queries.catalog import CATALOG
+from tests.ops_fixtures import with_own_database
 
 SLUG = "pnl-auto-cube"
 EVERYTHING = "level=detail"  # every auto policy of the test store: a job of some seconds
@@ -28,11 +30,13 @@ USERS = ("queue_a", "queue_b")
 FINAL = {"done", "cancelled", "failed", "too_many_rows"}
 
 
-def _server(settings: Settings, export_dir: object, max_running: int) -> Flask:
+def _server(settings: Settings, export_dir: Path, max_running: int) -> Flask:
     from app import create_app
 
-    fast = replace(settings, login_fail_delay=0.0, export_dir=export_dir,
-                   export_max_running=max_running)
+    # A queue of its own: the jobs live in the operational store, so another database.
+    fast = with_own_database(replace(settings, login_fail_delay=0.0, export_dir=export_dir,
+                                     export_max_running=max_running),
+                             export_dir / "users.sqlite")
     ensure_demo_users(fast)
     for name in USERS:
         if get_user(fast.users_db, username=name) is None:
