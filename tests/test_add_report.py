@@ -74,3 +74,17 @@ def test_a_personal_field_shown_without_personal_is_refused() -> None:
     assert any("reporter_phone reads a personal field" in p for p in problems)
     with pytest.raises(CatalogError):
         catalog.validate((replace(claims, detail=tuple(bare)),))
+
+
+def test_templates_take_their_declared_grants_again_at_start(tmp_path: Path) -> None:
+    from auth.templates import TEMPLATE_BY_ROLE, ensure_templates
+    from auth.users import update_user
+
+    db = tmp_path / "users.sqlite"
+    ensure_templates(db)
+    gm = get_user(db, username="tpl-gm")
+    assert gm is not None and gm.pages == frozenset(TEMPLATE_BY_ROLE["总经理"].pages)
+    update_user(db, gm.user_id, pages={"claim-cycle"})  # as an older version left it
+    ensure_templates(db)
+    again = get_user(db, username="tpl-gm")
+    assert again is not None and again.pages == frozenset(TEMPLATE_BY_ROLE["总经理"].pages)
