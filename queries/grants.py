@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from queries.areas import AREAS
+from queries.areas import AREAS, SYSTEM_AREA
 from queries.catalog import CATALOG
 from queries.menu import page_by_slug, pages
 
@@ -59,6 +59,7 @@ def unknown(grants: Iterable[str]) -> list[str]:
 
 def set_choices() -> list[tuple[str, str]]:
     """The page sets an administrator may grant, with their Chinese labels."""
-    areas = [(area_grant(a.key), f"整个{a.title} (含新增报表)") for a in AREAS]
+    areas = [(area_grant(a.key), f"整个{a.title} (" + (
+        "全部管理页面" if a.key == SYSTEM_AREA else "含新增报表") + ")") for a in AREAS]
     tags = [(tag_grant(t), f"{title} (含新增报表)") for t, title in TAG_TITLES.items()]
     return areas + tags
