@@ -43,20 +43,13 @@ def typed(f_type: str, column: str) -> str:
     return f"TRY_CAST({column} AS {SQL_TYPES[f_type]})"
 
 
-def _wide(column: str) -> str:
-    """The number as written, before any rounding to the column's places."""
-    return f"TRY_CAST({column} AS DECIMAL(38,10))"
-
-
 def checked(entity: Entity, rows: int | None = None) -> str:
-    """``stg_<entity>`` with each typed column cast once (``<col>__t``, and a money's or
-    rate's number as written, ``<col>__w``), aliased ``s``: the checks below read those
-    instead of casting the text again in every condition. ``rows``: the first ones only.
+    """``stg_<entity>`` with each typed column cast once (``<col>__t``), aliased ``s``:
+    the checks below read those instead of casting the text again in every condition.
+    ``rows``: the first ones only.
     """
     extra = []
     for f in entity.fields:
-        if f.type in PLACES:
-            extra.append(f"{_wide(f.name)} AS {f.name}__w")
         if f.type != "text":
             extra.append(f"{typed(f.type, f.name)} AS {f.name}__t")
     source = f"(SELECT * FROM stg_{entity.name} LIMIT {int(rows)})" if rows else \
@@ -77,13 +70,17 @@ def row_checks(entity: Entity, dates: DateRange) -> list[tuple[str, str, str]]:
             # A NUL byte read into a code would match nothing and blame the rows naming it.
             checks.append((c, f"contains({c}, chr(0))", f"{f.label} 含有空字符 (NUL, 0x00)"))
         elif f.type in PLACES:
-            wide, places = f"{c}__w", PLACES[f.type]
-            checks.append((c, f"{c} IS NOT NULL AND {wide} IS NULL",
+            # A number the column cannot hold still reads as a double; the decimals are
+            # counted in the text (trailing zeros aside): the cast would round them.
+            places, number = PLACES[f.type], f"TRY_CAST({c} AS DOUBLE)"
+            checks.append((c, f"{c} IS NOT NULL AND {t} IS NULL AND {number} IS NULL",
                            f"{f.label} 不是有效的{TYPE_WORDS[f.type]}"))
-            checks.append((c, f"{wide} IS NOT NULL AND {t} IS NULL",
+            checks.append((c, f"{c} IS NOT NULL AND {t} IS NULL AND {number} IS NOT NULL",
                            f"{f.label} 超出范围 (最大 {MONEY_MAX})" if f.type == "money"
                            else f"{f.label} 超出范围"))
-            checks.append((c, f"{wide} <> round({wide}, {places})",
+            beyond = "." + "_" * (places + 1)
+            checks.append((c, f"{c} LIKE '%{beyond}%' AND {t} IS NOT NULL AND "
+                              f"length(rtrim({c}, '0')) - strpos({c}, '.') > {places}",
                            f"{f.label} 最多 {places} 位小数"))
         elif f.type == "date":
             # Year 0000 parses as 1 BC: not a date either.

@@ -85,7 +85,7 @@ def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path], settings: S
     return sink
 
 
-PROBE_ROWS = 100_000
+PROBE_ROWS = 10_000
 
 
 def _junk(con: duckdb.DuckDBPyConnection, sink: RejectSink, entity: Entity,
