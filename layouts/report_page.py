@@ -22,10 +22,11 @@ from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
 from layouts.grid_state import GRID_URL_KEYS, initial_state, sort_state
 from layouts.notices import late_date_notice, scope_notice
-from queries import engine
 from queries.access import SCOPE_LABELS, Viewer
+from queries.filters import FilterError, FilterValues, parse_filters
 from queries.grid_filters import filterable_columns
 from queries.options import cached_options, scoped_options
+from queries.page_data import detail_head, summary_rows
 from queries.spec import Chart, Filter, Report, Summary
 
 CONTROL_KEYS = {"run", "level", "summary", "group_by", "chart_by", *GRID_URL_KEYS}
@@ -79,7 +80,7 @@ def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[st
 
 
 def filter_panel(settings: Settings, report: Report, args: Mapping[str, str],
-                 error: engine.FilterError | None = None, viewer: Viewer | None = None) -> Any:
+                 error: FilterError | None = None, viewer: Viewer | None = None) -> Any:
     def span(f: Filter) -> dict[str, int]:
         return {"base": 12, "sm": 12 if f.kind == "date_range" else 6,
                 "lg": 6 if f.kind == "date_range" else 3}
@@ -151,13 +152,10 @@ def _dim_formatters(report: Report, defs: list[dict[str, Any]],
                 "function": f"fmtGroup(params, '{missing_label(key)}', {band})"}
 
 
-def summary_view(settings: Settings, report: Report, values: engine.FilterValues,
+def summary_view(settings: Settings, report: Report, values: FilterValues,
                  viewer: Viewer, args: Mapping[str, str]) -> Any:
-    group_by = [g for g in (args.get("group_by") or "").split(",") if g] or None
     summary_key = args.get("summary")
-    result = engine.run_summary(settings, report, values, viewer, summary_key,
-                                group_by if report.free_dims else None,
-                                max_groups=engine.SUMMARY_GROUPS_SHOWN)
+    result = summary_rows(settings, report, values, viewer, args)
     summary = None if report.free_dims else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     chart_by = args.get("chart_by") if args.get("chart_by") in result.group_by else None
@@ -220,17 +218,18 @@ def _cube_chart(report: Report, dim_key: str) -> Chart:
     return Chart("bar", dim_key, measures)
 
 
-def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
+def detail_view(settings: Settings, report: Report, values: FilterValues,
                 viewer: Viewer, args: Mapping[str, str]) -> Any:
     dims = {d.key: d for d in report.dims}
-    names = engine.drill_names(settings, report, values, viewer)
+    head = detail_head(settings, report, values, viewer)
+    names = head.names
     crumbs = [f"{dims[k[2:]].label}: {_drill_label(dims[k[2:]], v, names)}"
               for k, v in values.drill.items()]
     back = {k: v for k, v in args.items()
             if not k.startswith("d_") and k != "level" and k not in GRID_URL_KEYS}
     # Not a looked-up name, nor a personal column the viewer sees masked.
     sortable = filterable_columns(report, viewer)
-    columns = engine.detail_columns(report)
+    columns = head.columns
     # The sort, column filters and columns of a copied link (layouts.grid_state).
     state = initial_state(args, {c.key for c in columns}, sortable)
     grid = dag.AgGrid(
@@ -260,7 +259,7 @@ def detail_view(settings: Settings, report: Report, values: engine.FilterValues,
 
 def _drill_label(dim: Any, value: str, names: Mapping[str, str]) -> str:
     """A drilled dimension's value as users know it (the branch's name, not its id);
-    ``names``: the looked-up names the viewer may see (engine.drill_names)."""
+    ``names``: the looked-up names the viewer may see (queries.page_data)."""
     if value == "__null__":
         return missing_label(dim.key)
     if dim.lookup is None:
@@ -278,17 +277,17 @@ def report_page(settings: Settings, report: Report, viewer: Viewer,
     ])
     body: Any = dmc.Text("请设置查询条件后点击“查询”; 在任一筛选框中按回车也可查询。",
                          c="dimmed", size="sm")
-    error: engine.FilterError | None = None
+    error: FilterError | None = None
     notices: list[Any] = []
     if args.get("run"):
         try:
-            values = engine.parse_filters(report, args, settings.today)
+            values = parse_filters(report, args, settings.today)
             notices = [scope_notice(settings, report, viewer, args),
                        late_date_notice(report, values.query, settings.today)]
             body = detail_view(settings, report, values, viewer, args) \
                 if args.get("level") == "detail" else \
                 summary_view(settings, report, values, viewer, args)
-        except engine.FilterError as exc:
+        except FilterError as exc:
             error = exc
             body = dmc.Alert(exc.message, title="查询条件有误", color="red",
                              id={"type": "filter-error", "report": report.slug})

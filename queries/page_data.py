@@ -1,0 +1,41 @@
+"""The rows a report page draws, fetched for ``layouts/report_page.py`` (which only
+draws them): the summary the page's arguments ask for, the detail list's columns and
+the names of the values drilled into."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from data.settings import Settings
+from queries import engine
+from queries.access import Viewer
+from queries.engine import ColumnMeta, SummaryResult
+from queries.filters import FilterValues
+from queries.spec import Report
+
+__all__ = ["DetailHead", "SummaryResult", "detail_head", "summary_rows"]
+
+
+def summary_rows(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
+                 args: Mapping[str, str]) -> SummaryResult:
+    """The summary chosen (``summary``, or a cube's ``group_by``), as many groups as the
+    screen shows."""
+    group_by = [g for g in (args.get("group_by") or "").split(",") if g] or None
+    return engine.run_summary(settings, report, values, viewer, args.get("summary"),
+                              group_by if report.free_dims else None,
+                              max_groups=engine.SUMMARY_GROUPS_SHOWN)
+
+
+@dataclass(frozen=True)
+class DetailHead:
+    """What the detail page shows above its rows (the grid pages them itself)."""
+
+    columns: list[ColumnMeta]
+    names: dict[str, str]  # drilled dimension key → its name as the viewer may see it
+
+
+def detail_head(settings: Settings, report: Report, values: FilterValues, viewer: Viewer
+                ) -> DetailHead:
+    return DetailHead(engine.detail_columns(report),
+                      engine.drill_names(settings, report, values, viewer))
