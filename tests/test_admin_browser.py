@@ -13,7 +13,7 @@ import pytest
 
 from auth.users import create_user, get_user
 from data.settings import Settings
-from tests.test_browser_engine import base_url, browser, sign_in  # noqa: F401
+from tests.browser_fixtures import sign_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "/tmp"))
@@ -23,7 +23,7 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"admin-{name}.png"))
 
 
-def test_admin_creates_from_a_template_then_deletes(browser: Any, base_url: str,  # noqa: F811
+def test_admin_creates_from_a_template_then_deletes(browser: Any, base_url: str,
                                                     settings: Settings) -> None:
     page = sign_in(browser, base_url, "admin")
     page.set_viewport_size({"width": 1440, "height": 900})
@@ -70,7 +70,7 @@ def test_admin_creates_from_a_template_then_deletes(browser: Any, base_url: str,
     page.close()
 
 
-def test_the_header_button_signs_out(browser: Any, base_url: str,  # noqa: F811
+def test_the_header_button_signs_out(browser: Any, base_url: str,
                                      settings: Settings) -> None:
     create_user(settings.users_db, username="web-out", display_name="退出按钮",
                 password="demo-pass-2026", scope="company", pages={"pnl-auto-cube"},

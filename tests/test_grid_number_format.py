@@ -3,7 +3,6 @@ decimals as declared, thousands separators, never a signed zero."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,21 +10,18 @@ from typing import Any
 import pytest
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCRIPT = Path(__file__).resolve().parents[1] / "assets" / "dashAgGridFunctions.js"
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        pg = browser.new_page()
-        pg.set_content("<html><body></body></html>")
-        pg.add_script_tag(content=SCRIPT.read_text(encoding="utf-8"))
-        yield pg
-        browser.close()
+def page(browser: Any) -> Iterator[Any]:
+    # The process's one Chromium (tests/browser_fixtures.py): a second Playwright in the
+    # same process is refused.
+    pg = browser.new_page()
+    pg.set_content("<html><body></body></html>")
+    pg.add_script_tag(content=SCRIPT.read_text(encoding="utf-8"))
+    yield pg
+    pg.close()
 
 
 @pytest.mark.parametrize(("value", "decimals", "shown"), [
