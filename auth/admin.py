@@ -26,6 +26,7 @@ from auth.passwords import password_problem
 from auth.templates import TEMPLATE_BY_ROLE, ensure_templates, template_for
 from auth.users import UserError, create_user
 from data.settings import Settings
+from ops import migrate as ops_migrate
 
 CLI_ACTOR = "(命令行)"
 _ARGPARSE_WORDS = (("the following arguments are required", "缺少参数"),
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        ops_migrate.upgrade(settings.users_db)  # the schema the app itself would see
         run = _create_admin if args.command == "create-admin" else _add_user
         print(run(settings, args))
     except FieldErrors as exc:
