@@ -168,14 +168,20 @@ def test_an_explicit_long_key_is_used(settings: Settings, tmp_path: Path) -> Non
     assert not (tmp_path / "session-secret.key").exists()
 
 
-def test_a_forged_cookie_signed_with_the_old_public_key_is_refused(app_server: Flask) -> None:
+def test_a_forged_cookie_signed_with_the_old_public_key_is_refused(
+        app_server: Flask, settings: Settings) -> None:
     from flask.sessions import SecureCookieSessionInterface
+
+    from auth.users import get_user
+
+    admin = get_user(settings.users_db, username="admin")
+    assert admin is not None
 
     forger = Flask("forger")
     forger.secret_key = "dev-secret-change-me"
     serializer = SecureCookieSessionInterface().get_signing_serializer(forger)
     assert serializer is not None
-    cookie = serializer.dumps({"_user_id": "1", "_fresh": True})
+    cookie = serializer.dumps({"_user_id": str(admin.user_id), "_fresh": True})
     client = app_server.test_client()
     client.set_cookie("session", cookie)
     assert client.get("/api/reports").status_code == 401
