@@ -137,7 +137,8 @@ def _guard():  # type: ignore[no-untyped-def]
         if _wants_json():
             return jsonify(error="未登录"), 401
         return redirect("/login?next=" + quote(request.full_path.rstrip("?"), safe=""))
-    if current_user.record.must_change_password and path not in {"/change-password", "/logout"}:
+    if current_user.record.must_change_password and path not in {"/change-password", "/logout",
+                                                                  "/relogin"}:
         if _wants_json():
             return jsonify(error="请先修改密码"), 403
         return redirect("/change-password")

@@ -43,6 +43,9 @@ def test_admin_creates_from_a_template_then_deletes(browser: Any, base_url: str,
     page.get_by_role("button", name="创建用户").click()
     page.get_by_text("一次性密码").wait_for()
     _shot(page, "new-created")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    _shot(page, "new-created-1024")
+    page.set_viewport_size({"width": 1440, "height": 900})
     created = get_user(settings.users_db, username="web001")
     assert created is not None and created.scope == "branch" and created.branch_id
 
@@ -66,6 +69,8 @@ def test_admin_creates_from_a_template_then_deletes(browser: Any, base_url: str,
     page.get_by_role("button", name="查询").click()
     page.locator(".ag-row", has_text="删除用户").first.wait_for()
     _shot(page, "audit")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    _shot(page, "audit-1024")
     assert not page.errors, page.errors
     page.close()
 

@@ -92,9 +92,10 @@ def test_a_known_and_an_unknown_user_take_the_same_time(app_server: Flask,
                 scope="company", pages={"pnl-auto-cube"}, must_change_password=False)
     known = _timed(server, "timing01", "10.40.0.1")
     unknown = _timed(server, "nobody-here", "10.40.0.2")
-    # The hash check is most of a failed sign-in (tens of ms); both pay it.
+    # The hash check is most of a failed sign-in (tens of ms); both pay it. Without the
+    # dummy check an unknown user answered in a twentieth of the time.
     assert known > 0.01
-    assert abs(known - unknown) < 0.35 * known, (known, unknown)
+    assert 0.5 < unknown / known < 2, (known, unknown)
 
 
 @pytest.mark.parametrize("weak", ["password1", "P@ssw0rd1", "abc12345", "qwer1234",
