@@ -22,3 +22,5 @@ AREAS: tuple[Area, ...] = (
 )
 SYSTEM_AREA = "system"
 REPORT_AREAS: tuple[str, ...] = tuple(a.key for a in AREAS if a.key != SYSTEM_AREA)
+# Tags a report may carry (role grants beyond an area) and how the 6.1 form names them.
+TAG_TITLES: dict[str, str] = {"sales": "业务员常用报表"}

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 import queries.reports
 from data.schema import PERSONAL_COLUMNS
-from queries.areas import REPORT_AREAS
+from queries.areas import REPORT_AREAS, TAG_TITLES
 from queries.spec import Col, Report
 
 
@@ -55,6 +55,8 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
     problems: list[str] = []
     if r.area not in REPORT_AREAS:
         problems.append(f"{r.slug}: area {r.area!r} is not a report area of queries/areas.py")
+    problems += [f"{r.slug}: tag {t!r} is not one of queries/areas.py TAG_TITLES"
+                 for t in r.tags if t not in TAG_TITLES]
     if not r.number or not all(n.isdigit() for n in r.number.split(".")) or not r.title:
         problems.append(f"{r.slug}: needs a REPORTS.md number (e.g. 1.1) and a title")
     problems += [f"{r.slug}: detail column {c.key} reads a personal field without personal="

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from queries.areas import AREAS, SYSTEM_AREA
+from queries.areas import AREAS, SYSTEM_AREA, TAG_TITLES
 from queries.catalog import CATALOG
 from queries.menu import page_by_slug, pages
 
 AREA_PREFIX = "area:"
 TAG_PREFIX = "tag:"
-# Tags the catalog uses and how the 6.1 form names them.
-TAG_TITLES: dict[str, str] = {"sales": "业务员常用报表"}
 
 
 def area_grant(key: str) -> str:
@@ -44,7 +42,7 @@ def pages_of(grant: str) -> set[str] | None:
         return {p.slug for p in pages() if p.area == key}
     if grant.startswith(TAG_PREFIX):
         tag = grant.removeprefix(TAG_PREFIX)
-        return _tags().get(tag, set()) if tag in TAG_TITLES or tag in _tags() else None
+        return _tags().get(tag, set()) if tag in TAG_TITLES else None
     return {grant} if grant in page_by_slug() else None
 
 

@@ -88,3 +88,13 @@ def test_templates_take_their_declared_grants_again_at_start(tmp_path: Path) -> 
     ensure_templates(db)
     again = get_user(db, username="tpl-gm")
     assert again is not None and again.pages == frozenset(TEMPLATE_BY_ROLE["总经理"].pages)
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"area": "system"}, "is not a report area"), ({"area": ""}, "is not a report area"),
+    ({"tags": ("managers",)}, "is not one of"), ({"number": ""}, "needs a REPORTS.md number"),
+    ({"number": "3.x"}, "needs a REPORTS.md number")])
+def test_a_report_without_its_place_in_the_menu_is_refused(change: dict[str, Any],
+                                                            problem: str) -> None:
+    assert any(problem in p for p in check_report(replace(EXTRA, **change)))
+    assert check_report(EXTRA) == []
