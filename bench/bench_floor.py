@@ -112,9 +112,11 @@ class PeakRss:
 def child_seconds(code: str) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak RSS (MiB) of ``code`` in a fresh interpreter
     (CPU seconds tell the work apart from a busy machine's waiting)."""
-    wrapper = ("import resource, time; t = time.perf_counter()\n" + code +
+    # VmHWM, not ru_maxrss: the latter keeps the parent's peak across the exec.
+    wrapper = ("import re, resource, time; t = time.perf_counter()\n" + code +
                "\nu = resource.getrusage(resource.RUSAGE_SELF)\n"
-               "print(time.perf_counter() - t, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)")
+               "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())\n"
+               "print(time.perf_counter() - t, u.ru_utime + u.ru_stime, int(hwm[1]) / 1024)")
     out = subprocess.run([sys.executable, "-c", wrapper], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout.split()
     return round(float(out[-3]), 2), round(float(out[-2]), 2), round(float(out[-1]), 1)
