@@ -160,7 +160,8 @@ COPY_CHUNK = 1 << 16
 
 
 def csv_text_sql(expr: str) -> str:
-    return (f"CASE WHEN left({expr}, 1) IN ({FORMULA_STARTS_SQL}) "
+    # Empty text as NULL: written as an empty field, as Python's csv module does.
+    return (f"CASE WHEN {expr} = '' THEN NULL WHEN left({expr}, 1) IN ({FORMULA_STARTS_SQL}) "
             f"THEN chr(39) || {expr} ELSE {expr} END")
 
 
@@ -195,7 +196,9 @@ def copy_csv(settings: Settings, report: Report, values: engine.FilterValues,
 
     def run() -> None:
         try:
-            cur.execute(f"COPY ({sql}) TO '{pipe}' (FORMAT csv, HEADER false)", params)
+            # Line ends as Python's csv module writes them (the header, other engines).
+            cur.execute(f"COPY ({sql}) TO '{pipe}' "
+                        "(FORMAT csv, HEADER false, NEW_LINE '\\r\\n')", params)
         except BaseException as exc:  # raised again by the reader
             failed.append(exc)
         finally:

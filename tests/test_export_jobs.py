@@ -324,7 +324,7 @@ def test_exports_hold_the_rows_the_grid_shows(client_for: Callable) -> None:
 @pytest.mark.parametrize("personal", [True, False])
 def test_streamed_export_matches_the_engine_pages(settings: Settings, slug: str,
                                                   personal: bool) -> None:
-    """One joined, SQL-masked statement gives the CSV of the engine's pages, cell for cell."""
+    """One joined, SQL-masked statement gives byte for byte the CSV of the engine's pages."""
     from queries import engine
     from queries.access import DataScope, Viewer
     from queries.catalog import CATALOG
@@ -341,7 +341,7 @@ def test_streamed_export_matches_the_engine_pages(settings: Settings, slug: str,
     expected = "".join(csv_chunks(engine.detail_columns(report), pages))
     streamed = b"".join(detail_csv(settings, report, values, viewer, sort)).decode()
     assert streamed.startswith("\ufeff")
-    assert list(csv.reader(io.StringIO(streamed))) == list(csv.reader(io.StringIO(expected)))
+    assert streamed == expected
     assert expected.count("\n") == len(pages) + 1 > 50
     if slug != "lapsed-auto":
         return
