@@ -204,7 +204,7 @@ def copy_csv(settings: Settings, report: Report, values: engine.FilterValues,
         finally:
             os.close(write_end)
 
-    worker = threading.Thread(target=run, daemon=True)
+    worker = threading.Thread(target=run, daemon=True, name="csv-copy")
     worker.start()
     return _read_pipe(read_end, folder, worker, cur, failed)
 
