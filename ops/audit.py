@@ -4,14 +4,20 @@ import finishing in its own process) both do, without the web around it."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert
 
-from auth.users import now_iso
 from data.settings import OpsDb
 from ops import db as ops_db
 from ops.tables import audit
+
+
+def now_iso() -> str:
+    # As auth.users writes it; imported from there, a job process that starts here
+    # imported auth/__init__ and so this module again, half made.
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def record_to(db: OpsDb, event: str, *, username: str | None = None, page: str | None = None,
