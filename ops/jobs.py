@@ -39,6 +39,11 @@ from data.settings import ROOT, OpsDb, Settings
 from ops import db as ops_db
 from ops.tables import jobs
 
+
+class Cancelled(Exception):
+    """The user cancelled the job; raised from the runner's ``JobContext.progress``."""
+
+
 log = logging.getLogger(__name__)
 
 FINAL_STATES = frozenset({"done", "failed", "cancelled"})

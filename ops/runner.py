@@ -37,8 +37,9 @@ PROGRESS_EVERY_S = 0.5
 JOB_NICENESS = 5  # interactive users keep their share of the cores
 
 
-class Cancelled(Exception):
-    """The user cancelled the job; raised from ``JobContext.progress``."""
+# Declared in ops.jobs: this module also runs as ``__main__`` in the job process, where a
+# class of its own would not be the one the handlers catch.
+Cancelled = ops_jobs.Cancelled
 
 
 @dataclass(frozen=True)

@@ -279,8 +279,11 @@ def test_a_summary_sorts_by_any_column_and_keeps_it_in_the_link(
     page.wait_for_function("() => location.search.includes('ssort=premium%3Adesc')")
 
     def premiums(p: Any) -> list[float]:
-        cells = p.locator(".ag-center-cols-container .ag-row [col-id=premium]")
-        return [float(t.replace(",", "")) for t in cells.all_inner_texts()[:5]]
+        # Rows by their row index: after a sort the grid reorders rows on the screen,
+        # not in the page's DOM order.
+        texts = [p.locator(f".ag-center-cols-container .ag-row[row-index='{i}'] "
+                           "[col-id=premium]").inner_text() for i in range(5)]
+        return [float(t.replace(",", "")) for t in texts]
 
     top = premiums(page)
     assert top == sorted(top, reverse=True)

@@ -360,44 +360,40 @@ def test_streamed_export_matches_the_engine_pages(settings: Settings, slug: str,
 
 
 @pytest.mark.browser
-def test_excel_button_shows_progress_then_a_download_link(server: Flask) -> None:
+def test_excel_button_shows_progress_then_a_download_link(server: Flask, browser: Any) -> None:
     """In headless Chromium: 明细 → Excel → progress → 下载 Excel 文件 → the file."""
-    import shutil
     import threading
 
-    from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
     http = make_server("127.0.0.1", 0, server, threaded=True)
     threading.Thread(target=http.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{http.server_port}"
+    # The process's one Chromium (tests/browser_fixtures.py), a context of its own.
+    context = browser.new_context(accept_downloads=True)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-            page = browser.new_page(accept_downloads=True)
-            page.goto(f"{base}/login")
-            page.fill("#username", "gm")
-            page.fill("#password", DEMO_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/")
-            page.goto(f"{base}/reports/{SLUG}?start_from=2024-01-01&start_to=2024-01-31"
-                      "&run=1&level=detail")
-            page.get_by_text("← 返回汇总").wait_for()
-            total = int(page.get_by_text("共 ").first.inner_text()
-                        .replace("共", "").replace("条", "").replace(",", "").strip())
-            page.get_by_role("button", name="Excel").click()
-            link = page.get_by_text("下载 Excel 文件")
-            link.wait_for(timeout=60_000)
-            done = page.get_by_text("已完成").inner_text()
-            assert done.startswith(f"已完成: {total:,} 行"), (done, total)
-            with page.expect_download() as info:
-                link.click()
-            ws = load_workbook(io.BytesIO(info.value.path().read_bytes()), read_only=True).active
-            assert ws.max_row == total + 1
-            browser.close()
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        page.fill("#username", "gm")
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/reports/{SLUG}?start_from=2024-01-01&start_to=2024-01-31"
+                  "&run=1&level=detail")
+        page.get_by_text("← 返回汇总").wait_for()
+        total = int(page.get_by_text("共 ").first.inner_text()
+                    .replace("共", "").replace("条", "").replace(",", "").strip())
+        page.get_by_role("button", name="Excel").click()
+        link = page.get_by_text("下载 Excel 文件")
+        link.wait_for(timeout=60_000)
+        done = page.get_by_text("已完成").inner_text()
+        assert done.startswith(f"已完成: {total:,} 行"), (done, total)
+        with page.expect_download() as info:
+            link.click()
+        ws = load_workbook(io.BytesIO(info.value.path().read_bytes()), read_only=True).active
+        assert ws.max_row == total + 1
     finally:
+        context.close()
         http.shutdown()
 
 
