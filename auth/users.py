@@ -7,7 +7,6 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
@@ -15,6 +14,7 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 from auth.passwords import hash_password
 from data.settings import OpsDb
 from ops import db as ops_db
+from ops.audit import now_iso
 from ops.tables import users
 from queries import grants
 from queries.access import DataScope, Viewer
@@ -28,10 +28,6 @@ USER_FIELDS = (
     "username", "display_name", "role", "branch_id", "dept_id", "staff_id", "scope", "pages",
     "personal_data", "is_admin", "enabled", "must_change_password", "is_template",
 )
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def new_session_key() -> str:

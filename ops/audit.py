@@ -15,8 +15,8 @@ from ops.tables import audit
 
 
 def now_iso() -> str:
-    # As auth.users writes it; imported from there, a job process that starts here
-    # imported auth/__init__ and so this module again, half made.
+    """The store's timestamp (UTC, seconds); here, not in auth/, because a job process
+    must write audit rows without importing the web side."""
     return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
