@@ -36,14 +36,18 @@ def _config(con: Connection | None = None) -> Config:
 
 
 def head() -> str:
-    found = ScriptDirectory.from_config(_config()).get_current_head()
-    assert found is not None
-    return found
+    """The newest revision(s): features that add tables each start a branch from the
+    revision they build on, so there may be several heads, written sorted and joined."""
+    return _joined(ScriptDirectory.from_config(_config()).get_heads())
 
 
 def current(db: OpsDb) -> str | None:
     with ops_db.read(db) as con:
-        return MigrationContext.configure(con).get_current_revision()
+        return _joined(MigrationContext.configure(con).get_current_heads()) or None
+
+
+def _joined(revisions: tuple[str, ...] | list[str]) -> str:
+    return ",".join(sorted(revisions))
 
 
 def upgrade(db: OpsDb) -> None:
@@ -56,7 +60,7 @@ def upgrade(db: OpsDb) -> None:
                 if not ops_db.is_sqlite(db):
                     con.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                 {"key": ADVISORY_KEY})
-                command.upgrade(_config(con), "head")
+                command.upgrade(_config(con), "heads")
 
 
 def main(argv: list[str] | None = None) -> int:
