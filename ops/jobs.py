@@ -228,8 +228,9 @@ def dispatch(settings: Settings) -> list[str]:
 
     Claiming happens under the ``jobs`` lock row, so two workers never start the same
     job nor more than the cap between them."""
-    db, now = settings.users_db, time.time()
+    db = settings.users_db
     with ops_db.write(db, lock="jobs") as con:
+        now = time.time()  # inside the lock: recorded times follow the order of commits
         _fail_stale(con, now)
         claimed = _claim(con, max(1, settings.jobs_max_running), kind_limits(settings),
                          this_host(), now)
@@ -267,12 +268,13 @@ def _reap() -> None:
 def finish(db: OpsDb, job_id: str, state: str, message: str,
            result: Mapping[str, Any] | None = None) -> None:
     assert state in FINAL_STATES
-    values: dict[str, Any] = {"state": state, "message": message, "finished_at": time.time()}
+    values: dict[str, Any] = {"state": state, "message": message}
     if result is not None:
         values["result"] = orjson.dumps(dict(result), default=str).decode()
     if state == "done":
         values["progress"] = 1.0
-    with ops_db.write(db) as con:
+    with ops_db.write(db, lock="jobs") as con:
+        values["finished_at"] = time.time()  # under dispatch's lock: times follow commits
         con.execute(update(jobs).where(jobs.c.job_id == job_id).values(**values))
 
 

@@ -71,8 +71,9 @@ def test_the_cap_queues_jobs_and_each_finishing_job_starts_the_next(ops: Setting
     assert states == ["done"] * 5
     finished = sorted((j.started_at, j.finished_at) for j in
                       (jobs.get(ops.users_db, i) for i in ids) if j)
-    # At no moment were three running: the third started after the first ended.
-    assert finished[2][0] >= finished[0][1] - 0.05
+    # At no moment were three running: the third started after one of the first two
+    # ended (either may end first).
+    assert finished[2][0] >= min(finished[0][1], finished[1][1])
 
 
 def test_cancel_a_queued_and_a_running_job(ops: Settings) -> None:
