@@ -135,3 +135,17 @@ locks = Table(
     Column("taken", Integer, nullable=False, server_default="0"),
 )
 LOCK_NAMES = ("jobs", "users")
+
+
+def _import_feature_tables() -> None:
+    """Features keep their tables in modules of their own (``ops/*_tables.py``) on this
+    MetaData; importing them here makes ``metadata`` the whole schema wherever it is read
+    (migrations, the schema test)."""
+    import importlib
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("*_tables.py")):
+        importlib.import_module(f"ops.{path.stem}")
+
+
+_import_feature_tables()
