@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from layouts.grid_locale import LOCALE_TEXT
+from queries.links import RECORD_PATHS
 from queries.spec import DECIMALS
 
 if TYPE_CHECKING:  # a type only: layouts/ does not call the engine
@@ -25,14 +26,16 @@ NUMBER_FILTER = {"filterOptions": ["equals", "notEqual", "lessThan", "lessThanOr
                  "maxNumConditions": 2}
 # A text box taking ISO dates (the browser picker shows the locale's order, e.g. mm/dd/yyyy).
 DATE_FILTER = {**NUMBER_FILTER, "browserDatePicker": False}
+LINK_HINTS = {"policy": "查看保单详情", "claim": "查看赔案详情"}
 
 
 def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
                 filterable: set[str] | None = None, hidden: set[str] | None = None,
-                alerts: dict[str, tuple[float, float]] | None = None
-                ) -> list[dict[str, Any]]:
+                alerts: dict[str, tuple[float, float]] | None = None,
+                links: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """``sortable``: every column, or those in the set (a detail list offers sort and
-    filter only where the server allows them for the viewer)."""
+    filter only where the server allows them for the viewer); ``links``: columns whose
+    value opens a record's page (column key → "policy" / "claim")."""
     defs = []
     for c in columns:
         sorts = sortable if isinstance(sortable, bool) else c.key in sortable
@@ -62,5 +65,9 @@ def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
             d["cellStyle"] = {"function": f"alertStyle(params, {amber}, {red})"}
         elif c.type == "money":
             d["cellStyle"] = {"function": "negativeStyle(params)"}
+        if links and c.key in links:
+            d.update(cellRenderer="RecordLink",
+                     cellRendererParams={"path": RECORD_PATHS[links[c.key]],
+                                         "hint": LINK_HINTS[links[c.key]]})
         defs.append(d)
     return defs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from data import bands
-from queries.reports.common import BRANCH_DIM, band_options, branch_filter
+from queries.reports.common import BRANCH_DIM, CLAIM_NO, POLICY_NO, band_options, branch_filter
 from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summary
 
 AUTO_OR_PROPERTY = "line IN ('auto', 'property')"
@@ -37,7 +37,7 @@ CLAIM_CYCLE = Report(
     measures=(Measure("claims", "结案件数", "count", type="int"), *_stage_measures(),
               Measure("anomalies", "数据异常件数", "sum", "cycle_anomalies", type="int")),
     detail=(
-        Col("claim_no", "立案号"), Col("policy_no", "保单号"), Col("risk_code", "险种代码"),
+        CLAIM_NO, POLICY_NO, Col("risk_code", "险种代码"),
         Col("branch_code", "归属支公司代码", "code"),
         Col("report_date", "报案日期", "date"), Col("register_date", "立案日期", "date"),
         Col("close_date", "结案日期", "date"), Col("settle_pay_date", "支付日期", "date"),
@@ -75,7 +75,7 @@ CLAIMS_UNREGISTERED = Report(
               Measure("max_wait", "最长等待天数", "quantile", "days_waiting", q=1.0,
                       type="days")),
     detail=(
-        Col("report_no", "报案号"), Col("policy_no", "保单号"), Col("class_name", "险类"),
+        Col("report_no", "报案号"), POLICY_NO, Col("class_name", "险类"),
         Col("branch_code", "归属支公司代码", "code"), Col("report_date", "报案日期", "date"),
         Col("loss_date", "出险日期", "date"), Col("cause_name", "出险原因"),
         Col("loss_address", "出险地址"), Col("reporter_phone", "报案电话", personal="phone"),
@@ -106,7 +106,7 @@ CLAIMS_OPEN = Report(
               Measure("estimate", "估损金额(折人民币)", "sum", "estimated_loss_cny"),
               Measure("paid", "已付赔款(折人民币)", "sum", "paid_cny")),
     detail=(
-        Col("claim_no", "立案号"), Col("policy_no", "保单号"), Col("class_name", "险类"),
+        CLAIM_NO, POLICY_NO, Col("class_name", "险类"),
         Col("branch_code", "归属支公司代码", "code"), Col("report_date", "报案日期", "date"),
         Col("register_date", "立案日期", "date"), Col("cause_name", "出险原因"),
         Col("estimated_loss_cny", "估损金额(折人民币)", "money"),

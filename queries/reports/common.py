@@ -58,3 +58,7 @@ PNL_DETAIL_TAIL: tuple[Col, ...] = (
     Col("outstanding_cny", "未决估损", "money"),
     Col("settled_loss_ratio_pct", "已决赔付率(%)", "percent", alert=LOSS_RATIO_ALERT),
 )
+
+# Numbers that open their record's page from any list (queries/links.py).
+POLICY_NO = Col("policy_no", "保单号", link="policy")
+CLAIM_NO = Col("claim_no", "立案号", link="claim")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queries.reports.common import BRANCH_DIM, branch_filter
+from queries.reports.common import BRANCH_DIM, POLICY_NO, branch_filter
 from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summary
 
 EXCHANGE_RATES = Report(
@@ -44,7 +44,7 @@ COMMISSION_FILTERS = (
 )
 COMMISSION_DETAIL = (
     Col("fee_receipt_no", "手续费收据号"), Col("pay_date", "支付日期", "date"),
-    Col("policy_no", "保单号"), Col("risk_code", "险种代码", "code"),
+    POLICY_NO, Col("risk_code", "险种代码", "code"),
     Col("branch_code", "归属支公司代码", "code"), Col("agent_code", "代理人代码", "code"),
     Col("agent_name", "代理人名称"), Col("paying_agent_code", "支付代理人代码", "code"),
     Col("paying_agent_name", "支付代理人名称"), Col("currency_code", "币别", "code"),

@@ -9,6 +9,7 @@ from queries.reports.common import (
     INSURED_NAME,
     PNL_DETAIL_TAIL,
     PNL_MEASURES,
+    POLICY_NO,
     band_options,
     branch_filter,
     dept_filter,
@@ -64,7 +65,7 @@ PNL_AUTO_CUBE = Report(
                "use_years", "vehicle_kind", "seats", "tonnage", "sum_insured", "loss_ratio"),
     measures=PNL_MEASURES,
     detail=(
-        Col("policy_no", "保单号"),
+        POLICY_NO,
         Col("plate_no", "车牌号"),
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
         Col("branch_code", "归属支公司代码", "code"),
@@ -99,7 +100,7 @@ CLASS_OPTIONS = Options(table="risk_class", value="class_code", label="class_nam
 START = Filter("start", "起保日期", "date_range", "start_date", required=True,
                default="this-year")
 POLICY_HEAD: tuple[Col, ...] = (
-    Col("policy_no", "保单号"),
+    POLICY_NO,
     Col("risk_code", "险种代码", "code"),
     Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
     Col("branch_code", "归属支公司代码", "code"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from queries.reports.common import (
     BRANCH_DIM,
+    CLAIM_NO,
     INSURED_NAME,
+    POLICY_NO,
     branch_filter,
     dept_filter,
 )
@@ -36,7 +38,7 @@ PROPERTY_POLICIES = Report(
     ),
     detail=(
         Col("risk_code", "险种", "code"), Col("branch_code", "归属支公司代码", "code"),
-        Col("dept_code", "归属机构代码", "code"), Col("policy_no", "保单号"),
+        Col("dept_code", "归属机构代码", "code"), POLICY_NO,
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
         Col("start_date", "起保日期", "date"), Col("end_date", "终保日期", "date"),
         Col("currency_code", "保费币别", "code"), Col("sum_insured", "保额", "money"),
@@ -76,7 +78,7 @@ PROPERTY_ENDORSEMENTS = Report(
     detail=(
         Col("risk_code", "险种", "code"), Col("class_code", "险类", "code"),
         Col("endorse_type_code", "批改类型代码", "code"), Col("endorse_kind", "批改类型名称"),
-        Col("policy_no", "保单号"), Col("premium_after_cny", "保费(批改后, 折人民币)", "money"),
+        POLICY_NO, Col("premium_after_cny", "保费(批改后, 折人民币)", "money"),
         Col("start_date", "起保日期", "date"), Col("end_date", "终保日期", "date"),
         Col("endorsement_no", "批单号"), Col("endorse_date", "批改日期", "date"),
         Col("effective_date", "批改生效日期", "date"), Col("input_date", "批改录入日期", "date"),
@@ -109,7 +111,7 @@ PREMIUM_RECEIVED_DAILY = Report(
     ),
     detail=(
         Col("receipt_no", "收付号"), Col("receipt_date", "到/领款日期", "date"),
-        Col("policy_no", "保单号"), Col("branch_code", "归属支公司代码", "code"),
+        POLICY_NO, Col("branch_code", "归属支公司代码", "code"),
         Col("handler_code", "经办人代码", "code"), Col("insured_name", "被保险人名称"),
         Col("currency_code", "币别", "code"), Col("amount", "金额", "money"),
         Col("amount_cny", "折人民币", "money"),
@@ -141,7 +143,7 @@ PROPERTY_RISK = Report(
         Measure("paid", "已决赔款(已实付, 原币)", "sum", "paid", currency="claim_currency_code"),
     ),
     detail=(
-        Col("claim_no", "立案号"), Col("policy_no", "保单号"), Col("risk_code", "险种代码", "code"),
+        CLAIM_NO, POLICY_NO, Col("risk_code", "险种代码", "code"),
         Col("loss_date", "出险日期", "date"), Col("cause_code", "出险原因", "code"),
         Col("loss_address", "出险地址"), Col("estimated_loss", "估损金额", "money"),
         Col("claim_currency_code", "赔款币别", "code"), Col("paid", "已决赔款(已实付)", "money"),
@@ -201,7 +203,7 @@ PREMIUM_RECEIVED_MONTHLY = Report(
     ),
     detail=(
         Col("receipt_no", "收付号"), Col("receipt_date", "到/领款日期", "date"),
-        Col("policy_no", "保单号"), Col("risk_code", "险种", "code"),
+        POLICY_NO, Col("risk_code", "险种", "code"),
         Col("handler_code", "经办人代码", "code"), Col("insured_name", "被保险人名称"),
         Col("agent_code", "代理人代码", "code"), Col("currency_code", "实收币别", "code"),
         Col("amount", "金额(原币)", "money"), Col("amount_cny", "折人民币", "money"),

@@ -12,6 +12,7 @@ from queries.reports.common import (
     BRANCH_DIM,
     DEPT_DIM,
     INSURED_NAME,
+    POLICY_NO,
     branch_filter,
     dept_filter,
 )
@@ -46,7 +47,7 @@ MEASURES: tuple[Measure, ...] = (
               period_column="due_date", age=(lo, hi)) for lo, hi, label in AGES),
 )
 DETAIL: tuple[Col, ...] = (
-    Col("policy_no", "保单号"), Col("risk_code", "险种", "code"),
+    POLICY_NO, Col("risk_code", "险种", "code"),
     Col("branch_code", "归属支公司代码", "code"), Col("handler_code", "经办人代码", "code"),
     Col("agent_code", "代理人代码", "code"),
     Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
@@ -141,7 +142,7 @@ EFFECTIVE_POLICIES = Report(
     measures=(Measure("policies", "保单数", "count", type="int"),
               Measure("premium", "签单保费(折人民币)", "sum", "premium_cny"),
               Measure("received", "到款保费(折人民币)", "sum", "received_cny")),
-    detail=(Col("policy_no", "保单号"), Col("risk_code", "险种", "code"),
+    detail=(POLICY_NO, Col("risk_code", "险种", "code"),
             Col("branch_code", "归属支公司代码", "code"),
             Col("handler_code", "经办人代码", "code"),
             Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),

@@ -8,6 +8,7 @@ from queries.reports.common import (
     INSURED_MOBILE,
     INSURED_NAME,
     INSURED_PHONE,
+    POLICY_NO,
     branch_filter,
 )
 from queries.spec import (
@@ -56,7 +57,7 @@ PROPOSAL_STATUS = Report(
     ),
     detail=(
         Col("proposal_no", "投保单号"),
-        Col("policy_no", "保单号"),
+        POLICY_NO,
         Col("applicant_code", "投保人代码"),
         Col("applicant_name", "投保人名称"),
         Col("insured_code", "被保险人代码"),
@@ -111,7 +112,7 @@ LAPSED_AUTO = Report(
         Measure("paid_closed", "已结案赔款", "sum", "paid_closed_cny"),
     ),
     detail=(
-        Col("policy_no", "保单号"),
+        POLICY_NO,
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
         Col("phone", "联系电话", column="insured_id", lookup=INSURED_PHONE, personal="phone"),
         Col("mobile", "联系手机", column="insured_id", lookup=INSURED_MOBILE, personal="phone"),

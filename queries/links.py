@@ -1,0 +1,28 @@
+"""Addresses of the record pages (a policy's page, a claim's page), for any screen that
+shows a policy or claim number: grids, cards, the customer page."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote
+
+RecordKind = Literal["policy", "claim"]
+
+# The path of each record page; the number follows it (/policy/P…, /claim/C…).
+RECORD_PATHS: dict[str, str] = {"policy": "/policy", "claim": "/claim"}
+
+
+def record_url(kind: RecordKind, number: str) -> str:
+    """The page of the record ``number`` of ``kind`` (the number is quoted)."""
+    return f"{RECORD_PATHS[kind]}/{quote(str(number).strip(), safe='')}"
+
+
+def policy_url(policy_no: str) -> str:
+    """The policy's page: its vehicle, insured, endorsements, receivables, receipts,
+    claims with payments and P&L, each section scoped and masked for the viewer."""
+    return record_url("policy", policy_no)
+
+
+def claim_url(claim_no: str) -> str:
+    """The claim's page: the claim, its payments and the policy behind it."""
+    return record_url("claim", claim_no)
