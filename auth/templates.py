@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from auth.passwords import one_time_password
 from auth.users import UserRecord, create_user, get_user, update_user
 from data.settings import OpsDb
-from queries.areas import REPORT_AREAS
+from queries.areas import REPORT_AREAS, WORKLOG_AREA
 from queries.demo_people import find_demo_people
 from queries.grants import area_grant, tag_grant
 from queries.menu import ADMIN_SLUGS
@@ -25,7 +25,7 @@ ALL_REPORTS = tuple(area_grant(a) for a in REPORT_AREAS)
 CLAIMS_PAGES = (area_grant("claims"), "property-risk")
 FINANCE_PAGES = (area_grant("receivable"), area_grant("commission"),
                  "premium-received-monthly", "premium-received-daily")
-SALES_PAGES = (tag_grant("sales"),)
+SALES_PAGES = (tag_grant("sales"), area_grant(WORKLOG_AREA))
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,7 @@ def nav_menu(viewer: Viewer | None, implemented: set[str]) -> list[object]:
                 continue
             allowed = viewer is not None and viewer.may_open(page.slug)
             granted += allowed
-            href = f"/reports/{page.slug}" if page.is_report else f"/admin/{page.slug}"
-            link = dmc.NavLink(label=f"{page.number} {page.title}", href=href,
+            link = dmc.NavLink(label=f"{page.number} {page.title}", href=page.href,
                                disabled=not allowed, id=f"nav-{page.slug}")
             links.append(link if allowed else dmc.Tooltip(
                 label="无权限", position="right", withArrow=True, openDelay=150,

@@ -22,7 +22,7 @@ ADMIN_BLURBS = {
 
 
 def _href(page: Page) -> str:
-    return f"/reports/{page.slug}" if page.is_report else f"/admin/{page.slug}"
+    return page.href
 
 
 def _blurb(page: Page) -> str:

@@ -18,9 +18,11 @@ AREAS: tuple[Area, ...] = (
     Area("pnl", "盈亏分析"),
     Area("receivable", "应收保费查询"),
     Area("commission", "手续费查询"),
+    Area("worklog", "工作日志管理"),
     Area("system", "系统"),
 )
 SYSTEM_AREA = "system"
+WORKLOG_AREA = "worklog"  # the 工作日志 pages (menu.py) and its query reports
 REPORT_AREAS: tuple[str, ...] = tuple(a.key for a in AREAS if a.key != SYSTEM_AREA)
 # Tags a report may carry (role grants beyond an area) and how the 6.1 form names them.
 TAG_TITLES: dict[str, str] = {"sales": "业务员常用报表"}

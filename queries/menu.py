@@ -1,18 +1,19 @@
 """Every page of the product: its slug (URL, grant id, API id), Chinese title and area.
 
 Report pages come from the catalog (each report declares its number, title and area);
-only the pages that are not reports, the admin pages, are declared here.
+only the pages that are not reports, the 工作日志 entry pages and the admin pages, are
+declared here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from queries.areas import AREAS, SYSTEM_AREA, Area
+from queries.areas import AREAS, SYSTEM_AREA, WORKLOG_AREA, Area
 from queries.catalog import CATALOG
 
-__all__ = ["ADMIN_PAGES", "ADMIN_SLUGS", "AREAS", "Area", "Page", "page_by_slug", "pages",
-           "report_slugs"]
+__all__ = ["ADMIN_PAGES", "ADMIN_SLUGS", "AREAS", "WORKLOG_PAGES", "WORKLOG_SLUGS", "Area",
+           "Page", "page_by_slug", "pages", "report_slugs"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,12 @@ class Page:
     area: str
     is_report: bool = True
 
+    @property
+    def href(self) -> str:
+        if self.is_report:
+            return f"/reports/{self.slug}"
+        return f"/worklog/{self.slug}" if self.area == WORKLOG_AREA else f"/admin/{self.slug}"
+
 
 ADMIN_PAGES: tuple[Page, ...] = (
     Page("admin-user-new", "6.1", "用户权限录入", SYSTEM_AREA, is_report=False),
@@ -31,6 +38,15 @@ ADMIN_PAGES: tuple[Page, ...] = (
     Page("admin-loads", "6.6", "数据装载", SYSTEM_AREA, is_report=False),
 )
 ADMIN_SLUGS: tuple[str, ...] = tuple(p.slug for p in ADMIN_PAGES)
+# Where field staff write (pages/worklog_*.py); the area's query reports are in the catalog.
+WORKLOG_PAGES: tuple[Page, ...] = (
+    Page("worklog-plans", "7.1", "计划日志与录入", WORKLOG_AREA, is_report=False),
+    Page("worklog-entry", "7.2", "工作记事录入", WORKLOG_AREA, is_report=False),
+    Page("worklog-review", "7.3", "报备计划管理", WORKLOG_AREA, is_report=False),
+    Page("worklog-forms", "7.4", "单证领用日志", WORKLOG_AREA, is_report=False),
+    Page("worklog-problems", "7.5", "待解决问题", WORKLOG_AREA, is_report=False),
+)
+WORKLOG_SLUGS: tuple[str, ...] = tuple(p.slug for p in WORKLOG_PAGES)
 
 
 def number_key(number: str) -> tuple[int, ...]:
@@ -42,7 +58,9 @@ def pages() -> tuple[Page, ...]:
     """Every page in menu order; read from the catalog on each call, so a report
     registered after start-up is listed too."""
     reports = sorted(CATALOG.values(), key=lambda r: number_key(r.number))
-    return (*(Page(r.slug, r.number, r.title, r.area) for r in reports), *ADMIN_PAGES)
+    found = (*(Page(r.slug, r.number, r.title, r.area) for r in reports), *WORKLOG_PAGES,
+             *ADMIN_PAGES)
+    return tuple(sorted(found, key=lambda p: number_key(p.number)))
 
 
 def page_by_slug() -> dict[str, Page]:

@@ -56,8 +56,11 @@ def test_existing_users_sqlite_keeps_every_user_and_audit_row(tmp_path: Path) ->
         at = names.index("pages")
         assert [r[:at] + r[at + 1:] for r in after] \
             == [r[:at] + r[at + 1:] for r in before_users]
-        assert [resolve(json.loads(r[at])) for r in after] \
+        # (0005 grants the 工作日志 area besides to the roles that keep a work log.)
+        assert [resolve(set(json.loads(r[at])) - {"area:worklog"}) for r in after] \
             == [frozenset(json.loads(r[at])) for r in before_users]
+        assert {r[names.index("role")] for r in after if "area:worklog" in r[at]} \
+            <= {"业务员", "科长", "支公司经理", "总经理"}
         assert any("area:pnl" in json.loads(r[at]) for r in after)
         keys = [r[0] for r in con.execute("SELECT session_key FROM users")]
         assert len(set(keys)) == len(keys) and all(len(k) == 32 for k in keys)
@@ -66,7 +69,7 @@ def test_existing_users_sqlite_keeps_every_user_and_audit_row(tmp_path: Path) ->
     assert _count(db, load_history) == 1 and _count(db, jobs) == 0
     gm = get_user(db, username="gm")
     assert gm is not None and verify_password(gm.password_hash, "demo-pass-2026")
-    assert gm.pages == frozenset({"lapsed-auto", "claim-cycle"})
+    assert gm.pages == frozenset({"lapsed-auto", "claim-cycle", "area:worklog"})
     # The adopted store takes new rows, and a second upgrade changes nothing.
     record_to(db, "login", username="gm")
     migrate.upgrade(db)

@@ -1,6 +1,7 @@
 """工作日志: budgets, plans and their customers, work notes with expenses, approval steps,
 form movements, problems and replies, the administrator's settings row and the change
-counter (ops/worklog_tables.py, docs/WORKLOG.md).
+counter (ops/worklog_tables.py, docs/WORKLOG.md). Users of the four roles that keep a
+work log (业务员, 科长, 支公司经理, 总经理) are granted its area, as their templates are.
 
 Written out here as they were when the feature came in: a migration does not follow
 later changes of the tables module.
@@ -11,6 +12,8 @@ Revises: 0004
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,6 +23,23 @@ branch_labels = None
 depends_on = None
 
 DEFAULT_EXPENSE_LIMIT = "5000.00"
+WORKLOG_GRANT = "area:worklog"
+WORKLOG_ROLES = ("业务员", "科长", "支公司经理", "总经理")
+
+
+def _grant_worklog(add: bool) -> None:
+    bind = op.get_bind()
+    for user_id, role, pages in bind.execute(
+            sa.text("SELECT user_id, role, pages FROM users")).fetchall():
+        held = json.loads(pages or "[]")
+        if add and role in WORKLOG_ROLES and WORKLOG_GRANT not in held:
+            after = sorted([*held, WORKLOG_GRANT])
+        elif not add and WORKLOG_GRANT in held:
+            after = [g for g in held if g != WORKLOG_GRANT]
+        else:
+            continue
+        bind.execute(sa.text("UPDATE users SET pages = :p WHERE user_id = :i"),
+                     {"p": json.dumps(after), "i": user_id})
 
 
 def upgrade() -> None:
@@ -316,9 +336,11 @@ def upgrade() -> None:
         f"VALUES (1, {DEFAULT_EXPENSE_LIMIT})"
     )
     op.execute("INSERT INTO worklog_changes (counter_id, version) VALUES (1, 0)")
+    _grant_worklog(add=True)
 
 
 def downgrade() -> None:
+    _grant_worklog(add=False)
     op.drop_table("worklog_problem_replies")
     op.drop_table("worklog_plan_customers")
     op.drop_table("worklog_entries")
