@@ -8,7 +8,7 @@ from typing import Any
 
 import dash
 from dash import Dash
-from flask import Flask
+from flask import Flask, g
 
 import auth
 from auth.templates import ensure_demo_users
@@ -16,8 +16,9 @@ from callbacks import export_callbacks, report_callbacks
 from callbacks.load_routes import register_load_routes
 from callbacks.routes import register_routes
 from data.build import ensure_demo_store
-from data.publish import ensure_published
 from data.settings import Settings
+from engines import engine_for
+from engines.base import begin_request, end_request
 from layouts.shell import shell
 from ops import migrate as ops_migrate
 from pages.admin import register_admin_pages
@@ -25,7 +26,6 @@ from pages.home import register_home
 from pages.reports import register_report_pages
 from queries.catalog import ALL_REPORTS, CATALOG, validate
 from queries.menu import ADMIN_SLUGS
-from queries.store import table_columns
 from queries.warm import warm
 
 log = logging.getLogger("app")
@@ -35,10 +35,13 @@ def create_app(settings: Settings) -> Dash:
     server = Flask(__name__)
     server.config["SETTINGS"] = settings
     ops_migrate.upgrade(settings.users_db)  # users, audit, jobs: the current schema first
+    # The one engine of this process; everything reached with these settings uses it.
+    engine = server.config["ENGINE"] = engine_for(settings)
+    _identity_per_request(server)
     auth.install(server, settings)
-    if settings.store_engine == "clickhouse" or settings.store_path.exists():
+    if engine.has_store():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
-        validate(ALL_REPORTS, table_columns(settings))
+        validate(ALL_REPORTS, engine.table_columns())
         warm(settings)  # the first request answers like the next one
     app = Dash(
         __name__,
@@ -66,11 +69,24 @@ def create_app(settings: Settings) -> Dash:
     return app
 
 
+def _identity_per_request(server: Flask) -> None:
+    """Each request sees one version of the store, asked of the engine once."""
+    @server.before_request
+    def _begin() -> None:
+        g.engine_scope = begin_request()
+
+    @server.teardown_request
+    def _end(_exc: BaseException | None) -> None:
+        token = g.pop("engine_scope", None)
+        if token is not None:
+            end_request(token)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env()
     ensure_demo_store(settings)
-    ensure_published(settings, log.info)
+    engine_for(settings).ensure_published(settings.store_path, log.info)
     ensure_demo_users(settings)
     app = create_app(settings)
     log.info("serving on http://%s:%s", settings.host, settings.port)

@@ -21,13 +21,13 @@ def prepare(settings: Settings) -> None:
     """What ``python app.py`` does before serving, done once for all workers."""
     from auth.templates import ensure_demo_users
     from data.build import ensure_demo_store
-    from data.publish import ensure_published
+    from engines import engine_for
     from ops.migrate import upgrade
 
     upgrade(settings.users_db)  # the operational store's schema, once before the workers
     ensure_demo_store(settings)
     ensure_demo_users(settings)
-    ensure_published(settings, log.info)
+    engine_for(settings).ensure_published(settings.store_path, log.info)
 
 
 def create_server() -> Flask:

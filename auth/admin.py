@@ -26,6 +26,7 @@ from auth.passwords import password_problem
 from auth.templates import TEMPLATE_BY_ROLE, ensure_templates, template_for
 from auth.users import UserError, create_user
 from data.settings import Settings
+from engines import engine_for
 from ops import migrate as ops_migrate
 
 CLI_ACTOR = "(命令行)"
@@ -111,7 +112,7 @@ def _add_user(settings: Settings, args: argparse.Namespace) -> str:
     problem = password_problem(password, args.username)
     if problem:
         raise Problem(f"密码不符合要求: {problem}")
-    if settings.store_engine == "duckdb" and not settings.store_path.exists():
+    if not engine_for(settings).has_store():
         raise Problem(f"找不到数据仓库 {settings.store_path} (STORE_PATH)")
     ensure_templates(settings.users_db)
     template = template_for(settings.users_db, args.template)

@@ -19,12 +19,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from data.publish import publish
 from data.settings import Settings
+from engines import engine_for
+from engines.clickhouse_publish import publish
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG
 from queries.engine import parse_filters, run_detail, run_summary
-from queries.store import fetch
 from tests.catalog_args import wide_args
 
 OUT_DIR = Path(__file__).parent
@@ -54,7 +54,7 @@ def main() -> None:
         publish_s = round(time.perf_counter() - t, 1)
         marker.write_text(stamp)
     as_of = Settings().today
-    policies = fetch(duck, "SELECT count(*) FROM policy")[1][0][0]
+    policies = engine_for(duck).fetch("SELECT count(*) FROM policy")[1][0][0]
     rows: dict[str, Any] = {}
     for report in ALL_REPORTS:
         values = parse_filters(report, wide_args(report, as_of), as_of)

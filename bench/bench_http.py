@@ -35,6 +35,7 @@ import duckdb
 import requests
 
 from data.settings import Settings
+from engines.duckdb_engine import DuckDBEngine
 from queries import compile as C
 from queries import engine
 from queries import store as store_module
@@ -104,18 +105,18 @@ def variants(report: Report, as_of: date, settings: Settings) -> list[dict[str, 
 def recording() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """Every (SQL, parameters) the engine sends to DuckDB inside the block."""
     seen: list[tuple[str, dict[str, Any]]] = []
-    real = store_module.fetch
+    real = DuckDBEngine.fetch
 
-    def spy(settings: Settings, sql: str, params: dict[str, Any] | None = None
+    def spy(engine: DuckDBEngine, sql: str, params: dict[str, Any] | None = None
             ) -> tuple[list[str], list[tuple[Any, ...]]]:
         seen.append((sql, dict(params or {})))
-        return real(settings, sql, params)
+        return real(engine, sql, params)
 
-    store_module.fetch = spy  # type: ignore[assignment]
+    DuckDBEngine.fetch = spy  # type: ignore[method-assign]
     try:
         yield seen
     finally:
-        store_module.fetch = real  # type: ignore[assignment]
+        DuckDBEngine.fetch = real  # type: ignore[method-assign]
 
 
 def raw_ms(con: duckdb.DuckDBPyConnection, statements: list[tuple[str, dict[str, Any]]]

@@ -5,6 +5,7 @@ upload and no web worker builds a store."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterable
@@ -14,10 +15,12 @@ from data.import_rejects import report_folder
 from data.layout import BY_NAME
 from data.load import FORMATS, load
 from data.settings import Settings
+from engines import engine_for
 from ops import jobs
 from ops.audit import record_to
 from ops.runner import JobContext, Outcome
 
+log = logging.getLogger(__name__)
 KIND = "load"
 REJECTS_SHOWN = 500  # the page lists these; the CSV has every one
 MAX_UPLOAD_BYTES = 200 * 2**20
@@ -117,15 +120,32 @@ def run(context: JobContext) -> Outcome:
                   incremental=bool(job.params.get("incremental")),
                   partial=bool(job.params.get("partial")), user=job.username or "",
                   rejects_path=target, progress=context.progress)
+    message = result.message
+    published = result.ok and _publish(context)
+    if result.ok and not published:
+        message = f"{message}; 但发布到查询引擎失败, 报表仍显示导入前的数据"
     rejects = [{"file": r.file, "row": r.row, "column": r.column, "value": r.value,
                 "reason": r.reason} for r in result.rejects]
     record_to(settings.users_db, "data_load", username=job.username, page="admin-loads",
-              detail={"ok": result.ok, "rejects": result.problems, "job": job.job_id})
-    return Outcome(result.message, {
-        "ok": result.ok, "rejects_total": result.problems, "rejects": rejects[:REJECTS_SHOWN],
+              detail={"ok": published, "rejects": result.problems, "job": job.job_id})
+    return Outcome(message, {
+        "ok": published, "rejects_total": result.problems, "rejects": rejects[:REJECTS_SHOWN],
         "rejects_csv": bool(result.rejects_path), "seconds": round(result.seconds, 2),
         "rows_read": sum(result.rows_read.values()),
         "rows_loaded": sum(result.rows_loaded.values())})
+
+
+def _publish(context: JobContext) -> bool:
+    """The engine serves the store just built (ClickHouse copies it in; DuckDB reopens the
+    swapped file by itself). False, and logged, when that fails."""
+    settings = context.settings
+    context.progress("发布新数据", 0.95)
+    try:
+        engine_for(settings).publish(settings.store_path, log.info)
+    except Exception:
+        log.exception("publishing %s after a load failed", settings.store_path)
+        return False
+    return True
 
 
 def rejects_path(settings: Settings, upload_id: str) -> Path:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from data.settings import Settings
 from queries.access import Viewer
-from queries.store import store_identity
+from queries.store import store_key
 
 T = TypeVar("T")
 
@@ -44,8 +44,7 @@ class ResultCache:
                        compute: Callable[[], T]) -> T:
         if self.entries <= 0:
             return compute()
-        store = (settings.store_engine, str(settings.store_path), settings.clickhouse_url,
-                 store_identity(settings))
+        store = store_key(settings)
         full = (store, viewer.scope.cache_key, viewer.personal_data, *key)
         with self._lock:
             if store != self._store:

@@ -2,7 +2,7 @@
 
 Every SQL name comes from the catalog; every value a user typed is a named parameter
 (``$p0``, ``$p1`` …). The statement is parsed into a sqlglot expression, so the same
-query can be rendered for another engine (``queries.dialect``) without string surgery.
+query can be rendered for another engine (``engines``) without string surgery.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from queries.cache import results_cache
 from queries.filters import FilterError, FilterValues, parse_filters, previous_year
 from queries.masking import mask_value
 from queries.spec import Col, Dim, Report
-from queries.store import run, store_identity
+from queries.store import run, store_key
 
 __all__ = [
     "ColumnMeta", "DetailResult", "FilterError", "FilterValues", "SummaryResult",
@@ -119,8 +119,7 @@ _small_lookups: dict[tuple[Any, ...], dict[Any, tuple[Any, ...]] | None] = {}
 def _small_lookup(settings: Settings, table: str, key: str, columns: list[str]
                   ) -> dict[Any, tuple[Any, ...]] | None:
     """Every row of ``table`` as {id: (columns…)}, or None when it is not small."""
-    ident = (settings.store_engine, str(settings.store_path), settings.clickhouse_url,
-             store_identity(settings), table, key, tuple(columns))
+    ident = (*store_key(settings), table, key, tuple(columns))
     if ident not in _small_lookups:
         if len(_small_lookups) > 256:
             _small_lookups.clear()  # old stores' entries

@@ -24,11 +24,11 @@ from typing import Any
 import pyarrow as pa
 
 from data.settings import Settings
+from engines import Capability, engine_for
 from queries import compile as C
 from queries import engine
 from queries.access import Viewer
 from queries.spec import DECIMALS, Report
-from queries.store import connection
 
 BATCH_ROWS = 20_000
 
@@ -43,7 +43,7 @@ class ColumnBatch:
 
 
 def supported(settings: Settings) -> bool:
-    return settings.store_engine == "duckdb"
+    return engine_for(settings).supports(Capability.EXPORT_CURSOR)
 
 
 def mask_sql(kind: str, column: str) -> str:
@@ -126,7 +126,7 @@ def arrow_reader(settings: Settings, report: Report, values: engine.FilterValues
     DECIMAL as DOUBLE; ``text``: numbers and dates as the text the engine's values print
     as (for CSV), otherwise as numbers and dates."""
     sv = engine.settings_values(report, settings)
-    cur = connection(settings).cursor()
+    cur = engine_for(settings).cursor()
     try:
         sql, params = export_statement(report, values, viewer, sv, list(sort))
         types = [str(t) for t in cur.sql(sql, params=params).types]  # bound, not run
@@ -172,7 +172,7 @@ def copy_csv(settings: Settings, report: Report, values: engine.FilterValues,
     safe from formula injection, NULL as an empty field. Constant memory; closing the
     iterator stops the statement."""
     sv = engine.settings_values(report, settings)
-    cur = connection(settings).cursor()
+    cur = engine_for(settings).cursor()
     try:
         sql, params = export_statement(report, values, viewer, sv, list(sort))
         types = [str(t) for t in cur.sql(sql, params=params).types]  # bound, not run

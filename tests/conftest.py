@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from data.generate import generate
-from data.publish import publish
 from data.settings import Settings
+from engines.clickhouse_publish import publish
 from tests.ops_fixtures import with_own_database
 
 TEST_POLICIES = 60_000

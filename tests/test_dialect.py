@@ -4,9 +4,22 @@ over a cluster, and the rendered text reused for the same statement, never mixed
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from queries.compile import _parse
-from queries.dialect import render
+from sqlglot import exp
+
+from data.settings import Settings
+from engines import clickhouse_sql
+from engines.duckdb_engine import DuckDBEngine
+from queries.compile import Statement, _parse
+
+
+def render(expression: exp.Expression, params: dict[str, Any], engine: str
+           ) -> tuple[str, dict[str, Any]]:
+    statement = Statement(expression, params)
+    if engine == "clickhouse":
+        return clickhouse_sql.render(statement)
+    return DuckDBEngine(Settings()).render(statement), params
 
 SQL = "SELECT policy_id FROM policy_pnl WHERE start_date >= $p0 AND policy_id IN " \
       "(SELECT policy_id FROM policy_pnl WHERE branch_id = $p1 LIMIT 5)"

@@ -94,10 +94,13 @@ def test_text_filter_with_wildcards_same_on_both(both: tuple) -> None:
 
 def test_failed_publish_changes_nothing(settings: Settings, clickhouse: Settings,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import data.publish as P
-    from queries.clickhouse_store import published_version
+    import engines.clickhouse_publish as P
+    from engines import engine_for
+    from engines.clickhouse_engine import ClickHouseEngine
 
-    version = published_version(clickhouse)
+    served = engine_for(clickhouse)
+    assert isinstance(served, ClickHouseEngine)
+    version = served.published_version()
     report = CATALOG["claims-open"]
     from queries.access import DataScope, Viewer
     from queries.engine import parse_filters, run_summary
@@ -118,11 +121,9 @@ def test_failed_publish_changes_nothing(settings: Settings, clickhouse: Settings
     monkeypatch.setattr(P, "_copy", failing_copy)
     with pytest.raises(RuntimeError, match="disk full"):
         P.publish(settings.store_path, clickhouse.clickhouse_url, log=lambda _: None)
-    assert published_version(clickhouse) == version
+    assert served.published_version() == version
     assert run_summary(fresh, report, values, gm).totals == before
-    from queries.clickhouse_store import fetch
-
-    _, tables = fetch(clickhouse, "SELECT name FROM system.tables WHERE database = "
-                                  "currentDatabase()", {})
+    _, tables = engine_for(clickhouse).fetch(
+        "SELECT name FROM system.tables WHERE database = currentDatabase()")
     names = {t[0] for t in tables}
     assert "policy_pnl" in names and not [n for n in names if n.endswith("__new")]

@@ -1,9 +1,9 @@
 """Every report gives the same figures on DuckDB and on ClickHouse (embedded, chdb).
 
-The same generated store is published to ClickHouse with ``data.publish``; each report's
-summaries with totals, first detail page, a deep keyset page, a drill-down and its export
-rows are compared row by row: same order, NULL where the other has NULL, numbers equal to
-1e-9 (money therefore to the cent).
+The same generated store is published to ClickHouse with ``engines.clickhouse_publish``;
+each report's summaries with totals, first detail page, a deep keyset page, a drill-down
+and its export rows are compared row by row: same order, NULL where the other has NULL,
+numbers equal to 1e-9 (money therefore to the cent).
 """
 
 from __future__ import annotations

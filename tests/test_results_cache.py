@@ -62,7 +62,7 @@ def test_cache_is_bounded_by_size_not_only_count(monkeypatch: pytest.MonkeyPatch
 
     import queries.cache as cache_module
 
-    monkeypatch.setattr(cache_module, "store_identity", lambda _settings: (0, 1))
+    monkeypatch.setattr(cache_module, "store_key", lambda _settings: ("test", 1))
 
     @dataclass
     class Result:

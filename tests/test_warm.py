@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from data.settings import Settings
 from queries.catalog import CATALOG
 from queries.warm import warm
@@ -16,9 +18,11 @@ def test_warm_compiles_every_report_and_reads_its_tables(settings: Settings) -> 
     assert done["tables"] >= len({r.source for r in CATALOG.values()})
 
 
-def test_summary_labels_of_a_small_lookup_cost_no_second_statement(settings: Settings) -> None:
+def test_summary_labels_of_a_small_lookup_cost_no_second_statement(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engines import engine_for
+    from engines.duckdb_engine import DuckDBEngine
     from queries import engine
-    from queries import store as store_module
     from queries.access import DataScope, Viewer
 
     report = CATALOG["pnl-auto-cube"]
@@ -28,18 +32,16 @@ def test_summary_labels_of_a_small_lookup_cost_no_second_statement(settings: Set
     uncached = replace(settings, results_cache_entries=0)
     first = engine.run_summary(uncached, report, values, viewer, group_by=["branch"])
     seen: list[str] = []
-    real = store_module.fetch
+    real = DuckDBEngine.fetch
 
-    def spy(s: Settings, sql: str, params: Any = None) -> Any:
+    def spy(self: DuckDBEngine, sql: str, params: Any = None) -> Any:
         seen.append(sql)
-        return real(s, sql, params)
+        return real(self, sql, params)
 
-    store_module.fetch = spy  # type: ignore[assignment]
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(DuckDBEngine, "fetch", spy)
         again = engine.run_summary(uncached, report, values, viewer, group_by=["branch"])
-    finally:
-        store_module.fetch = real  # type: ignore[assignment]
     assert len(seen) == 1  # groups and totals in one statement, names from memory
     assert again.rows == first.rows and again.totals == first.totals
-    names = dict(store_module.fetch(settings, "SELECT branch_id, branch_name FROM branch")[1])
+    names = dict(engine_for(settings).fetch("SELECT branch_id, branch_name FROM branch")[1])
     assert all(r["branch_label"] == names[r["branch"]] for r in again.rows)

@@ -1,8 +1,8 @@
 """Publish a DuckDB store to ClickHouse, atomically for readers.
 
-    python -m data.publish --store var/store.duckdb --clickhouse chdb:///var/ch
-    python -m data.publish --store var/store.duckdb --clickhouse http://ch1:8123/insurance \
-        --cluster insurance_cluster
+    python -m engines.clickhouse_publish --store var/store.duckdb --clickhouse chdb:///var/ch
+    python -m engines.clickhouse_publish --store var/store.duckdb \
+        --clickhouse http://ch1:8123/insurance --cluster insurance_cluster
 
 Every table is copied into a new ``<table>__new`` MergeTree table (sorting keys chosen
 for the reports: policies by start date and id, claims by report date …), and only when
@@ -25,8 +25,7 @@ from typing import Any
 
 import duckdb
 
-from data.settings import Settings
-from queries.clickhouse_store import META_TABLE, database_of, is_embedded, server_client
+from engines.clickhouse_engine import META_TABLE, database_of, is_embedded, server_client
 
 BATCH_ROWS = 500_000
 
@@ -219,11 +218,8 @@ def _shard_of(ch: Any, database: str, distributed: str) -> str:
     return str(engine).rsplit(",", 1)[-1].rstrip(") ").strip() or "rand()"
 
 
-def ensure_published(settings: Settings, log: Callable[[str], None] = print) -> None:
-    """With ``STORE_ENGINE=clickhouse``: publish the store there if nothing is there yet."""
-    if settings.store_engine != "clickhouse":
-        return
-    url = settings.clickhouse_url
+def ensure_published(url: str, store: Path, log: Callable[[str], None] = print) -> None:
+    """At start-up: publish ``store`` if ClickHouse at ``url`` holds nothing yet."""
     if is_embedded(url):
         log("ClickHouse 嵌入式引擎 (chdb): 同一目录只能由一个进程打开, "
             "多个 Web 进程请使用 ClickHouse 服务器 (http://…)")
@@ -233,11 +229,10 @@ def ensure_published(settings: Settings, log: Callable[[str], None] = print) -> 
             return
     finally:
         ch.close()
-    if not settings.store_path.exists():
-        raise FileNotFoundError(f"ClickHouse 中没有数据, 也没有可发布的数据仓库 "
-                                f"{settings.store_path.name}")
-    log(f"ClickHouse 中没有数据, 发布 {settings.store_path.name} …")
-    publish(settings.store_path, url, log=log)
+    if not store.exists():
+        raise FileNotFoundError(f"ClickHouse 中没有数据, 也没有可发布的数据仓库 {store.name}")
+    log(f"ClickHouse 中没有数据, 发布 {store.name} …")
+    publish(store, url, log=log)
 
 
 def main(argv: list[str] | None = None) -> int:

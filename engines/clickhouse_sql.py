@@ -1,8 +1,5 @@
-"""The engine boundary: one statement built from the catalog, rendered per engine.
-
-Statements are sqlglot expressions in DuckDB's dialect (``queries.compile``). DuckDB runs
-them as they are. For ClickHouse the renderer rewrites the tree so that the same meaning
-gives the same figures — plain transpiling does not (see docs/SCALE.md):
+"""How a catalog statement (DuckDB's dialect) reads on ClickHouse with the same figures —
+plain transpiling does not give them (see docs/SCALE.md):
 
 - ``$p0`` placeholders become server-side typed parameters ``{p0:Type}``; the type comes
   from the value the catalog's filter coerced (dates are ``Date32``: ``Date`` silently
@@ -17,14 +14,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from sqlglot import exp
 
-Engine = Literal["duckdb", "clickhouse"]
+from engines.base import Statement, rendered_text
 
 # Settings every ClickHouse query runs with, for DuckDB's semantics.
-CLICKHOUSE_QUERY_SETTINGS: dict[str, Any] = {
+QUERY_SETTINGS: dict[str, Any] = {
     # A measure named like a column (``sum(premium) AS premium``) must not shadow the
     # column in WHERE, as ClickHouse's aliases otherwise do.
     "prefer_column_name_to_alias": 1,
@@ -119,27 +116,13 @@ def _transform_bottom_up(tree: exp.Expression, types: dict[str, str]) -> exp.Exp
     return tree
 
 
-def _text(expression: exp.Expression, engine: Engine, types: dict[str, str]) -> str:
-    """The expression's text for ``engine``, kept on the expression: parsed statements
-    are cached per text (queries/compile.py), so a page asked again renders once."""
-    rendered: dict[tuple[str, tuple[tuple[str, str], ...]], str] = \
-        expression.meta.setdefault("rendered", {})
-    key = (engine, tuple(sorted(types.items())))
-    text = rendered.get(key)
-    if text is None:
-        tree = expression if engine == "duckdb" else \
-            _transform_bottom_up(expression.copy(), types)
-        text = rendered[key] = tree.sql(dialect=engine)
-    return text
-
-
-def render(expression: exp.Expression, params: dict[str, Any], engine: Engine
-           ) -> tuple[str, dict[str, Any]]:
-    """SQL text and parameters of ``expression`` for ``engine``; values never in the text."""
-    if engine == "duckdb":
-        return _text(expression, engine, {}), params
-    if engine != "clickhouse":
-        raise ValueError(f"unknown engine {engine}")
+def render(statement: Statement) -> tuple[str, dict[str, Any]]:
+    """SQL text and parameters of ``statement`` for ClickHouse; values never in the text."""
+    params = statement.params
     types = {name: clickhouse_type(value) for name, value in params.items()}
     values = {name: clickhouse_value(value) for name, value in params.items()}
-    return _text(expression, engine, types), values
+    expression = statement.expression
+    text = rendered_text(expression, ("clickhouse", *sorted(types.items())),
+                         lambda: _transform_bottom_up(expression.copy(), types)
+                         .sql(dialect="clickhouse"))
+    return text, values
