@@ -18,8 +18,7 @@ from engines import Capability, engine_for, request_scope
 from engines.clickhouse_engine import ClickHouseEngine
 from engines.clickhouse_publish import publish
 from engines.duckdb_engine import DuckDBEngine
-from ops import jobs
-from ops import load_job
+from ops import jobs, load_job
 from ops import migrate as ops_migrate
 from ops.runner import JobContext
 from queries import export_stream
