@@ -11,9 +11,11 @@ from __future__ import annotations
 import duckdb
 
 from data import bands
+from data.customer_rollups import build_customer_rollups
 from data.schema import column_sql
 from data.settings import Settings
 from data.steps import run_step
+from data.written_data import apply_written_data
 
 ENDORSE_KIND_SQL = """CASE
     WHEN e.endorse_type_code LIKE '%19%' THEN '注销保单'
@@ -293,9 +295,12 @@ def create_rollup(con: duckdb.DuckDBPyConnection, name: str, select: str,
 
 
 def build_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """(Re)build every rollup from the base tables of an open store."""
+    """(Re)build every rollup from the base tables of an open store, after applying the
+    decisions kept in the operational store (reassignments, the blacklist)."""
+    apply_written_data(con, settings)
     create_rollup(con, "policy_pnl", _policy_pnl_sql())
     # Ages (days waiting, days open) are as of the book's date.
     for name, select in ROLLUPS.items():
         create_rollup(con, name, select,
                       {"as_of": settings.today} if "$as_of" in select else None)
+    build_customer_rollups(con, settings)

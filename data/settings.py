@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,14 @@ class Settings:
     lapse_grace_days: int = 30
     receivable_excluded_risks: tuple[str, ...] = ("JLK", "JLA", "DAD", "YAE")
     receivable_cutoff: date = date(2003, 9, 1)
+    # Customer value grades (客户价值分级) of a year, read when the store is built: VIP
+    # from this premium and this contribution (到款保费 - 已决 - 未决) up; 重要 from
+    # the key premium up with a contribution not below zero.
+    vip_premium: Decimal = Decimal("50000")
+    vip_contribution: Decimal = Decimal("10000")
+    key_premium: Decimal = Decimal("10000")
+    # 续保管理: policies ending within this many days ahead (and ended this many ago).
+    renewal_window_days: int = 90
     export_dir: Path = field(default_factory=lambda: ROOT / "var" / "exports")
     # Rows of one xlsx sheet below its header (Excel's limit; lower only in tests), and the
     # largest xlsx written inside a request (bigger ones run as a background job).
@@ -158,6 +167,9 @@ class Settings:
             results_cache_cells=_env_int("RESULTS_CACHE_CELLS", cls.results_cache_cells),
             lapse_grace_days=_env_int("LAPSE_GRACE_DAYS", cls.lapse_grace_days),
             receivable_excluded_risks=tuple(c.strip() for c in excluded.split(",") if c.strip()),
+            vip_premium=Decimal(_env("VIP_PREMIUM", str(cls.vip_premium))),
+            vip_contribution=Decimal(_env("VIP_CONTRIBUTION", str(cls.vip_contribution))),
+            key_premium=Decimal(_env("KEY_PREMIUM", str(cls.key_premium))),
             receivable_cutoff=_env_date("RECEIVABLE_CUTOFF", cls.receivable_cutoff)
             or cls.receivable_cutoff,
             export_dir=Path(_env("EXPORT_DIR", str(ROOT / "var" / "exports"))),

@@ -19,6 +19,7 @@ AREAS: tuple[Area, ...] = (
     Area("receivable", "应收保费查询"),
     Area("commission", "手续费查询"),
     Area("worklog", "工作日志管理"),
+    Area("customers", "客户管理"),
     Area("system", "系统"),
 )
 SYSTEM_AREA = "system"
