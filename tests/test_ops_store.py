@@ -56,12 +56,16 @@ def test_existing_users_sqlite_keeps_every_user_and_audit_row(tmp_path: Path) ->
         at = names.index("pages")
         assert [r[:at] + r[at + 1:] for r in after] \
             == [r[:at] + r[at + 1:] for r in before_users]
-        # (0005 grants the 工作日志 area besides to the roles that keep a work log.)
-        assert [resolve(set(json.loads(r[at])) - {"area:worklog"}) for r in after] \
+        # (0005 grants the 工作日志 area besides to the roles that keep a work log, and
+        # the 客户管理 area to users holding every other report area.)
+        assert [resolve(set(json.loads(r[at])) - {"area:worklog", "area:customers"})
+                for r in after] \
             == [frozenset(json.loads(r[at])) for r in before_users]
         assert {r[names.index("role")] for r in after if "area:worklog" in r[at]} \
             <= {"业务员", "科长", "支公司经理", "总经理"}
         assert any("area:pnl" in json.loads(r[at]) for r in after)
+        assert all("area:commission" in json.loads(r[at]) for r in after
+                   if "area:customers" in json.loads(r[at]))
         keys = [r[0] for r in con.execute("SELECT session_key FROM users")]
         assert len(set(keys)) == len(keys) and all(len(k) == 32 for k in keys)
         assert con.execute("SELECT * FROM audit ORDER BY audit_id").fetchall() == before_audit
