@@ -15,6 +15,7 @@ from auth.templates import ensure_demo_users
 from callbacks import export_callbacks, report_callbacks
 from callbacks.load_routes import register_load_routes
 from callbacks.routes import register_routes
+from callbacks.worklog_routes import register_worklog_routes
 from data.build import ensure_demo_store
 from data.settings import Settings
 from engines import engine_for
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> Dash:
     export_callbacks.register(app, settings)
     register_routes(server, settings)
     register_load_routes(server, settings)
+    register_worklog_routes(server)
     return app
 
 

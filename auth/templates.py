@@ -107,3 +107,6 @@ def ensure_demo_users(settings: object) -> None:
                     scope=t.scope, pages=set(t.pages), role=role,
                     personal_data=t.personal_data, is_admin=t.is_admin,
                     must_change_password=False, **org)
+    from auth.worklog_demo import ensure_worklog_demo
+
+    ensure_worklog_demo(settings, people, DEMO_PASSWORD)  # type: ignore[arg-type]

@@ -144,13 +144,16 @@ def create_user(db: OpsDb, *, username: str, display_name: str, password: str, s
                 pages: set[str] | frozenset[str], role: str = "", branch_id: int | None = None,
                 dept_id: int | None = None, staff_id: int | None = None,
                 personal_data: bool = False, is_admin: bool = False,
-                must_change_password: bool = True, is_template: bool = False) -> UserRecord:
+                must_change_password: bool = True, is_template: bool = False,
+                password_hash: str | None = None) -> UserRecord:
+    """A new user; ``password_hash`` (a hash of ``password`` made before) spares hashing
+    again when demo users share one password."""
     username, display_name = username.strip(), display_name.strip() or username.strip()
     problem = username_problem(username) or display_name_problem(display_name)
     if problem:
         raise UserError(problem)
     _check_scope(scope, branch_id, dept_id, staff_id, is_template)
-    password_hash = hash_password(password)
+    password_hash = password_hash or hash_password(password)
     with ops_db.write(db, lock="users") as con:
         if con.execute(select(users.c.user_id).where(users.c.username == username)).first():
             raise UserError(f"员工代码 {username} 已存在")

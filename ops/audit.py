@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from data.settings import OpsDb
 from ops import db as ops_db
@@ -24,7 +24,15 @@ def record_to(db: OpsDb, event: str, *, username: str | None = None, page: str |
               detail: dict[str, Any] | None = None, rows: int | None = None,
               ip: str | None = None) -> None:
     with ops_db.write(db) as con:
-        con.execute(insert(audit).values(
-            at=now_iso(), username=username, event=event, page=page,
-            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-            rows=rows, ip=ip))
+        record_in(con, event, username=username, page=page, detail=detail, rows=rows, ip=ip)
+
+
+def record_in(con: Connection, event: str, *, username: str | None = None,
+              page: str | None = None, detail: dict[str, Any] | None = None,
+              rows: int | None = None, ip: str | None = None) -> None:
+    """The audit row inside the caller's transaction: written with the change it tells
+    of, or not at all."""
+    con.execute(insert(audit).values(
+        at=now_iso(), username=username, event=event, page=page,
+        detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+        rows=rows, ip=ip))
