@@ -138,6 +138,8 @@ def update_entry(settings: Settings, viewer: Viewer, entry_id: int, data: Mappin
         if _plan_approved(con, row.plan_id):
             raise WorklogError("entry_id", "所属计划已批准, 记事不能再修改; 请新增一条更正记事",
                                409)
+        if "plan_id" not in data:  # a change that does not name the plan keeps it
+            fields["plan_id"] = row.plan_id
         _check(con, actor, fields)
         con.execute(update(worklog_entries).where(worklog_entries.c.entry_id == entry_id)
                     .values(**fields, updated_at=now_iso()))
