@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import duckdb
 
+from data.search_index import build_search_index
 from data.settings import Settings
 
 # 续保状态 and the windows of 续保管理 (labels sort in their order).
@@ -198,3 +199,4 @@ def build_customer_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -
         "vip_premium": settings.vip_premium, "vip_contribution": settings.vip_contribution,
         "key_premium": settings.key_premium})
     create_rollup(con, "blacklist_fact", BLACKLIST_FACT)
+    build_search_index(con)

@@ -26,3 +26,12 @@ def policy_url(policy_no: str) -> str:
 def claim_url(claim_no: str) -> str:
     """The claim's page: the claim, its payments and the policy behind it."""
     return record_url("claim", claim_no)
+
+
+CUSTOMER_PATH = "/customers"
+
+
+def customer_url(key: str) -> str:
+    """The customer's page (客户360): ``key`` is the 客户代码 of any of its records (or
+    its 统一客户号)."""
+    return f"{CUSTOMER_PATH}/{quote(str(key).strip(), safe='')}"
