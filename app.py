@@ -13,6 +13,7 @@ from flask import Flask, g
 import auth
 from auth.templates import ensure_demo_users
 from callbacks import export_callbacks, report_callbacks
+from callbacks.customer_routes import register_customer_routes
 from callbacks.load_routes import register_load_routes
 from callbacks.routes import register_routes
 from callbacks.worklog_routes import register_worklog_routes
@@ -23,6 +24,7 @@ from engines.base import begin_request, end_request
 from layouts.shell import shell
 from ops import migrate as ops_migrate
 from pages.admin import register_admin_pages
+from pages.customers import register_customer_pages
 from pages.home import register_home
 from pages.reports import register_report_pages
 from queries.catalog import ALL_REPORTS, CATALOG, validate
@@ -55,6 +57,7 @@ def create_app(settings: Settings) -> Dash:
     )
     register_home()
     register_report_pages()
+    register_customer_pages()
     register_admin_pages(app, settings)
     # The menu lists what is built: every report and the admin pages registered above.
     admin = set(dash.page_registry) & set(ADMIN_SLUGS)
@@ -68,6 +71,7 @@ def create_app(settings: Settings) -> Dash:
     register_routes(server, settings)
     register_load_routes(server, settings)
     register_worklog_routes(server)
+    register_customer_routes(server, settings)
     return app
 
 

@@ -13,7 +13,12 @@ dagcomponentfuncs.RecordLink = function (props) {
   if (props.node && props.node.rowPinned) {
     return text;
   }
-  var href = props.path + "/" + encodeURIComponent(text.trim());
+  // A name links by another field of the row (a customer's code), a number by itself.
+  var key = props.keyField ? (props.data || {})[props.keyField] : text;
+  if (key === null || key === undefined || key === "") {
+    return text;
+  }
+  var href = props.path + "/" + encodeURIComponent(String(key).trim());
   return React.createElement("a", {
     href: href,
     className: "record-link",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from layouts.grid_locale import LOCALE_TEXT
-from queries.links import RECORD_PATHS
+from queries.links import KEY_SUFFIX, RECORD_PATHS
 from queries.spec import DECIMALS
 
 if TYPE_CHECKING:  # a type only: layouts/ does not call the engine
@@ -26,7 +26,7 @@ NUMBER_FILTER = {"filterOptions": ["equals", "notEqual", "lessThan", "lessThanOr
                  "maxNumConditions": 2}
 # A text box taking ISO dates (the browser picker shows the locale's order, e.g. mm/dd/yyyy).
 DATE_FILTER = {**NUMBER_FILTER, "browserDatePicker": False}
-LINK_HINTS = {"policy": "查看保单详情", "claim": "查看赔案详情"}
+LINK_HINTS = {"policy": "查看保单详情", "claim": "查看赔案详情", "customer": "查看客户360"}
 
 
 def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
@@ -66,8 +66,10 @@ def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
         elif c.type == "money":
             d["cellStyle"] = {"function": "negativeStyle(params)"}
         if links and c.key in links:
-            d.update(cellRenderer="RecordLink",
-                     cellRendererParams={"path": RECORD_PATHS[links[c.key]],
-                                         "hint": LINK_HINTS[links[c.key]]})
+            params = {"path": RECORD_PATHS[links[c.key]], "hint": LINK_HINTS[links[c.key]]}
+            if links[c.key] == "customer":
+                # A name links by the customer's code, which the row carries beside it.
+                params["keyField"] = c.key + KEY_SUFFIX
+            d.update(cellRenderer="RecordLink", cellRendererParams=params)
         defs.append(d)
     return defs

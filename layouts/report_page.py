@@ -25,6 +25,7 @@ from layouts.notices import late_date_notice, scope_notice
 from queries.access import SCOPE_LABELS, Viewer
 from queries.filters import FilterError, FilterValues, parse_filters
 from queries.grid_filters import filterable_columns
+from queries.links import customer_link
 from queries.options import cached_options, scoped_options
 from queries.page_data import detail_head, summary_rows
 from queries.spec import Chart, Filter, Report, Summary
@@ -235,7 +236,8 @@ def detail_view(settings: Settings, report: Report, values: FilterValues,
     grid = dag.AgGrid(
         id={"type": "detail-grid", "report": report.slug},
         columnDefs=column_defs(columns, sortable=sortable, filterable=sortable,
-                               alerts={c.key: c.alert for c in report.detail if c.alert}),
+                               alerts={c.key: c.alert for c in report.detail if c.alert},
+                               links=detail_links(report)),
         rowModelType="infinite",
         defaultColDef={"minWidth": 110},
         dashGridOptions={"cacheBlockSize": 100, "maxBlocksInCache": 50, "rowBuffer": 0,
@@ -255,6 +257,13 @@ def detail_view(settings: Settings, report: Report, values: FilterValues,
                  mb=4),
         grid,
     ])
+
+
+def detail_links(report: Report) -> dict[str, str]:
+    """Columns opening a record's page: policy and claim numbers, customers' names."""
+    links: dict[str, str] = {c.key: c.link for c in report.detail if c.link}
+    links.update({c.key: "customer" for c in report.detail if customer_link(c)})
+    return links
 
 
 def _drill_label(dim: Any, value: str, names: Mapping[str, str]) -> str:

@@ -8,10 +8,12 @@ import dash
 import dash_mantine_components as dmc
 
 import auth
+from layouts.customer_page import search_box
 from queries.access import SCOPE_LABELS
 from queries.catalog import CATALOG
 from queries.headlines import headlines
 from queries.menu import AREAS, Page, pages
+from queries.search import may_search
 
 ADMIN_BLURBS = {
     "admin-user-new": "新建用户, 设置角色、数据范围和可用页面。",
@@ -66,6 +68,7 @@ def home_layout(**_args: str) -> Any:
         dmc.Title(f"您好, {viewer.display_name}", order=3),
         dmc.Text(f"员工代码 {viewer.username} · 数据范围: {SCOPE_LABELS[viewer.scope.level]}"
                  f" · 数据日期 {settings.today.isoformat()}", c="dimmed", size="sm"),
+        search_box() if may_search(viewer) else None,
         dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 4}, children=figures) if figures
         else None,
         *(sections or [dmc.Text("您暂无可用的查询页面, 请联系系统管理员。")]),

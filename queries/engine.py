@@ -21,6 +21,7 @@ from queries import grid_filters
 from queries.access import Viewer
 from queries.cache import results_cache
 from queries.filters import FilterError, FilterValues, parse_filters, previous_year
+from queries.links import KEY_SUFFIX, customer_link
 from queries.masking import mask_value
 from queries.spec import Col, Dim, Report
 from queries.store import run, store_key
@@ -263,12 +264,17 @@ def _apply_lookups(settings: Settings, report: Report, rows: list[dict[str, Any]
             groups.setdefault((c.lookup.table, c.lookup.key, c.source_column), []).append(c)
     for (table, key, source), cols in groups.items():
         ids = sorted({r[f"__{source}"] for r in rows if r[f"__{source}"] is not None})
-        found = lookup_rows(settings, table, key,
-                            [c.lookup.column for c in cols if c.lookup], ids)
+        linked = [c for c in cols if customer_link(c) == "lookup"]
+        # A customer's name brings its code along: the key of its page's link.
+        columns = [c.lookup.column for c in cols if c.lookup] + (["customer_code"]
+                                                                 if linked else [])
+        found = lookup_rows(settings, table, key, columns, ids)
         for r in rows:
             hit = found.get(r[f"__{source}"])
             for i, c in enumerate(cols):
                 r[c.key] = hit[i] if hit else None
+            for c in linked:
+                r[c.key + KEY_SUFFIX] = hit[-1] if hit else None
 
 
 def run_detail(settings: Settings, report: Report, values: FilterValues, viewer: Viewer, *,
@@ -327,7 +333,10 @@ def _compute_detail(settings: Settings, report: Report, values: FilterValues,
                     with_total: bool) -> DetailResult:
     conditions = values.conditions
     sv = settings_values(report, settings)
-    sources = list(dict.fromkeys(c.source_column for c in report.detail))
+    code_columns = {c.key: customer_link(c) for c in report.detail
+                    if customer_link(c) not in (None, "lookup")}
+    sources = list(dict.fromkeys([*(c.source_column for c in report.detail),
+                                  *(v for v in code_columns.values() if v)]))
     st = C.detail_statement(report, sources, conditions, viewer, sv, order, limit, parsed,
                             offset)
     names, raw = run(settings, st)
@@ -338,6 +347,8 @@ def _compute_detail(settings: Settings, report: Report, values: FilterValues,
         for c in report.detail:
             if c.lookup is None:
                 row[c.key] = b[c.source_column]
+        for key, code in code_columns.items():
+            row[key + KEY_SUFFIX] = b[code or ""]
         rows.append(row)
     _apply_lookups(settings, report, rows)
     out = []
@@ -348,6 +359,8 @@ def _compute_detail(settings: Settings, report: Report, values: FilterValues,
             if c.personal and not viewer.personal_data:
                 value = mask_value(c.personal, value)
             clean[c.key] = _plain(value)
+            if customer_link(c) is not None:
+                clean[c.key + KEY_SUFFIX] = r.get(c.key + KEY_SUFFIX)
         out.append(clean)
     next_cursor = None
     if len(base) == limit:

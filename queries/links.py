@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import quote
 
+from queries.spec import Col
+
 RecordKind = Literal["policy", "claim"]
 
 # The path of each record page; the number follows it (/policy/P…, /claim/C…).
-RECORD_PATHS: dict[str, str] = {"policy": "/policy", "claim": "/claim"}
+RECORD_PATHS: dict[str, str] = {"policy": "/policy", "claim": "/claim",
+                                "customer": "/customers"}
 
 
 def record_url(kind: RecordKind, number: str) -> str:
@@ -28,7 +31,22 @@ def claim_url(claim_no: str) -> str:
     return record_url("claim", claim_no)
 
 
-CUSTOMER_PATH = "/customers"
+CUSTOMER_PATH = RECORD_PATHS["customer"]
+CUSTOMER_NAMES = ("insured_name", "applicant_name")
+KEY_SUFFIX = "__key"  # a detail row's link key beside a name: insured_name__key
+
+
+def customer_link(col: Col) -> str | None:
+    """How a list's column of an insured's or applicant's name finds the customer's
+    客户代码: "lookup" (the name is looked up in ``customer``: its code comes along), or
+    the source column holding it (insured_name → insured_code); None for other
+    columns. Every such name links to the customer page."""
+    if col.lookup is not None:
+        lk = col.lookup
+        return "lookup" if lk.table == "customer" and lk.column == "customer_name" else None
+    if col.source_column in CUSTOMER_NAMES:
+        return col.source_column.removesuffix("_name") + "_code"
+    return None
 
 
 def customer_url(key: str) -> str:

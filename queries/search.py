@@ -85,12 +85,12 @@ def scope_predicate(viewer: Viewer, params: dict[str, Any], prefix: str = "") ->
     return f"{prefix}{column} = ${name}"
 
 
-def _rows(settings: Settings, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def store_rows(settings: Settings, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     names, raw = run(settings, Statement(sqlglot.parse_one(sql, read="duckdb"), params))
     return [dict(zip(names, r, strict=True)) for r in raw]
 
 
-def _ids(values: list[Any]) -> str:
+def id_list(values: list[Any]) -> str:
     # Integer ids read from the store itself, never user input.
     return ", ".join(str(int(v)) for v in values) or "NULL"
 
@@ -112,14 +112,14 @@ def search(settings: Settings, viewer: Viewer, text: str) -> SearchResult:
              if not personal else "term = $term")
     if not personal:
         params["term_end"] = term + "\uffff"
-    keys = _rows(settings, f"SELECT field, customer_id FROM search_customer_key "
+    keys = store_rows(settings, f"SELECT field, customer_id FROM search_customer_key "
                            f"WHERE {match} AND field IN ({listed}) "
                            f"ORDER BY term = $term DESC LIMIT {MAX_HITS * 4}", params)
     found: dict[int, str] = {}
     for k in keys:
         found.setdefault(int(k["customer_id"]), FIELD_LABELS[k["field"]])
     if viewer.personal_data and not personal and len(query) >= MIN_ADDRESS:
-        for k in _rows(settings, "SELECT customer_id FROM customer WHERE address LIKE $a "
+        for k in store_rows(settings, "SELECT customer_id FROM customer WHERE address LIKE $a "
                                  f"ESCAPE '\\' LIMIT {MAX_HITS}",
                        {"a": f"%{escape_like(query)}%"}):
             found.setdefault(int(k["customer_id"]), FIELD_LABELS["address"])
@@ -137,11 +137,11 @@ def _customers(settings: Settings, viewer: Viewer, found: dict[int, str]
         return []
     params: dict[str, Any] = {}
     scope = scope_predicate(viewer, params)
-    rows = _rows(settings, f"""
+    rows = store_rows(settings, f"""
         SELECT c.customer_id, c.customer_code, c.customer_name, c.customer_kind, c.id_type,
                c.id_no, c.mobile, k.policies
         FROM (SELECT customer_id, count(DISTINCT policy_id) AS policies FROM customer_policy
-              WHERE customer_id IN ({_ids(list(found))}) AND {scope} GROUP BY customer_id) k
+              WHERE customer_id IN ({id_list(list(found))}) AND {scope} GROUP BY customer_id) k
         JOIN customer c USING (customer_id)
         ORDER BY k.policies DESC, c.customer_code LIMIT {MAX_HITS}""", params)
     out = []
@@ -158,7 +158,7 @@ def _customers(settings: Settings, viewer: Viewer, found: dict[int, str]
 
 
 def _records(settings: Settings, viewer: Viewer, term: str, result: SearchResult) -> None:
-    keys = _rows(settings, "SELECT field, policy_id, claim_id FROM search_record_key "
+    keys = store_rows(settings, "SELECT field, policy_id, claim_id FROM search_record_key "
                            f"WHERE term = $term LIMIT {MAX_HITS * 4}", {"term": term})
     if not keys:
         return
@@ -169,12 +169,12 @@ def _records(settings: Settings, viewer: Viewer, term: str, result: SearchResult
     params: dict[str, Any] = {}
     scope = scope_predicate(viewer, params, "p.")
     if policy_ids:
-        rows = _rows(settings, f"""
+        rows = store_rows(settings, f"""
             SELECT p.policy_no, p.risk_code, p.class_name, p.start_date, p.end_date,
                    p.status, p.plate_no, p.vin, p.brand_model, p.handler_code,
                    c.customer_code, c.customer_name
             FROM policy_pnl p JOIN customer c ON c.customer_id = p.insured_id
-            WHERE p.policy_id IN ({_ids(policy_ids)}) AND {scope}
+            WHERE p.policy_id IN ({id_list(policy_ids)}) AND {scope}
             ORDER BY p.start_date DESC LIMIT {MAX_HITS}""", params)
         for r in rows:
             policy = {"policy_no": r["policy_no"], "risk_code": r["risk_code"],
@@ -198,10 +198,10 @@ def _records(settings: Settings, viewer: Viewer, term: str, result: SearchResult
                          if r.area == "claims"):
         params = {}
         scope = scope_predicate(viewer, params, "f.")
-        rows = _rows(settings, f"""
+        rows = store_rows(settings, f"""
             SELECT f.claim_no, f.report_no, f.policy_no, f.report_date, f.stage,
                    f.estimated_loss_cny, f.paid_cny
-            FROM claim_fact f WHERE f.claim_id IN ({_ids(claim_ids)}) AND {scope}
+            FROM claim_fact f WHERE f.claim_id IN ({id_list(claim_ids)}) AND {scope}
             ORDER BY f.report_date DESC LIMIT {MAX_HITS}""", params)
         stages = {"unregistered": "已报案未立案", "open": "已立案未结案", "closed": "已结案",
                   "cancelled": "已注销"}

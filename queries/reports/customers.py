@@ -24,7 +24,8 @@ HANDLER_DIM = Dim("handler", "经办人", "handler_id",
 LINE_OPTIONS = Options(static=(("auto", "车险"), ("property", "财产险"), ("other", "其他")))
 
 RENEWALS = Report(
-    slug="customer-renewals", number="8.1", area="customers", title="续保管理",
+    slug="customer-renewals", number="8.1", area="customers", tags=("sales",),
+    title="续保管理",
     source="renewal_fact", id_column="policy_id",
     filters=(
         Filter("window", "到期窗口", "multi", "end_window",
