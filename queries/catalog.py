@@ -14,6 +14,7 @@ from sqlglot import exp
 
 import queries.reports
 from data.schema import PERSONAL_COLUMNS
+from queries import mirror
 from queries.areas import REPORT_AREAS, TAG_TITLES
 from queries.spec import Col, Report
 
@@ -86,6 +87,9 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
             problems.append(f"{r.slug}: measure {m.key} needs a required period filter")
     if not r.summaries:
         problems.append(f"{r.slug}: no summary")
+    if (r.source in mirror.names()) != (r.store == "operational"):
+        problems.append(f"{r.slug}: source {r.source} is written data exactly when "
+                        "store='operational' (queries/mirror.py)")
     if columns is not None:
         have = columns.get(r.source)
         if have is None:

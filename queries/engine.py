@@ -17,7 +17,7 @@ import sqlglot
 
 from data.settings import Settings
 from queries import compile as C
-from queries import grid_filters
+from queries import grid_filters, mirror
 from queries.access import Viewer
 from queries.cache import results_cache
 from queries.filters import FilterError, FilterValues, parse_filters, previous_year
@@ -120,7 +120,8 @@ _small_lookups: dict[tuple[Any, ...], dict[Any, tuple[Any, ...]] | None] = {}
 def _small_lookup(settings: Settings, table: str, key: str, columns: list[str]
                   ) -> dict[Any, tuple[Any, ...]] | None:
     """Every row of ``table`` as {id: (columns…)}, or None when it is not small."""
-    ident = (*store_key(settings), table, key, tuple(columns))
+    ident = (*store_key(settings), table, key, tuple(columns),
+             mirror.identity(settings) if table in mirror.names() else None)
     if ident not in _small_lookups:
         if len(_small_lookups) > 256:
             _small_lookups.clear()  # old stores' entries
@@ -190,11 +191,17 @@ def run_summary(settings: Settings, report: Report, values: FilterValues, viewer
     ``max_groups``: at most that many groups, in dimension order (a screen's worth);
     the totals still cover every row."""
     key = ("summary", report.slug, _filters_key(values), repr(settings_values(report, settings)),
-           summary_key, tuple(group_by or ()), max_groups)
+           summary_key, tuple(group_by or ()), max_groups, written_identity(settings, report))
     return results_cache(settings).get_or_compute(
         settings, viewer, key,
         lambda: _compute_summary(settings, report, values, viewer, summary_key, group_by,
                                  max_groups))
+
+
+def written_identity(settings: Settings, report: Report) -> tuple[Any, ...] | None:
+    """For a report over written data, what its rows were read from (a cached result of
+    an earlier copy is never served after a write)."""
+    return mirror.identity(settings) if report.store == "operational" else None
 
 
 def _filters_key(values: FilterValues) -> str:
@@ -295,7 +302,7 @@ def run_detail(settings: Settings, report: Report, values: FilterValues, viewer:
         return _compute_detail(settings, report, values, viewer, order, limit, parsed,
                                offset, with_total)
     key = ("detail", report.slug, _filters_key(values), repr(settings_values(report, settings)),
-           tuple(order), limit, parsed, offset, with_total)
+           tuple(order), limit, parsed, offset, with_total, written_identity(settings, report))
     return results_cache(settings).get_or_compute(
         settings, viewer, key,
         lambda: _compute_detail(settings, report, values, viewer, order, limit, parsed,

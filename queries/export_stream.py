@@ -26,7 +26,7 @@ import pyarrow as pa
 from data.settings import Settings
 from engines import Capability, engine_for
 from queries import compile as C
-from queries import engine
+from queries import engine, mirror
 from queries.access import Viewer
 from queries.spec import DECIMALS, Report
 
@@ -40,6 +40,13 @@ class ColumnBatch:
     columns: list[list[Any]]
     rows: int
     dates: frozenset[int]  # positions of the columns holding ``date`` values
+
+
+def cursor(settings: Settings, report: Report) -> Any:
+    """A DuckDB cursor where the report's rows live (written data: the mirror)."""
+    if report.store == "operational":
+        return mirror.cursor(settings)
+    return engine_for(settings).cursor()
 
 
 def supported(settings: Settings) -> bool:
@@ -126,7 +133,7 @@ def arrow_reader(settings: Settings, report: Report, values: engine.FilterValues
     DECIMAL as DOUBLE; ``text``: numbers and dates as the text the engine's values print
     as (for CSV), otherwise as numbers and dates."""
     sv = engine.settings_values(report, settings)
-    cur = engine_for(settings).cursor()
+    cur = cursor(settings, report)
     try:
         sql, params = export_statement(report, values, viewer, sv, list(sort))
         types = [str(t) for t in cur.sql(sql, params=params).types]  # bound, not run
@@ -172,7 +179,7 @@ def copy_csv(settings: Settings, report: Report, values: engine.FilterValues,
     safe from formula injection, NULL as an empty field. Constant memory; closing the
     iterator stops the statement."""
     sv = engine.settings_values(report, settings)
-    cur = engine_for(settings).cursor()
+    cur = cursor(settings, report)
     try:
         sql, params = export_statement(report, values, viewer, sv, list(sort))
         types = [str(t) for t in cur.sql(sql, params=params).types]  # bound, not run

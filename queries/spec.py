@@ -196,3 +196,6 @@ class Report:
     # Role grants beyond the area (auth/templates.py): e.g. "sales" for 业务员's pages.
     tags: tuple[str, ...] = ()
     scoped: bool = True  # False for reference data every user may see (exchange rates)
+    # "operational": the source is written data (plans, notes …) of the operational store,
+    # read from the per-process mirror of queries/mirror.py beside the analytical store.
+    store: Literal["analytical", "operational"] = "analytical"

@@ -1,4 +1,5 @@
-"""Where the catalog's statements run: the engine serving the store (``engines``).
+"""Where the catalog's statements run: the engine serving the store (``engines``), or,
+for a statement that reads written data, the mirror beside it (``queries.mirror``).
 
 ``run`` is the one dispatch point from a statement to the engine that answers it.
 """
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 from data.settings import Settings
 from engines import engine_for, when_new_store
 from engines.base import Rows, StoreIdentity
+from queries import mirror
 
 if TYPE_CHECKING:
     from queries.compile import Statement
@@ -25,7 +27,10 @@ when_new_store(_warm)
 
 
 def run(settings: Settings, statement: Statement) -> Rows:
-    """Column names and rows of a catalog statement on the configured engine."""
+    """Column names and rows of a catalog statement on the configured engine; one that
+    reads a table of the mirror (written data) runs there."""
+    if mirror.reads_mirror(statement.expression):
+        return mirror.run(settings, statement)
     return engine_for(settings).run(statement)
 
 
@@ -40,4 +45,6 @@ def store_key(settings: Settings) -> tuple[object, ...]:
 
 
 def table_columns(settings: Settings) -> dict[str, set[str]]:
-    return engine_for(settings).table_columns()
+    """Every table a catalog statement may name and its columns: the store's and the
+    mirror's."""
+    return {**engine_for(settings).table_columns(), **mirror.columns(settings)}

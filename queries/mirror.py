@@ -1,0 +1,195 @@
+"""Reports over written data: the operational store's tables mirrored into an in-memory
+DuckDB that also ATTACHes the analytical store (read only).
+
+DuckDB cannot read SQLite or PostgreSQL here (no scanner extension), so each process
+keeps copies: the tables are read through SQLAlchemy into Arrow and then built on, with
+the analytical tables (staff, customer, policy_pnl …) resolving unqualified beside them.
+Before every statement the change counter of the operational store (one indexed read)
+and the analytical store's identity are compared with what the copy was built from; a
+new copy is built when either moved, so a saved note is in the next query of every
+worker. A running query keeps the copy it started on.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlglot import exp
+
+from data.settings import Settings
+from engines.base import rendered_text
+from ops import db as ops_db
+
+ANALYTICAL = "analytical"  # the attached store's catalog name
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """What one feature mirrors: operational tables copied as they are, tables derived
+    from them (and the analytical store) at each load, and how to read its change
+    counter (a value that moves on every write)."""
+
+    tables: tuple[sa.Table, ...]
+    version: Callable[[sa.Connection], Any]
+    # (name, SELECT over the copies and the analytical tables), built in this order.
+    derived: tuple[tuple[str, str], ...] = ()
+
+
+_sources: list[Mirrored] = []
+_lock = threading.Lock()
+# (store path, operational store) → (identity, connection)
+_open: dict[tuple[str, str], tuple[tuple[Any, ...], duckdb.DuckDBPyConnection]] = {}
+
+
+def register(source: Mirrored) -> None:
+    """Mirror ``source`` from now on (each feature registers once, at import)."""
+    if source not in _sources:
+        _sources.append(source)
+        with _lock:
+            _open.clear()
+
+
+def unregister(source: Mirrored) -> None:
+    if source in _sources:
+        _sources.remove(source)
+        with _lock:
+            _open.clear()
+
+
+def names() -> frozenset[str]:
+    """Every table the mirror holds (copies and derived)."""
+    return frozenset([*(t.name for s in _sources for t in s.tables),
+                      *(n for s in _sources for n, _ in s.derived)])
+
+
+def reads_mirror(expression: exp.Expression) -> bool:
+    """The statement reads a table the mirror holds (so it runs there)."""
+    held = names()
+    return bool(held) and any(t.name in held for t in expression.find_all(exp.Table))
+
+
+def _store_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def _versions(con: sa.Connection) -> tuple[Any, ...]:
+    return tuple(s.version(con) for s in _sources)
+
+
+def identity(settings: Settings) -> tuple[Any, ...]:
+    """Changes whenever the copy would: the analytical store swapped or a write made."""
+    with ops_db.read(settings.users_db) as con:
+        return (_store_identity(settings.store_path), _versions(con))
+
+
+_ARROW: list[tuple[type[sa.types.TypeEngine[Any]], pa.DataType]] = [
+    (sa.Boolean, pa.bool_()), (sa.BigInteger, pa.int64()), (sa.Integer, pa.int64()),
+    (sa.Float, pa.float64()), (sa.DateTime, pa.timestamp("us")), (sa.Date, pa.date32()),
+]
+
+
+def _arrow_type(column: sa.Column[Any]) -> pa.DataType:
+    kind = column.type
+    if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float):
+        return pa.decimal128(kind.precision or 18, kind.scale if kind.scale is not None else 2)
+    return next((a for t, a in _ARROW if isinstance(kind, t)), pa.string())
+
+
+def _value(value: Any, kind: pa.DataType) -> Any:
+    if value is None or not pa.types.is_decimal(kind):
+        return value
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _copy(ops: sa.Connection, table: sa.Table) -> pa.Table:
+    """One operational table as Arrow, typed from its SQLAlchemy columns (an empty
+    table keeps its columns' types)."""
+    columns = list(table.columns)
+    rows = ops.execute(sa.select(*columns)).all()
+    types = [_arrow_type(c) for c in columns]
+    arrays = [pa.array([_value(r[i], types[i]) for r in rows], type=types[i])
+              for i in range(len(columns))]
+    return pa.table(arrays, names=[c.name for c in columns])
+
+
+def _build(settings: Settings) -> tuple[tuple[Any, ...], duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+    store = _store_identity(settings.store_path)
+    if store is not None:
+        path = str(settings.store_path).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS {ANALYTICAL} (READ_ONLY)")
+        # Unqualified names: the copies first, then the analytical store's tables.
+        con.execute(f"SET search_path = 'memory.main,{ANALYTICAL}.main'")
+    # The counter and the copies in one transaction: they describe one moment.
+    with ops_db.read(settings.users_db) as ops:
+        versions = _versions(ops)
+        copies = {t.name: _copy(ops, t) for s in _sources for t in s.tables}
+    for name, arrow in copies.items():
+        con.register("__copy", arrow)
+        con.execute(f"CREATE TABLE memory.main.{name} AS SELECT * FROM __copy")
+        con.unregister("__copy")
+    for source in _sources:
+        for name, select in source.derived:
+            con.execute(f"CREATE TABLE memory.main.{name} AS {select}")
+    return (store, versions), con
+
+
+def connection(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """This process's mirror, rebuilt first when the store or the written data moved."""
+    key = (str(settings.store_path), ops_db.database_url(settings.users_db))
+    current = _open.get(key)
+    ident = identity(settings)
+    if current is not None and current[0] == ident:
+        return current[1]
+    with _lock:
+        current = _open.get(key)
+        if current is not None and current[0] == identity(settings):
+            return current[1]  # another thread built it meanwhile
+        built = _build(settings)
+        _open[key] = built
+        return built[1]
+
+
+def fetch(settings: Settings, sql: str, params: dict[str, Any] | None = None
+          ) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cur = connection(settings).cursor()
+    try:
+        result = cur.execute(sql, params or {})
+        return [d[0] for d in result.description], result.fetchall()
+    finally:
+        cur.close()
+
+
+def run(settings: Settings, statement: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """A catalog statement (``queries.compile.Statement``) on the mirror."""
+    expression = statement.expression
+    sql = rendered_text(expression, ("duckdb",), lambda: expression.sql(dialect="duckdb"))
+    return fetch(settings, sql, statement.params)
+
+
+def columns(settings: Settings) -> dict[str, set[str]]:
+    """The mirror's own tables and their columns (for the catalog's name check)."""
+    if not _sources:
+        return {}
+    _, rows = fetch(settings, "SELECT table_name, column_name FROM duckdb_columns() "
+                              "WHERE database_name = 'memory'")
+    out: dict[str, set[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, set()).add(column)
+    return out
