@@ -30,18 +30,29 @@ from engines.base import rendered_text
 from ops import db as ops_db
 
 ANALYTICAL = "analytical"  # the attached store's catalog name
+# Unqualified names: the copies first, then the analytical store's tables. A session
+# setting: every cursor sets it again.
+SEARCH_PATH = f"SET search_path = 'memory.main,{ANALYTICAL}.main'"
 
 
 @dataclass(frozen=True)
 class Mirrored:
-    """What one feature mirrors: operational tables copied as they are, tables derived
-    from them (and the analytical store) at each load, and how to read its change
-    counter (a value that moves on every write)."""
+    """What one feature mirrors: operational rows copied as they are, tables derived
+    from them (and the analytical store) at each load, views over the analytical store
+    too large to copy, and how to read its change counter (moves on every write).
 
-    tables: tuple[sa.Table, ...]
+    In derived and view SQL, ``{tz}`` is the time zone screens show times in."""
+
+    copies: tuple[tuple[str, sa.Select[Any]], ...]  # (name in the mirror, rows to read)
     version: Callable[[sa.Connection], Any]
-    # (name, SELECT over the copies and the analytical tables), built in this order.
-    derived: tuple[tuple[str, str], ...] = ()
+    derived: tuple[tuple[str, str], ...] = ()  # (name, SELECT), built in this order
+    views: tuple[tuple[str, str], ...] = ()
+
+
+def copy_of(table: sa.Table, *columns: str) -> tuple[str, sa.Select[Any]]:
+    """A table copied under its own name (only ``columns`` when given)."""
+    chosen = [table.c[c] for c in columns] if columns else list(table.columns)
+    return table.name, sa.select(*chosen)
 
 
 _sources: list[Mirrored] = []
@@ -67,8 +78,8 @@ def unregister(source: Mirrored) -> None:
 
 def names() -> frozenset[str]:
     """Every table the mirror holds (copies and derived)."""
-    return frozenset([*(t.name for s in _sources for t in s.tables),
-                      *(n for s in _sources for n, _ in s.derived)])
+    return frozenset(n for s in _sources for part in (s.copies, s.derived, s.views)
+                     for n, _ in part)
 
 
 def reads_mirror(expression: exp.Expression) -> bool:
@@ -101,7 +112,7 @@ _ARROW: list[tuple[type[sa.types.TypeEngine[Any]], pa.DataType]] = [
 ]
 
 
-def _arrow_type(column: sa.Column[Any]) -> pa.DataType:
+def _arrow_type(column: Any) -> pa.DataType:
     kind = column.type
     if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float):
         return pa.decimal128(kind.precision or 18, kind.scale if kind.scale is not None else 2)
@@ -114,11 +125,11 @@ def _value(value: Any, kind: pa.DataType) -> Any:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _copy(ops: sa.Connection, table: sa.Table) -> pa.Table:
-    """One operational table as Arrow, typed from its SQLAlchemy columns (an empty
-    table keeps its columns' types)."""
-    columns = list(table.columns)
-    rows = ops.execute(sa.select(*columns)).all()
+def _copy(ops: sa.Connection, select: sa.Select[Any]) -> pa.Table:
+    """Operational rows as Arrow, typed from their SQLAlchemy columns (an empty table
+    keeps its columns' types)."""
+    columns = list(select.selected_columns)
+    rows = ops.execute(select).all()
     types = [_arrow_type(c) for c in columns]
     arrays = [pa.array([_value(r[i], types[i]) for r in rows], type=types[i])
               for i in range(len(columns))]
@@ -134,19 +145,21 @@ def _build(settings: Settings) -> tuple[tuple[Any, ...], duckdb.DuckDBPyConnecti
     if store is not None:
         path = str(settings.store_path).replace("'", "''")
         con.execute(f"ATTACH '{path}' AS {ANALYTICAL} (READ_ONLY)")
-        # Unqualified names: the copies first, then the analytical store's tables.
-        con.execute(f"SET search_path = 'memory.main,{ANALYTICAL}.main'")
+        con.execute(SEARCH_PATH)
     # The counter and the copies in one transaction: they describe one moment.
     with ops_db.read(settings.users_db) as ops:
         versions = _versions(ops)
-        copies = {t.name: _copy(ops, t) for s in _sources for t in s.tables}
+        copies = {name: _copy(ops, select) for s in _sources for name, select in s.copies}
     for name, arrow in copies.items():
         con.register("__copy", arrow)
         con.execute(f"CREATE TABLE memory.main.{name} AS SELECT * FROM __copy")
         con.unregister("__copy")
+    tz = settings.time_zone.replace("'", "''")
     for source in _sources:
         for name, select in source.derived:
-            con.execute(f"CREATE TABLE memory.main.{name} AS {select}")
+            con.execute(f"CREATE TABLE memory.main.{name} AS {select.replace('{tz}', tz)}")
+        for name, select in source.views:
+            con.execute(f"CREATE VIEW memory.main.{name} AS {select.replace('{tz}', tz)}")
     return (store, versions), con
 
 
@@ -166,9 +179,16 @@ def connection(settings: Settings) -> duckdb.DuckDBPyConnection:
         return built[1]
 
 
+def cursor(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A cursor of the current mirror on which unqualified names resolve (close it)."""
+    cur = connection(settings).cursor()
+    cur.execute(SEARCH_PATH)
+    return cur
+
+
 def fetch(settings: Settings, sql: str, params: dict[str, Any] | None = None
           ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    cur = connection(settings).cursor()
+    cur = cursor(settings)
     try:
         result = cur.execute(sql, params or {})
         return [d[0] for d in result.description], result.fetchall()

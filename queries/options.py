@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from data.settings import Settings
-from queries import engine
+from queries import engine, mirror
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.spec import Filter, Report
@@ -18,13 +18,16 @@ Row = tuple[str, str, str | None]  # value, label, parent value
 
 
 @lru_cache(maxsize=512)
-def _options(settings: Settings, identity: tuple[int, int], slug: str, key: str
+def _options(settings: Settings, identity: tuple[object, ...], slug: str, key: str
              ) -> tuple[Row, ...]:
     return tuple(engine.filter_option_rows(settings, CATALOG[slug], key))
 
 
 def option_rows(settings: Settings, report: Report, key: str) -> list[Row]:
-    return list(_options(settings, store_identity(settings), report.slug, key))
+    table = next((f.options.table for f in report.filters if f.key == key and f.options), None)
+    # Options read from written data follow its writes, the others the store's swaps.
+    ident = mirror.identity(settings) if table in mirror.names() else store_identity(settings)
+    return list(_options(settings, ident, report.slug, key))
 
 
 def cached_options(settings: Settings, report: Report, key: str) -> list[tuple[str, str]]:

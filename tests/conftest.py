@@ -12,6 +12,7 @@ from data.generate import generate
 from data.settings import Settings
 from engines.clickhouse_publish import publish
 from tests.ops_fixtures import with_own_database
+from tests.worklog_rows import sample_worklog
 
 TEST_POLICIES = 60_000
 TEST_SEED = 7
@@ -35,7 +36,9 @@ def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
     users = tmp_path_factory.mktemp("users") / "users.sqlite"
     plain = replace(Settings(), store_path=store_path, as_of=AS_OF,
                     export_dir=tmp_path_factory.mktemp("exports"))
-    return with_own_database(plain, users)  # PostgreSQL when DATABASE_URL names one
+    found = with_own_database(plain, users)  # PostgreSQL when DATABASE_URL names one
+    sample_worklog(found)  # the 工作日志 reports' written data
+    return found
 
 
 @pytest.fixture(scope="session")

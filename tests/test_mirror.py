@@ -38,7 +38,7 @@ NOTES = sa.Table(
 )
 CHANGES = sa.Table("probe_changes", META, sa.Column("version", sa.Integer, nullable=False))
 PROBE = mirror.Mirrored(
-    tables=(NOTES,),
+    copies=(mirror.copy_of(NOTES),),
     version=lambda con: con.execute(sa.select(CHANGES.c.version)).scalar_one(),
     derived=(("probe_note_fact", "SELECT n.*, s.staff_name FROM probe_notes n "
                                  "JOIN staff s USING (staff_id)"),),
