@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from auth.templates import TEMPLATE_BY_ROLE
 from auth.users import get_user
 from data.settings import Settings
+from queries import mirror
 from queries.catalog import CATALOG
 from queries.grants import resolve
 from queries.spec import Report
@@ -79,6 +80,8 @@ def scope_count(settings: Settings, report: Report, username: str, as_of: date) 
             sql += f" AND {f.column} >= DATE '{first}' AND {f.column} < DATE '{nxt}'"
     if value is not None:
         sql += f" AND {column} = {int(value)}"
+    if report.store == "operational":  # written data: on the mirror beside the store
+        return int(mirror.fetch(settings, sql)[1][0][0])
     con = duckdb.connect(str(settings.store_path), read_only=True)
     try:
         return int(con.execute(sql).fetchone()[0])

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from data.settings import OpsDb, Settings
 from ops import db as ops_db
 from ops import worklog_tables as wt
+from queries.demo_people import find_demo_people
 
 AT = "2026-06-01T08:00:00"
 
@@ -75,21 +76,25 @@ def budget(db: OpsDb, who: dict[str, Any], year: int, amount: str) -> int:
 
 
 def sample_worklog(settings: Settings) -> None:
-    """A few months of plans, notes and budgets for two salespeople of branch 1 (one
-    department) and one of another branch, on customers whose policies they handle:
-    every worklog report has rows, and every anomaly rule a case."""
+    """A few months of plans, notes and budgets for the demo salesperson (sales01), a
+    colleague of the same department and one of another branch, on customers whose
+    policies they handle: every worklog report has rows for every demo tier, and every
+    anomaly rule a case."""
+    demo = find_demo_people(settings)
+    assert demo is not None, "the test store is a generated demo store"
     con = duckdb.connect(str(settings.store_path), read_only=True)
     try:
         people = con.execute("""
             SELECT s.staff_id, s.staff_name, s.dept_id, s.branch_id,
                    list(DISTINCT p.insured_code ORDER BY p.insured_code)[1:3] AS customers
             FROM staff s JOIN policy_pnl p ON p.handler_id = s.staff_id
-            WHERE s.branch_id IN (1, 2) GROUP BY ALL
-            ORDER BY s.branch_id, s.dept_id, count(*) DESC LIMIT 40""").fetchall()
+            WHERE s.dept_id = $dept OR s.branch_id <> $branch
+            GROUP BY ALL ORDER BY s.staff_id""",
+            {"dept": demo.dept_id, "branch": demo.branch_id}).fetchall()
     finally:
         con.close()
-    first = people[0]
-    same_dept = next(p for p in people[1:] if p[2] == first[2])
+    first = next(p for p in people if p[0] == demo.sales_staff_id)
+    same_dept = next(p for p in people if p[2] == first[2] and p[0] != first[0])
     other = next(p for p in people if p[3] != first[3])
     db = settings.users_db
     start = date(2026, 3, 2)
