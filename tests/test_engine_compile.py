@@ -15,7 +15,7 @@ from queries.catalog import ALL_REPORTS, CATALOG, CatalogError, check_report, va
 from queries.engine import FilterError, parse_filters, run_detail
 from queries.spec import Col, Filter
 from queries.store import table_columns
-from tests.catalog_args import wide_args
+from tests.catalog_args import source_rows, wide_args
 
 GM = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
 
@@ -173,13 +173,13 @@ def test_keyset_pages_keep_rows_whose_sort_value_is_null(settings: Settings, slu
 
 
 @pytest.mark.parametrize("slug", sorted(CATALOG))
-def test_id_column_is_unique_among_detail_rows(store_path: Path, slug: str) -> None:
+def test_id_column_is_unique_among_detail_rows(settings: Settings, slug: str) -> None:
     """Keyset pages and the page's late read of its rows rely on it."""
     report = CATALOG[slug]
     where = f"WHERE {report.detail_where}" if report.detail_where else ""
-    with duckdb.connect(str(store_path), read_only=True) as con:
-        rows, ids = con.execute(f"SELECT count(*), count(DISTINCT {report.id_column}) "
-                                f"FROM {report.source} {where}").fetchone()
+    (rows, ids), = source_rows(settings, report,
+                               f"SELECT count(*), count(DISTINCT {report.id_column}) "
+                               f"FROM {report.source} {where}")
     assert rows == ids > 0
 
 

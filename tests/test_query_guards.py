@@ -10,7 +10,6 @@ import json
 from datetime import date
 from typing import Any
 
-import duckdb
 import orjson
 import pytest
 from flask.testing import FlaskClient
@@ -22,7 +21,7 @@ from queries import engine
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.spec import Col, Report
-from tests.catalog_args import wide_args
+from tests.catalog_args import source_rows, wide_args
 
 MASKED_USER, PERSONAL_USER = "section01", "gm"  # 科长 sees personal data masked
 PERSONAL = [(slug, c) for slug, r in sorted(CATALOG.items()) for c in r.detail if c.personal]
@@ -168,17 +167,13 @@ def _outside(settings: Settings, report: Report, dim_key: str, branch_id: int) -
         literal = f"[{', '.join(repr(v) for v in value)}]" if isinstance(value, tuple) \
             else f"DATE '{value}'" if isinstance(value, date) else str(value)
         where = where.replace(f"${name}", literal)
-    con = duckdb.connect(str(settings.store_path), read_only=True)
-    try:
-        row = con.execute(
-            f"SELECT {dim.column} FROM {report.source} WHERE ({where}) "
-            f"AND {dim.column} IS NOT NULL GROUP BY 1 "
-            f"HAVING bool_and({report.scope.branch} <> ?) ORDER BY 1 LIMIT 1",
-            [branch_id]).fetchone()
-    finally:
-        con.close()
-    assert row is not None
-    return row[0]
+    rows = source_rows(settings, report,
+                       f"SELECT {dim.column} FROM {report.source} WHERE ({where}) "
+                       f"AND {dim.column} IS NOT NULL GROUP BY 1 "
+                       f"HAVING bool_and({report.scope.branch} <> ?) ORDER BY 1 LIMIT 1",
+                       [branch_id])
+    assert rows
+    return rows[0][0]
 
 
 @pytest.mark.parametrize(("slug", "dim_key"), LABELLED, ids=[f"{s}-{d}" for s, d in LABELLED])

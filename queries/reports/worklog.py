@@ -8,6 +8,8 @@ department's, a 支公司经理 the branch's, the 总经理 all.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ops.worklog_tables import EXPENSE_KINDS, OUTCOMES, PLAN_KINDS
 from queries.reports.common import BRANCH_DIM, DEPT_DIM, branch_filter, dept_filter
 from queries.spec import (
@@ -31,7 +33,7 @@ PEOPLE = Lookup("worklog_people", "user_id", "person_name", code="person_code")
 PERSON_DIM = Dim("person", "员工", "user_id", lookup=PEOPLE, type="int")
 STAFF_DIM = Dim("staff", "员工", "staff_id", type="int",
                 lookup=Lookup("staff", "staff_id", "staff_name", code="staff_code"))
-CUSTOMER_DIM = Dim("customer", "客户", "customer_id", type="int", many=True,
+CUSTOMER_DIM = Dim("customer", "客户", "customer_id", type="int",
                    lookup=Lookup("customer", "customer_id", "customer_name",
                                  code="customer_code"))
 PERSON_FILTER = Filter("person", "员工代码", "text", "staff_code")
@@ -138,8 +140,8 @@ CUSTOMERS = Report(
         CUSTOMER_FILTER, Filter("start", "起保日期", "date_range", "start_date"),
         branch_filter(), dept_filter(),
     ),
-    dims=(STAFF_DIM, CUSTOMER_DIM, Dim("relation", "客户来源", "relation"), DEPT_DIM,
-          BRANCH_DIM),
+    dims=(STAFF_DIM, replace(CUSTOMER_DIM, many=True), Dim("relation", "客户来源", "relation"),
+          DEPT_DIM, BRANCH_DIM),
     measures=(
         Measure("rows", "记录数", "count", type="int"),
         Measure("customers", "已建档客户数", "count_distinct", "customer_id", type="int"),
@@ -179,7 +181,6 @@ CUSTOMERS = Report(
 EXPENSES = Report(
     slug="worklog-expenses", number="7.9", area=AREA, title="查询费用信息",
     store="operational", source="worklog_expense_fact", id_column="row_id", scope=SCOPE,
-    detail_where="expense_rows = 1",
     filters=(
         Filter("date", "费用日期", "date_range", "expense_date"),
         Filter("kind", "费用类别", "multi", "expense_kind",
@@ -190,6 +191,7 @@ EXPENSES = Report(
           Dim("kind", "费用类别", "expense_kind"),
           Dim("year", "年度", "expense_year", type="year")),
     measures=(
+        Measure("rows", "记录数 (含预算行)", "count", type="int"),
         Measure("items", "费用笔数", "count", "expense_rows", type="int"),
         Measure("expense", "费用", "sum", "expense"),
         Measure("budget", "年费用预算", "sum", "budget"),
@@ -199,7 +201,8 @@ EXPENSES = Report(
     ),
     detail=(
         Col("expense_date", "日期", "date"), *WHO, Col("expense_kind", "费用类别"),
-        Col("expense", "费用", "money"), Col("customer_code", "客户代码", "code"),
+        Col("expense", "费用", "money"), Col("budget", "预算 (月份额)", "money"),
+        Col("customer_code", "客户代码", "code"),
         Col("customer_name", "客户名称"), Col("content", "工作内容", width=240),
         Col("receipt_no", "票据号", "code"),
     ),
@@ -211,9 +214,10 @@ EXPENSES = Report(
                 Chart("bar", "month", ("expense", "budget"))),
         Summary("by-kind", "按费用类别汇总", ("kind",), Chart("pie", "kind", ("expense",))),
     ),
-    order=(("expense_date", "desc"),),
-    notes=("年费用预算按月平均分摊 (分摊余数计入 12 月), 故按月份、按日期区间查询时预算为"
-           "该期间的份额; 预算不分费用类别, 按类别汇总时列在“年度预算”一行。",
+    order=(("expense_rows", "desc"), ("expense_date", "desc")),
+    notes=("清单先列费用, 后列各月预算份额行。年费用预算按月平均分摊 (分摊余数计入 12 月), "
+           "故按月份、按日期区间查询时预算为该期间的份额;",
+           "预算不分费用类别, 按类别汇总时列在“年度预算”一行。",
            "预算执行率 = 费用 / 年费用预算。"),
 )
 
