@@ -29,6 +29,7 @@ from pages.home import register_home
 from pages.reports import register_report_pages
 from queries.catalog import ALL_REPORTS, CATALOG, validate
 from queries.menu import ADMIN_SLUGS
+from queries.store import table_columns
 from queries.warm import warm
 
 log = logging.getLogger("app")
@@ -44,7 +45,7 @@ def create_app(settings: Settings) -> Dash:
     auth.install(server, settings)
     if engine.has_store():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
-        validate(ALL_REPORTS, engine.table_columns())
+        validate(ALL_REPORTS, table_columns(settings))  # the store's and the mirror's
         warm(settings)  # the first request answers like the next one
     app = Dash(
         __name__,

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlglot import exp
 
 from data.settings import Settings
-from engines.base import rendered_text
+from engines.base import identity_in_request, rendered_text
 from ops import db as ops_db
 
 ANALYTICAL = "analytical"  # the attached store's catalog name
@@ -101,9 +101,14 @@ def _versions(con: sa.Connection) -> tuple[Any, ...]:
 
 
 def identity(settings: Settings) -> tuple[Any, ...]:
-    """Changes whenever the copy would: the analytical store swapped or a write made."""
-    with ops_db.read(settings.users_db) as con:
-        return (_store_identity(settings.store_path), _versions(con))
+    """Changes whenever the copy would: the analytical store swapped or a write made.
+    Asked once per request (``engines.base.request_scope``): a request reads one copy."""
+    def ask() -> Any:
+        with ops_db.read(settings.users_db) as con:
+            return (_store_identity(settings.store_path), _versions(con))
+
+    where = ("mirror", str(settings.store_path), ops_db.database_url(settings.users_db))
+    return identity_in_request(where, ask)  # type: ignore[no-any-return]
 
 
 _ARROW: list[tuple[type[sa.types.TypeEngine[Any]], pa.DataType]] = [
