@@ -139,7 +139,8 @@ _NOTE_COLUMNS = ("x.entry_id, x.entry_date AS event_date, x.expense_amount AS am
                  "coalesce((SELECT m.customer_name FROM customer m "
                  "WHERE m.customer_code = x.customer_code), nullif(x.customer_name, ''), "
                  "x.customer_code) AS customer_name, "
-                 "x.receipt_no, x.content, x.user_id, x.author_name, x.staff_id, x.dept_id, "
+                 "nullif(x.receipt_no, '') AS receipt_no, nullif(x.content, '') AS content, "
+                 "x.user_id, x.author_name, x.staff_id, x.dept_id, "
                  "x.branch_id")
 ANOMALY_FACT = f"""
     WITH spent AS (

@@ -67,13 +67,15 @@ PLAN_FACT = f"""
     n AS (
         SELECT plan_id, count(*) AS notes, sum(expense_amount) AS spent
         FROM worklog_notes WHERE plan_id IS NOT NULL GROUP BY plan_id)
-    SELECT x.plan_id, x.kind, x.start_date, x.end_date, x.purpose, x.planned_cost,
+    SELECT x.plan_id, x.kind, x.start_date, x.end_date, nullif(x.purpose, '') AS purpose,
+           x.planned_cost,
            strftime(x.start_date, '%Y-%m') AS plan_month, year(x.start_date) AS plan_year,
            x.status, {status_sql("x")} AS status_name,
            CASE WHEN x.status = 'approved' THEN 1 ELSE 0 END AS is_approved,
            CASE WHEN x.status = 'returned' THEN 1 ELSE 0 END AS is_returned,
            CASE WHEN x.status = 'submitted' THEN 1 ELSE 0 END AS is_submitted,
-           x.reviewer_name, x.review_comment, {local_time("x.submitted_at")} AS submitted_time,
+           x.reviewer_name, nullif(x.review_comment, '') AS review_comment,
+           {local_time("x.submitted_at")} AS submitted_time,
            {local_time("x.reviewed_at")} AS reviewed_time,
            coalesce(pc.customers, 0)::INTEGER AS customers, pc.customer_names,
            coalesce(n.notes, 0)::INTEGER AS notes,
@@ -89,10 +91,12 @@ ENTRY_FACT = f"""
                 WHEN x.prospect_kind IS NOT NULL THEN x.prospect_kind
                 WHEN trim(x.customer_name) <> '' THEN '新客户' ELSE '无客户' END
                AS customer_kind,
-           x.content, x.expense_amount, coalesce(x.expense_kind, '无费用') AS expense_kind,
-           x.receipt_no, x.outcome, x.policy_no, x.plan_id, p.kind AS plan_kind,
-           p.purpose AS plan_purpose, {status_sql("p")} AS plan_status,
-           CASE WHEN x.corrects_entry_id IS NULL THEN '' ELSE '更正' END AS corrected,
+           nullif(x.content, '') AS content, x.expense_amount,
+           coalesce(x.expense_kind, '无费用') AS expense_kind,
+           nullif(x.receipt_no, '') AS receipt_no,
+           x.outcome, nullif(x.policy_no, '') AS policy_no, x.plan_id, p.kind AS plan_kind,
+           nullif(p.purpose, '') AS plan_purpose, {status_sql("p")} AS plan_status,
+           CASE WHEN x.corrects_entry_id IS NOT NULL THEN '更正' END AS corrected,
            x.user_id, x.author_name, x.staff_id, x.dept_id, x.branch_id, {ORG_CODES}
     FROM worklog_notes x LEFT JOIN worklog_plans p USING (plan_id)
     LEFT JOIN customer m ON m.customer_code = x.customer_code {ORG}"""
@@ -106,8 +110,9 @@ EXPENSE_FACT = f"""
         SELECT x.entry_id AS row_id, 1 AS expense_rows, x.entry_date AS expense_date,
                x.expense_kind, x.expense_amount AS expense, 0::DECIMAL(18,2) AS budget,
                x.customer_code, coalesce(m.customer_name, nullif(x.customer_name, ''))
-                   AS customer_name, x.content,
-               x.receipt_no, x.user_id, x.author_name, x.staff_id, x.dept_id, x.branch_id
+                   AS customer_name, nullif(x.content, '') AS content,
+               nullif(x.receipt_no, '') AS receipt_no, x.user_id, x.author_name, x.staff_id,
+               x.dept_id, x.branch_id
         FROM worklog_notes x LEFT JOIN customer m ON m.customer_code = x.customer_code
         WHERE x.expense_amount > 0
         UNION ALL
@@ -115,7 +120,7 @@ EXPENSE_FACT = f"""
                '{BUDGET_NAME}', 0::DECIMAL(18,2),
                CASE WHEN month_no < 12 THEN round(x.amount / 12, 2)
                     ELSE x.amount - 11 * round(x.amount / 12, 2) END::DECIMAL(18,2),
-               NULL, NULL, '', NULL, x.user_id, x.author_name, x.staff_id, x.dept_id,
+               NULL, NULL, NULL, NULL, x.user_id, x.author_name, x.staff_id, x.dept_id,
                x.branch_id
         FROM worklog_budgets x, months)
     SELECT x.*, strftime(x.expense_date, '%Y-%m') AS expense_month,
