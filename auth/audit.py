@@ -19,6 +19,8 @@ EVENT_LABELS = {
     "password_changed": "修改密码", "password_reset": "重置密码", "user_created": "新建用户",
     "user_updated": "修改权限", "user_deleted": "删除用户", "export": "导出",
     "forbidden": "越权访问", "data_load": "数据装载",
+    "blacklist_added": "列入黑名单", "blacklist_removed": "移出黑名单",
+    "policies_reassigned": "孤儿保单转交",
 }
 
 

@@ -40,6 +40,23 @@ def file_identity(path: Path) -> StoreIdentity:
     return st.st_ino, st.st_mtime_ns
 
 
+def _open_file(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the file now at ``path``. ``duckdb.connect(path)`` would
+    hand back the instance already open on that path (DuckDB caches instances by path),
+    i.e. the store swapped out; so the file is opened through a hard link of its own,
+    removed once open (the open file keeps the data), where the folder allows it."""
+    st = os.stat(path)
+    link = path.with_name(f".{path.name}.open-{st.st_ino}-{st.st_mtime_ns}-{os.getpid()}")
+    try:
+        os.link(path, link)
+    except OSError:
+        return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(link), read_only=True)
+    finally:
+        link.unlink(missing_ok=True)
+
+
 class DuckDBEngine:
     name = "duckdb"
     capabilities = frozenset({Capability.EXPORT_CURSOR, Capability.LOCAL_FILE})
@@ -59,7 +76,7 @@ class DuckDBEngine:
                 return current[1]
             # Limits are SET after opening: a connection config that differs from other
             # read-only handles on the same file would be refused.
-            con = duckdb.connect(str(path), read_only=True)
+            con = _open_file(path)
             con.execute("SET enable_progress_bar = false")  # no bars in the server's log
             con.execute(f"SET threads = {int(self.settings.duckdb_threads)}")
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")

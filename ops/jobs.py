@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 FINAL_STATES = frozenset({"done", "failed", "cancelled"})
 STATE_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成",
                 "failed": "失败", "cancelled": "已取消"}
-KIND_LIMITS = {"load": 1}  # at most this many of a kind running on one server
+KIND_LIMITS = {"load": 1, "refresh": 1}  # at most this many of a kind running on one server
 HEARTBEAT_SECONDS = 2.0
 STALE_SECONDS = 30.0  # no heartbeat for this long: the job process is gone
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -9,10 +9,14 @@ import dash
 import dash_mantine_components as dmc
 
 import auth
+from layouts.customer_lists_page import blacklist_page, reassign_page
 from layouts.customer_page import customer_page, search_page
+from ops import jobs
+from ops.customer_lists import REFRESH_KIND, blacklist_entries, reassignments
 from pages.reports import forbidden_notice
 from queries.customer360 import customer_view
-from queries.search import SearchRefused, may_search, search
+from queries.reassign import colleagues, departed_handlers, may_reassign
+from queries.search import SearchRefused, may_edit_blacklist, may_search, search
 
 
 def customer_layout(key: str = "", **_args: str) -> Any:
@@ -38,9 +42,39 @@ def search_layout(q: str = "", **_args: str) -> Any:
         return search_page(None, str(exc), q)
 
 
+def _last_refresh(settings: Any) -> Any:
+    found = jobs.list_jobs(settings.users_db, kind=REFRESH_KIND, limit=1)
+    return found[0] if found else None
+
+
+def blacklist_layout(**args: str) -> Any:
+    viewer = auth.current_viewer()
+    if viewer is None or not may_edit_blacklist(viewer):
+        return forbidden_notice("黑名单维护")
+    settings = auth.current_settings()
+    return blacklist_page(blacklist_entries(settings.users_db), args, _last_refresh(settings))
+
+
+def reassign_layout(**args: str) -> Any:
+    viewer = auth.current_viewer()
+    if viewer is None or not may_reassign(viewer):
+        return forbidden_notice("孤儿保单转交")
+    settings = auth.current_settings()
+    mine = [r for r in reassignments(settings.users_db)
+            if viewer.scope.level == "company" or r["by_username"] == viewer.username]
+    return reassign_page(departed_handlers(settings, viewer), colleagues(settings, viewer),
+                         mine, args, _last_refresh(settings))
+
+
 def register_customer_pages() -> None:
     dash.register_page("customer-360", path_template="/customers/<key>",
                        title="客户360 - 保险分析查询系统", name="客户360",
                        layout=customer_layout)
     dash.register_page("search", path="/search", title="综合查询 - 保险分析查询系统",
                        name="综合查询", layout=search_layout)
+    dash.register_page("customers-blacklist-edit", path="/customers-admin/blacklist",
+                       title="黑名单维护 - 保险分析查询系统", name="黑名单维护",
+                       layout=blacklist_layout)
+    dash.register_page("orphan-reassign", path="/customers-admin/reassign",
+                       title="孤儿保单转交 - 保险分析查询系统", name="孤儿保单转交",
+                       layout=reassign_layout)

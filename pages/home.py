@@ -13,7 +13,8 @@ from queries.access import SCOPE_LABELS
 from queries.catalog import CATALOG
 from queries.headlines import headlines
 from queries.menu import AREAS, Page, pages
-from queries.search import may_search
+from queries.reassign import may_reassign
+from queries.search import may_edit_blacklist, may_search
 
 ADMIN_BLURBS = {
     "admin-user-new": "新建用户, 设置角色、数据范围和可用页面。",
@@ -69,6 +70,11 @@ def home_layout(**_args: str) -> Any:
         dmc.Text(f"员工代码 {viewer.username} · 数据范围: {SCOPE_LABELS[viewer.scope.level]}"
                  f" · 数据日期 {settings.today.isoformat()}", c="dimmed", size="sm"),
         search_box() if may_search(viewer) else None,
+        dmc.Group(gap="md", children=[
+            dmc.Anchor(label, href=href, size="sm") for label, href, allowed in (
+                ("黑名单维护", "/customers-admin/blacklist", may_edit_blacklist(viewer)),
+                ("孤儿保单转交", "/customers-admin/reassign", may_reassign(viewer)))
+            if allowed]) if may_search(viewer) else None,
         dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 4}, children=figures) if figures
         else None,
         *(sections or [dmc.Text("您暂无可用的查询页面, 请联系系统管理员。")]),

@@ -61,6 +61,21 @@ def may_search(viewer: Viewer) -> bool:
     return any(viewer.may_open(r.slug) for r in CATALOG.values() if r.area == CUSTOMER_AREA)
 
 
+def may_edit_blacklist(viewer: Viewer) -> bool:
+    """黑名单维护: users granted 8.8 whose scope is a branch or the company."""
+    return viewer.may_open("customers-blacklist") and viewer.scope.level in {"branch",
+                                                                             "company"}
+
+
+def customer_in_scope(settings: Settings, viewer: Viewer, code: str) -> bool:
+    """The customer exists and (below company level) has business in the viewer's scope."""
+    params: dict[str, Any] = {"code": (code or "").strip()}
+    scope = scope_predicate(viewer, params, "k.")
+    return bool(store_rows(settings, f"""
+        SELECT 1 AS hit FROM customer c LEFT JOIN customer_policy k USING (customer_id)
+        WHERE c.customer_code = $code AND ({scope}) LIMIT 1""", params))
+
+
 def normal_term(text: str) -> str:
     """The form data/search_index.py stores terms in: upper case, no spaces or hyphens
     inside a number."""

@@ -1,0 +1,103 @@
+"""The maintained 黑名单 and the reassignments of orphan policies: rows of the
+operational store (ops/customer_lists_tables.py), every change audited. The analytical
+store takes them at its next build (data/written_data.py); ``request_refresh`` starts
+that build as a background job."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from data.settings import OpsDb, Settings
+from ops import db as ops_db
+from ops import jobs
+from ops.audit import now_iso, record_to
+from ops.customer_lists_tables import customer_blacklist, policy_reassignment
+
+REFRESH_KIND = "refresh"
+MAX_REASON = 200
+
+
+class ListError(ValueError):
+    """A change that cannot be made; the message says why, in Chinese."""
+
+
+def blacklist_entries(db: OpsDb, *, include_removed: bool = False) -> list[dict[str, Any]]:
+    query = select(customer_blacklist).order_by(customer_blacklist.c.entry_id.desc())
+    if not include_removed:
+        query = query.where(customer_blacklist.c.removed_at.is_(None))
+    with ops_db.read(db) as con:
+        return [dict(r._mapping) for r in con.execute(query).all()]
+
+
+def add_to_blacklist(db: OpsDb, customer_code: str, reason: str, username: str) -> int:
+    code, why = (customer_code or "").strip(), (reason or "").strip()
+    if not code:
+        raise ListError("客户代码: 必须填写")
+    if not why:
+        raise ListError("原因: 必须填写 (为什么列入黑名单)")
+    if len(why) > MAX_REASON:
+        raise ListError(f"原因: 最多 {MAX_REASON} 个字")
+    with ops_db.write(db) as con:
+        listed = con.execute(select(customer_blacklist.c.entry_id).where(
+            customer_blacklist.c.customer_code == code,
+            customer_blacklist.c.removed_at.is_(None))).first()
+        if listed is not None:
+            raise ListError(f"客户 {code} 已在黑名单中")
+        entry_id = con.execute(insert(customer_blacklist).values(
+            customer_code=code, reason=why, added_by=username, added_at=now_iso())
+        ).inserted_primary_key[0]
+    record_to(db, "blacklist_added", username=username, page="customers-blacklist-edit",
+              detail={"customer_code": code, "reason": why, "entry": entry_id})
+    return int(entry_id)
+
+
+def remove_from_blacklist(db: OpsDb, entry_id: int, username: str) -> None:
+    with ops_db.write(db) as con:
+        row = con.execute(select(customer_blacklist).where(
+            customer_blacklist.c.entry_id == entry_id,
+            customer_blacklist.c.removed_at.is_(None))).first()
+        if row is None:
+            raise ListError("该黑名单记录不存在或已移除")
+        con.execute(update(customer_blacklist).where(
+            customer_blacklist.c.entry_id == entry_id).values(
+            removed_by=username, removed_at=now_iso()))
+    record_to(db, "blacklist_removed", username=username, page="customers-blacklist-edit",
+              detail={"customer_code": row.customer_code, "entry": entry_id})
+
+
+def record_reassignment(db: OpsDb, policy_nos: list[str], from_code: str, to_code: str,
+                        username: str) -> str:
+    """Write one bulk reassignment (checked by the caller: queries/reassign.py) and its
+    audit row; returns its batch id."""
+    batch = secrets.token_hex(8)
+    at = now_iso()
+    with ops_db.write(db) as con:
+        con.execute(insert(policy_reassignment), [
+            {"batch_id": batch, "policy_no": p, "from_staff_code": from_code,
+             "to_staff_code": to_code, "by_username": username, "at": at}
+            for p in policy_nos])
+    record_to(db, "policies_reassigned", username=username, page="orphan-reassign",
+              rows=len(policy_nos),
+              detail={"batch": batch, "from": from_code, "to": to_code,
+                      "policies": policy_nos[:50]})
+    return batch
+
+
+def reassignments(db: OpsDb, limit: int = 200) -> list[dict[str, Any]]:
+    with ops_db.read(db) as con:
+        return [dict(r._mapping) for r in con.execute(
+            select(policy_reassignment).order_by(policy_reassignment.c.reassignment_id.desc())
+            .limit(limit)).all()]
+
+
+def request_refresh(settings: Settings, *, user_id: int | None, username: str | None
+                    ) -> jobs.Job:
+    """Queue a rebuild of the store's rollups with the decisions above (one waiting is
+    enough: a refresh queued later reads the same rows)."""
+    for job in jobs.list_jobs(settings.users_db, kind=REFRESH_KIND):
+        if job.state == "queued":
+            return job
+    return jobs.submit(settings, REFRESH_KIND, {}, user_id=user_id, username=username)
