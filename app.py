@@ -13,6 +13,7 @@ from flask import Flask, g
 import auth
 from auth.templates import ensure_demo_users
 from callbacks import export_callbacks, report_callbacks
+from callbacks.customer_data_routes import register_customer_data_routes
 from callbacks.customer_routes import register_customer_routes
 from callbacks.load_routes import register_load_routes
 from callbacks.routes import register_routes
@@ -24,11 +25,12 @@ from engines.base import begin_request, end_request
 from layouts.shell import shell
 from ops import migrate as ops_migrate
 from pages.admin import register_admin_pages
+from pages.customer_data import register_customer_data_pages
 from pages.customers import register_customer_pages
 from pages.home import register_home
 from pages.reports import register_report_pages
 from queries.catalog import ALL_REPORTS, CATALOG, validate
-from queries.menu import ADMIN_SLUGS
+from queries.menu import ACTION_SLUGS, ADMIN_SLUGS
 from queries.store import table_columns
 from queries.warm import warm
 
@@ -60,8 +62,9 @@ def create_app(settings: Settings) -> Dash:
     register_report_pages()
     register_customer_pages()
     register_admin_pages(app, settings)
+    register_customer_data_pages(app, settings)
     # The menu lists what is built: every report and the admin pages registered above.
-    admin = set(dash.page_registry) & set(ADMIN_SLUGS)
+    admin = set(dash.page_registry) & {*ADMIN_SLUGS, *ACTION_SLUGS}
 
     def layout() -> Any:
         return shell(auth.current_viewer(), set(CATALOG) | admin)
@@ -73,6 +76,7 @@ def create_app(settings: Settings) -> Dash:
     register_load_routes(server, settings)
     register_worklog_routes(server)
     register_customer_routes(server, settings)
+    register_customer_data_routes(server, settings)
     return app
 
 

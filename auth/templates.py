@@ -21,11 +21,15 @@ DEMO_PASSWORD = "demo-pass-2026"
 
 # Roles grant page sets (queries/grants.py), so a report added to an area reaches every
 # role covering that area; explicit slugs only where a role takes one page of an area.
-ALL_REPORTS = tuple(area_grant(a) for a in REPORT_AREAS)
+# The customer-data area is the 客户信息管理员's work (decisions on customers), granted
+# to others one by one.
+ALL_REPORTS = tuple(area_grant(a) for a in REPORT_AREAS if a != "customer_data")
 CLAIMS_PAGES = (area_grant("claims"), "property-risk")
 FINANCE_PAGES = (area_grant("receivable"), area_grant("commission"),
                  "premium-received-monthly", "premium-received-daily")
 SALES_PAGES = (tag_grant("sales"), area_grant(WORKLOG_AREA))
+# 客户信息管理员: the customer-data lists and the review and rule pages of that area.
+STEWARD_PAGES = (area_grant("customer_data"),)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ TEMPLATES: tuple[Template, ...] = (
     Template("tpl-claims", "理赔主管", "branch", CLAIMS_PAGES, True),
     Template("tpl-finance", "财务", "company", FINANCE_PAGES, False),
     Template("tpl-admin", "系统管理员", "company", ADMIN_SLUGS, False, is_admin=True),
+    Template("tpl-steward", "客户信息管理员", "branch", STEWARD_PAGES, True),
 )
 TEMPLATE_BY_ROLE = {t.role: t for t in TEMPLATES}
 
@@ -98,6 +103,7 @@ def ensure_demo_users(settings: object) -> None:
                                            "staff_id": people.claims_staff_id}),
         ("finance01", "财务", "财务", {"branch_id": people.branch_id,
                                        "staff_id": people.finance_staff_id}),
+        ("steward01", "客户信息管理员", "客户信息管理员", {"branch_id": people.branch_id}),
     )
     for username, role, name, org in demo:
         if get_user(db, username=username) is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from data.customer_store import CustomerInputs, previous_links, resolve_store_customers
 from data.rollups import build_rollups
 from data.schema import create_base_tables_sql
 from data.settings import Settings
@@ -40,8 +41,11 @@ def connect_for_build(path: Path, settings: Settings) -> duckdb.DuckDBPyConnecti
     return con
 
 
-def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "built") -> Path:
-    """Create the schema in a temp file, ``fill`` it, build rollups, swap it in.
+def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "built",
+                customers: CustomerInputs | None = None) -> Path:
+    """Create the schema in a temp file, ``fill`` it, resolve its customers (with the
+    rules and decisions of ``customers``, numbers carried over from the store at
+    ``out_path``), build rollups, swap it in.
 
     ``origin`` is kept in the store (``store_info``): only a ``generated`` store is a
     demo store, with demo users (``auth.templates.ensure_demo_users``)."""
@@ -57,6 +61,9 @@ def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "b
             con.execute("CREATE TABLE store_info (origin VARCHAR NOT NULL)")
             con.execute("INSERT INTO store_info VALUES (?)", [origin])
             fill(con)
+            resolve_store_customers(con, settings, previous=previous_links(out_path),
+                                    inputs=customers or CustomerInputs(),
+                                    scratch=tmp.with_name(tmp.name + ".customers"))
             build_rollups(con, settings)
             run_step(con, "CHECKPOINT")
         finally:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from data.gen_sql_customers import customer_statements, identity_count
+
 Ctx = dict[str, Any]
 
 
@@ -79,14 +81,12 @@ def organisation_sql(ctx: Ctx, P: ModuleType) -> list[str]:
            "CASE WHEN u({k}, 'g2') < 0.6 THEN pick('{g}', {k}, 'g3') ELSE '' END"
     sname = name.format(s=P.SURNAMES, g=P.GIVEN_CHARS, k="s")
     aname = name.format(s=P.SURNAMES, g=P.GIVEN_CHARS, k="a")
-    cname = name.format(s=P.SURNAMES, g=P.GIVEN_CHARS, k="c")
-    trades = "[" + ", ".join(f"'{t}'" for t in P.COMPANY_TRADES) + "]"
-    roads = "[" + ", ".join(f"'{r}'" for r in P.ROADS) + "]"
     kinds = "[" + ", ".join(f"'{k}'" for k in P.AGENT_KINDS) + "]"
     return [
         # Row numbers to generate from. DuckDB reads range() on one thread; a table of
         # numbers is scanned by every thread (customers and vehicles build twice as fast).
-        f"CREATE TEMP TABLE g_n AS SELECT range AS i FROM range(1, {max(n_cust, n)} + 1)",
+        f"CREATE TEMP TABLE g_n AS SELECT range AS i FROM range(1, "
+        f"{max(identity_count(n_cust), n)} + 1)",
         f"INSERT INTO branch VALUES {_values(branches)}",
         f"CREATE TEMP TABLE g_city(branch_id INTEGER, city VARCHAR); "
         f"INSERT INTO g_city VALUES {_values(cities)}",
@@ -100,7 +100,8 @@ def organisation_sql(ctx: Ctx, P: ModuleType) -> list[str]:
                         WHEN d.dept_name LIKE '%综合部' THEN '财务'
                         ELSE '业务员' END,
                    CASE WHEN s > {nb * nd} AND u(s, 'left') < 0.08
-                        THEN DATE '{ctx["as_of"]}' - floor(u(s, 'ld') * 900)::INTEGER END
+                        THEN DATE '{ctx["as_of"]}' - floor(u(s, 'ld') * 900)::INTEGER END,
+                   NULL, NULL
             FROM range(1, {n_staff} + 1) t(s)
             JOIN department d ON d.dept_id = 1 + (s - 1) % {nb * nd}""",
         """CREATE TEMP TABLE g_sales AS
@@ -113,32 +114,10 @@ def organisation_sql(ctx: Ctx, P: ModuleType) -> list[str]:
                              || CASE k WHEN '经纪公司' THEN '保险经纪有限公司'
                                        WHEN '专业代理' THEN '保险代理有限公司'
                                        ELSE '汽车销售服务有限公司' END END,
-                   k, 1 + (a - 1) % {nb}
+                   k, 1 + (a - 1) % {nb}, NULL, NULL
             FROM (SELECT a, {kinds}[1 + floor(u(a, 'ak') * 4)::INTEGER] AS k
                   FROM range(1, {n_agent} + 1) t(a))""",
-        f"""INSERT INTO customer
-            SELECT c, 'C' || lpad(c::VARCHAR, 9, '0'),
-                   CASE WHEN person THEN {cname}
-                        ELSE replace(ci.city, '区', '') || pick('{P.COMPANY_WORDS}', c, 'w1')
-                             || pick('{P.COMPANY_WORDS}', c, 'w2')
-                             || {trades}[1 + floor(u(c, 'tr') * 10)::INTEGER] END,
-                   CASE WHEN person THEN '个人' ELSE '单位' END,
-                   CASE WHEN person THEN '身份证' ELSE '统一社会信用代码' END,
-                   CASE WHEN person THEN (110000 + floor(u(c, 'ar') * 540000))::INTEGER::VARCHAR
-                                         || strftime(birthday, '%Y%m%d') || digits(c, 'id', 4)
-                        ELSE '91' || digits(c, 'org', 16) END,
-                   '0' || (10 + floor(u(c, 'ac') * 89))::INTEGER::VARCHAR || '-'
-                       || digits(c, 'ph', 8),
-                   CASE WHEN u(c, 'hasm') < 0.92 THEN '1' || (3 + floor(u(c, 'm1') * 7))::INTEGER
-                        ::VARCHAR || digits(c, 'mob', 9) END,
-                   ci.city || {roads}[1 + floor(u(c, 'rd') * 16)::INTEGER]
-                       || (1 + floor(u(c, 'no') * 888))::INTEGER::VARCHAR || '号',
-                   CASE WHEN person THEN birthday END
-            FROM (SELECT c, c <= {n_person} AS person,
-                         DATE '1945-01-01' + floor(u(c, 'bd') * 20000)::INTEGER AS birthday,
-                         1 + floor(u(c, 'cb') * {nb})::INTEGER AS branch_id
-                  FROM (SELECT i AS c FROM g_n WHERE i <= {n_cust})) x
-            JOIN g_city ci USING (branch_id)""",
+        *customer_statements(ctx, P),
     ]
 
 

@@ -20,6 +20,8 @@ import duckdb
 
 from data import gen_pools as P
 from data.build import build_store
+from data.customer_store import inputs_from_ops
+from data.customers.normalise import install_macros
 from data.gen_sql import (
     claims_sql,
     finance_sql,
@@ -60,6 +62,7 @@ def fill_generated(con: duckdb.DuckDBPyConnection, policies: int, seed: int, as_
         "rate_start": (hist_start - timedelta(days=400)).isoformat(),
     }
     con.execute(_macros(seed))
+    install_macros(con)  # the 身份证 / 统一社会信用代码 check characters
     for step in (reference_sql, organisation_sql, policies_sql, claims_sql, finance_sql):
         for statement in step(ctx, P):
             run_step(con, statement)
@@ -69,7 +72,8 @@ def generate(out: Path, policies: int, seed: int, as_of: date, settings: Setting
     def fill(con: duckdb.DuckDBPyConnection) -> None:
         fill_generated(con, policies, seed, as_of)
 
-    return build_store(out, fill, replace(settings, as_of=as_of), origin="generated")
+    return build_store(out, fill, replace(settings, as_of=as_of), origin="generated",
+                       customers=inputs_from_ops(settings))
 
 
 def main(argv: list[str] | None = None) -> None:

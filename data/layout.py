@@ -95,7 +95,9 @@ ENTITIES: tuple[Entity, ...] = (
         F("dept_code", "归属机构代码", example="440101"),
         F("branch_code", "支公司代码", example="4401"),
         F("title", "职务", example="业务员"),
-        F("left_date", "离职日期", "date", required=False, example="")),
+        F("left_date", "离职日期", "date", required=False, example=""),
+        F("id_no", "证件号码", required=False, example=""),
+        F("mobile", "手机", required=False, example="")),
         (_ref("dept_code", "department", "dept_code", "dept_id"),
          _ref("branch_code", "branch", "branch_code", "branch_id")), "staff_id"),
     Entity("agent", "代理人", ("agent_code",), (
@@ -103,7 +105,9 @@ ENTITIES: tuple[Entity, ...] = (
         F("agent_name", "代理人名称", example="李四"),
         F("agent_kind", "代理人类型", codes=("个人代理", "兼业代理", "专业代理", "经纪公司"),
           example="个人代理"),
-        F("branch_code", "支公司代码", example="4401")),
+        F("branch_code", "支公司代码", example="4401"),
+        F("id_no", "证件号码", required=False, example=""),
+        F("mobile", "手机", required=False, example="")),
         (_ref("branch_code", "branch", "branch_code", "branch_id"),), "agent_id"),
     Entity("customer", "客户", ("customer_code",), (
         F("customer_code", "客户代码", example="C000000001"),
@@ -114,7 +118,8 @@ ENTITIES: tuple[Entity, ...] = (
         F("phone", "联系电话", required=False, example="020-12345678"),
         F("mobile", "联系手机", required=False, example="13812345678"),
         F("address", "联系地址", required=False, example="广州市天河区体育西路 1 号"),
-        F("birthday", "出生日期", "date", required=False, example="1990-01-01")),
+        F("birthday", "出生日期", "date", required=False, example="1990-01-01"),
+        F("source_system", "来源系统 (空为 核心)", required=False, example="核心")),
         id_column="customer_id"),
     Entity("risk_class", "险类", ("class_code",), (
         F("class_code", "险类代码", example="D"),

@@ -35,6 +35,8 @@ from typing import Any
 import duckdb
 
 from data.build import build_store
+from data.customer_store import inputs_from_ops
+from data.customer_tables import DEFAULT_SOURCE_SYSTEM, RESOLVED_COLUMNS
 from data.import_checks import (
     HOME_CURRENCY,
     lit,
@@ -307,6 +309,11 @@ def _insert_sql(entity: Entity, store_columns: list[str]) -> str:
     fields = {f.name: f for f in entity.fields}
     for name, f in fields.items():
         exprs.setdefault(name, typed(f.type, f"s.{name}"))
+    # Written by customer resolution once the base tables are filled (data.customer_store).
+    for name in RESOLVED_COLUMNS.get(entity.name, ()):
+        exprs[name] = "NULL"
+    if entity.name == "customer":
+        exprs["source_system"] = f"coalesce(s.source_system, '{DEFAULT_SOURCE_SYSTEM}')"
     # The rate in force on a date: the latest on or before it, looked up by equality in
     # the day-by-day table (an ASOF join sorted all 10 M policies with every column: 28 s
     # of a 36 s fill), or the last rate for a date after it.
@@ -524,7 +531,7 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
             build_store(store, fill_from_staging(
                 scratch_db, verify_references=not references_checked),
                         replace(settings, build_threads=settings.duckdb_threads),
-                        origin="imported")
+                        origin="imported", customers=inputs_from_ops(settings))
         except DanglingReference as exc:
             con = _connect_scratch(scratch_db, settings)
             sink = RejectSink(con, settings.import_max_errors)

@@ -35,14 +35,18 @@ BASE_TABLES: dict[str, str] = {
         dept_id    INTEGER NOT NULL,
         branch_id  INTEGER NOT NULL,
         title      VARCHAR NOT NULL,            -- 业务员, 科长, 经理, 理赔员, 财务 …
-        left_date  DATE                         -- 离职日期; NULL while employed
+        left_date  DATE,                        -- 离职日期; NULL while employed
+        id_no      VARCHAR,                     -- 证件号码, personal data (业务员客户)
+        mobile     VARCHAR                      -- 手机, personal data (业务员客户)
     """,
     "agent": """
         agent_id   INTEGER PRIMARY KEY,
         agent_code VARCHAR NOT NULL UNIQUE,     -- 代理人代码
         agent_name VARCHAR NOT NULL,
         agent_kind VARCHAR NOT NULL,            -- 个人代理 / 兼业代理 / 专业代理 / 经纪公司
-        branch_id  INTEGER NOT NULL
+        branch_id  INTEGER NOT NULL,
+        id_no      VARCHAR,                     -- 证件号码, personal data (业务员客户)
+        mobile     VARCHAR                      -- 手机, personal data (业务员客户)
     """,
     "customer": """
         customer_id   INTEGER PRIMARY KEY,
@@ -54,7 +58,10 @@ BASE_TABLES: dict[str, str] = {
         phone         VARCHAR,                  -- 联系电话, personal data
         mobile        VARCHAR,                  -- 联系手机, personal data
         address       VARCHAR,                  -- 联系地址, personal data
-        birthday      DATE
+        birthday      DATE,
+        source_system VARCHAR NOT NULL DEFAULT '核心', -- 来源系统: 核心 / 理赔 / 电销 …
+        master_id     INTEGER,                  -- customer_master.master_id (客户识别)
+        master_no     VARCHAR                   -- 统一客户号 (KH + 14 digits), stable
     """,
     "risk_class": """
         class_id   INTEGER PRIMARY KEY,
@@ -232,6 +239,12 @@ BASE_TABLES: dict[str, str] = {
 # so it is masked for users without the personal-data flag.
 PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "customer": ("id_no", "phone", "mobile", "address"),
+    "staff": ("id_no", "mobile"),
+    "agent": ("id_no", "mobile"),
+    "customer_master": ("id_no", "phone", "mobile", "address"),
+    "customer_suspect": ("id_no_l", "mobile_l", "address_l", "id_no_r", "mobile_r",
+                         "address_r"),
+    "customer_issue": ("id_no", "mobile"),
     "claim": ("reporter_phone",),
     "claim_fact": ("reporter_phone",),
     "policy_pnl": ("last_reporter_phone",),
@@ -248,7 +261,7 @@ NEAR_UNIQUE_TEXT = frozenset({
     "policy_no", "proposal_no", "endorsement_no", "report_no", "claim_no", "receipt_no",
     "customer_code", "customer_name", "insured_code", "insured_name", "applicant_code",
     "applicant_name", "id_no", "phone", "mobile", "address", "reporter_phone",
-    "plate_no", "vin", "engine_no",
+    "plate_no", "vin", "engine_no", "master_no",
 })
 
 _VARCHAR_COLUMN = re.compile(r"^(\s*)(\w+)(\s+)VARCHAR\b", re.MULTILINE)

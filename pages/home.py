@@ -21,6 +21,8 @@ ADMIN_BLURBS = {
     "admin-users": "查询、修改、停用用户及其权限。",
     "admin-audit": "谁在何时做了什么: 登录、查询、导出、权限变更。",
     "admin-loads": "装载业务数据文件, 查看装载结果与拒收原因。",
+    "admin-customer-rules": "客户识别的确定性规则: 先后顺序与启用。",
+    "customer-review": "并排比对疑似重复的客户记录, 合并、拆分或标记不是同一客户。",
 }
 
 

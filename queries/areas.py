@@ -20,6 +20,7 @@ AREAS: tuple[Area, ...] = (
     Area("commission", "手续费查询"),
     Area("worklog", "工作日志管理"),
     Area("customers", "客户管理"),
+    Area("customer_data", "客户数据管理"),
     Area("system", "系统"),
 )
 SYSTEM_AREA = "system"

@@ -106,6 +106,8 @@ def scope_sql(report: Report, viewer: Viewer, params: Params) -> str:
         "department": (report.scope.department, scope.dept_id),
         "self": (report.scope.self_, scope.staff_id),
     }[scope.level]
+    if report.scope.many:
+        return f"list_contains({column}, {params.bind(value)})"
     return f"{column} = {params.bind(value)}"
 
 

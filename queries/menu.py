@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from queries.areas import AREAS, SYSTEM_AREA, WORKLOG_AREA, Area
 from queries.catalog import CATALOG
 
-__all__ = ["ADMIN_PAGES", "ADMIN_SLUGS", "AREAS", "WORKLOG_PAGES", "WORKLOG_SLUGS", "Area",
+__all__ = ["ACTION_PAGES", "ACTION_SLUGS", "ADMIN_PAGES", "ADMIN_SLUGS", "AREAS",
+           "WORKLOG_PAGES", "WORKLOG_SLUGS", "Area",
            "Page", "page_by_slug", "pages", "report_slugs"]
 
 
@@ -36,6 +37,7 @@ ADMIN_PAGES: tuple[Page, ...] = (
     Page("admin-users", "6.2", "用户权限查询", SYSTEM_AREA, is_report=False),
     Page("admin-audit", "6.5", "审计日志", SYSTEM_AREA, is_report=False),
     Page("admin-loads", "6.6", "数据装载", SYSTEM_AREA, is_report=False),
+    Page("admin-customer-rules", "6.7", "客户识别规则", SYSTEM_AREA, is_report=False),
 )
 ADMIN_SLUGS: tuple[str, ...] = tuple(p.slug for p in ADMIN_PAGES)
 # Where field staff write (pages/worklog_*.py); the area's query reports are in the catalog.
@@ -47,6 +49,11 @@ WORKLOG_PAGES: tuple[Page, ...] = (
     Page("worklog-problems", "7.5", "待解决问题", WORKLOG_AREA, is_report=False),
 )
 WORKLOG_SLUGS: tuple[str, ...] = tuple(p.slug for p in WORKLOG_PAGES)
+# Pages of report areas that are not reports (actions on the data of the area).
+ACTION_PAGES: tuple[Page, ...] = (
+    Page("customer-review", "9.5", "疑似客户审核", "customer_data", is_report=False),
+)
+ACTION_SLUGS: tuple[str, ...] = tuple(p.slug for p in ACTION_PAGES)
 
 
 def number_key(number: str) -> tuple[int, ...]:
@@ -59,7 +66,7 @@ def pages() -> tuple[Page, ...]:
     registered after start-up is listed too."""
     reports = sorted(CATALOG.values(), key=lambda r: number_key(r.number))
     found = (*(Page(r.slug, r.number, r.title, r.area) for r in reports), *WORKLOG_PAGES,
-             *ADMIN_PAGES)
+             *ACTION_PAGES, *ADMIN_PAGES)
     return tuple(sorted(found, key=lambda p: number_key(p.number)))
 
 

@@ -159,6 +159,9 @@ class ScopeColumns:
     branch: str = "branch_id"
     department: str = "dept_id"
     self_: str = "handler_id"
+    # The columns are lists (a customer's business in several branches): a row is in
+    # scope when its list holds the user's branch, department or staff id.
+    many: bool = False
 
 
 @dataclass(frozen=True)
