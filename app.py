@@ -12,7 +12,7 @@ from flask import Flask, g
 
 import auth
 from auth.templates import ensure_demo_users
-from callbacks import export_callbacks, report_callbacks
+from callbacks import export_callbacks, report_callbacks, shell_callbacks
 from callbacks.customer_data_routes import register_customer_data_routes
 from callbacks.customer_routes import register_customer_routes
 from callbacks.load_routes import register_load_routes
@@ -29,8 +29,9 @@ from pages.customer_data import register_customer_data_pages
 from pages.customers import register_customer_pages
 from pages.home import register_home
 from pages.reports import register_report_pages
+from pages.worklog import register_worklog_pages
 from queries.catalog import ALL_REPORTS, CATALOG, validate
-from queries.menu import ACTION_SLUGS, ADMIN_SLUGS
+from queries.menu import ACTION_SLUGS, ADMIN_SLUGS, WORKLOG_SLUGS
 from queries.store import table_columns
 from queries.warm import warm
 
@@ -63,8 +64,9 @@ def create_app(settings: Settings) -> Dash:
     register_customer_pages()
     register_admin_pages(app, settings)
     register_customer_data_pages(app, settings)
-    # The menu lists what is built: every report and the admin pages registered above.
-    admin = set(dash.page_registry) & {*ADMIN_SLUGS, *ACTION_SLUGS}
+    register_worklog_pages(app)
+    # The menu lists what is built: every report and the admin, action and 工作日志 pages above.
+    admin = set(dash.page_registry) & {*ADMIN_SLUGS, *ACTION_SLUGS, *WORKLOG_SLUGS}
 
     def layout() -> Any:
         return shell(auth.current_viewer(), set(CATALOG) | admin)
@@ -72,6 +74,7 @@ def create_app(settings: Settings) -> Dash:
     app.layout = layout
     report_callbacks.register(app, settings)
     export_callbacks.register(app, settings)
+    shell_callbacks.register(app)
     register_routes(server, settings)
     register_load_routes(server, settings)
     register_worklog_routes(server)

@@ -11,6 +11,7 @@ from queries.menu import AREAS, pages
 
 HEADER_HEIGHT = 56
 NAV_ID = "nav-global"
+SHELL_ID = "app-shell"
 
 
 # Dates in Chinese, weeks from Monday, as the users' calendars are.
@@ -61,9 +62,13 @@ def shell(viewer: Viewer | None, implemented: set[str]) -> dmc.MantineProvider:
     header = dmc.Group(
         justify="space-between", h="100%", px="md",
         children=[
-            dmc.Group([dmc.Title("保险分析查询系统", order=3, c="blue.8")]),
-            dmc.Group([
-                dmc.Text(who, size="sm", c="dimmed", id="shell-user"),
+            dmc.Group(gap="xs", wrap="nowrap", children=[
+                # On a phone the menu is a drawer behind this button (callbacks/shell).
+                dmc.Burger(id="nav-burger", hiddenFrom="sm", size="sm", opened=False),
+                dmc.Title("保险分析查询系统", order=3, c="blue.8", size="h4"),
+            ]),
+            dmc.Group(gap="sm", wrap="nowrap", children=[
+                dmc.Text(who, size="sm", c="dimmed", id="shell-user", visibleFrom="md"),
                 _post_button("重新登录", "/relogin"),
                 _post_button("退出系统", "/logout"),
             ]),
@@ -74,7 +79,8 @@ def shell(viewer: Viewer | None, implemented: set[str]) -> dmc.MantineProvider:
                "primaryColor": "blue"},
         children=dmc.DatesProvider(settings=DATES_SETTINGS, children=dmc.AppShell(
             header={"height": HEADER_HEIGHT},
-            navbar={"width": 250, "breakpoint": "sm"},
+            navbar={"width": 250, "breakpoint": "sm", "collapsed": {"mobile": True}},
+            id=SHELL_ID,
             padding="md",
             children=[
                 dmc.AppShellHeader(header),
