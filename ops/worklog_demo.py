@@ -158,7 +158,7 @@ class _Writer:
         start = self.today - timedelta(days=364)
         for year in sorted({start.year, self.today.year}):
             self.con.execute(insert(worklog_budgets).values(
-                year=year, amount=Decimal(self.rng.randrange(24, 49) * 1000),
+                year=year, amount=Decimal(self.rng.randrange(40, 66) * 1000),
                 created_at=_at(date(year, 1, 5)), updated_at=_at(date(year, 1, 5)),
                 **self.author))
         month = date(start.year, start.month, 1)

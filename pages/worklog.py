@@ -6,6 +6,14 @@ from dash import Dash
 
 
 def register_worklog_pages(app: Dash) -> None:
-    from pages import worklog_entry
+    from pages import (
+        worklog_entry,
+        worklog_forms,
+        worklog_plans,
+        worklog_problems,
+        worklog_review,
+    )
 
-    worklog_entry.register(app)
+    for page in (worklog_plans, worklog_entry, worklog_review, worklog_forms,
+                 worklog_problems):
+        page.register(app)

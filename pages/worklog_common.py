@@ -60,7 +60,7 @@ def money_column(field: str, header: str, **extra: Any) -> dict[str, Any]:
 
 def grid(grid_id: str, columns: list[dict[str, Any]], height: int = 360,
          select: bool = False) -> dag.AgGrid:
-    options: dict[str, Any] = {"localeText": LOCALE_TEXT, "overlayNoRowsTemplate": "暂无记录"}
+    options: dict[str, Any] = {"localeText": LOCALE_TEXT}
     if select:
         options["rowSelection"] = {"mode": "singleRow", "enableClickSelection": True,
                                    "checkboxes": False}
