@@ -82,14 +82,25 @@ class _Writer:
         if day >= self.today - timedelta(days=14):
             return ("draft", "submitted", "returned", "approved")[
                 0 if r < 0.15 else 1 if r < 0.65 else 2 if r < 0.8 else 3]
-        return "returned" if r < 0.07 else "approved"
+        return "resubmitted" if r < 0.07 else "approved"  # returned once, then approved
 
     def plan(self, kind: str, start: date, end: date, purpose: str, cost: Decimal) -> int:
         status = self._status(start if kind == "日常工作计划" else end)
+        to_id, to_name = self.reviewer
+        if status == "resubmitted":
+            status = "approved"
+            earlier = start - timedelta(days=2)
+            for step, by, name, comment in (
+                    ("submit", self.user.user_id, self.user.display_name, ""),
+                    ("return", to_id, to_name, self.rng.choice(RETURN_COMMENTS))):
+                self.rows["approvals"].append({
+                    "plan_id": len(self.rows["plans"]), "step": step, "by_user_id": by,
+                    "by_name": name, "to_user_id": to_id if step == "submit" else None,
+                    "comment": comment, "at": _at(earlier, 9 if step == "submit" else 15),
+                    **self.author})
         submitted = start - timedelta(days=1) if status != "draft" else None
         decided = status in ("approved", "returned")
         comment = self.rng.choice(RETURN_COMMENTS if status == "returned" else APPROVE_COMMENTS)
-        to_id, to_name = self.reviewer
         place = len(self.rows["plans"])
         self.rows["plans"].append({
             "kind": kind, "start_date": start, "end_date": end, "purpose": purpose,

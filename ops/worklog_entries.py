@@ -34,8 +34,9 @@ PAGE = "worklog-entry"
 
 
 def local_today(settings: Settings) -> date:
-    """Today where the users are (a note dated after it is in the future)."""
-    return datetime.now(ZoneInfo(settings.time_zone)).date()
+    """Today where the users are, or the data date a demo store is set to (a note dated
+    after it is in the future)."""
+    return settings.as_of or datetime.now(ZoneInfo(settings.time_zone)).date()
 
 
 def expense_limit(con: Connection) -> Decimal | None:

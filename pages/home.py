@@ -9,6 +9,7 @@ import dash_mantine_components as dmc
 
 import auth
 from layouts.customer_page import search_box
+from pages.worklog_home import reminder_cards
 from queries.access import SCOPE_LABELS
 from queries.catalog import CATALOG
 from queries.headlines import headlines
@@ -23,6 +24,11 @@ ADMIN_BLURBS = {
     "admin-loads": "装载业务数据文件, 查看装载结果与拒收原因。",
     "admin-customer-rules": "客户识别的确定性规则: 先后顺序与启用。",
     "customer-review": "并排比对疑似重复的客户记录, 合并、拆分或标记不是同一客户。",
+    "worklog-plans": "年费用预算、月计划和日常工作计划, 报备后看审批意见。",
+    "worklog-entry": "每次拜访的客户、内容、费用和结果, 手机上也能录。",
+    "worklog-review": "审批员工报备的计划: 批准, 或填写意见退回。",
+    "worklog-forms": "单证的领用、使用、作废、归还和结存。",
+    "worklog-problems": "记录待解决的问题, 交给负责人处理并回复。",
 }
 
 
@@ -77,6 +83,7 @@ def home_layout(**_args: str) -> Any:
                 ("黑名单维护", "/customers-admin/blacklist", may_edit_blacklist(viewer)),
                 ("孤儿保单转交", "/customers-admin/reassign", may_reassign(viewer)))
             if allowed]) if may_search(viewer) else None,
+        reminder_cards(settings, viewer),
         dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 4}, children=figures) if figures
         else None,
         *(sections or [dmc.Text("您暂无可用的查询页面, 请联系系统管理员。")]),
