@@ -51,4 +51,4 @@ def clickhouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 
-pytest_plugins = ["tests.auth_fixtures", "tests.browser_fixtures"]
+pytest_plugins = ["tests.auth_fixtures", "tests.browser_fixtures", "tests.worklog_fixtures"]

@@ -26,6 +26,17 @@ from ops.worklog_tables import (
 )
 
 Login = Callable[[str], FlaskClient]
+
+
+@pytest.fixture
+def settings(worklog_settings: Settings) -> Settings:
+    """The work log's own store (tests/worklog_fixtures.py), demo year included."""
+    return worklog_settings
+
+
+@pytest.fixture
+def login(worklog_login: Login) -> Login:
+    return worklog_login
 YEAR = {"from": "2025-01-01", "to": "2026-12-31"}
 
 

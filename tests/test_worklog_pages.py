@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import duckdb
+import pytest
 from flask.testing import FlaskClient
 
 from auth.users import get_user
@@ -23,6 +24,17 @@ from pages.worklog_home import reminder_cards
 from tests.dash_calls import answer, call
 
 Login = Callable[[str], FlaskClient]
+
+
+@pytest.fixture
+def settings(worklog_settings: Settings) -> Settings:
+    """The work log's own store (tests/worklog_fixtures.py), demo year included."""
+    return worklog_settings
+
+
+@pytest.fixture
+def login(worklog_login: Login) -> Login:
+    return worklog_login
 
 
 def _viewer(settings: Settings, username: str) -> Any:
