@@ -133,7 +133,8 @@ def search_page(result: SearchResult | None, error: str | None, query: str) -> A
         blocks.append(_section(f"客户 ({len(result.customers)})", _table(
             ["客户", "客户代码", "类型", "证件号码", "手机", "保单数", "匹配"],
             [[dmc.Anchor(c["customer_name"], href=c["url"]), c["customer_code"],
-              c["customer_kind"], c["id_no"], c["mobile"] or "", c["policies"], c["matched"]]
+              c["customer_kind"], c["id_no"], c["mobile"] or "",
+              "—" if c["policies"] is None else c["policies"], c["matched"]]
              for c in result.customers], id="search-customers")))
     if result.policies:
         blocks.append(_section(f"保单 ({len(result.policies)})", _table(

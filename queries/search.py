@@ -19,7 +19,7 @@ import sqlglot
 from data.settings import Settings
 from queries.access import Viewer
 from queries.catalog import CATALOG
-from queries.compile import Statement, escape_like
+from queries.compile import Statement
 from queries.links import customer_url, record_url
 from queries.masking import mask_value
 from queries.store import run
@@ -110,6 +110,22 @@ def id_list(values: list[Any]) -> str:
     return ", ".join(str(int(v)) for v in values) or "NULL"
 
 
+_RECORD_LIKE = re.compile(r"^[A-Z]{1,6}[0-9]{6,}$")  # 保单号 PDAA…, 立案号 CDAA…, 车架号
+
+
+def list_scope(viewer: Viewer, params: dict[str, Any]) -> str:
+    """The viewer's scope on a customer key row (the lists of its policies' branches,
+    科室 and 经办人)."""
+    scope = viewer.scope
+    if scope.level == "company":
+        return "TRUE"
+    column, value = {"branch": ("branch_ids", scope.branch_id),
+                     "department": ("dept_ids", scope.dept_id),
+                     "self": ("handler_ids", scope.staff_id)}[scope.level]
+    params["scope"] = value
+    return f"list_contains({column}, $scope)"
+
+
 def search(settings: Settings, viewer: Viewer, text: str) -> SearchResult:
     query = (text or "").strip()[:MAX_QUERY]
     if len(query) < MIN_QUERY:
@@ -119,112 +135,90 @@ def search(settings: Settings, viewer: Viewer, text: str) -> SearchResult:
         raise SearchRefused("您没有查看个人信息的权限, 不能按证件号、手机或电话查找客户")
     term = normal_term(query)
     result = SearchResult(query)
-    fields = ["name", *(PERSONAL_FIELDS if viewer.personal_data else ())]
-    params: dict[str, Any] = {"term": term}
-    listed = ", ".join(f"'{f}'" for f in fields)
-    # 姓名 by its start (王伟 finds 王伟东); numbers whole.
-    match = ("(term = $term OR (field = 'name' AND term >= $term AND term < $term_end))"
-             if not personal else "term = $term")
-    if not personal:
-        params["term_end"] = term + "\uffff"
-    keys = store_rows(settings, f"SELECT field, customer_id FROM search_customer_key "
-                           f"WHERE {match} AND field IN ({listed}) "
-                           f"ORDER BY term = $term DESC LIMIT {MAX_HITS * 4}", params)
-    found: dict[int, str] = {}
-    for k in keys:
-        found.setdefault(int(k["customer_id"]), FIELD_LABELS[k["field"]])
-    if viewer.personal_data and not personal and len(query) >= MIN_ADDRESS:
-        for k in store_rows(settings, "SELECT customer_id FROM customer WHERE address LIKE $a "
-                                 f"ESCAPE '\\' LIMIT {MAX_HITS}",
-                       {"a": f"%{escape_like(query)}%"}):
-            found.setdefault(int(k["customer_id"]), FIELD_LABELS["address"])
-    elif not viewer.personal_data and len(query) >= MIN_ADDRESS:
+    if not viewer.personal_data and len(query) >= MIN_ADDRESS:
         result.notes.append("按地址查找需要个人信息权限, 未查地址")
-    result.customers = _customers(settings, viewer, found)
+    if not _RECORD_LIKE.match(term):
+        result.customers = _customers(settings, viewer, term, personal)
     if not personal:
         _records(settings, viewer, term, result)
     return result
 
 
-def _customers(settings: Settings, viewer: Viewer, found: dict[int, str]
+def _customers(settings: Settings, viewer: Viewer, term: str, personal: bool
                ) -> list[dict[str, Any]]:
-    if not found:
-        return []
-    params: dict[str, Any] = {}
-    scope = scope_predicate(viewer, params)
+    """Customers by a whole number (证件号, 手机, 电话) or by the start of a name or
+    (with the personal-data permission) an address, in the viewer's scope."""
+    params: dict[str, Any] = {"term": term}
+    if personal:
+        match, fields = "term = $term", PERSONAL_FIELDS
+    else:
+        params["term_end"] = term + "\uffff"
+        match = "term >= $term AND term < $term_end"
+        fields = ("name", "address") if viewer.personal_data and len(term) >= MIN_ADDRESS \
+            else ("name",)
+    listed = ", ".join(f"'{f}'" for f in fields)
+    scope = list_scope(viewer, params)
     rows = store_rows(settings, f"""
-        SELECT c.customer_id, c.customer_code, c.customer_name, c.customer_kind, c.id_type,
-               c.id_no, c.mobile, k.policies
-        FROM (SELECT customer_id, count(DISTINCT policy_id) AS policies FROM customer_policy
-              WHERE customer_id IN ({id_list(list(found))}) AND {scope} GROUP BY customer_id) k
-        JOIN customer c USING (customer_id)
-        ORDER BY k.policies DESC, c.customer_code LIMIT {MAX_HITS}""", params)
-    out = []
+        SELECT field, customer_code, customer_name, customer_kind, id_type, id_no, mobile,
+               policies
+        FROM search_customer_key WHERE {match} AND field IN ({listed}) AND {scope}
+        ORDER BY term = $term DESC, term, customer_code LIMIT {MAX_HITS * 2}""", params)
+    out: dict[str, dict[str, Any]] = {}
     for r in rows:
+        if r["customer_code"] in out or len(out) >= MAX_HITS:
+            continue
         id_no, mobile = r["id_no"], r["mobile"]
         if not viewer.personal_data:
             id_no, mobile = mask_value("id_no", id_no), mask_value("phone", mobile)
-        out.append({"customer_code": r["customer_code"], "customer_name": r["customer_name"],
-                    "customer_kind": r["customer_kind"], "id_type": r["id_type"],
-                    "id_no": id_no, "mobile": mobile, "policies": int(r["policies"]),
-                    "matched": found[int(r["customer_id"])],
-                    "url": customer_url(r["customer_code"])})
-    return out
+        out[r["customer_code"]] = {
+            "customer_code": r["customer_code"], "customer_name": r["customer_name"],
+            "customer_kind": r["customer_kind"], "id_type": r["id_type"], "id_no": id_no,
+            "mobile": mobile,
+            # Company-wide figures only for a company-wide viewer (the page counts the rest).
+            "policies": int(r["policies"]) if viewer.scope.level == "company" else None,
+            "matched": FIELD_LABELS[r["field"]], "url": customer_url(r["customer_code"])}
+    return list(out.values())
+
+
+STAGES = {"unregistered": "已报案未立案", "open": "已立案未结案", "closed": "已结案",
+          "cancelled": "已注销"}
 
 
 def _records(settings: Settings, viewer: Viewer, term: str, result: SearchResult) -> None:
-    keys = store_rows(settings, "SELECT field, policy_id, claim_id FROM search_record_key "
-                           f"WHERE term = $term LIMIT {MAX_HITS * 4}", {"term": term})
-    if not keys:
-        return
-    policy_ids = sorted({int(k["policy_id"]) for k in keys if k["field"] in
-                         {"policy_no", "plate_no", "vin"}})
-    claim_ids = sorted({int(k["claim_id"]) for k in keys if k["claim_id"] is not None})
-    vehicle_hit = any(k["field"] in {"plate_no", "vin"} for k in keys)
-    params: dict[str, Any] = {}
-    scope = scope_predicate(viewer, params, "p.")
-    if policy_ids:
-        rows = store_rows(settings, f"""
-            SELECT p.policy_no, p.risk_code, p.class_name, p.start_date, p.end_date,
-                   p.status, p.plate_no, p.vin, p.brand_model, p.handler_code,
-                   c.customer_code, c.customer_name
-            FROM policy_pnl p JOIN customer c ON c.customer_id = p.insured_id
-            WHERE p.policy_id IN ({id_list(policy_ids)}) AND {scope}
-            ORDER BY p.start_date DESC LIMIT {MAX_HITS}""", params)
-        for r in rows:
-            policy = {"policy_no": r["policy_no"], "risk_code": r["risk_code"],
-                      "class_name": r["class_name"], "start_date": str(r["start_date"]),
-                      "end_date": str(r["end_date"]), "status": r["status"],
-                      "plate_no": r["plate_no"], "handler_code": r["handler_code"],
-                      "insured_name": r["customer_name"],
-                      "insured_url": customer_url(r["customer_code"]),
-                      "url": record_url("policy", r["policy_no"])}
-            result.policies.append(policy)
-        if vehicle_hit:
-            seen: dict[str, dict[str, Any]] = {}
-            for r in rows:
-                seen.setdefault(r["vin"], {
-                    "plate_no": r["plate_no"], "vin": r["vin"], "brand_model": r["brand_model"],
-                    "latest_policy_no": r["policy_no"], "insured_name": r["customer_name"],
-                    "insured_url": customer_url(r["customer_code"]),
-                    "url": record_url("policy", r["policy_no"])})
-            result.vehicles = list(seen.values())
-    if claim_ids and any(viewer.may_open(r.slug) for r in CATALOG.values()
-                         if r.area == "claims"):
-        params = {}
-        scope = scope_predicate(viewer, params, "f.")
-        rows = store_rows(settings, f"""
-            SELECT f.claim_no, f.report_no, f.policy_no, f.report_date, f.stage,
-                   f.estimated_loss_cny, f.paid_cny
-            FROM claim_fact f WHERE f.claim_id IN ({id_list(claim_ids)}) AND {scope}
-            ORDER BY f.report_date DESC LIMIT {MAX_HITS}""", params)
-        stages = {"unregistered": "已报案未立案", "open": "已立案未结案", "closed": "已结案",
-                  "cancelled": "已注销"}
-        result.claims = [{
-            "claim_no": r["claim_no"], "report_no": r["report_no"],
-            "policy_no": r["policy_no"], "report_date": str(r["report_date"]),
-            "stage": stages.get(r["stage"], r["stage"]),
-            "estimated_loss_cny": float(r["estimated_loss_cny"] or 0),
-            "paid_cny": float(r["paid_cny"] or 0),
-            "url": record_url("claim", r["claim_no"] or r["report_no"]),
-            "policy_url": record_url("policy", r["policy_no"])} for r in rows]
+    params: dict[str, Any] = {"term": term}
+    scope = scope_predicate(viewer, params)
+    rows = store_rows(settings, f"""
+        SELECT * EXCLUDE (term) FROM search_record_key WHERE term = $term AND {scope}
+        ORDER BY start_date DESC, report_date DESC LIMIT {MAX_HITS * 4}""", params)
+    claims_granted = any(viewer.may_open(r.slug) for r in CATALOG.values()
+                         if r.area == "claims")
+    seen_policies: set[str] = set()
+    vehicles: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["field"] in {"claim_no", "report_no"}:
+            if claims_granted and len(result.claims) < MAX_HITS:
+                result.claims.append({
+                    "claim_no": r["claim_no"], "report_no": r["report_no"],
+                    "policy_no": r["policy_no"], "report_date": str(r["report_date"]),
+                    "stage": STAGES.get(r["stage"], r["stage"]),
+                    "estimated_loss_cny": float(r["estimated_loss_cny"] or 0),
+                    "paid_cny": float(r["paid_cny"] or 0),
+                    "url": record_url("claim", r["claim_no"] or r["report_no"]),
+                    "policy_url": record_url("policy", r["policy_no"])})
+            continue
+        if r["policy_no"] not in seen_policies and len(seen_policies) < MAX_HITS:
+            seen_policies.add(r["policy_no"])
+            result.policies.append({
+                "policy_no": r["policy_no"], "risk_code": r["risk_code"],
+                "start_date": str(r["start_date"]), "end_date": str(r["end_date"]),
+                "status": r["status"], "plate_no": r["plate_no"],
+                "handler_code": r["handler_code"], "insured_name": r["insured_name"],
+                "insured_url": customer_url(r["insured_code"]),
+                "url": record_url("policy", r["policy_no"])})
+        if r["field"] in {"plate_no", "vin"}:
+            vehicles.setdefault(r["vin"], {
+                "plate_no": r["plate_no"], "vin": r["vin"], "brand_model": r["brand_model"],
+                "latest_policy_no": r["policy_no"], "insured_name": r["insured_name"],
+                "insured_url": customer_url(r["insured_code"]),
+                "url": record_url("policy", r["policy_no"])})
+    result.vehicles = list(vehicles.values())

@@ -1,0 +1,93 @@
+"""综合查询 latency: every kind of term, for a company-wide and a branch viewer, on a
+store (generated if missing). Prints and saves bench/results_search.json.
+
+    .venv/bin/python -m bench.bench_search --store /tmp/store1m.duckdb [--policies 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from data.settings import ROOT, Settings
+from queries.access import DataScope, Viewer
+from queries.catalog import CATALOG
+from queries.search import search
+
+KINDS = {
+    "证件号": "SELECT id_no FROM customer USING SAMPLE 40 ROWS",
+    "手机": "SELECT mobile FROM customer WHERE mobile IS NOT NULL USING SAMPLE 40 ROWS",
+    "姓名": "SELECT customer_name FROM customer USING SAMPLE 40 ROWS",
+    "地址": "SELECT substr(address, 1, 8) FROM customer USING SAMPLE 40 ROWS",
+    "车牌": "SELECT plate_no FROM vehicle WHERE plate_no IS NOT NULL USING SAMPLE 40 ROWS",
+    "保单号": "SELECT policy_no FROM policy USING SAMPLE 40 ROWS",
+    "立案号": "SELECT claim_no FROM claim WHERE claim_no IS NOT NULL USING SAMPLE 40 ROWS",
+}
+
+
+def _terms(store: Path) -> dict[str, list[str]]:
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        return {k: [str(r[0]) for r in con.execute(sql).fetchall()] for k, sql in KINDS.items()}
+    finally:
+        con.close()
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {"p50": round(statistics.median(ordered), 1),
+            "p95": round(ordered[int(len(ordered) * 0.95) - 1], 1),
+            "max": round(ordered[-1], 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--policies", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+    settings = replace(Settings.from_env(), store_path=args.store)
+    if not args.store.exists():
+        from data.generate import generate
+
+        generate(args.store, args.policies, 7, settings.today, settings)
+    terms = _terms(args.store)
+    viewers = {
+        "公司": Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True),
+        "支公司": Viewer(2, "b", "经理", frozenset(CATALOG), DataScope("branch", 1), True),
+    }
+    search(settings, viewers["公司"], terms["保单号"][0])  # open the store once
+    random.seed(7)
+    results: dict[str, Any] = {}
+    for who, viewer in viewers.items():
+        for kind, values in terms.items():
+            times = []
+            for q in values:
+                started = time.perf_counter()
+                search(settings, viewer, q)
+                times.append((time.perf_counter() - started) * 1000)
+            results[f"{who}/{kind}"] = _ms(times)
+            print(f"{who:4} {kind:4} {results[f'{who}/{kind}']}")
+    con = duckdb.connect(str(args.store), read_only=True)
+    policies = con.execute("SELECT count(*) FROM policy").fetchone()[0]  # type: ignore[index]
+    customers = con.execute("SELECT count(*) FROM customer").fetchone()[0]  # type: ignore[index]
+    con.close()
+    every = [v["p95"] for v in results.values()]
+    out = {"store_policies": policies, "store_customers": customers,
+           "queries_per_kind": 40, "duckdb_threads": settings.duckdb_threads,
+           "worst_p95_ms": max(every), "by_viewer_and_kind_ms": results}
+    (ROOT / "bench" / "results_search.json").write_text(
+        json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: out[k] for k in ("store_policies", "worst_p95_ms")}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
