@@ -50,7 +50,7 @@ SEARCH_TABLES: dict[str, str] = {
             FROM customer
             UNION ALL SELECT {TEXT_TERM.format(c='address')}, 'address', customer_id
             FROM customer)
-        SELECT k.term, k.field, k.customer_id, c.customer_code, c.customer_name,
+        SELECT k.term, k.field, k.customer_id, c.master_no, c.customer_code, c.customer_name,
                c.customer_kind, c.id_type, c.id_no, c.mobile, sc.branch_ids, sc.dept_ids,
                sc.handler_ids, coalesce(sc.policies, 0) AS policies
         FROM k JOIN customer c USING (customer_id) LEFT JOIN sc USING (customer_id)

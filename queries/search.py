@@ -34,8 +34,10 @@ PERSONAL_FIELDS = ("id_no", "mobile", "phone")
 FIELD_LABELS = {"id_no": "证件号", "mobile": "手机", "phone": "电话", "name": "姓名",
                 "address": "地址", "policy_no": "保单号", "plate_no": "车牌",
                 "vin": "车架号", "claim_no": "立案号", "report_no": "报案号"}
-# Digits (and an ID's X) only: the shape of an ID, mobile or phone number.
-_NUMBER_LIKE = re.compile(r"^[0-9][0-9\s\-]{5,}[0-9Xx]$")
+# Starting with a digit, digits and letters only: the shape of an ID number (身份证,
+# 统一社会信用代码, 组织机构代码), a mobile or a phone number (保单号 and 赔案号 start
+# with letters).
+_NUMBER_LIKE = re.compile(r"^[0-9][0-9A-Za-z\s\-]{5,}[0-9A-Za-z]$")
 
 
 class SearchRefused(Exception):
@@ -159,24 +161,27 @@ def _customers(settings: Settings, viewer: Viewer, term: str, personal: bool
     listed = ", ".join(f"'{f}'" for f in fields)
     scope = list_scope(viewer, params)
     rows = store_rows(settings, f"""
-        SELECT field, customer_code, customer_name, customer_kind, id_type, id_no, mobile,
-               policies
+        SELECT field, master_no, customer_code, customer_name, customer_kind, id_type, id_no,
+               mobile, policies
         FROM search_customer_key WHERE {match} AND field IN ({listed}) AND {scope}
         ORDER BY term = $term DESC, term, customer_code LIMIT {MAX_HITS * 2}""", params)
+    # One hit per master customer (统一客户号): its records are one customer.
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
-        if r["customer_code"] in out or len(out) >= MAX_HITS:
+        key = r["master_no"] or r["customer_code"]
+        if key in out or len(out) >= MAX_HITS:
             continue
         id_no, mobile = r["id_no"], r["mobile"]
         if not viewer.personal_data:
             id_no, mobile = mask_value("id_no", id_no), mask_value("phone", mobile)
-        out[r["customer_code"]] = {
+        out[key] = {
+            "master_no": r["master_no"],
             "customer_code": r["customer_code"], "customer_name": r["customer_name"],
             "customer_kind": r["customer_kind"], "id_type": r["id_type"], "id_no": id_no,
             "mobile": mobile,
             # Company-wide figures only for a company-wide viewer (the page counts the rest).
             "policies": int(r["policies"]) if viewer.scope.level == "company" else None,
-            "matched": FIELD_LABELS[r["field"]], "url": customer_url(r["customer_code"])}
+            "matched": FIELD_LABELS[r["field"]], "url": customer_url(key)}
     return list(out.values())
 
 

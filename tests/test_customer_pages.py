@@ -27,31 +27,36 @@ def _one(settings: Settings, sql: str, **params: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def shared_customer(settings: Settings) -> dict[str, Any]:
-    """An insured with policies in branch 1 and in another branch."""
+    """A master customer (统一客户号) insured with policies in branch 1 and in another."""
     return _one(settings, """
-        SELECT c.customer_code, c.customer_id, c.mobile, c.id_no,
-               count(*) FILTER (WHERE k.branch_id = 1) AS inside,
-               count(*) FILTER (WHERE k.branch_id <> 1) AS outside
+        SELECT c.master_no, min(c.customer_code) AS customer_code,
+               arg_min(c.mobile, c.customer_code) AS mobile,
+               arg_min(c.id_no, c.customer_code) AS id_no,
+               count(DISTINCT k.policy_id) FILTER (WHERE k.branch_id = 1) AS inside,
+               count(DISTINCT k.policy_id) FILTER (WHERE k.branch_id <> 1) AS outside
         FROM customer_policy k JOIN customer c USING (customer_id)
-        GROUP BY ALL HAVING inside > 0 AND outside > 0
-        ORDER BY inside + outside DESC, c.customer_code LIMIT 1""")
+        WHERE c.mobile IS NOT NULL
+        GROUP BY c.master_no HAVING inside > 0 AND outside > 0
+        ORDER BY inside + outside DESC, c.master_no LIMIT 1""")
 
 
 @pytest.fixture(scope="module")
 def foreign_customer(settings: Settings) -> dict[str, Any]:
-    """A customer with no business at all in branch 1."""
+    """A master customer with no business at all in branch 1."""
     return _one(settings, """
-        SELECT c.customer_code, c.mobile, c.customer_name FROM customer c
-        WHERE c.customer_id IN (SELECT customer_id FROM customer_policy)
-          AND c.customer_id NOT IN (SELECT customer_id FROM customer_policy
-                                    WHERE branch_id = 1)
-        ORDER BY c.customer_code LIMIT 1""")
+        SELECT min(c.customer_code) AS customer_code, arg_min(c.mobile, c.customer_code)
+               AS mobile, min(c.customer_name) AS customer_name
+        FROM customer c JOIN customer_policy k USING (customer_id)
+        WHERE c.mobile IS NOT NULL GROUP BY c.master_no
+        HAVING count(*) FILTER (WHERE k.branch_id = 1) = 0
+        ORDER BY 1 LIMIT 1""")
 
 
 def test_branch_head_sees_only_the_branch_business_of_a_customer(
         login: Any, shared_customer: dict[str, Any], settings: Settings) -> None:
     code = shared_customer["customer_code"]
     gm = login("gm").get(f"/api/customers/{code}").get_json()
+    assert gm["master_no"] == shared_customer["master_no"]
     assert gm["policies_in_scope"] == shared_customer["inside"] + shared_customer["outside"]
     assert gm["policies_outside_scope"] == 0
     body = login("branch01").get(f"/api/customers/{code}").get_json()
@@ -81,11 +86,12 @@ def test_a_customer_without_business_in_scope_is_not_found(
 def test_identity_is_masked_without_the_personal_data_permission(
         login: Any, shared_customer: dict[str, Any]) -> None:
     code = shared_customer["customer_code"]
-    plain = login("branch01").get(f"/api/customers/{code}").get_json()["records"][0]
+    plain = next(r for r in login("branch01").get(f"/api/customers/{code}").get_json()[
+        "records"] if r["customer_code"] == code)
     masked = login("section01").get(f"/api/customers/{code}")
     if masked.status_code == 404:  # not in the 科长's department: check the branch head
         pytest.skip("customer outside section01's department")
-    record = masked.get_json()["records"][0]
+    record = next(r for r in masked.get_json()["records"] if r["customer_code"] == code)
     assert plain["mobile"] == shared_customer["mobile"]
     assert record["mobile"] != shared_customer["mobile"] and "****" in record["mobile"]
     assert record["id_no"] != shared_customer["id_no"] and "*" in record["id_no"]
@@ -94,14 +100,23 @@ def test_identity_is_masked_without_the_personal_data_permission(
 def test_search_finds_a_customer_by_phone_id_and_name(
         login: Any, shared_customer: dict[str, Any], settings: Settings) -> None:
     client = login("gm")
+    master = shared_customer["master_no"]
     for q in (shared_customer["mobile"], shared_customer["id_no"]):
         found = client.get(f"/api/search?q={quote(q)}").get_json()["customers"]
-        assert shared_customer["customer_code"] in {c["customer_code"] for c in found}, q
-    name = _one(settings, "SELECT customer_name FROM customer WHERE customer_code = $c",
-                c=shared_customer["customer_code"])["customer_name"]
+        assert master in {c["master_no"] for c in found}, q
+    record = _one(settings, "SELECT customer_name, address FROM customer "
+                            "WHERE customer_code = $c", c=shared_customer["customer_code"])
+    name, address = record["customer_name"], record["address"]
     found = client.get(f"/api/search?q={quote(name)}").get_json()["customers"]
-    assert shared_customer["customer_code"] in {c["customer_code"] for c in found}
-    assert all(c["url"].startswith("/customers/") for c in found)
+    assert master in {c["master_no"] for c in found}
+    assert f"/customers/{master}" in {c["url"] for c in found}
+    # 地址 by its start, for a user who may see addresses only.
+    found = client.get(f"/api/search?q={quote(address[:8])}").get_json()["customers"]
+    assert master in {c["master_no"] for c in found}
+    assert "地址" in {c["matched"] for c in found}
+    hidden = login("section01").get(f"/api/search?q={quote(address[:8])}").get_json()
+    assert all(c["matched"] != "地址" for c in hidden["customers"])
+    assert any("地址" in n for n in hidden["notes"])
 
 
 def test_search_refuses_a_personal_lookup_without_the_permission(
