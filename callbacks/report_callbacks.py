@@ -135,8 +135,9 @@ def register(app: Dash, settings: Settings) -> None:
 
     app.clientside_callback(
         WRITE_SUMMARY_SORT,
-        Output({"type": "summary-grid", "report": MATCH}, "id"),
-        Input({"type": "summary-grid", "report": MATCH}, "columnState"),
+        Output({"type": "nav-request", "report": MATCH}, "data", allow_duplicate=True),
+        Input({"type": "summary-grid", "report": MATCH}, "eventData"),
+        State({"type": "summary-sort", "report": MATCH}, "data"),
         prevent_initial_call=True,
     )
 

@@ -28,7 +28,7 @@ from queries.spec import Report
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-CONTROL = {"level", "group_by", "summary", "limit", "cursor", "sort", "run", "filter"}
+CONTROL = {"level", "group_by", "summary", "limit", "cursor", "sort", "run", "filter", "ssort"}
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -51,6 +51,19 @@ def _args() -> dict[str, Any]:
 def _sort() -> list[tuple[str, str]]:
     out = []
     for part in filter(None, (request.args.get("sort") or "").split(",")):
+        key, _, direction = part.partition(":")
+        out.append((key, direction or "asc"))
+    return out
+
+
+def _summary_sort() -> list[tuple[str, str]] | None:
+    """A summary's ``sort`` (the page's links say ``ssort``); None: the summary's default
+    order, ``sort=`` empty: dimension order."""
+    name = "sort" if "sort" in request.args else "ssort" if "ssort" in request.args else None
+    if name is None:
+        return None
+    out = []
+    for part in filter(None, (request.args.get(name) or "").split(",")):
         key, _, direction = part.partition(":")
         out.append((key, direction or "asc"))
     return out
@@ -131,12 +144,14 @@ def register_routes(server: Flask, settings: Settings) -> None:
                                                       f"(收到 {groups:,})")
                 s = engine.run_summary(settings, report, values, viewer,
                                        request.args.get("summary"), _group_by(),
-                                       max_groups=groups)
+                                       max_groups=groups, sort=_summary_sort())
                 # ``truncated``: more groups than ``limit``; the totals cover them all
-                # and the summary export lists every one.
+                # and the summary export lists every one. ``sort``: the groups' order
+                # (the first ``limit`` in it over all groups).
                 return _json({"columns": [c.__dict__ for c in s.columns], "rows": s.rows,
                               "totals": s.totals, "total": len(s.rows),
-                              "truncated": s.truncated, "group_by": list(s.group_by)})
+                              "truncated": s.truncated, "group_by": list(s.group_by),
+                              "sort": ",".join(f"{k}:{d}" for k, d in s.sort)})
             if level != "detail":
                 return _json({"error": "level 只能是 summary 或 detail", "filter": "level"},
                              400)
@@ -168,7 +183,8 @@ def register_routes(server: Flask, settings: Settings) -> None:
             column_filters = _column_filters()
             if level == "summary":
                 s = engine.run_summary(settings, report, values, viewer,
-                                       request.args.get("summary"), _group_by())
+                                       request.args.get("summary"), _group_by(),
+                                       sort=_summary_sort())
                 count = len(s.rows)
             else:
                 values = engine.with_column_filters(report, values, column_filters, viewer)

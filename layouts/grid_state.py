@@ -44,19 +44,26 @@ function (state, filterModel, gridId) {
 """
 
 
-# A summary grid's sort (all its groups are on the screen, so the browser sorts them).
+# A summary grid's sort is the server's (layouts/summary_sort.py): a header the user
+# clicked (assets/summarySort.js) asks the page again with the sort in the URL
+# (``ssort``, empty = dimension order); a sort by names only, which the browser does
+# itself, is just written into the URL.
 WRITE_SUMMARY_SORT = """
-function (state) {
-    const url = new URL(window.location.href);
-    const sort = (state || []).filter((c) => c.sort)
-        .sort((a, b) => (a.sortIndex || 0) - (b.sortIndex || 0))
-        .map((c) => c.colId + ":" + c.sort).join(",");
-    if (sort) { url.searchParams.set("ssort", sort); } else { url.searchParams.delete("ssort"); }
-    const next = url.pathname + "?" + url.searchParams.toString();
-    if (next !== window.location.pathname + window.location.search) {
-        window.history.replaceState(window.history.state, "", next);
+function (event, rendered) {
+    const sort = event && typeof event.data === "string" ? event.data : null;
+    if (sort === null || sort === (rendered || "")) {
+        return window.dash_clientside.no_update;
     }
-    return window.dash_clientside.no_update;
+    const url = new URL(window.location.href);
+    url.searchParams.set("ssort", sort);
+    const next = url.pathname + "?" + url.searchParams.toString();
+    const byName = sort !== "" && sort.split(",").every(
+        (part) => part.split(":")[0].endsWith("_label"));
+    if (byName) {
+        window.history.replaceState(window.history.state, "", next);
+        return window.dash_clientside.no_update;
+    }
+    return next;
 }
 """
 

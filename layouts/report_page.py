@@ -20,14 +20,21 @@ from layouts.charts import band_label, chart, chart_choices, is_band, missing_la
 from layouts.dates import date_input, date_range_input, month_input
 from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
-from layouts.grid_state import GRID_URL_KEYS, initial_state, sort_state
+from layouts.grid_state import GRID_URL_KEYS, initial_state
 from layouts.notices import late_date_notice, scope_notice
+from layouts.summary_sort import (
+    requested_sort,
+    server_order,
+    shown_sort,
+    sortable_columns,
+    state_of,
+)
 from queries.access import SCOPE_LABELS, Viewer
 from queries.filters import FilterError, FilterValues, parse_filters
 from queries.grid_filters import filterable_columns
 from queries.links import customer_link
 from queries.options import cached_options, scoped_options
-from queries.page_data import detail_head, summary_rows
+from queries.page_data import detail_head, sort_words, summary_dims, summary_rows
 from queries.spec import Chart, Filter, Report, Summary
 
 CONTROL_KEYS = {"run", "level", "summary", "group_by", "chart_by", *GRID_URL_KEYS}
@@ -156,7 +163,11 @@ def _dim_formatters(report: Report, defs: list[dict[str, Any]],
 def summary_view(settings: Settings, report: Report, values: FilterValues,
                  viewer: Viewer, args: Mapping[str, str]) -> Any:
     summary_key = args.get("summary")
-    result = summary_rows(settings, report, values, viewer, args)
+    group_by = [g for g in (args.get("group_by") or "").split(",") if g] \
+        if report.free_dims else []
+    dims = summary_dims(report, summary_key, group_by or None)
+    server_sort, by_name = requested_sort(args, [d.key for d in dims])
+    result = summary_rows(settings, report, values, viewer, args, server_sort)
     summary = None if report.free_dims else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     chart_by = args.get("chart_by") if args.get("chart_by") in result.group_by else None
@@ -170,13 +181,12 @@ def summary_view(settings: Settings, report: Report, values: FilterValues,
     # A summary by insured can have 100 k groups: the screen gets the first ones, the
     # export (same filters) gets them all.
     shown = result.rows
-    # Every group on the screen: the browser sorts them exactly (past the screen's worth
-    # of groups a sort would cover only those shown, so there is none).
-    sortable = not result.truncated
-    defs = column_defs(result.columns, hidden=hidden, sortable=sortable,
+    # The server sorts the groups (layouts/summary_sort.py): a click re-asks it.
+    defs = column_defs(result.columns, hidden=hidden, sortable=sortable_columns(result),
                        alerts={m.key: m.alert for m in report.measures if m.alert})
-    sorted_by = sort_state(args.get("ssort"), {c.key for c in result.columns}) \
-        if sortable else {}
+    server_order(defs, result)
+    sort_shown = shown_sort(result, by_name)
+    sorted_by = state_of(sort_shown)
     _dim_formatters(report, defs, result.group_by)
     grid = dag.AgGrid(
         id={"type": "summary-grid", "report": report.slug},
@@ -187,6 +197,7 @@ def summary_view(settings: Settings, report: Report, values: FilterValues,
                          **({"initialState": sorted_by} if sorted_by else {}),
                          **({"domLayout": "autoHeight"} if len(result.rows) <= 15 else {})},
         columnSize="autoSize",
+        eventListeners={"sortChanged": ["summarySortChanged(params, setEventData)"]},
         style={"width": "100%", **({} if len(result.rows) <= 15 else {"height": "480px"})},
     )
     # The cube's chart can be drawn by any of the chosen group-bys.
@@ -199,10 +210,8 @@ def summary_view(settings: Settings, report: Report, values: FilterValues,
                                  value=chart_by or result.group_by[0])])
     return html.Div([
         dmc.Group(justify="space-between", mb="xs", children=[
-            dmc.Text((f"超过 {len(shown):,} 组, 屏幕显示前 {len(shown):,} 组 (按汇总维度排序), "
-                      "全部请导出或加筛选条件" if result.truncated else f"共 {len(shown):,} 组")
-                     + "; 点击一行查看明细清单" + ("; 点击列标题排序" if sortable else ""),
-                     size="sm", c="dimmed"),
+            dmc.Text(_groups_note(report, dims, result) + "; 点击一行查看明细清单; 点击列标题排序",
+                     size="sm", c="dimmed", id={"type": "summary-note", "report": report.slug}),
             export_menu(report, args, "summary"),
         ]),
         chooser,
@@ -210,7 +219,17 @@ def summary_view(settings: Settings, report: Report, values: FilterValues,
         grid,
         dcc.Store(id={"type": "summary-keys", "report": report.slug},
                   data=list(result.group_by)),
+        dcc.Store(id={"type": "summary-sort", "report": report.slug},
+                  data=",".join(f"{k}:{d}" for k, d in sort_shown)),
     ])
+
+
+def _groups_note(report: Report, dims: list[Any], result: Any) -> str:
+    n = len(result.rows)
+    if not result.truncated:
+        return f"共 {n:,} 组"
+    order = f"按{sort_words(report, dims, result.sort)}" if result.sort else "按汇总维度顺序"
+    return f"{order}显示前 {n:,} 个 (超过 {n:,} 组; 合计含全部组, 全部请导出或加筛选条件)"
 
 
 def _cube_chart(report: Report, dim_key: str) -> Chart:

@@ -8,6 +8,7 @@ query can be rendered for another engine (``engines``) without string surgery.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -210,15 +211,18 @@ TOTAL_FLAG = "grand_total__"
 def summary_statement(report: Report, dims: list[Dim], conditions: list[Condition],
                       viewer: Viewer, settings_values: dict[str, Any],
                       periods: Periods | None = None, *, with_totals: bool = False,
-                      max_groups: int | None = None) -> Statement:
+                      max_groups: int | None = None,
+                      sort: Sequence[tuple[str, str]] = ()) -> Statement:
     """The groups of ``dims``; ``with_totals`` adds the grand total from the same scan
-    (a row whose ``grand_total__`` is 1, via GROUPING SETS)."""
+    (a row whose ``grand_total__`` is 1, via GROUPING SETS). ``sort``: (dimension or
+    measure key, asc/desc) pairs ordering the groups before ``max_groups`` cuts them, so
+    the first groups are the top ones over all groups (NULLs last); then dimension order."""
     params = Params()
     by_key = {m.key: m for m in report.measures}
     measures = [f"{measure_sql(m, by_key, periods, params)} AS {m.key}"
                 for m in report.measures]
     where = where_sql(report, conditions, viewer, params, settings_values)
-    if dims and max_groups is not None and dims[0].many:
+    if dims and max_groups is not None and dims[0].many and not sort:
         return Statement(_parse(_first_groups_sql(report, dims, measures, where, max_groups,
                                                   with_totals)), params.values)
     select = [f"{d.column} AS {d.key}" for d in dims]
@@ -232,13 +236,28 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
         positions = ", ".join(str(i + 1) for i in range(len(dims)))
         group = f"GROUPING SETS (({columns}), ())" if with_totals else columns
         sql += f" GROUP BY {group} ORDER BY "
+        total_first = f"{TOTAL_FLAG} DESC, " if with_totals else ""
+        ordered = _sort_positions(report, dims, sort, with_totals)
         if max_groups is not None:
             # The totals row first, then one group more than shown: it tells "more".
-            total_first = f"{TOTAL_FLAG} DESC, " if with_totals else ""
-            sql += f"{total_first}{positions} LIMIT {int(max_groups) + 1 + int(with_totals)}"
+            sql += f"{total_first}{ordered}{positions} " \
+                   f"LIMIT {int(max_groups) + 1 + int(with_totals)}"
         else:
-            sql += positions
+            sql += f"{total_first if ordered else ''}{ordered}{positions}"
     return Statement(_parse(sql), params.values)
+
+
+def _sort_positions(report: Report, dims: list[Dim], sort: Sequence[tuple[str, str]],
+                    with_totals: bool) -> str:
+    """``sort`` as ORDER BY positions of the summary's select list (positions, not
+    aliases: a measure's alias may be a source column's name), each NULLS LAST, with a
+    trailing ", " when there is any. Keys were checked by the engine."""
+    where = {d.key: i + 1 for i, d in enumerate(dims)}
+    first_measure = len(dims) + 1 + int(bool(dims) and with_totals)
+    where.update({m.key: first_measure + i for i, m in enumerate(report.measures)})
+    parts = [f"{where[key]} {'DESC' if direction == 'desc' else 'ASC'} NULLS LAST"
+             for key, direction in sort]
+    return "".join(f"{p}, " for p in parts)
 
 
 def _first_groups_sql(report: Report, dims: list[Dim], measures: list[str], where: str,

@@ -54,6 +54,8 @@ class SummaryResult:
     previous_year: list[dict[str, Any]] | None = None
     # More groups than asked for (``max_groups``): ``rows`` holds the first ones.
     truncated: bool = False
+    # The order of the groups, (key, asc/desc) pairs; empty = dimension order.
+    sort: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -186,16 +188,61 @@ SUMMARY_GROUPS_SHOWN = 5_000
 def run_summary(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
                 summary_key: str | None = None,
                 group_by: Sequence[str] | None = None,
-                max_groups: int | None = None) -> SummaryResult:
+                max_groups: int | None = None,
+                sort: Sequence[tuple[str, str]] | None = None) -> SummaryResult:
     """The summary rows and totals (cached per store, filters and scope; read-only).
-    ``max_groups``: at most that many groups, in dimension order (a screen's worth);
-    the totals still cover every row."""
+    ``max_groups``: at most that many groups, the first in ``sort`` order over all
+    groups (a screen's worth); the totals still cover every row. ``sort`` None: the
+    summary's default (``default_summary_sort``); empty: dimension order. A key that is
+    not a shown dimension or a measure raises ``FilterError``."""
+    dims = summary_dims(report, summary_key, group_by)
+    order = summary_sort(report, dims, sort) if sort is not None \
+        else default_summary_sort(report, dims)
     key = ("summary", report.slug, _filters_key(values), repr(settings_values(report, settings)),
-           summary_key, tuple(group_by or ()), max_groups, written_identity(settings, report))
+           summary_key, tuple(group_by or ()), max_groups, written_identity(settings, report),
+           tuple(order))
     return results_cache(settings).get_or_compute(
         settings, viewer, key,
         lambda: _compute_summary(settings, report, values, viewer, summary_key, group_by,
-                                 max_groups))
+                                 max_groups, order))
+
+
+def main_measure(report: Report) -> str:
+    """The measure a summary of very many groups is ranked by: the first amount in CNY
+    (an original-currency amount is empty across currencies), else the first measure."""
+    money = [m.key for m in report.measures if m.type == "money" and m.currency is None]
+    return (money or [report.measures[0].key])[0]
+
+
+def default_summary_sort(report: Report, dims: Sequence[Dim]) -> list[tuple[str, str]]:
+    """One group per person, policy, receipt … (a leading ``many`` dimension): the top
+    groups by the main measure, not the first codes; other summaries: dimension order."""
+    return [(main_measure(report), "desc")] if dims and dims[0].many else []
+
+
+def summary_sort(report: Report, dims: Sequence[Dim], sort: Sequence[tuple[str, str]]
+                 ) -> list[tuple[str, str]]:
+    """The checked sort of a summary: measures and the grouped dimensions (a dimension's
+    code column sorts by the dimension; its looked-up name does not sort)."""
+    # Shown column key → the key sorted by.
+    keys = {m.key: m.key for m in report.measures}
+    keys.update({f"{d.key}_code": d.key for d in dims if d.lookup and d.lookup.code})
+    keys.update({d.key: d.key for d in dims})
+    out: list[tuple[str, str]] = []
+    for key, direction in sort:
+        if key not in keys:
+            raise FilterError("sort", f"汇总不能按 {key[:40]!r} 排序: 可按汇总维度或指标排序")
+        if direction not in {"asc", "desc"}:
+            raise FilterError("sort", f"排序方向只能是 asc 或 desc (收到 {direction[:10]!r})")
+        if all(keys[key] != k for k, _ in out):
+            out.append((keys[key], direction))
+    return out
+
+
+def sort_words(report: Report, dims: Sequence[Dim], sort: Sequence[tuple[str, str]]) -> str:
+    """A summary's order as users read it: "签单保费降序, 归属支公司升序"."""
+    labels = {m.key: m.label for m in report.measures} | {d.key: d.label for d in dims}
+    return "、".join(f"{labels.get(k, k)}{'降序' if d == 'desc' else '升序'}" for k, d in sort)
 
 
 def written_identity(settings: Settings, report: Report) -> tuple[Any, ...] | None:
@@ -213,12 +260,13 @@ def _filters_key(values: FilterValues) -> str:
 def _compute_summary(settings: Settings, report: Report, values: FilterValues,
                      viewer: Viewer, summary_key: str | None,
                      group_by: Sequence[str] | None,
-                     max_groups: int | None = None) -> SummaryResult:
+                     max_groups: int | None = None,
+                     sort: Sequence[tuple[str, str]] = ()) -> SummaryResult:
     dims = summary_dims(report, summary_key, group_by)
     sv = settings_values(report, settings)
     # Groups and the grand total in one scan of the rollup.
     st = C.summary_statement(report, dims, values.conditions, viewer, sv, values.periods,
-                             with_totals=True, max_groups=max_groups)
+                             with_totals=True, max_groups=max_groups, sort=sort)
     names, raw = run(settings, st)
     rows, totals = [], {}
     for row in plain_rows(names, raw):
@@ -232,7 +280,8 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
     rows = rows[:max_groups] if truncated else rows
     _dim_labels(settings, dims, rows)
     result = SummaryResult(summary_columns(report, dims), rows, totals,
-                           tuple(d.key for d in dims), truncated=truncated)
+                           tuple(d.key for d in dims), truncated=truncated,
+                           sort=list(sort))
     summary = None if group_by else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     if summary is not None and summary.chart and summary.chart.compare == "previous_year":

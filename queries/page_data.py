@@ -4,27 +4,29 @@ the names of the values drilled into."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from data.settings import Settings
 from queries import engine
 from queries.access import Viewer
-from queries.engine import ColumnMeta, SummaryResult
+from queries.engine import ColumnMeta, SummaryResult, sort_words, summary_dims
 from queries.filters import FilterValues
 from queries.spec import Report
 
-__all__ = ["DetailHead", "SummaryResult", "detail_head", "summary_rows"]
+__all__ = ["DetailHead", "SummaryResult", "detail_head", "sort_words", "summary_dims",
+           "summary_rows"]
 
 
 def summary_rows(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
-                 args: Mapping[str, str]) -> SummaryResult:
+                 args: Mapping[str, str],
+                 sort: Sequence[tuple[str, str]] | None = None) -> SummaryResult:
     """The summary chosen (``summary``, or a cube's ``group_by``), as many groups as the
-    screen shows."""
+    screen shows: the first in ``sort`` order (None: the summary's default)."""
     group_by = [g for g in (args.get("group_by") or "").split(",") if g] or None
     return engine.run_summary(settings, report, values, viewer, args.get("summary"),
                               group_by if report.free_dims else None,
-                              max_groups=engine.SUMMARY_GROUPS_SHOWN)
+                              max_groups=engine.SUMMARY_GROUPS_SHOWN, sort=sort)
 
 
 @dataclass(frozen=True)

@@ -274,9 +274,9 @@ def test_a_summary_sorts_by_any_column_and_keeps_it_in_the_link(
     page.goto(f"{base_url}/reports/pnl-auto-handler?run=1")
     _results(page)
     label = page.locator(".ag-header-cell[col-id=premium] .ag-header-cell-label")
-    label.click()
-    label.click()  # descending
+    label.click()  # a measure sorts descending first, on the server
     page.wait_for_function("() => location.search.includes('ssort=premium%3Adesc')")
+    page.locator(".ag-header-cell[col-id=premium][aria-sort=descending]").wait_for()
 
     def premiums(p: Any) -> list[float]:
         # Rows by their row index: after a sort the grid reorders rows on the screen,
