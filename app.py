@@ -28,6 +28,7 @@ from pages.admin import register_admin_pages
 from pages.customer_data import register_customer_data_pages
 from pages.customers import register_customer_pages
 from pages.home import register_home
+from pages.records import register_record_pages
 from pages.reports import register_report_pages
 from pages.worklog import register_worklog_pages
 from queries.catalog import ALL_REPORTS, CATALOG, validate
@@ -62,6 +63,7 @@ def create_app(settings: Settings) -> Dash:
     register_home()
     register_report_pages()
     register_customer_pages()
+    register_record_pages()
     register_admin_pages(app, settings)
     register_customer_data_pages(app, settings)
     register_worklog_pages(app)
