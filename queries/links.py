@@ -27,7 +27,8 @@ def policy_url(policy_no: str) -> str:
 
 
 def claim_url(claim_no: str) -> str:
-    """The claim's page: the claim, its payments and the policy behind it."""
+    """The claim's page: the claim, its payments and the policy behind it (a claim not
+    yet registered is found by its 报案号)."""
     return record_url("claim", claim_no)
 
 

@@ -61,7 +61,8 @@ def record_view(settings: Settings, kind: str, number: str, viewer: Viewer
         if i and not _granted(viewer, section):
             continue
         if section.value_from is None:
-            condition = Condition(section.match, "=", number)
+            either = [Condition(c, "=", number) for c in (section.match, *section.also_match)]
+            condition = either[0] if len(either) == 1 else Condition("", "or", either)
         else:
             source, key = section.value_from
             values = sorted({r[key] for r in read.get(source, []) if r.get(key) is not None})

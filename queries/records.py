@@ -22,6 +22,7 @@ class Section:
     title: str
     list: Report  # source, columns, order and scope columns of the section's rows
     match: str  # the column of ``list.source`` compared with the value below
+    also_match: tuple[str, ...] = ()  # other columns the record's number may be in
     # (section key, column key): the value(s) come from that earlier section's rows
     # (an id the page does not show); None: the record's number as the user gave it.
     value_from: tuple[str, str] | None = None
@@ -101,8 +102,10 @@ PNL = (
     Col("settled_loss_ratio_pct", "已决赔付率(%)", "percent", alert=(70.0, 100.0)),
 )
 CLAIM_ID = Col("claim_id", "赔案序号", "int")
+# A claim not yet registered has no 立案号: its page is found by its 报案号.
+REPORT_NO = Col("report_no", "报案号", link="claim")
 CLAIMS = (
-    CLAIM_NO, Col("report_no", "报案号"), Col("report_date", "报案日期", "date"),
+    CLAIM_NO, REPORT_NO, Col("report_date", "报案日期", "date"),
     Col("loss_date", "出险日期", "date"), Col("cause_name", "出险原因"),
     Col("register_date", "立案日期", "date"), Col("close_date", "结案日期", "date"),
     Col("estimated_loss_cny", "估损金额(折人民币)", "money"),
@@ -174,7 +177,7 @@ POLICY_PAGE = RecordPage("policy", "保单详情", "保单号", (
 ))
 
 CLAIM_HEAD = (
-    CLAIM_NO, Col("report_no", "报案号"), POLICY_NO, Col("class_name", "险类"),
+    CLAIM_NO, REPORT_NO, POLICY_NO, Col("class_name", "险类"),
     Col("branch_code", "归属支公司代码", "code"),
     Col("branch_name", "归属支公司", lookup=BRANCH_NAME, column="branch_id"),
     Col("report_date", "报案日期", "date"), Col("loss_date", "出险日期", "date"),
@@ -198,7 +201,7 @@ CLAIM_POLICY = (
 CLAIM_PAGE = RecordPage("claim", "赔案详情", "立案号", (
     Section("claim", "赔案", _list("claim", "claim_fact", "claim_id", CLAIM_HEAD,
                                    (("claim_id", "asc"),)),
-            "claim_no", card=True, hidden=("claim_id", "policy_id")),
+            "claim_no", also_match=("report_no",), card=True, hidden=("claim_id", "policy_id")),
     _payments("claim-payments", "claim"),
     Section("claim-policy", "所属保单", _list("claim-policy", "policy_pnl", "policy_id",
                                            CLAIM_POLICY, (("policy_id", "asc"),)),

@@ -114,3 +114,13 @@ def test_personal_fields_are_masked_without_the_flag(settings: Settings,
     assert "*" not in full["insured"].rows[0]["insured_id_no"]
     claim = record_view(settings, "claim", claim_no, plain).sections[0].rows[0]
     assert claim["reporter_phone"] is None or "****" in claim["reporter_phone"]
+
+
+def test_a_claim_not_yet_registered_opens_by_its_report_number(settings: Settings) -> None:
+    report_no, policy_no = _one(settings, "SELECT report_no, policy_no FROM claim_fact "
+                                          "WHERE claim_no IS NULL ORDER BY claim_id LIMIT 1")
+    view = record_view(settings, "claim", report_no, GM)
+    assert view is not None
+    head = view.sections[0].rows[0]
+    assert head["report_no"] == report_no and head["claim_no"] is None
+    assert head["policy_no"] == policy_no

@@ -75,7 +75,7 @@ CLAIMS_UNREGISTERED = Report(
               Measure("max_wait", "最长等待天数", "quantile", "days_waiting", q=1.0,
                       type="days")),
     detail=(
-        Col("report_no", "报案号"), POLICY_NO, Col("class_name", "险类"),
+        Col("report_no", "报案号", link="claim"), POLICY_NO, Col("class_name", "险类"),
         Col("branch_code", "归属支公司代码", "code"), Col("report_date", "报案日期", "date"),
         Col("loss_date", "出险日期", "date"), Col("cause_name", "出险原因"),
         Col("loss_address", "出险地址"), Col("reporter_phone", "报案电话", personal="phone"),
