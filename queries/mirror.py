@@ -103,11 +103,12 @@ def _versions(con: sa.Connection) -> tuple[Any, ...]:
 def identity(settings: Settings) -> tuple[Any, ...]:
     """Changes whenever the copy would: the analytical store swapped or a write made.
     Asked once per request (``engines.base.request_scope``): a request reads one copy."""
-    def ask() -> Any:
-        with ops_db.read(settings.users_db) as con:
-            return (_store_identity(settings.store_path), _versions(con))
-
     where = ("mirror", str(settings.store_path), ops_db.database_url(settings.users_db))
+
+    def ask() -> Any:  # which stores, and where they are: two work logs never share a key
+        with ops_db.read(settings.users_db) as con:
+            return (*where, _store_identity(settings.store_path), _versions(con))
+
     return identity_in_request(where, ask)  # type: ignore[no-any-return]
 
 

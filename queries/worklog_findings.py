@@ -126,7 +126,9 @@ COST_TO_SERVE_FACT = f"""
     LEFT JOIN branch b_ ON b_.branch_id = x.branch_id"""
 
 # 异常提示: facts worth a look, each with the reason in words — not a verdict.
-OUTLIER_FACTOR = 3  # a note's expense this many times the department's median per visit
+# A note's expense this many times the department's median for its kind that year (交通
+# and 招待 cost differently: a median over all kinds would flag every dinner).
+OUTLIER_FACTOR = 3
 OUTLIER_MIN_NOTES = 5  # the department's notes with an expense needed for a median
 
 
@@ -135,6 +137,7 @@ def _money(column: str) -> str:
     return "format('{:,.2f}', CAST(" + column + " AS DOUBLE))"
 
 
+DAILY = "日常工作计划"  # a 月计划 covers every day of its month: the day needs its own plan
 _NOTE_COLUMNS = ("x.entry_id, x.entry_date AS event_date, x.expense_amount AS amount, "
                  "coalesce((SELECT m.customer_name FROM customer m "
                  "WHERE m.customer_code = x.customer_code), nullif(x.customer_name, ''), "
@@ -192,20 +195,21 @@ ANOMALY_FACT = f"""
         SELECT 'no-plan', '无计划日费用', {_NOTE_COLUMNS},
                x.entry_date || ' 有费用 ' || {_money("x.expense_amount")} || ', 当日无工作计划'
         FROM worklog_notes x
-        WHERE x.expense_amount > 0 AND x.plan_id IS NULL AND NOT EXISTS (
+        WHERE x.expense_amount > 0 AND NOT EXISTS (
             SELECT 1 FROM worklog_plans p WHERE p.user_id = x.user_id
-                   AND x.entry_date BETWEEN p.start_date AND p.end_date)
+                   AND p.kind = '{DAILY}' AND x.entry_date BETWEEN p.start_date AND p.end_date)
         UNION ALL
         SELECT 'cost-outlier', '单次费用远高于科室中位数', {_NOTE_COLUMNS},
-               '单次费用 ' || {_money("x.expense_amount")} || ', 为本科室 ' || m.year
-               || ' 年每次拜访费用中位数 ' || {_money("m.median")} || ' 的 '
+               x.expense_kind || '费 ' || {_money("x.expense_amount")} || ', 为本科室 ' || m.year
+               || ' 年' || x.expense_kind || '类每次费用中位数 ' || {_money("m.median")} || ' 的 '
                || round(x.expense_amount / m.median, 1) || ' 倍'
         FROM worklog_notes x JOIN (
-            SELECT dept_id, year(entry_date) AS year,
+            SELECT dept_id, year(entry_date) AS year, expense_kind,
                    quantile_cont(CAST(expense_amount AS DOUBLE), 0.5) AS median
             FROM worklog_notes WHERE expense_amount > 0 AND dept_id IS NOT NULL
             GROUP BY ALL HAVING count(*) >= {OUTLIER_MIN_NOTES}) m
             ON m.dept_id = x.dept_id AND m.year = year(x.entry_date)
+               AND m.expense_kind = x.expense_kind
         WHERE x.expense_amount > {OUTLIER_FACTOR} * m.median)
     SELECT row_number() OVER (ORDER BY x.event_date, x.rule_code, x.entry_id, x.user_id)
                AS anomaly_id, x.*, strftime(x.event_date, '%Y-%m') AS event_month,

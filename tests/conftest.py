@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from auth.templates import ensure_demo_users
 from data.generate import generate
 from data.settings import Settings
 from engines.clickhouse_publish import publish
@@ -37,7 +38,10 @@ def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
     plain = replace(Settings(), store_path=store_path, as_of=AS_OF,
                     export_dir=tmp_path_factory.mktemp("exports"))
     found = with_own_database(plain, users)  # PostgreSQL when DATABASE_URL names one
-    sample_worklog(found)  # the 工作日志 reports' written data
+    # The 工作日志 reports' written data: the demo users' year (as the app writes it) and
+    # a few rows of another branch with one case of each anomaly.
+    ensure_demo_users(found)
+    sample_worklog(found)
     return found
 
 

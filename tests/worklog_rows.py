@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import sqlalchemy as sa
 
+from auth.users import list_users
 from data.settings import OpsDb, Settings
 from ops import db as ops_db
 from ops import worklog_tables as wt
@@ -100,7 +101,9 @@ def sample_worklog(settings: Settings) -> None:
     start = date(2026, 3, 2)
     for n, (staff_id, name, dept_id, branch_id, customers) in enumerate(
             (first, same_dept, other), start=1):
-        who = author(1000 + n, name, staff_id, dept_id, branch_id)
+        user = next((u for u in list_users(db) if u.staff_id == staff_id and not u.is_template),
+                    None)  # a demo user's own rows, else a user without account
+        who = author(user.user_id if user else 1000 + n, name, staff_id, dept_id, branch_id)
         budget(db, who, 2026, "1200.00" if n == 1 else "50000.00")
         for week in range(8):
             day = start + timedelta(days=7 * week + n)
