@@ -100,10 +100,14 @@ def _versions(con: sa.Connection) -> tuple[Any, ...]:
     return tuple(s.version(con) for s in _sources)
 
 
+def _location(settings: Settings) -> tuple[str, str, str]:
+    return ("mirror", str(settings.store_path), ops_db.database_url(settings.users_db))
+
+
 def identity(settings: Settings) -> tuple[Any, ...]:
     """Changes whenever the copy would: the analytical store swapped or a write made.
     Asked once per request (``engines.base.request_scope``): a request reads one copy."""
-    where = ("mirror", str(settings.store_path), ops_db.database_url(settings.users_db))
+    where = _location(settings)
 
     def ask() -> Any:  # which stores, and where they are: two work logs never share a key
         with ops_db.read(settings.users_db) as con:
@@ -166,7 +170,7 @@ def _build(settings: Settings) -> tuple[tuple[Any, ...], duckdb.DuckDBPyConnecti
             con.execute(f"CREATE TABLE memory.main.{name} AS {select.replace('{tz}', tz)}")
         for name, select in source.views:
             con.execute(f"CREATE VIEW memory.main.{name} AS {select.replace('{tz}', tz)}")
-    return (store, versions), con
+    return (*_location(settings), store, versions), con
 
 
 def connection(settings: Settings) -> duckdb.DuckDBPyConnection:

@@ -104,7 +104,8 @@ def sample_worklog(settings: Settings) -> None:
         user = next((u for u in list_users(db) if u.staff_id == staff_id and not u.is_template),
                     None)  # a demo user's own rows, else a user without account
         who = author(user.user_id if user else 1000 + n, name, staff_id, dept_id, branch_id)
-        budget(db, who, 2026, "1200.00" if n == 1 else "50000.00")
+        if user is None:  # a demo user has the budget of their demo year
+            budget(db, who, 2026, "1200.00" if n == 1 else "50000.00")
         for week in range(8):
             day = start + timedelta(days=7 * week + n)
             code = customers[week % len(customers)]
