@@ -10,11 +10,13 @@ every run. Runs in the process that builds the store (the load job), never a web
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -34,6 +36,9 @@ class CustomerInputs:
 
     config: MatchConfig = field(default_factory=MatchConfig)
     decisions: Decisions = NO_DECISIONS
+    # False: score with the shipped model, never train (the demo generator: fast and the
+    # same every time). None: train on a large book unless the last store kept a model.
+    train: bool | None = None
 
 
 def inputs_from_ops(settings: Settings) -> CustomerInputs:
@@ -48,22 +53,36 @@ def inputs_from_ops(settings: Settings) -> CustomerInputs:
     return CustomerInputs(config, decisions)
 
 
-def previous_links(store: Path) -> pa.Table | None:
-    """The numbers of the store being replaced (customer_code, source_system, master_no)."""
+@dataclass(frozen=True)
+class Previous:
+    """What a build carries over from the store it replaces."""
+
+    links: pa.Table | None = None  # customer_code, source_system, master_no
+    model: dict[str, Any] | None = None  # the model it was scored with
+
+
+def previous_links(store: Path) -> Previous:
+    """The numbers and the model of the store being replaced: the same model next time
+    keeps the scores, and so the numbers, of unchanged customers where they were."""
     if not store.exists():
-        return None
+        return Previous()
     try:
         con = duckdb.connect(str(store), read_only=True)
     except duckdb.Error:
         log.warning("could not read the numbers of %s: every customer gets a new number", store)
-        return None
+        return Previous()
     try:
-        has = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() "
-                                         "WHERE table_name = 'customer'").fetchall()}
-        if "master_no" not in has:
-            return None
-        return con.sql("SELECT customer_code, source_system, master_no FROM customer "
-                       "WHERE master_no IS NOT NULL").to_arrow_table()
+        has = {(r[0], r[1]) for r in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns()").fetchall()}
+        if ("customer", "master_no") not in has:
+            return Previous()
+        links = con.sql("SELECT customer_code, source_system, master_no FROM customer "
+                        "WHERE master_no IS NOT NULL").to_arrow_table()
+        model = None
+        if ("customer_model", "model_json") in has:
+            row = con.execute("SELECT model_json FROM customer_model").fetchone()
+            model = json.loads(row[0]) if row and row[0] else None
+        return Previous(links, model)
     finally:
         con.close()
 
@@ -215,7 +234,7 @@ def _resolution_connection(scratch: Path, settings: Settings, records: int
 
 
 def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, *,
-                            previous: pa.Table | None, inputs: CustomerInputs,
+                            previous: Previous, inputs: CustomerInputs,
                             scratch: Path) -> dict[str, float | int]:
     """Resolve the customers of the store being built in ``con`` and write the master
     tables; returns figures for the log."""
@@ -227,8 +246,9 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
         return {"records": 0}
     rcon = _resolution_connection(scratch, settings, records.num_rows)
     try:
-        resolution, _ = resolve(rcon, records, config=inputs.config,
-                                decisions=inputs.decisions, previous_links=previous)
+        resolution, state = resolve(rcon, records, config=inputs.config,
+                                    decisions=inputs.decisions, previous_links=previous.links,
+                                    model=previous.model, train=inputs.train)
         norm = rcon.sql("""SELECT n.customer_code, n.id_kind, n.id_no AS id_norm, n.id_valid,
                 n.mobile AS mobile_norm, n.phone AS phone_norm, n.birth, n.sex, l.master_no,
                 l.linked_by
@@ -258,6 +278,9 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
     run_step(con, "CREATE OR REPLACE TEMP TABLE _issues AS SELECT * FROM _issues_in")
     con.unregister("_issues_in")
     run_step(con, _ISSUE_SQL)
+    if state.model is not None:
+        con.execute("INSERT INTO customer_model VALUES (?, ?)",
+                    [json.dumps(state.model, ensure_ascii=False), records.num_rows])
     for temp in ("_cust_biz", "_cust_norm", "_suspects", "_issues"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     figures = {"records": records.num_rows, "masters": resolution.stats.get("masters", 0),

@@ -77,6 +77,9 @@ DERIVED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("detail", "VARCHAR"),
         *SCOPE_LISTS,
     ),
+    # The model the book was scored with (Splink settings JSON): the next load scores
+    # with it again, so unchanged customers keep their scores.
+    "customer_model": (("model_json", "VARCHAR"), ("records", "INTEGER")),
 }
 
 

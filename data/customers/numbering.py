@@ -23,6 +23,21 @@ def derived_number(anchor: str, salt: int = 0) -> str:
     return f"{PREFIX}{value % 10**DIGITS:0{DIGITS}d}"
 
 
+def _home_clusters(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """For numbers that several clusters hold equally many records of: the clusters
+    whose anchor the number was derived from."""
+    contested = con.execute("""
+        WITH top AS (SELECT master_no, max(n) AS n FROM _votes GROUP BY master_no)
+        SELECT v.cluster, v.master_no, a.anchor FROM _votes v
+        JOIN top t ON t.master_no = v.master_no AND t.n = v.n
+        JOIN _anchor a USING (cluster)
+        WHERE v.master_no IN (SELECT master_no FROM _votes v2 JOIN top t2 USING (master_no)
+                              WHERE v2.n = t2.n GROUP BY master_no HAVING count(*) > 1)
+        """).fetchall()
+    return {cluster: number for cluster, number, anchor in contested
+            if derived_number(anchor) == number}
+
+
 def assign_numbers(con: duckdb.DuckDBPyConnection, clusters: str,
                    previous: str | None) -> pa.Table:
     """``clusters`` (rk, cluster) and ``previous`` (rk, master_no) table names →
@@ -31,16 +46,26 @@ def assign_numbers(con: duckdb.DuckDBPyConnection, clusters: str,
         SELECT cluster, min(rk) AS anchor, count(*) AS n FROM {clusters} GROUP BY cluster""")
     kept: dict[int, str] = {}
     if previous is not None:
-        rows = con.execute(f"""
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _votes AS
+            SELECT c.cluster, p.master_no, count(*) AS n
+            FROM {clusters} c JOIN {previous} p USING (rk) GROUP BY ALL""")
+        home = _home_clusters(con)
+        con.register("_home", pa.table({"cluster": pa.array(list(home), pa.int64()),
+                                        "master_no": pa.array(list(home.values()),
+                                                              pa.string())}))
+        rows = con.execute("""
             WITH votes AS (
-                SELECT c.cluster, p.master_no, count(*) AS n
-                FROM {clusters} c JOIN {previous} p USING (rk) GROUP BY ALL),
+                SELECT v.*, (h.cluster IS NOT NULL)::INT AS home FROM _votes v
+                LEFT JOIN _home h USING (cluster, master_no)),
             owner AS (  -- each old number goes to the cluster holding most of its records
-                SELECT master_no, arg_max(cluster, n * 1e12 - cluster) AS cluster,
-                       max(n) AS n
+                        -- (on a tie, the one whose anchor it was derived from: an undone
+                        -- merge gives both customers their numbers back)
+                SELECT master_no, arg_max(cluster, n * 1e12 + home * 1e10 - cluster)
+                           AS cluster, max(n) AS n
                 FROM votes GROUP BY master_no)
             SELECT cluster, arg_max(master_no, n * 1e12 - hash(master_no) % 1000000)
             FROM owner GROUP BY cluster""").fetchall()
+        con.unregister("_home")
         kept = {c: m for c, m in rows}
         # A number given up by a merge is never handed to another customer.
         retired = {m for (m,) in con.execute(

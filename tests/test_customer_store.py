@@ -1,0 +1,210 @@
+"""统一客户号 in the store: the generator's and the importer's customers are resolved on
+every build, numbers stay with unchanged customers across loads, stewards' decisions
+(kept in the operational store) are applied by every load and can be undone."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from data.customers.idcard import check_resident_id
+from data.export_layout import export_store
+from data.generate import generate
+from data.load import load
+from data.settings import Settings
+from ops import customers as decisions
+from tests.conftest import AS_OF
+from tests.ops_fixtures import with_own_database
+
+POLICIES = 3_000
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A generated store, its files, and a store loaded from them (own operational store)."""
+    root = tmp_path_factory.mktemp("customer-store")
+    settings = with_own_database(replace(Settings(), as_of=AS_OF, results_cache_entries=0,
+                                         store_path=root / "loaded.duckdb"),
+                                 root / "users.sqlite")
+    generated = generate(root / "generated.duckdb", POLICIES, 5, AS_OF, settings)
+    files = root / "files"
+    export_store(generated, files)
+    result = load(files, settings.store_path, settings, user="tester")
+    assert result.ok, result.rejects[:5]
+    return {"settings": settings, "generated": generated, "files": files, "root": root}
+
+
+def _rows(store: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(store), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _numbers(store: Path) -> dict[str, str]:
+    return dict(_rows(store, "SELECT customer_code, master_no FROM customer"))
+
+
+def test_demo_resident_ids_pass_their_checksum(book: dict[str, Any]) -> None:
+    """核心 records carry valid 身份证 numbers; the few that do not are the deliberate
+    typing errors, and each is listed by the cleansing list."""
+    store = book["generated"]
+    ids = _rows(store, "SELECT customer_code, id_no FROM customer WHERE source_system = '核心' "
+                       "AND id_type = '身份证' AND length(id_no) = 18")
+    bad = {code for code, number in ids if not check_resident_id(number).valid}
+    assert len(ids) > 1000 and len(bad) <= 0.01 * len(ids)
+    listed = {c for (c,) in _rows(store, "SELECT customer_code FROM customer_issue "
+                                         "WHERE issue = '证件号码无效'")}
+    assert bad <= listed
+
+
+def test_every_record_has_one_master_and_the_master_table_adds_up(book: dict[str, Any]
+                                                                   ) -> None:
+    for store in (book["generated"], book["settings"].store_path):
+        missing, records, masters, joined = _rows(store, """SELECT
+            count(*) FILTER (WHERE master_no IS NULL OR master_id IS NULL), count(*),
+            count(DISTINCT master_no),
+            (SELECT count(*) FROM customer c JOIN customer_master m
+               ON m.master_id = c.master_id AND m.master_no = c.master_no)
+            FROM customer""")[0]
+        assert missing == 0 and joined == records
+        assert _rows(store, "SELECT count(*), sum(records) FROM customer_master")[0] \
+            == (masters, records)
+        # Realistic duplicates: customers known to several systems, and some not merged.
+        assert _rows(store, "SELECT count(*) FROM customer_master "
+                            "WHERE source_systems LIKE '%、%'")[0][0] > 50
+        assert _rows(store, "SELECT count(*) FROM customer_suspect")[0][0] > 0
+
+
+def test_the_import_gives_the_generators_numbers(book: dict[str, Any]) -> None:
+    # Same records, no history: the numbers derive from the records alone.
+    assert _numbers(book["settings"].store_path) == _numbers(book["generated"])
+
+
+def _day(files: Path, day: Path, changed_share: float = 0.02) -> set[str]:
+    """A T+1 day: every 50th customer changes its address, and new 电销 records (some of
+    them of existing people) arrive. Returns the codes of the changed records."""
+    day.mkdir()
+    with (files / "customer.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    head, body = rows[0], rows[1:]
+    col = {name: i for i, name in enumerate(head)}
+    step = int(1 / changed_share)
+    changed = [r[:] for r in body[::step]]
+    for r in changed:
+        r[col["address"]] = (r[col["address"]] or "") + "附1号"
+    new = []
+    for i, r in enumerate(body[1::step * 2]):
+        n = r[:]
+        n[col["customer_code"]] = f"T9{i:08d}"
+        n[col["source_system"]] = "电销"
+        n[col["id_no"]] = "无"
+        new.append(n)
+    with (day / "customer.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([head, *changed, *new])
+    return {r[col["customer_code"]] for r in changed}
+
+
+def test_numbers_stay_with_unchanged_customers_across_a_day(book: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    settings: Settings = book["settings"]
+    store = tmp_path / "daily.duckdb"
+    shutil.copy(settings.store_path, store)
+    before = _numbers(store)
+    masters: dict[str, set[str]] = {}
+    for code, number in before.items():
+        masters.setdefault(number, set()).add(code)
+    changed = _day(book["files"], tmp_path / "day")
+    result = load(tmp_path / "day", store, replace(settings, store_path=store),
+                  incremental=True)
+    assert result.ok, result.rejects[:5]
+    after = _numbers(store)
+    unchanged = [codes for codes in masters.values() if not codes & changed]
+    moved = [codes for codes in unchanged if any(after[c] != before[c] for c in codes)]
+    assert len(unchanged) > 1500
+    assert len(moved) <= 0.001 * len(unchanged), sorted(map(sorted, moved))[:5]
+    # The day's new 电销 records of existing people join their customers.
+    joined = _rows(store, """SELECT count(*) FROM customer t JOIN customer c
+        ON c.master_no = t.master_no AND c.customer_code <> t.customer_code
+        WHERE t.customer_code LIKE 'T9%'""")[0][0]
+    assert joined > 0
+
+
+def _two_customers(store: Path) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    """Two single-record 核心 customers of different people."""
+    rows = _rows(store, """SELECT c.customer_code, c.source_system, c.master_no
+        FROM customer c JOIN customer_master m USING (master_id)
+        WHERE m.records = 1 AND c.source_system = '核心' AND c.customer_kind = '个人'
+        ORDER BY c.customer_code LIMIT 2 OFFSET 40""")
+    return rows[0], rows[1]
+
+
+def test_a_merge_survives_reloads_and_undoing_it_gives_the_numbers_back(
+        book: dict[str, Any], tmp_path: Path) -> None:
+    settings = replace(book["settings"], store_path=tmp_path / "s.duckdb")
+    shutil.copy(book["settings"].store_path, settings.store_path)
+    store, files = settings.store_path, book["files"]
+    a, b = _two_customers(store)
+    decision_id = decisions.record_decision(
+        settings.users_db, decision="merge", a=decisions.Record(a[0], a[1]),
+        b=decisions.Record(b[0], b[1]), username="steward01", master_no=f"{a[2]},{b[2]}")
+    try:
+        for _ in range(2):  # the decision holds on every later load, full or not
+            assert load(files, store, settings).ok
+            merged = _numbers(store)
+            assert merged[a[0]] == merged[b[0]] in {a[2], b[2]}
+        assert decisions.undo_decision(settings.users_db, decision_id, "steward01")
+        assert load(files, store, settings).ok
+        back = _numbers(store)
+        assert (back[a[0]], back[b[0]]) == (a[2], b[2])
+    finally:
+        decisions.undo_decision(settings.users_db, decision_id, "steward01")
+
+
+def test_not_the_same_and_split_keep_records_apart_on_every_load(book: dict[str, Any],
+                                                                 tmp_path: Path) -> None:
+    settings = replace(book["settings"], store_path=tmp_path / "s.duckdb")
+    shutil.copy(book["settings"].store_path, settings.store_path)
+    store, files = settings.store_path, book["files"]
+    pairs = _rows(store, """SELECT a.customer_code, a.source_system, b.customer_code,
+            b.source_system, a.master_no FROM customer a JOIN customer b
+            ON a.master_no = b.master_no AND a.customer_code < b.customer_code
+        JOIN customer_master m ON m.master_no = a.master_no AND m.records = 2
+        ORDER BY a.customer_code LIMIT 2""")
+    (a1, s1, b1, t1, _), (a2, _, b2, t2, m2) = pairs
+    made = [decisions.record_decision(settings.users_db, decision="not_same",
+                                      a=decisions.Record(a1, s1), b=decisions.Record(b1, t1),
+                                      username="steward01"),
+            decisions.record_decision(settings.users_db, decision="detach",
+                                      a=decisions.Record(b2, t2), b=None, username="steward01",
+                                      master_no=m2)]
+    try:
+        for _ in range(2):
+            assert load(files, store, settings).ok
+            numbers = _numbers(store)
+            assert numbers[a1] != numbers[b1]
+            assert numbers[a2] != numbers[b2] and numbers[a2] == m2  # the rest keeps it
+    finally:
+        for d in made:
+            decisions.undo_decision(settings.users_db, d, "steward01")
+
+
+def test_decisions_are_audited_and_a_new_one_supersedes_the_last(book: dict[str, Any]
+                                                                 ) -> None:
+    db = book["settings"].users_db
+    a, b = decisions.Record("C000000001", "核心"), decisions.Record("C000000002", "核心")
+    first = decisions.record_decision(db, decision="merge", a=a, b=b, username="steward01")
+    second = decisions.record_decision(db, decision="not_same", a=b, b=a, username="steward01")
+    live = [d for d in decisions.decisions(db) if d["decision_id"] in (first, second)]
+    assert [d["decision"] for d in live] == ["not_same"]
+    assert decisions.undo_decision(db, second, "steward01")
+    assert not decisions.undo_decision(db, second, "steward01")  # once
+    from auth.audit import query_audit
+
+    events = [r["event"] for r in query_audit(db, limit=50)]
+    assert events.count("customer_decision") >= 2
+    assert events.count("customer_decision_undo") >= 2
