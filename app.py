@@ -12,7 +12,7 @@ from flask import Flask, g
 
 import auth
 from auth.templates import ensure_demo_users
-from callbacks import export_callbacks, report_callbacks, shell_callbacks
+from callbacks import export_callbacks, report_callbacks, shell_callbacks, view_callbacks
 from callbacks.customer_data_routes import register_customer_data_routes
 from callbacks.customer_routes import register_customer_routes
 from callbacks.load_routes import register_load_routes
@@ -77,6 +77,7 @@ def create_app(settings: Settings) -> Dash:
     report_callbacks.register(app, settings)
     export_callbacks.register(app, settings)
     shell_callbacks.register(app)
+    view_callbacks.register(app, settings)
     register_routes(server, settings)
     register_load_routes(server, settings)
     register_worklog_routes(server)

@@ -150,7 +150,8 @@ ROLLUPS: dict[str, str] = {
             FROM claim c LEFT JOIN pay USING (claim_id))
         SELECT c.claim_id, c.report_no, c.claim_no, c.policy_id, c.report_date,
                c.reporter_phone, c.loss_date, c.cause_name, c.loss_address,
-               c.estimated_loss_cny, c.register_date, c.close_date, {SCOPE}, rc.class_name,
+               c.estimated_loss_cny, c.register_date, c.close_date, {SCOPE}, p.insured_id,
+               rc.class_name,
                rc.line, b_.branch_code,
                coalesce(c.paid_cny, 0)::DECIMAL(18,2) AS paid_cny, c.settle_pay_date,
                c.report_to_register_days, c.register_to_close_days, c.close_to_pay_days,

@@ -22,6 +22,7 @@ from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
 from layouts.grid_state import GRID_URL_KEYS, initial_state
 from layouts.notices import late_date_notice, scope_notice
+from layouts.saved_views import column_chooser
 from layouts.summary_sort import (
     requested_sort,
     server_order,
@@ -188,6 +189,11 @@ def summary_view(settings: Settings, report: Report, values: FilterValues,
     sort_shown = shown_sort(result, by_name)
     sorted_by = state_of(sort_shown)
     _dim_formatters(report, defs, result.group_by)
+    # The column holding 合计 takes text whatever its type (a date column inferred as a
+    # date would draw the label empty).
+    for d in defs:
+        if d["field"] == first_shown:
+            d["cellDataType"] = False
     grid = dag.AgGrid(
         id={"type": "summary-grid", "report": report.slug},
         columnDefs=defs,
@@ -252,11 +258,14 @@ def detail_view(settings: Settings, report: Report, values: FilterValues,
     columns = head.columns
     # The sort, column filters and columns of a copied link (layouts.grid_state).
     state = initial_state(args, {c.key for c in columns}, sortable)
+    defs = column_defs(columns, sortable=sortable, filterable=sortable,
+                       alerts={c.key: c.alert for c in report.detail if c.alert},
+                       links=detail_links(report))
+    # The identifying column stays on the left while the user scrolls across.
+    defs[0].update(pinned="left", lockPinned=True)
     grid = dag.AgGrid(
         id={"type": "detail-grid", "report": report.slug},
-        columnDefs=column_defs(columns, sortable=sortable, filterable=sortable,
-                               alerts={c.key: c.alert for c in report.detail if c.alert},
-                               links=detail_links(report)),
+        columnDefs=defs,
         rowModelType="infinite",
         defaultColDef={"minWidth": 110},
         dashGridOptions={"cacheBlockSize": 100, "maxBlocksInCache": 50, "rowBuffer": 0,
@@ -268,9 +277,15 @@ def detail_view(settings: Settings, report: Report, values: FilterValues,
         dmc.Anchor("← 返回汇总", href=url_for(report, back), id="drill-back"),
         *[dmc.Text(c, size="sm") for c in crumbs or ["全部明细"]],
     ])
+    hidden = set(state.get("columnVisibility", {}).get("hiddenColIds", []))
+    order = state.get("columnOrder", {}).get("orderedColIds", [])
+    labels = {c.key: c.label for c in columns}
+    chooser = column_chooser(report.slug, [(k, labels[k]) for k in dict.fromkeys(
+        [columns[0].key, *order, *labels])], hidden)
     return html.Div([
         dmc.Group(justify="space-between", mb="xs", children=[
-            breadcrumb, export_menu(report, args, "detail")]),
+            breadcrumb, dmc.Group(gap="md", children=[
+                chooser, export_menu(report, args, "detail")])]),
         export_panel(report.slug),
         dmc.Text(id={"type": "detail-count", "report": report.slug}, size="sm", c="dimmed",
                  mb=4),
@@ -296,9 +311,11 @@ def _drill_label(dim: Any, value: str, names: Mapping[str, str]) -> str:
 
 
 def report_page(settings: Settings, report: Report, viewer: Viewer,
-                args: Mapping[str, str]) -> Any:
+                args: Mapping[str, str], toolbar: Any = None) -> Any:
+    """``toolbar``: drawn beside the title (the page's saved views)."""
     header = dmc.Stack(gap=4, children=[
-        dmc.Title(f"{report.number} {report.title}", order=3),
+        dmc.Group(justify="space-between", children=[
+            dmc.Title(f"{report.number} {report.title}", order=3), toolbar]),
         dmc.Text(f"数据范围: {SCOPE_LABELS[viewer.scope.level]}"
                  + ("" if viewer.personal_data else " · 个人信息已脱敏"), size="xs", c="dimmed"),
         *[dmc.Text(n, size="sm", c="gray.7") for n in report.notes],

@@ -8,7 +8,11 @@ import dash
 import dash_mantine_components as dmc
 
 import auth
+from auth.sharing import colleagues
 from layouts.report_page import report_page
+from layouts.saved_views import views_menu
+from ops.grid_columns import saved_columns
+from ops.views import list_views
 from queries.catalog import CATALOG
 from queries.spec import Report
 
@@ -25,7 +29,14 @@ def _layout_for(report: Report):  # type: ignore[no-untyped-def]
             viewer = auth.require_page(report.slug)
         except auth.Forbidden:
             return forbidden_notice(report.title)
-        return report_page(settings, report, viewer, args)
+        if args.get("level") == "detail" and not args.get("cols"):
+            # The columns this user left the grid with, unless the link carries its own.
+            stored = saved_columns(settings.users_db, viewer.user_id, report.slug)
+            args = {**args, **({"cols": stored} if stored else {})}
+        toolbar = views_menu(report.slug, list_views(settings.users_db, viewer.user_id,
+                                                     report.slug),
+                             colleagues(settings, viewer, report.slug))
+        return report_page(settings, report, viewer, args, toolbar)
 
     return layout
 

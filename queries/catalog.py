@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import replace
 
 import sqlglot
 from sqlglot import exp
@@ -28,7 +29,17 @@ def _declared() -> tuple[Report, ...]:
     return tuple(sorted(found.values(), key=lambda r: tuple(map(int, r.number.split(".")))))
 
 
-ALL_REPORTS: tuple[Report, ...] = _declared()
+def key_columns_first(r: Report) -> Report:
+    """``r`` with its key columns right after the identifying first detail column."""
+    keys = [k for k in r.key_columns if k in {c.key for c in r.detail[1:]}]
+    if not keys:
+        return r
+    by_key = {c.key: c for c in r.detail}
+    rest = [c for c in r.detail[1:] if c.key not in keys]
+    return replace(r, detail=(r.detail[0], *(by_key[k] for k in keys), *rest))
+
+
+ALL_REPORTS: tuple[Report, ...] = tuple(key_columns_first(r) for r in _declared())
 
 
 class CatalogError(ValueError):
@@ -76,6 +87,11 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
             problems += [f"{r.slug}: chart y {y} is not a measure" for y in s.chart.y
                          if y not in measures]
     problems += [f"{r.slug}: free dimension {k} unknown" for k in r.free_dims if k not in dims]
+    detail_keys = [c.key for c in r.detail]
+    problems += [f"{r.slug}: key column {k} is not a detail column" for k in r.key_columns
+                 if k not in detail_keys]
+    if len(detail_keys) != len(set(detail_keys)):
+        problems.append(f"{r.slug}: duplicate detail column keys")
     for m in r.measures:
         if m.kind in {"ratio", "diff"} and (m.numerator not in measures
                                              or m.denominator not in measures):
@@ -125,6 +141,7 @@ def register(report: Report) -> None:
     checked like the others, then in ``CATALOG`` and ``ALL_REPORTS`` for whatever is
     built or collected afterwards (pages, menu, API, grants, test loops)."""
     global ALL_REPORTS  # noqa: PLW0603 - the catalog is this module's state
+    report = key_columns_first(report)
     validate((*ALL_REPORTS, report))
     ALL_REPORTS = (*ALL_REPORTS, report)
     CATALOG[report.slug] = report

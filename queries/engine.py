@@ -23,7 +23,7 @@ from queries.cache import results_cache
 from queries.filters import FilterError, FilterValues, parse_filters, previous_year
 from queries.links import KEY_SUFFIX, customer_link
 from queries.masking import mask_value
-from queries.spec import Col, Dim, Report
+from queries.spec import Col, Dim, Report, Summary
 from queries.store import run, store_key
 
 __all__ = [
@@ -165,7 +165,8 @@ def _dim_labels(settings: Settings, dims: list[Dim], rows: list[dict[str, Any]])
                 r[f"{d.key}_code"] = hit[1] if hit else None
 
 
-def summary_columns(report: Report, dims: list[Dim]) -> list[ColumnMeta]:
+def summary_columns(report: Report, dims: list[Dim], summary: Summary | None = None
+                    ) -> list[ColumnMeta]:
     cols: list[ColumnMeta] = []
     for d in dims:
         # A dimension known by a code shows it, not its internal id (rows keep the id for
@@ -176,7 +177,9 @@ def summary_columns(report: Report, dims: list[Dim]) -> list[ColumnMeta]:
             cols.append(ColumnMeta(d.key, d.label, d.type))
         if d.lookup is not None:
             cols.append(ColumnMeta(f"{d.key}_label", f"{d.label}名称", "text"))
-    cols += [ColumnMeta(m.key, m.label, m.type) for m in report.measures]
+    shown = set(summary.measures) if summary and summary.measures else None
+    cols += [ColumnMeta(m.key, m.label, m.type) for m in report.measures
+             if shown is None or m.key in shown]
     return cols
 
 
@@ -279,11 +282,13 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
     truncated = max_groups is not None and len(rows) > max_groups
     rows = rows[:max_groups] if truncated else rows
     _dim_labels(settings, dims, rows)
-    result = SummaryResult(summary_columns(report, dims), rows, totals,
-                           tuple(d.key for d in dims), truncated=truncated,
-                           sort=list(sort))
     summary = None if group_by else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
+    columns = summary_columns(report, dims, summary)
+    shown = {c.key for c in columns}
+    result = SummaryResult(columns, rows, {k: v for k, v in totals.items() if k in shown},
+                           tuple(d.key for d in dims), truncated=truncated,
+                           sort=list(sort))
     if summary is not None and summary.chart and summary.chart.compare == "previous_year":
         earlier = previous_year(report, values, settings.today)
         st = C.summary_statement(report, dims, earlier.conditions, viewer, sv,

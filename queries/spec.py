@@ -170,6 +170,9 @@ class Summary:
     label: str  # e.g. 按支公司汇总
     dimensions: tuple[str, ...]  # dim keys grouped by default
     chart: Chart | None = None
+    # The measures shown (empty: all). A summary by month leaves out a measure summed
+    # over the chosen month only: split by month it would be 0 in every other month.
+    measures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,3 +205,7 @@ class Report:
     # "operational": the source is written data (plans, notes …) of the operational store,
     # read from the per-process mirror of queries/mirror.py beside the analytical store.
     store: Literal["analytical", "operational"] = "analytical"
+    # The detail columns a user opens the page for (已决赔付率, 未结天数): the catalog puts
+    # them right after the identifying first column (pinned left on the grid), so they
+    # are on the screen at 1024 px and early in every export.
+    key_columns: tuple[str, ...] = ()

@@ -57,7 +57,7 @@ def test_csv_export_opens_in_excel(login: Any) -> None:
     assert resp.status_code == 200
     assert resp.data.startswith("\ufeff".encode())
     lines = resp.data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("归属支公司,归属支公司名称,保单数,签单保费")
+    assert lines[0].startswith("归属支公司代码,归属支公司名称,保单数,签单保费")
     assert lines[-1].split(",")[1] == "合计" or lines[-1].startswith("合计")
     assert len(lines) == 1 + 12 + 1
 

@@ -406,7 +406,7 @@ def test_drilled_insured_named_by_code_and_name(book: Settings) -> None:
     # Two insured named 李四: the breadcrumb of a drill-down says which one.
     values = parse_filters(report, {"d_insured": "2", "d_branch": "1"}, AS_OF)
     assert drill_names(book, report, values, GM) == {"insured": "C9 李四",
-                                                       "branch": "广州支公司"}
+                                                       "branch": "4401 广州支公司"}
 
 
 def test_excel_detail_rates_six_decimals(book: Settings, tmp_path: Path) -> None:

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from data import bands
-from queries.reports.common import BRANCH_DIM, CLAIM_NO, POLICY_NO, band_options, branch_filter
-from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summary
+from queries.reports.common import (
+    BRANCH_DIM,
+    CLAIM_NO,
+    INSURED_NAME,
+    POLICY_NO,
+    band_options,
+    branch_filter,
+    with_names,
+)
+from queries.spec import Chart, Col, Dim, Filter, Lookup, Measure, Options, Report, Summary
 
 AUTO_OR_PROPERTY = "line IN ('auto', 'property')"
 LINE_OPTIONS = Options(static=(("auto", "车险"), ("property", "财产险")))
 STAGES = (("report_to_register", "报案→立案"), ("register_to_close", "立案→结案"),
           ("close_to_pay", "结案→支付"), ("report_to_pay", "报案→支付"))
+# Whom to chase about a claim: the insured and the policy's handler (经办人).
+INSURED = Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME)
+HANDLER = Col("handler_code", "经办人代码", "code", column="handler_id",
+              lookup=Lookup("staff", "staff_id", "staff_code"))
 
 
 def _stage_measures() -> tuple[Measure, ...]:
@@ -36,8 +48,9 @@ CLAIM_CYCLE = Report(
     dims=(BRANCH_DIM, Dim("close_year", "结案年度", "close_year", type="year")),
     measures=(Measure("claims", "结案件数", "count", type="int"), *_stage_measures(),
               Measure("anomalies", "数据异常件数", "sum", "cycle_anomalies", type="int")),
-    detail=(
-        CLAIM_NO, POLICY_NO, Col("risk_code", "险种代码"),
+    key_columns=("report_to_pay_days",),
+    detail=with_names(
+        CLAIM_NO, POLICY_NO, Col("risk_code", "险种代码", "code"),
         Col("branch_code", "归属支公司代码", "code"),
         Col("report_date", "报案日期", "date"), Col("register_date", "立案日期", "date"),
         Col("close_date", "结案日期", "date"), Col("settle_pay_date", "支付日期", "date"),
@@ -74,8 +87,10 @@ CLAIMS_UNREGISTERED = Report(
               Measure("estimate", "估损金额(折人民币)", "sum", "estimated_loss_cny"),
               Measure("max_wait", "最长等待天数", "quantile", "days_waiting", q=1.0,
                       type="days")),
-    detail=(
-        Col("report_no", "报案号", link="claim"), POLICY_NO, Col("class_name", "险类"),
+    key_columns=("days_waiting", "insured_name", "handler_code", "handler_name"),
+    detail=with_names(
+        Col("report_no", "报案号", link="claim"), POLICY_NO, INSURED, HANDLER,
+        Col("class_name", "险类"),
         Col("branch_code", "归属支公司代码", "code"), Col("report_date", "报案日期", "date"),
         Col("loss_date", "出险日期", "date"), Col("cause_name", "出险原因"),
         Col("loss_address", "出险地址"), Col("reporter_phone", "报案电话", personal="phone"),
@@ -105,8 +120,10 @@ CLAIMS_OPEN = Report(
     measures=(Measure("claims", "案件数", "count", type="int"),
               Measure("estimate", "估损金额(折人民币)", "sum", "estimated_loss_cny"),
               Measure("paid", "已付赔款(折人民币)", "sum", "paid_cny")),
-    detail=(
-        CLAIM_NO, POLICY_NO, Col("class_name", "险类"),
+    key_columns=("days_open", "insured_name", "handler_code", "handler_name"),
+    detail=with_names(
+        CLAIM_NO, POLICY_NO, INSURED, HANDLER,
+        Col("class_name", "险类"),
         Col("branch_code", "归属支公司代码", "code"), Col("report_date", "报案日期", "date"),
         Col("register_date", "立案日期", "date"), Col("cause_name", "出险原因"),
         Col("estimated_loss_cny", "估损金额(折人民币)", "money"),

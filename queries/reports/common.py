@@ -13,8 +13,44 @@ INSURED_NAME = Lookup("customer", "customer_id", "customer_name")
 INSURED_PHONE = Lookup("customer", "customer_id", "phone")
 INSURED_MOBILE = Lookup("customer", "customer_id", "mobile")
 INSURED_ADDRESS = Lookup("customer", "customer_id", "address")
-BRANCH_NAME = Lookup("branch", "branch_id", "branch_name")
-DEPT_NAME = Lookup("department", "dept_id", "dept_name")
+# A dimension known by a code: the summary and its export show 4401 and 广州天河支公司,
+# never the internal id.
+BRANCH_NAME = Lookup("branch", "branch_id", "branch_name", code="branch_code")
+DEPT_NAME = Lookup("department", "dept_id", "dept_name", code="dept_code")
+STAFF_NAME = Lookup("staff", "staff_id", "staff_name", code="staff_code")
+AGENT_NAME = Lookup("agent", "agent_id", "agent_name", code="agent_code")
+
+RISK_NAME = Lookup("risk", "risk_code", "risk_name")
+CLASS_NAME = Lookup("risk_class", "class_code", "class_name")
+
+# A detail list's code column → (its source's column to look the name up by, the lookup).
+NAME_OF_CODE: dict[str, tuple[str, Lookup]] = {
+    "branch_code": ("branch_id", BRANCH_NAME),
+    "dept_code": ("dept_id", DEPT_NAME),
+    "handler_code": ("handler_id", STAFF_NAME),
+    "salesman_code": ("salesman_id", STAFF_NAME),
+    "agent_code": ("agent_id", AGENT_NAME),
+    "risk_code": ("risk_code", RISK_NAME),
+    "class_code": ("class_code", CLASS_NAME),
+}
+
+
+def with_names(*cols: Col) -> tuple[Col, ...]:
+    """Each code column followed by its name (归属支公司代码 4401, 归属支公司名称
+    广州天河支公司), fetched for the page's rows; a name the list has already (a column of
+    its source) is kept, not fetched."""
+    keys = {c.key for c in cols}
+    out: list[Col] = []
+    for c in cols:
+        out.append(c)
+        found = NAME_OF_CODE.get(c.key)
+        name_key = c.key.removesuffix("_code") + "_name"
+        if found is None or name_key in keys:
+            continue
+        column, lookup = found
+        label = c.label.removesuffix("代码") + "名称"
+        out.append(Col(name_key, label, column=column, lookup=lookup))
+    return tuple(out)
 
 
 def branch_filter(column: str = "branch_id") -> Filter:

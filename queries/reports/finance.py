@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queries.reports.common import BRANCH_DIM, POLICY_NO, branch_filter
+from queries.reports.common import BRANCH_DIM, POLICY_NO, branch_filter, with_names
 from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summary
 
 EXCHANGE_RATES = Report(
@@ -42,7 +42,7 @@ COMMISSION_FILTERS = (
     Filter("paid", "支付日期", "date_range", "pay_date"),
     branch_filter(),
 )
-COMMISSION_DETAIL = (
+COMMISSION_DETAIL = with_names(
     Col("fee_receipt_no", "手续费收据号"), Col("pay_date", "支付日期", "date"),
     POLICY_NO, Col("risk_code", "险种代码", "code"),
     Col("branch_code", "归属支公司代码", "code"), Col("agent_code", "代理人代码", "code"),

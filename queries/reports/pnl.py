@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from data import bands
 from queries.reports.common import (
+    AGENT_NAME,
     BRANCH_DIM,
     DEPT_DIM,
     INSURED_NAME,
     PNL_DETAIL_TAIL,
     PNL_MEASURES,
     POLICY_NO,
+    STAFF_NAME,
     band_options,
     branch_filter,
     dept_filter,
+    with_names,
 )
 from queries.spec import Chart, Col, Dim, Filter, Lookup, Options, Report, Summary
 
 AUTO = "line = 'auto'"
+# What a P&L list is opened for: the loss ratio and its money, beside the policy number.
+KEY_COLUMNS = ("settled_loss_ratio_pct", "received_cny", "paid_closed_cny")
 
 
 def _vehicle_options(code: str, name: str) -> Options:
@@ -64,7 +69,8 @@ PNL_AUTO_CUBE = Report(
     free_dims=("branch", "dept", "start_year", "sign_year", "clause", "use_nature",
                "use_years", "vehicle_kind", "seats", "tonnage", "sum_insured", "loss_ratio"),
     measures=PNL_MEASURES,
-    detail=(
+    key_columns=KEY_COLUMNS,
+    detail=with_names(
         POLICY_NO,
         Col("plate_no", "车牌号"),
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
@@ -93,9 +99,9 @@ PNL_AUTO_CUBE = Report(
 
 PROPERTY = "line = 'property'"
 HANDLER_DIM = Dim("handler", "经办人", "handler_id",
-                  lookup=Lookup("staff", "staff_id", "staff_name"), type="int")
+                  lookup=STAFF_NAME, type="int")
 AGENT_DIM = Dim("agent", "代理人", "agent_id",
-                lookup=Lookup("agent", "agent_id", "agent_name"), type="int")
+                lookup=AGENT_NAME, type="int")
 CLASS_OPTIONS = Options(table="risk_class", value="class_code", label="class_name")
 START = Filter("start", "起保日期", "date_range", "start_date", required=True,
                default="this-year")
@@ -121,7 +127,8 @@ def _policy_pnl(slug: str, number: str, title: str, where: str, filters: tuple[F
     return Report(slug=slug, number=number, title=title, area="pnl", tags=tags,
                   source="policy_pnl", id_column="policy_id", where=where, filters=filters,
                   dims=dims,
-                  measures=PNL_MEASURES, detail=(*head, *PNL_DETAIL_TAIL),
+                  measures=PNL_MEASURES, detail=with_names(*head, *PNL_DETAIL_TAIL),
+                  key_columns=KEY_COLUMNS,
                   summaries=summaries, order=(("start_date", "desc"),),
                   notes=(note, "赔付率以到款保费为分母; 到款保费为 0 时赔付率为空。"))
 

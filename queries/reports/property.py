@@ -9,8 +9,9 @@ from queries.reports.common import (
     POLICY_NO,
     branch_filter,
     dept_filter,
+    with_names,
 )
-from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summary
+from queries.spec import Chart, Col, Dim, Filter, Lookup, Measure, Options, Report, Summary
 
 PROPERTY = "line = 'property'"
 CLASS_OPTIONS = Options(table="risk_class", value="class_code", label="class_name",
@@ -36,10 +37,11 @@ PROPERTY_POLICIES = Report(
         Measure("premium", "保费(原币)", "sum", "premium", currency="currency_code"),
         Measure("premium_cny", "保费(折人民币)", "sum", "premium_cny"),
     ),
-    detail=(
-        Col("risk_code", "险种", "code"), Col("branch_code", "归属支公司代码", "code"),
-        Col("dept_code", "归属机构代码", "code"), POLICY_NO,
+    detail=with_names(
+        POLICY_NO,
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
+        Col("risk_code", "险种", "code"), Col("branch_code", "归属支公司代码", "code"),
+        Col("dept_code", "归属机构代码", "code"),
         Col("start_date", "起保日期", "date"), Col("end_date", "终保日期", "date"),
         Col("currency_code", "保费币别", "code"), Col("sum_insured", "保额", "money"),
         Col("premium", "保费", "money"), Col("premium_cny", "保费(折人民币)", "money"),
@@ -75,12 +77,16 @@ PROPERTY_ENDORSEMENTS = Report(
         Measure("premium_change", "总保费变化量(折人民币)", "sum", "premium_change_cny"),
         Measure("sum_insured_change", "总保额变化量(折人民币)", "sum", "sum_insured_change_cny"),
     ),
-    detail=(
+    detail=with_names(
+        Col("endorsement_no", "批单号"), POLICY_NO,
+        Col("endorse_kind", "批改类型名称"),
         Col("risk_code", "险种", "code"), Col("class_code", "险类", "code"),
-        Col("endorse_type_code", "批改类型代码", "code"), Col("endorse_kind", "批改类型名称"),
-        POLICY_NO, Col("premium_after_cny", "保费(批改后, 折人民币)", "money"),
+        Col("branch_code", "归属支公司代码", "code", column="branch_id",
+            lookup=Lookup("branch", "branch_id", "branch_code")),
+        Col("endorse_type_code", "批改类型代码", "code"),
+        Col("premium_after_cny", "保费(批改后, 折人民币)", "money"),
         Col("start_date", "起保日期", "date"), Col("end_date", "终保日期", "date"),
-        Col("endorsement_no", "批单号"), Col("endorse_date", "批改日期", "date"),
+        Col("endorse_date", "批改日期", "date"),
         Col("effective_date", "批改生效日期", "date"), Col("input_date", "批改录入日期", "date"),
         Col("receipt_date", "到/领款时间", "date"),
         Col("receipt_currency_code", "到/领款币别", "code"),
@@ -109,10 +115,11 @@ PREMIUM_RECEIVED_DAILY = Report(
         Measure("refunded", "退费(折人民币)", "sum", "refunded_cny"),
         Measure("net", "净额(折人民币)", "sum", "amount_cny"),
     ),
-    detail=(
+    detail=with_names(
         Col("receipt_no", "收付号"), Col("receipt_date", "到/领款日期", "date"),
         POLICY_NO, Col("branch_code", "归属支公司代码", "code"),
-        Col("handler_code", "经办人代码", "code"), Col("insured_name", "被保险人名称"),
+        Col("handler_code", "经办人代码", "code"), Col("handler_name", "经办人名称"),
+        Col("insured_name", "被保险人名称"),
         Col("currency_code", "币别", "code"), Col("amount", "金额", "money"),
         Col("amount_cny", "折人民币", "money"),
     ),
@@ -142,9 +149,11 @@ PROPERTY_RISK = Report(
                 currency="claim_currency_code"),
         Measure("paid", "已决赔款(已实付, 原币)", "sum", "paid", currency="claim_currency_code"),
     ),
-    detail=(
-        CLAIM_NO, POLICY_NO, Col("risk_code", "险种代码", "code"),
-        Col("loss_date", "出险日期", "date"), Col("cause_code", "出险原因", "code"),
+    detail=with_names(
+        POLICY_NO, CLAIM_NO, Col("risk_code", "险种代码", "code"),
+        Col("loss_date", "出险日期", "date"), Col("cause_code", "出险原因代码", "code"),
+        Col("cause_name", "出险原因", column="claim_no",
+            lookup=Lookup("claim", "claim_no", "cause_name")),
         Col("loss_address", "出险地址"), Col("estimated_loss", "估损金额", "money"),
         Col("claim_currency_code", "赔款币别", "code"), Col("paid", "已决赔款(已实付)", "money"),
         Col("class_code", "风险代码", "code"), Col("dept_code", "归属机构代码", "code"),
@@ -201,11 +210,13 @@ PREMIUM_RECEIVED_MONTHLY = Report(
         Measure("ytd_refunded", "本年累计退费(折人民币)", "sum", "refunded_cny"),
         Measure("net_cny", "净额(保费−退费, 折人民币)", "sum", "amount_cny"),
     ),
-    detail=(
+    detail=with_names(
         Col("receipt_no", "收付号"), Col("receipt_date", "到/领款日期", "date"),
         POLICY_NO, Col("risk_code", "险种", "code"),
-        Col("handler_code", "经办人代码", "code"), Col("insured_name", "被保险人名称"),
-        Col("agent_code", "代理人代码", "code"), Col("currency_code", "实收币别", "code"),
+        Col("handler_code", "经办人代码", "code"), Col("handler_name", "经办人名称"),
+        Col("insured_name", "被保险人名称"),
+        Col("agent_code", "代理人代码", "code"), Col("agent_name", "代理人名称"),
+        Col("currency_code", "实收币别", "code"),
         Col("amount", "金额(原币)", "money"), Col("amount_cny", "折人民币", "money"),
     ),
     summaries=(
@@ -214,11 +225,14 @@ PREMIUM_RECEIVED_MONTHLY = Report(
                  "agent_name", "currency")),
         Summary("by-branch", "按支公司汇总", ("branch",),
                 Chart("bar", "branch_label", ("month_cny", "ytd_received"))),
+        # Each month's own figures: the measures of the chosen month alone are left out.
         Summary("by-month", "按月汇总 (本年与上年同期对比)", ("month_no",),
-                Chart("bar", "month_no", ("net_cny",), compare="previous_year")),
+                Chart("bar", "month_no", ("net_cny",), compare="previous_year"),
+                measures=("receipts", "ytd_received", "ytd_refunded", "net_cny")),
     ),
     order=(("receipt_date", "asc"),),
     notes=("以财务到款为准。实收保费、合计、本月退费为所选月份; 本年累计为 1 月 1 日至所选月末; "
            "保费不扣退费, 退费指财务实际退款, 净额 = 保费 − 退费。",
-           "实收保费(原币) 只在同一币别内相加, 含多个币别的合计为空; 明细为本年累计范围内的到款。"),
+           "实收保费(原币) 只在同一币别内相加, 含多个币别的合计为空; 明细为本年累计范围内的到款。",
+           "按月汇总: 每行为该月的笔数、保费、退费和净额, 合计行为本年累计。"),
 )

@@ -9,14 +9,17 @@ only effective policies starting on or after the cutoff date.
 from __future__ import annotations
 
 from queries.reports.common import (
+    AGENT_NAME,
     BRANCH_DIM,
     DEPT_DIM,
     INSURED_NAME,
     POLICY_NO,
+    STAFF_NAME,
     branch_filter,
     dept_filter,
+    with_names,
 )
-from queries.spec import Chart, Col, Dim, Filter, Lookup, Measure, Options, Report, Summary
+from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summary
 
 SCOPE_RULE = ("status = '有效' AND start_date >= $receivable_cutoff "
               "AND NOT list_contains($receivable_excluded_risks, risk_code)")
@@ -46,7 +49,7 @@ MEASURES: tuple[Measure, ...] = (
     *(Measure(f"age_{lo}", f"未到款 {label}", "sum", UNPAID_AT, period="stat_date",
               period_column="due_date", age=(lo, hi)) for lo, hi, label in AGES),
 )
-DETAIL: tuple[Col, ...] = (
+DETAIL: tuple[Col, ...] = with_names(
     POLICY_NO, Col("risk_code", "险种", "code"),
     Col("branch_code", "归属支公司代码", "code"), Col("handler_code", "经办人代码", "code"),
     Col("agent_code", "代理人代码", "code"),
@@ -58,9 +61,9 @@ DETAIL: tuple[Col, ...] = (
     Col("last_receipt_date", "到款日期", "date"),
 )
 HANDLER_DIM = Dim("handler", "经办人", "handler_id",
-                  lookup=Lookup("staff", "staff_id", "staff_name"), type="int")
+                  lookup=STAFF_NAME, type="int")
 AGENT_DIM = Dim("agent", "代理人", "agent_id",
-                lookup=Lookup("agent", "agent_id", "agent_name"), type="int")
+                lookup=AGENT_NAME, type="int")
 
 
 def _receivable(slug: str, number: str, title: str, filters: tuple[Filter, ...],
@@ -72,6 +75,7 @@ def _receivable(slug: str, number: str, title: str, filters: tuple[Filter, ...],
                   detail_where="plan_rows = 1",
                   filters=(STAT, PERIOD, *filters), dims=dims, measures=MEASURES,
                   detail=DETAIL, summaries=summaries, order=(("due_date", "asc"),),
+                  key_columns=("amount_cny", "received_cny"),
                   notes=(note, *NOTES))
 
 
@@ -142,7 +146,7 @@ EFFECTIVE_POLICIES = Report(
     measures=(Measure("policies", "保单数", "count", type="int"),
               Measure("premium", "签单保费(折人民币)", "sum", "premium_cny"),
               Measure("received", "到款保费(折人民币)", "sum", "received_cny")),
-    detail=(POLICY_NO, Col("risk_code", "险种", "code"),
+    detail=with_names(POLICY_NO, Col("risk_code", "险种", "code"),
             Col("branch_code", "归属支公司代码", "code"),
             Col("handler_code", "经办人代码", "code"),
             Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),

@@ -10,6 +10,7 @@ from queries.reports.common import (
     INSURED_PHONE,
     POLICY_NO,
     branch_filter,
+    with_names,
 )
 from queries.spec import (
     Chart,
@@ -55,7 +56,7 @@ PROPOSAL_STATUS = Report(
         Measure("sum_insured", "保额(折人民币)", "sum", "sum_insured_cny"),
         Measure("premium", "保费(折人民币)", "sum", "premium_cny"),
     ),
-    detail=(
+    detail=with_names(
         Col("proposal_no", "投保单号"),
         POLICY_NO,
         Col("applicant_code", "投保人代码"),
@@ -66,8 +67,9 @@ PROPOSAL_STATUS = Report(
         Col("end_date", "终保日期", "date"),
         Col("sum_insured_cny", "保额", "money"),
         Col("premium_cny", "保费", "money"),
-        Col("salesman_code", "归属业务员"),
+        Col("salesman_code", "归属业务员代码", "code"),
         Col("uw_status", "核保状态", "code"),
+        Col("uw_status_name", "核保状态名称"),
     ),
     summaries=(
         Summary("by-status", "按核保状态汇总", ("status",),
@@ -111,7 +113,8 @@ LAPSED_AUTO = Report(
         Measure("claims", "立案次数", "sum", "claims_registered", type="int"),
         Measure("paid_closed", "已结案赔款", "sum", "paid_closed_cny"),
     ),
-    detail=(
+    key_columns=("insured_name", "mobile", "end_date", "handler_code", "handler_name"),
+    detail=with_names(
         POLICY_NO,
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
         Col("phone", "联系电话", column="insured_id", lookup=INSURED_PHONE, personal="phone"),
@@ -120,6 +123,7 @@ LAPSED_AUTO = Report(
             personal="address"),
         Col("plate_no", "车牌号"),
         Col("vehicle_kind_code", "车型种类", "code"),
+        Col("vehicle_kind_name", "车辆种类"),
         Col("engine_no", "发动机号"),
         Col("vin", "车架号"),
         Col("use_years", "使用年限", "int"),
