@@ -243,7 +243,8 @@ def _check_header(entity: Entity, file: str, header: list[str]) -> None:
     known = set(entity.columns)
     extra = [h for h in header if h not in known]
     if extra:
-        raise FileProblem(file, f"多余的列: {', '.join(extra)} (见 docs/IMPORT.md)", extra[0])
+        raise FileProblem(file, f"多余的列: {', '.join(extra)} (该文件可有的列: "
+                                f"{', '.join(entity.columns)})", extra[0])
     missing = [f.name for f in entity.fields if f.required and f.name not in header]
     if missing:
         raise FileProblem(file, f"缺少必填列: {', '.join(missing)}", missing[0])

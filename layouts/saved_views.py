@@ -55,8 +55,8 @@ def views_menu(slug: str, views: Sequence[View], colleagues: Sequence[tuple[int,
         dmc.Modal(id=i["view-save-modal"], title="保存当前视图", centered=True, children=[
             dmc.Text("保存本页当前的筛选条件、汇总方式、排序和列设置, 之后可从本页的“我的视图”"
                      "或首页打开; 同名视图将被覆盖。", size="sm", c="dimmed", mb="sm"),
-            dmc.TextInput(id=i["view-name"], label="视图名称", placeholder="如 本月广州脱保",
-                          maxLength=40),
+            dmc.TextInput(id=i["view-name"], label="视图名称 (最多 40 字)",
+                          placeholder="如 本月广州脱保"),
             dmc.Group(justify="flex-end", mt="md", children=[
                 dmc.Button("保存", id=i["view-save"], n_clicks=0)]),
             html.Div(id=i["view-message"]),

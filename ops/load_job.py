@@ -56,7 +56,7 @@ class UploadRefused(ValueError):
 
 def save_files(folder: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
     """Write uploaded files (zips unpacked, folders inside them dropped) into ``folder``
-    and return their names; refuses files whose name is no entity of docs/IMPORT.md."""
+    and return their names; refuses files whose name is no entity of data/layout.py."""
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[str] = []
     try:
@@ -79,8 +79,8 @@ def save_files(folder: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
         raise UploadRefused(f"上传的文件无法使用: {exc}") from exc
     unknown = [n for n in saved if n.rsplit(".", 1)[0] not in BY_NAME]
     if unknown:
-        raise UploadRefused(f"不认识的文件: {', '.join(unknown)} (文件名应为实体名, 见 "
-                            "docs/IMPORT.md)")
+        raise UploadRefused(f"不认识的文件: {', '.join(unknown)} (文件名应为实体名之一: "
+                            f"{', '.join(sorted(BY_NAME))}, 见本页“文件与列的规则”)")
     if not saved:
         raise UploadRefused("没有可导入的文件 (csv / parquet / xlsx)")
     return saved

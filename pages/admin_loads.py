@@ -23,6 +23,7 @@ import auth
 from data.load import load_history
 from data.settings import Settings
 from layouts.grid import LOCALE_TEXT, column_defs
+from layouts.import_rules import import_rules
 from ops import jobs, load_job
 from pages.reports import forbidden_notice
 from queries.engine import ColumnMeta
@@ -60,6 +61,7 @@ def layout(**_args: str) -> Any:
         dmc.Text("上传核心系统导出的当日文件 (每个实体一个 CSV/Parquet/Excel 文件, 可打成 zip; "
                  "文件名为实体名, 如 policy.csv)。校验全部通过才会替换数据仓库; "
                  "有错误时数据仓库不变, 并列出每一处错误。", size="sm", c="dimmed"),
+        import_rules(),
         dcc.Upload(id="load-upload", multiple=True, max_size=MAX_UPLOAD_BYTES,
                    children=dmc.Paper(withBorder=True, p="lg", children=dmc.Text(
                        "拖放文件到这里, 或点击选择 (zip / csv / parquet / xlsx)", ta="center"))),

@@ -72,7 +72,7 @@ def test_xlsx_export_has_headers_formats_and_frozen_pane(login: Any,
     wb = load_workbook(io.BytesIO(resp.data))
     ws = wb.active
     header = [c.value for c in ws[1]]
-    assert header[:3] == ["保单号", "车牌号", "被保险人名称"]
+    assert header[:3] == ["保单号", "已决赔付率(%)", "到款保费"]  # the key columns first
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref is not None
     assert ws.max_row == total["total"] + 1

@@ -29,7 +29,8 @@ NAME_OF_CODE: dict[str, tuple[str, Lookup]] = {
     "dept_code": ("dept_id", DEPT_NAME),
     "handler_code": ("handler_id", STAFF_NAME),
     "salesman_code": ("salesman_id", STAFF_NAME),
-    "agent_code": ("agent_id", AGENT_NAME),
+    # By code: several facts carry the agent's code only.
+    "agent_code": ("agent_code", Lookup("agent", "agent_code", "agent_name")),
     "risk_code": ("risk_code", RISK_NAME),
     "class_code": ("class_code", CLASS_NAME),
 }

@@ -15,6 +15,7 @@ from queries.reports.common import (
     POLICY_NO,
     branch_filter,
     dept_filter,
+    with_names,
 )
 from queries.spec import Chart, Col, Dim, Filter, Lookup, Measure, Options, Report, Summary
 
@@ -47,7 +48,7 @@ RENEWALS = Report(
                 denominator="policies", scale=100, type="percent"),
         Measure("premium", "到期保费(折人民币)", "sum", "premium_cny"),
     ),
-    detail=(
+    detail=with_names(
         POLICY_NO,
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
         Col("mobile", "联系手机", column="insured_id", lookup=INSURED_MOBILE, personal="phone"),
@@ -87,7 +88,7 @@ ORPHANS = Report(
     dims=(BRANCH_DIM, HANDLER_DIM),
     measures=(Measure("policies", "保单数", "count", type="int"),
               Measure("premium", "保费(折人民币)", "sum", "premium_cny")),
-    detail=(
+    detail=with_names(
         POLICY_NO,
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
         Col("handler_code", "原经办人代码", "code"), Col("handler_name", "原经办人"),
@@ -134,7 +135,7 @@ def _customer_group(slug: str, number: str, title: str, where: str, notes: str,
             Measure("claims", "出险次数", "sum", "claims", type="int"),
             Measure("contribution", "利润贡献", "sum", "contribution_cny"),
         ),
-        detail=(
+        detail=with_names(
             Col("customer_code", "客户代码"), Col("customer_name", "客户名称"),
             Col("customer_kind", "客户类型"), Col("stat_year", "统计年度", "year"),
             *extra,
@@ -196,7 +197,7 @@ BLACKLIST = Report(
     dims=(Dim("source", "来源", "source"), BRANCH_DIM, HANDLER_DIM),
     measures=(Measure("customers", "客户数", "count_distinct", "customer_id", type="int"),
               Measure("rows", "明细行数", "count", type="int")),
-    detail=(
+    detail=with_names(
         Col("customer_code", "客户代码"), Col("customer_name", "客户名称"),
         Col("source", "来源"), Col("reason", "原因"), Col("added_by", "加入人"),
         Col("added_at", "加入时间"), Col("handler_code", "经办人代码", "code"),
