@@ -21,6 +21,7 @@ EVENT_LABELS = {
     "forbidden": "越权访问", "data_load": "数据装载",
     "blacklist_added": "列入黑名单", "blacklist_removed": "移出黑名单",
     "policies_reassigned": "孤儿保单转交",
+    "view_saved": "保存视图", "view_shared": "分享视图", "view_deleted": "删除视图",
 }
 
 

@@ -13,7 +13,7 @@ from auth.sharing import share_view
 from data.settings import Settings
 from layouts.saved_views import view_items
 from ops.grid_columns import save_columns, valid_cols
-from ops.views import ViewError, list_views, save_view
+from ops.views import ViewError, delete_view, list_views, save_view
 from queries.catalog import CATALOG
 
 # What the user sees now (the grid writes its sort, filters and columns into the address
@@ -148,6 +148,28 @@ def register(app: Dash, settings: Settings) -> None:
         auth.audit.record("view_shared", page=slug,
                           detail={"name": copy.name, "to_user_id": copy.user_id})
         return _message(f"已分享: 同事的“我的视图”中多了“{copy.name}”", "green")
+
+    @app.callback(
+        Output({"type": "share-message", "report": MATCH}, "children", allow_duplicate=True),
+        Output({"type": "view-items", "report": MATCH}, "children", allow_duplicate=True),
+        Output({"type": "share-view", "report": MATCH}, "data", allow_duplicate=True),
+        Output({"type": "share-view", "report": MATCH}, "value"),
+        Input({"type": "view-delete", "report": MATCH}, "n_clicks"),
+        State({"type": "share-view", "report": MATCH}, "value"),
+        prevent_initial_call=True,
+    )
+    def delete(clicks, view_id):  # type: ignore[no-untyped-def]
+        slug = _slug()
+        viewer = auth.require_page(slug)
+        if not clicks:
+            raise PreventUpdate
+        if not view_id or not str(view_id).isdigit() or \
+                not delete_view(db, viewer.user_id, int(view_id)):
+            return _message("请选择自己的视图", "red"), no_update, no_update, no_update
+        auth.audit.record("view_deleted", page=slug, detail={"view_id": int(view_id)})
+        views = list_views(db, viewer.user_id, slug)
+        return (_message("已删除视图", "green"), view_items(views),
+                [{"value": str(v.view_id), "label": v.name} for v in views], None)
 
     app.clientside_callback(
         READ_COLUMNS,

@@ -26,7 +26,7 @@ def view_href(view: View) -> str:
 def ids(slug: str) -> dict[str, dict[str, str]]:
     names = ("view-open-save", "view-open-share", "view-save-modal", "view-share-modal",
              "view-name", "view-save", "view-save-request", "view-message", "view-items",
-             "share-view", "share-user", "view-share", "share-message")
+             "share-view", "share-user", "view-share", "share-message", "view-delete")
     return {n: {"type": n, "report": slug} for n in names}
 
 
@@ -48,7 +48,7 @@ def views_menu(slug: str, views: Sequence[View], colleagues: Sequence[tuple[int,
                 html.Div(view_items(views), id=i["view-items"]),
                 dmc.MenuDivider(),
                 dmc.MenuItem("保存当前视图…", id=i["view-open-save"], n_clicks=0),
-                dmc.MenuItem("分享视图给同事…", id=i["view-open-share"], n_clicks=0),
+                dmc.MenuItem("分享或删除视图…", id=i["view-open-share"], n_clicks=0),
             ]),
         ]),
         dcc.Store(id=i["view-save-request"]),
@@ -61,16 +61,18 @@ def views_menu(slug: str, views: Sequence[View], colleagues: Sequence[tuple[int,
                 dmc.Button("保存", id=i["view-save"], n_clicks=0)]),
             html.Div(id=i["view-message"]),
         ]),
-        dmc.Modal(id=i["view-share-modal"], title="分享视图给同事", centered=True, children=[
-            dmc.Text("同事收到的是视图的一份副本, 打开时按其本人的数据范围显示。", size="sm",
+        dmc.Modal(id=i["view-share-modal"], title="分享或删除视图", centered=True, children=[
+            dmc.Text("分享: 同事收到视图的一份副本, 打开时按其本人的数据范围显示。", size="sm",
                      c="dimmed", mb="sm"),
             dmc.Select(id=i["share-view"], label="视图",
                        data=[{"value": str(v.view_id), "label": v.name} for v in views],
                        placeholder="选择要分享的视图"),
-            dmc.Select(id=i["share-user"], label="同事", searchable=True, mt="sm",
+            dmc.Select(id=i["share-user"], label="同事 (分享时选择)", searchable=True, mt="sm",
                        data=[{"value": str(u), "label": name} for u, name in colleagues],
                        placeholder="输入员工代码或姓名", nothingFoundMessage="没有可分享的同事"),
-            dmc.Group(justify="flex-end", mt="md", children=[
+            dmc.Group(justify="space-between", mt="md", children=[
+                dmc.Button("删除此视图", id=i["view-delete"], n_clicks=0, color="red",
+                           variant="subtle"),
                 dmc.Button("分享", id=i["view-share"], n_clicks=0)]),
             html.Div(id=i["share-message"]),
         ]),

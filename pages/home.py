@@ -9,6 +9,8 @@ import dash_mantine_components as dmc
 
 import auth
 from layouts.customer_page import search_box
+from layouts.saved_views import home_views
+from ops.views import list_views
 from pages.worklog_home import reminder_cards
 from queries.access import SCOPE_LABELS
 from queries.catalog import CATALOG
@@ -86,6 +88,10 @@ def home_layout(**_args: str) -> Any:
         reminder_cards(settings, viewer),
         dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 4}, children=figures) if figures
         else None,
+        # The user's saved views of the pages they may still open.
+        home_views(list_views(settings.users_db, viewer.user_id),
+                   {slug: f"{r.number} {r.title}" for slug, r in CATALOG.items()
+                    if viewer.may_open(slug)}),
         *(sections or [dmc.Text("您暂无可用的查询页面, 请联系系统管理员。")]),
     ])
 

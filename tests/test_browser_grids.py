@@ -42,6 +42,14 @@ def test_a_daily_report_totals_row_is_labelled_under_the_date(browser: Any,
     page.close()
 
 
+def _visible(page: Any, slug: str, col: str) -> bool:
+    """Whether the grid shows ``col`` (off-screen columns are not in the page at all)."""
+    page.locator(".ag-center-cols-container .ag-row").first.wait_for()
+    return bool(page.evaluate(
+        "([slug, col]) => dash_ag_grid.getApi({type: 'detail-grid', report: slug})"
+        ".getColumn(col).isVisible()", [slug, col]))
+
+
 def _wait_for(predicate: Any, page: Any, seconds: float = 10) -> Any:
     for _ in range(int(seconds * 10)):
         found = predicate()
@@ -93,17 +101,19 @@ def test_columns_pinned_key_measure_on_screen_and_kept_per_user_and_page(
     # Opened again (no columns in the link): as the user left it.
     again = sign_in(browser, base_url, "gm", viewport=(1024, 768))
     again.goto(url)
-    again.locator(".ag-center-cols-container .ag-row").first.wait_for()
-    assert again.locator(".ag-header-cell[col-id=risk_name]").count() == 0
+    assert not _visible(again, "pnl-auto-policy", "risk_name")
+    again.get_by_role("button", name="列设置").click()
+    assert not again.get_by_role("checkbox", name="险种名称").is_checked()
+    again.keyboard.press("Escape")
     box = again.locator(".ag-header-cell[col-id=received_cny]").bounding_box()
     assert box is not None and abs(box["width"] - width) <= 2
     # Another page of the same user, and the same page of another user: the catalog's.
     again.goto(f"{base_url}/reports/pnl-property-policy?level=detail&run=1")
-    again.locator(".ag-header-cell[col-id=risk_name]").wait_for()
+    assert _visible(again, "pnl-property-policy", "risk_name")
     again.close()
     other = sign_in(browser, base_url, "branch01", viewport=(1024, 768))
     other.goto(url)
-    other.locator(".ag-header-cell[col-id=risk_name]").wait_for()
+    assert _visible(other, "pnl-auto-policy", "risk_name")
     other.close()
 
 
@@ -119,10 +129,10 @@ def test_a_saved_view_is_found_at_home_and_shared_with_a_colleague(
     page.get_by_text("已保存视图“广州上海脱保”").wait_for()
     page.keyboard.press("Escape")
     page.get_by_role("button", name="我的视图").click()
-    page.get_by_role("menuitem", name="分享视图给同事…").click()
-    page.get_by_label("视图", exact=True).click()
+    page.get_by_role("menuitem", name="分享或删除视图…").click()
+    page.get_by_role("textbox", name="视图", exact=True).click()
     page.get_by_role("option", name="广州上海脱保").click()
-    page.get_by_label("同事").fill("branch01")
+    page.get_by_role("textbox", name="同事 (分享时选择)").fill("branch01")
     page.get_by_role("option", name="branch01", exact=False).first.click()
     page.get_by_role("button", name="分享", exact=True).click()
     page.get_by_text("已分享").wait_for()
