@@ -10,6 +10,7 @@ from queries.reports.common import (
     PNL_MEASURES,
     POLICY_NO,
     branch_filter,
+    with_names,
 )
 from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summary
 
@@ -30,7 +31,7 @@ CUSTOMER_POLICIES = Report(
     ),
     dims=(Dim("start_year", "起保年度", "start_year", type="year"), CLASS_DIM, BRANCH_DIM),
     measures=PNL_MEASURES,
-    detail=(
+    detail=with_names(
         POLICY_NO, Col("risk_code", "险种代码", "code"), Col("class_name", "险类"),
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
         Col("applicant_code", "投保人代码", "code"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ops.worklog_tables import EXPENSE_KINDS, OUTCOMES, PLAN_KINDS
-from queries.reports.common import BRANCH_DIM, DEPT_DIM, branch_filter, dept_filter
+from queries.reports.common import BRANCH_DIM, DEPT_DIM, branch_filter, dept_filter, with_names
 from queries.spec import (
     Chart,
     Col,
@@ -152,7 +152,7 @@ CUSTOMERS = Report(
         Measure("paid_closed", "已决赔款", "sum", "paid_closed_cny"),
         Measure("outstanding", "未决估损", "sum", "outstanding_cny"),
     ),
-    detail=(
+    detail=with_names(
         Col("relation", "客户来源"),
         Col("staff_name", "员工", column="staff_id",
             lookup=Lookup("staff", "staff_id", "staff_name")),
