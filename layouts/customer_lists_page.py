@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import html
+from dash import dcc, html
 
+from layouts.customer_page import submit_button
 from ops.jobs import STATE_LABELS, Job
 
 FIELD_STYLE = {"padding": "6px 8px", "border": "1px solid #ced4da", "borderRadius": "4px",
@@ -41,8 +42,8 @@ def blacklist_page(entries: list[dict[str, Any]], args: dict[str, str], job: Job
     rows = [[e["customer_code"], e["reason"], e["added_by"], e["added_at"],
              html.Form(method="post", action=f"/customers-admin/blacklist/{e['entry_id']}"
                                              "/remove",
-                       children=dmc.Button("移出", type="submit", size="xs", color="red",
-                                           variant="light"))] for e in entries]
+                       children=submit_button("移出", color="#fa5252", small=True))]
+            for e in entries]
     return dmc.Stack(gap="md", children=[
         dmc.Title("黑名单维护", order=3),
         dmc.Text("列入黑名单的客户在“8.8 黑名单客户群”和客户360页上标出; 名单写入运营数据库, "
@@ -51,14 +52,15 @@ def blacklist_page(entries: list[dict[str, Any]], args: dict[str, str], job: Job
         html.Form(method="post", action="/customers-admin/blacklist/add", children=dmc.Group(
             align="flex-end", children=[
                 dmc.Stack(gap=2, children=[dmc.Text("客户代码", size="sm"),
-                                           html.Input(name="customer_code", required=True,
-                                                      style=FIELD_STYLE, id="bl-code")]),
+                                           dcc.Input(type="text", name="customer_code",
+                                                     required=True, style=FIELD_STYLE,
+                                                     id="bl-code")]),
                 dmc.Stack(gap=2, children=[dmc.Text("原因", size="sm"),
-                                           html.Input(name="reason", required=True,
+                                           dcc.Input(type="text", name="reason", required=True,
                                                       maxLength=200, id="bl-reason",
                                                       style={**FIELD_STYLE,
                                                              "minWidth": "420px"})]),
-                dmc.Button("列入黑名单", type="submit", color="red", id="bl-add")])),
+                submit_button("列入黑名单", "bl-add", color="#fa5252")])),
         _table(["客户代码", "原因", "加入人", "加入时间 (UTC)", ""], rows, id="blacklist-table")
         if rows else dmc.Text("名单为空", size="sm", c="dimmed"),
     ])
@@ -92,7 +94,7 @@ def reassign_page(departed: list[dict[str, Any]], colleagues: list[dict[str, Any
                                   placeholder="留空 = 该离职人员在您范围内的全部孤儿保单; "
                                               "或逐个填写保单号",
                                   style={**FIELD_STYLE, "minWidth": "520px"})]),
-                dmc.Button("转交", type="submit", id="ra-submit", w=120)]))
+                submit_button("转交", "ra-submit")]))
         if departed else None,
         dmc.Title("最近的转交", order=5),
         _table(["时间 (UTC)", "保单号", "原经办人", "接收人", "操作人"], [

@@ -22,6 +22,17 @@ IDENTITY_LABELS = (("customer_code", "客户代码"), ("customer_kind", "客户�
                    ("phone", "电话"), ("address", "地址"), ("birthday", "出生日期"))
 
 
+def submit_button(label: str, element_id: str | None = None, color: str = "#228be6",
+                  small: bool = False) -> Any:
+    """A form's submit button looking like the app's buttons (a Mantine Button takes no
+    ``type``)."""
+    style = {"background": color, "color": "white", "border": "none", "borderRadius": "4px",
+             "padding": "4px 10px" if small else "8px 18px", "fontSize": "13px" if small
+             else "14px", "fontWeight": 600, "cursor": "pointer"}
+    return html.Button(label, type="submit", style=style,
+                       **({"id": element_id} if element_id else {}))
+
+
 def _money(value: Any) -> str:
     return "" if value is None else f"{float(value):,.2f}"
 
@@ -115,7 +126,7 @@ def search_box(value: str = "") -> Any:
         dmc.TextInput(name="q", value=value, placeholder="证件号、手机、姓名、地址、车牌、"
                       "保单号或赔案号", w=460, id="search-input",
                       leftSection=dmc.Text("🔍", size="sm")),
-        dmc.Button("综合查询", type="submit", id="search-submit")]))
+        submit_button("综合查询", "search-submit")]))
 
 
 def search_page(result: SearchResult | None, error: str | None, query: str) -> Any:

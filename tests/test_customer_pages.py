@@ -177,3 +177,29 @@ def test_a_listed_name_carries_its_customers_code(settings: Settings, slug: str)
         got = _one(settings, "SELECT customer_name FROM customer WHERE customer_code = $c",
                    c=code)["customer_name"]
         assert got == r[name], (slug, r)
+
+
+def test_the_pages_build_for_each_viewer(settings: Settings,
+                                         shared_customer: dict[str, Any]) -> None:
+    """The page functions make valid components (a wrong prop fails when built)."""
+    from layouts.customer_lists_page import blacklist_page, reassign_page
+    from layouts.customer_page import customer_page, search_box, search_page
+    from queries.customer360 import customer_view
+    from queries.reassign import colleagues, departed_handlers
+    from queries.search import search
+
+    for viewer in (Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True),
+                   Viewer(2, "s", "科长", frozenset(CATALOG), DataScope("branch", 1), False)):
+        view = customer_view(settings, viewer, shared_customer["customer_code"])
+        assert view is not None
+        assert customer_page(viewer, view) is not None
+        result = search(settings, viewer, shared_customer["customer_code"][:4])
+        assert search_page(result, None, "x") is not None
+        assert search_page(None, "无权", "x") is not None
+        assert search_box("x") is not None
+        departed = departed_handlers(settings, viewer)
+        assert reassign_page(departed, colleagues(settings, viewer), [
+            {"at": "2026-11-20T00:00:00", "policy_no": "P1", "from_staff_code": "E1",
+             "to_staff_code": "E2", "by_username": "b"}], {"ok": "好"}, None) is not None
+    assert blacklist_page([{"entry_id": 1, "customer_code": "C1", "reason": "r",
+                            "added_by": "b", "added_at": "t"}], {"error": "x"}, None)
