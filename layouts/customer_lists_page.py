@@ -8,7 +8,7 @@ from typing import Any
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from layouts.customer_page import submit_button
+from layouts.customer_page import submit_button, table
 from ops.jobs import STATE_LABELS, Job
 
 FIELD_STYLE = {"padding": "6px 8px", "border": "1px solid #ced4da", "borderRadius": "4px",
@@ -30,11 +30,6 @@ def _refresh(job: Job | None) -> Any:
     return dmc.Text(f"数据刷新: {STATE_LABELS.get(job.state, job.state)}"
                     + (f" — {job.message}" if job.message else ""), size="sm", c="dimmed",
                     id="refresh-state")
-
-
-def _table(head: list[str], rows: list[list[Any]], **kwargs: Any) -> Any:
-    return dmc.Table(striped=True, withTableBorder=True, fz="sm",
-                     data={"head": head, "body": rows}, **kwargs)
 
 
 def blacklist_page(entries: list[dict[str, Any]], args: dict[str, str], job: Job | None
@@ -61,7 +56,7 @@ def blacklist_page(entries: list[dict[str, Any]], args: dict[str, str], job: Job
                                                       style={**FIELD_STYLE,
                                                              "minWidth": "420px"})]),
                 submit_button("列入黑名单", "bl-add", color="#fa5252")])),
-        _table(["客户代码", "原因", "加入人", "加入时间 (UTC)", ""], rows, id="blacklist-table")
+        table(["客户代码", "原因", "加入人", "加入时间 (UTC)", ""], rows, id="blacklist-table")
         if rows else dmc.Text("名单为空", size="sm", c="dimmed"),
     ])
 
@@ -80,7 +75,7 @@ def reassign_page(departed: list[dict[str, Any]], colleagues: list[dict[str, Any
                  " 每次装载都会重新应用 (源系统若已改派其他经办人, 以源系统为准); 提交后自动"
                  "刷新报表数据, 各报表的经办人随之更新。", size="sm", c="gray.7"),
         *_outcome(args), _refresh(job),
-        _table(["原经办人", "姓名", "离职日期", "孤儿保单"], [
+        table(["原经办人", "姓名", "离职日期", "孤儿保单"], [
             [d["handler_code"], d["handler_name"], str(d["left_date"]), f"{int(d['policies']):,}"]
             for d in departed], id="departed-table") if departed else
         dmc.Text("您的范围内没有孤儿保单", size="sm", c="dimmed"),
@@ -94,10 +89,10 @@ def reassign_page(departed: list[dict[str, Any]], colleagues: list[dict[str, Any
                                   placeholder="留空 = 该离职人员在您范围内的全部孤儿保单; "
                                               "或逐个填写保单号",
                                   style={**FIELD_STYLE, "minWidth": "520px"})]),
-                submit_button("转交", "ra-submit")]))
+                dmc.Group(children=[submit_button("转交", "ra-submit")])]))
         if departed else None,
         dmc.Title("最近的转交", order=5),
-        _table(["时间 (UTC)", "保单号", "原经办人", "接收人", "操作人"], [
+        table(["时间 (UTC)", "保单号", "原经办人", "接收人", "操作人"], [
             [r["at"], r["policy_no"], r["from_staff_code"], r["to_staff_code"],
              r["by_username"]] for r in recent]) if recent else
         dmc.Text("无", size="sm", c="dimmed"),

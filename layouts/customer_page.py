@@ -37,9 +37,12 @@ def _money(value: Any) -> str:
     return "" if value is None else f"{float(value):,.2f}"
 
 
-def _table(head: list[str], rows: list[list[Any]], **kwargs: Any) -> Any:
+def table(head: list[str], rows: list[list[Any]], **kwargs: Any) -> Any:
+    """A plain table; cells may be components (links, buttons), which ``data=`` drops."""
     return dmc.Table(striped=True, highlightOnHover=True, withTableBorder=True, fz="sm",
-                     data={"head": head, "body": rows}, **kwargs)
+                     children=[dmc.TableThead(dmc.TableTr([dmc.TableTh(h) for h in head])),
+                               dmc.TableTbody([dmc.TableTr([dmc.TableTd(c) for c in row])
+                                               for row in rows])], **kwargs)
 
 
 def _grid(columns: list[ColumnMeta], rows: list[dict[str, Any]], links: dict[str, str],
@@ -69,11 +72,11 @@ def customer_page(viewer: Viewer, view: CustomerView) -> Any:
         dmc.Stack(gap=0, children=[dmc.Text(label, size="xs", c="dimmed"),
                                    dmc.Text(str(first.get(key) or "—"), size="sm")])
         for key, label in IDENTITY_LABELS])
-    records = _table(["客户代码", "来源系统", "名称", "证件号码", "手机", "地址"], [
+    records = table(["客户代码", "来源系统", "名称", "证件号码", "手机", "地址"], [
         [r["customer_code"], r.get("source_system") or "—", r["customer_name"],
          r.get("id_no") or "", r.get("mobile") or "", r.get("address") or ""]
         for r in view.records])
-    groups = _table(["年度", "客户群", "价值等级", "起保保单", "签单保费", "利润贡献"], [
+    groups = table(["年度", "客户群", "价值等级", "起保保单", "签单保费", "利润贡献"], [
         [g["stat_year"], g["groups"], g["grade"], g["policies"], _money(g["premium_cny"]),
          _money(g["contribution_cny"])] for g in view.groups]) if view.groups else \
         dmc.Text("无", size="sm", c="dimmed")
@@ -124,8 +127,7 @@ def search_box(value: str = "") -> Any:
     bookmarked and the back button returns to them."""
     return html.Form(action="/search", method="get", children=dmc.Group(gap="xs", children=[
         dmc.TextInput(name="q", value=value, placeholder="证件号、手机、姓名、地址、车牌、"
-                      "保单号或赔案号", w=460, id="search-input",
-                      leftSection=dmc.Text("🔍", size="sm")),
+                      "保单号或赔案号", w=460, id="search-input"),
         submit_button("综合查询", "search-submit")]))
 
 
@@ -141,28 +143,29 @@ def search_page(result: SearchResult | None, error: str | None, query: str) -> A
         blocks.append(dmc.Text("在您的数据范围内没有找到匹配的客户、保单、车辆或赔案。",
                                c="dimmed", id="search-empty"))
     if result.customers:
-        blocks.append(_section(f"客户 ({len(result.customers)})", _table(
-            ["客户", "客户代码", "类型", "证件号码", "手机", "保单数", "匹配"],
-            [[dmc.Anchor(c["customer_name"], href=c["url"]), c["customer_code"],
+        blocks.append(_section(f"客户 ({len(result.customers)})", table(
+            ["客户", "统一客户号", "类型", "证件号码", "手机", "保单数", "匹配"],
+            [[dmc.Anchor(c["customer_name"], href=c["url"]),
+              c["master_no"] or c["customer_code"],
               c["customer_kind"], c["id_no"], c["mobile"] or "",
               "—" if c["policies"] is None else c["policies"], c["matched"]]
              for c in result.customers], id="search-customers")))
     if result.policies:
-        blocks.append(_section(f"保单 ({len(result.policies)})", _table(
+        blocks.append(_section(f"保单 ({len(result.policies)})", table(
             ["保单号", "被保险人", "险种", "起保日期", "终保日期", "状态", "车牌", "经办人"],
             [[dmc.Anchor(p["policy_no"], href=p["url"]),
               dmc.Anchor(p["insured_name"], href=p["insured_url"]), p["risk_code"],
               p["start_date"], p["end_date"], p["status"], p["plate_no"] or "",
               p["handler_code"]] for p in result.policies], id="search-policies")))
     if result.vehicles:
-        blocks.append(_section(f"车辆 ({len(result.vehicles)})", _table(
+        blocks.append(_section(f"车辆 ({len(result.vehicles)})", table(
             ["车牌号", "车架号", "厂牌型号", "最近保单", "被保险人"],
             [[v["plate_no"] or "", v["vin"], v["brand_model"],
               dmc.Anchor(v["latest_policy_no"], href=v["url"]),
               dmc.Anchor(v["insured_name"], href=v["insured_url"])]
              for v in result.vehicles])))
     if result.claims:
-        blocks.append(_section(f"赔案 ({len(result.claims)})", _table(
+        blocks.append(_section(f"赔案 ({len(result.claims)})", table(
             ["立案号", "报案号", "保单号", "报案日期", "状态", "估损金额", "已付赔款"],
             [[dmc.Anchor(c["claim_no"] or "—", href=c["url"]), c["report_no"],
               dmc.Anchor(c["policy_no"], href=c["policy_url"]), c["report_date"], c["stage"],
