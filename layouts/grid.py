@@ -32,10 +32,12 @@ LINK_HINTS = {"policy": "查看保单详情", "claim": "查看赔案详情", "cu
 def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
                 filterable: set[str] | None = None, hidden: set[str] | None = None,
                 alerts: dict[str, tuple[float, float]] | None = None,
-                links: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                links: dict[str, str] | None = None,
+                widths: dict[str, int] | None = None) -> list[dict[str, Any]]:
     """``sortable``: every column, or those in the set (a detail list offers sort and
     filter only where the server allows them for the viewer); ``links``: columns whose
-    value opens a record's page (column key → "policy" / "claim")."""
+    value opens a record's page (column key → "policy" / "claim"); ``widths``: the
+    catalog's declared widths (``Col.width``) of long text columns."""
     defs = []
     for c in columns:
         sorts = sortable if isinstance(sortable, bool) else c.key in sortable
@@ -59,6 +61,8 @@ def column_defs(columns: list[ColumnMeta], *, sortable: bool | set[str] = False,
             d.update(filter="agTextColumnFilter", filterParams=TEXT_FILTER)
         if c.type == "date":
             d["minWidth"] = 110
+        if widths and c.key in widths:
+            d["minWidth"] = widths[c.key]
         # assets/dashAgGridFunctions.js: declared thresholds amber / red, negative money red.
         if alerts and c.key in alerts:
             amber, red = alerts[c.key]

@@ -260,7 +260,8 @@ def detail_view(settings: Settings, report: Report, values: FilterValues,
     state = initial_state(args, {c.key for c in columns}, sortable)
     defs = column_defs(columns, sortable=sortable, filterable=sortable,
                        alerts={c.key: c.alert for c in report.detail if c.alert},
-                       links=detail_links(report))
+                       links=detail_links(report),
+                       widths={c.key: c.width for c in report.detail if c.width})
     # The identifying column stays on the left while the user scrolls across.
     defs[0].update(pinned="left", lockPinned=True)
     grid = dag.AgGrid(

@@ -52,3 +52,33 @@ def test_a_saved_note_is_seen_at_once_by_its_tiers_only(login: Login,
         assert export.status_code == 200
         assert not any(code in export.data.decode("utf-8-sig") for code in mine), slug
     assert mark not in {r["content"] for r in _detail(outsider, "worklog-note-list")}
+
+
+def test_a_declared_column_width_reaches_the_detail_grid(settings: Settings) -> None:
+    """异常提示's 原因 is declared wide (Col.width): the grid gives it that width."""
+    from layouts.report_page import detail_view
+    from queries.access import DataScope, Viewer
+    from queries.engine import parse_filters
+
+    report = CATALOG["worklog-anomalies"]
+    gm = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+    args = {"run": "1", "level": "detail"}
+    grid = detail_view(settings, report, parse_filters(report, args, settings.today), gm,
+                       args).to_plotly_json()
+    found = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "columnDefs" in node.get("props", {}):
+                found.extend(node["props"]["columnDefs"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                walk(value)
+        elif hasattr(node, "to_plotly_json"):
+            walk(node.to_plotly_json())
+
+    walk(grid)
+    widths = {d["field"]: d["minWidth"] for d in found}
+    assert widths["reason"] == 480 and widths["rule"] == 90

@@ -290,7 +290,7 @@ ANOMALIES = Report(
               Measure("amount", "涉及金额", "sum", "amount")),
     detail=(
         Col("rule", "提示类别"), Col("event_date", "日期", "date"), *WHO,
-        Col("reason", "原因", width=360), Col("amount", "涉及金额", "money"),
+        Col("reason", "原因", width=480), Col("amount", "涉及金额", "money"),
         Col("customer_name", "客户"), Col("receipt_no", "票据号", "code"),
         Col("content", "工作内容", width=200), Col("entry_id", "记事编号", "int"),
     ),
