@@ -27,8 +27,10 @@ def test_callbacks_do_not_multiply_with_reports(app_server: Any) -> None:
     export_callbacks = [k for k in matching if '"type":"export-' in k]
     # typed dates read on 查询 or Enter, run, range presets, 归属部门 narrowed by 归属支公司,
     # the detail grid's state and the summary's sort into the URL, drill-down, the cube's
-    # chart group-by, the navigation relay, detail rows
-    assert len(matching) - len(export_callbacks) == 10
+    # chart group-by, the navigation relay, detail rows; saved views (open the save and
+    # the share dialogs, read the page's state, save, share, delete) and the grid's
+    # columns (read, keep, show chosen, reset)
+    assert len(matching) - len(export_callbacks) == 20
     # start, poll, cancel of the background Excel; the CSV link following the grid
     assert len(export_callbacks) == 4
 
