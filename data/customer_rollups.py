@@ -2,7 +2,8 @@
 
 - ``renewal_fact``: policies ending around the data date with their renewal status;
 - ``orphan_fact``: policies in force whose 经办人 has left (staff.left_date);
-- ``customer_year_fact``: one row per insured customer, year and 经办人 (its branch and
+- ``customer_year_fact``: one row per master customer (统一客户号) of the insured, year
+  and 经办人 (its branch and
   department), the groups (新保, 续保, 潜在拓展, 出险) and the value grade read from it;
 - ``blacklist_fact``: the maintained 黑名单 (copied from the operational store at the
   build) and the rule flags, one row per customer, reason and 经办人.
@@ -27,6 +28,23 @@ RENEWAL_STATUSES = (("已续保", "已续保"), ("已报价", "已报价未成�
 RULE_CLAIMS_PER_YEAR = 3
 RULE_LOSS_RATIO_PCT = 150
 RULE_MIN_INCURRED = 10_000
+
+# The customer of these pages is the master customer (统一客户号) of the insured record:
+# ``customer_party`` maps each record to it (a record not resolved is its own customer,
+# a negative id), ``customer_party_name`` names it as customer_master does.
+PARTY_TABLES = {
+    "customer_party": """
+        SELECT customer_id, coalesce(master_id, -customer_id) AS party_id FROM customer""",
+    "customer_party_name": """
+        SELECT coalesce(c.master_id, -c.customer_id) AS party_id,
+               coalesce(min(c.master_no), min(c.customer_code)) AS master_no,
+               min(c.customer_code) AS customer_code,
+               coalesce(any_value(m.customer_name), arg_min(c.customer_name, c.customer_code))
+                   AS customer_name,
+               arg_min(c.customer_kind, c.customer_code) AS customer_kind
+        FROM customer c LEFT JOIN customer_master m ON m.master_id = c.master_id
+        GROUP BY 1""",
+}
 
 RENEWAL_FACT = """
     WITH nxt AS (
@@ -76,12 +94,13 @@ ORPHAN_FACT = """
 
 CUSTOMER_YEAR_FACT = """
     WITH first AS (
-        SELECT insured_id, arg_min(policy_id, (start_date, policy_id)) AS first_policy_id
-        FROM policy GROUP BY 1),
+        SELECT pt.party_id, arg_min(p.policy_id, (p.start_date, p.policy_id))
+                   AS first_policy_id
+        FROM policy p JOIN customer_party pt ON pt.customer_id = p.insured_id GROUP BY 1),
     renewed AS (SELECT DISTINCT renewal_of_policy_id AS policy_id FROM policy
                 WHERE renewal_of_policy_id IS NOT NULL),
     ev AS (
-        SELECT p.insured_id AS customer_id, p.start_year AS stat_year, p.branch_id,
+        SELECT pt.party_id AS customer_id, p.start_year AS stat_year, p.branch_id,
                p.dept_id, p.handler_id, 1 AS policies, p.premium_cny, p.received_cny,
                p.incurred_cny,
                CASE WHEN f.first_policy_id = p.policy_id THEN 1 ELSE 0 END AS new_policies,
@@ -91,22 +110,25 @@ CUSTOMER_YEAR_FACT = """
                CASE WHEN p.line = 'auto' THEN 1 ELSE 0 END AS auto_policies,
                CASE WHEN p.line = 'property' THEN 1 ELSE 0 END AS property_policies
         FROM policy_pnl p JOIN policy pol USING (policy_id)
-        JOIN first f ON f.insured_id = p.insured_id
+        JOIN customer_party pt ON pt.customer_id = p.insured_id
+        JOIN first f ON f.party_id = pt.party_id
         UNION ALL
-        SELECT p.insured_id, year(c.report_date), c.branch_id, c.dept_id, c.handler_id, 0,
+        SELECT pt.party_id, year(c.report_date), c.branch_id, c.dept_id, c.handler_id, 0,
                0, 0, 0, 0, 0, 1, c.paid_cny, 0, 0, 0, 0
-        FROM claim_fact c JOIN policy p USING (policy_id) WHERE c.stage <> 'cancelled'
+        FROM claim_fact c JOIN policy p USING (policy_id)
+        JOIN customer_party pt ON pt.customer_id = p.insured_id WHERE c.stage <> 'cancelled'
         UNION ALL
-        SELECT p.insured_id, year(p.end_date), p.branch_id, p.dept_id, p.handler_id, 0, 0,
+        SELECT pt.party_id, year(p.end_date), p.branch_id, p.dept_id, p.handler_id, 0, 0,
                0, 0, 0, 0, 0, 0, 1, 0, 0, 0
-        FROM policy_pnl p
+        FROM policy_pnl p JOIN customer_party pt ON pt.customer_id = p.insured_id
         WHERE p.status = '有效' AND p.end_date + $grace < $as_of
               AND p.policy_id NOT IN (SELECT policy_id FROM renewed)
               AND (p.renewal_start_date IS NULL OR p.renewal_start_date > p.end_date + $grace)
         UNION ALL
-        SELECT x.insured_id, year(x.input_date), x.branch_id, x.dept_id, x.salesman_id, 0,
+        SELECT pt.party_id, year(x.input_date), x.branch_id, x.dept_id, x.salesman_id, 0,
                0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0
-        FROM proposal x WHERE x.policy_id IS NULL AND x.uw_status <> '2'),
+        FROM proposal x JOIN customer_party pt ON pt.customer_id = x.insured_id
+        WHERE x.policy_id IS NULL AND x.uw_status <> '2'),
     g AS (
         SELECT customer_id, stat_year, branch_id, dept_id, handler_id,
                sum(policies)::INTEGER AS policies,
@@ -130,7 +152,8 @@ CUSTOMER_YEAR_FACT = """
         FROM g WINDOW cy AS (PARTITION BY g.customer_id, g.stat_year))
     SELECT row_number() OVER (ORDER BY w.customer_id, w.stat_year, w.handler_id,
                                        w.branch_id, w.dept_id) AS row_id,
-           w.customer_id, c.customer_code, c.customer_name, c.customer_kind, w.stat_year,
+           w.customer_id, c.master_no, c.customer_code, c.customer_name, c.customer_kind,
+           w.stat_year,
            w.branch_id, w.dept_id, w.handler_id, b.branch_code, s.staff_code AS handler_code,
            w.policies, w.premium_cny, w.received_cny, w.incurred_cny, w.contribution_cny,
            w.new_policies, w.renewal_policies, w.claims, w.claim_paid_cny, w.lapsed,
@@ -153,7 +176,7 @@ CUSTOMER_YEAR_FACT = """
                     THEN '2 重要'
                 WHEN w.year_contribution_cny < 0 THEN '4 亏损'
                 ELSE '3 普通' END AS grade
-    FROM w JOIN customer c ON c.customer_id = w.customer_id
+    FROM w JOIN customer_party_name c ON c.party_id = w.customer_id
     JOIN branch b ON b.branch_id = w.branch_id JOIN staff s ON s.staff_id = w.handler_id"""
 
 BLACKLIST_FACT = f"""
@@ -163,26 +186,30 @@ BLACKLIST_FACT = f"""
         FROM customer_year_fact WHERE year_claims >= {RULE_CLAIMS_PER_YEAR}
         GROUP BY customer_id
         UNION ALL
-        SELECT insured_id, '规则', '高赔付: 累计已决+未决为到款保费的 '
+        SELECT pt.party_id, '规则', '高赔付: 累计已决+未决为到款保费的 '
                || round(sum(incurred_cny) / sum(received_cny) * 100) || '%'
-        FROM policy_pnl GROUP BY insured_id
+        FROM policy_pnl p JOIN customer_party pt ON pt.customer_id = p.insured_id
+        GROUP BY pt.party_id
         HAVING sum(incurred_cny) >= {RULE_MIN_INCURRED} AND sum(received_cny) > 0
                AND sum(incurred_cny) > sum(received_cny) * {RULE_LOSS_RATIO_PCT} / 100),
     listed AS (
-        SELECT c.customer_id, '名单' AS source, l.reason, l.added_by, l.added_at
-        FROM customer_blacklist l JOIN customer c ON c.customer_code = l.customer_code),
+        SELECT DISTINCT pt.party_id, '名单' AS source, l.reason, l.added_by, l.added_at
+        FROM customer_blacklist l JOIN customer c ON c.customer_code = l.customer_code
+        JOIN customer_party pt ON pt.customer_id = c.customer_id),
     entries AS (
         SELECT customer_id, source, reason, NULL::VARCHAR AS added_by,
                NULL::VARCHAR AS added_at FROM rules
         UNION ALL SELECT * FROM listed),
-    org AS (SELECT DISTINCT insured_id AS customer_id, branch_id, dept_id, handler_id
-            FROM policy_pnl)
+    org AS (SELECT DISTINCT pt.party_id AS customer_id, p.branch_id, p.dept_id, p.handler_id
+            FROM policy_pnl p JOIN customer_party pt ON pt.customer_id = p.insured_id)
     SELECT row_number() OVER (ORDER BY e.customer_id, e.source, e.reason, o.handler_id,
                                        o.branch_id, o.dept_id) AS row_id,
-           e.customer_id, c.customer_code, c.customer_name, e.source, e.reason, e.added_by,
+           e.customer_id, c.master_no, c.customer_code, c.customer_name, e.source, e.reason,
+           e.added_by,
            e.added_at, o.branch_id, o.dept_id, o.handler_id, b.branch_code,
            s.staff_code AS handler_code
-    FROM entries e JOIN org o USING (customer_id) JOIN customer c USING (customer_id)
+    FROM entries e JOIN org o USING (customer_id)
+    JOIN customer_party_name c ON c.party_id = e.customer_id
     JOIN branch b ON b.branch_id = o.branch_id JOIN staff s ON s.staff_id = o.handler_id"""
 
 
@@ -192,6 +219,8 @@ def build_customer_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -
 
     params = {"as_of": settings.today, "grace": settings.lapse_grace_days,
               "window": settings.renewal_window_days}
+    for name, select in PARTY_TABLES.items():
+        create_rollup(con, name, select)
     create_rollup(con, "renewal_fact", RENEWAL_FACT, params)
     create_rollup(con, "orphan_fact", ORPHAN_FACT, {"as_of": settings.today})
     create_rollup(con, "customer_year_fact", CUSTOMER_YEAR_FACT, {

@@ -86,7 +86,8 @@ def customer_records(settings: Settings, key: str) -> tuple[str | None, list[dic
                                table_columns(settings).get("customer", set()) else "")
     if has_master:
         rows = store_rows(settings, f"""
-            SELECT c.customer_id, {', '.join('c.' + f for f in IDENTITY_FIELDS)}{extra}
+            SELECT c.customer_id, c.master_id, {', '.join('c.' + f for f in IDENTITY_FIELDS)}
+                   {extra}
             FROM customer c WHERE c.master_no = coalesce(
                 (SELECT master_no FROM customer WHERE customer_code = $key LIMIT 1), $key)
             ORDER BY c.customer_code""", {"key": key})
@@ -133,8 +134,11 @@ def customer_view(settings: Settings, viewer: Viewer, key: str) -> CustomerView 
         view.sections.append((section, result))
     if values and viewer.may_open(PNL_REPORT):
         view.pnl = run_summary(settings, CATALOG[PNL_REPORT], values, viewer, PNL_SUMMARY)
-    view.groups = _groups(settings, viewer, ids)
-    view.blacklist = _blacklisted(settings, viewer, ids)
+    # The groups count master customers (data/customer_rollups.py customer_party).
+    parties = sorted({int(r["master_id"]) if r.get("master_id") is not None
+                      else -int(r["customer_id"]) for r in records})
+    view.groups = _groups(settings, viewer, parties)
+    view.blacklist = _blacklisted(settings, viewer, parties)
     return view
 
 

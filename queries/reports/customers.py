@@ -136,7 +136,7 @@ def _customer_group(slug: str, number: str, title: str, where: str, notes: str,
             Measure("contribution", "利润贡献", "sum", "contribution_cny"),
         ),
         detail=with_names(
-            Col("customer_code", "客户代码"), Col("customer_name", "客户名称"),
+            Col("master_no", "统一客户号", "code"), Col("customer_name", "客户名称"),
             Col("customer_kind", "客户类型"), Col("stat_year", "统计年度", "year"),
             *extra,
             Col("policies", "保单数", "int"), Col("premium_cny", "签单保费", "money"),
@@ -154,7 +154,8 @@ def _customer_group(slug: str, number: str, title: str, where: str, notes: str,
             *(Summary(f"by-{d.key}", f"按{d.label}汇总", ("year", d.key)) for d in dims),
         ),
         order=(("stat_year", "desc"), ("premium_cny", "desc")),
-        notes=(notes, "客户为保单的被保险人; 一行为一位客户在一个年度、一位经办人名下的业务。"),
+        notes=(notes, "客户为保单被保险人的统一客户号 (同一客户的各来源记录合为一位客户); "
+                      "一行为一位客户在一个年度、一位经办人名下的业务。"),
     )
 
 
@@ -198,7 +199,7 @@ BLACKLIST = Report(
     measures=(Measure("customers", "客户数", "count_distinct", "customer_id", type="int"),
               Measure("rows", "明细行数", "count", type="int")),
     detail=with_names(
-        Col("customer_code", "客户代码"), Col("customer_name", "客户名称"),
+        Col("master_no", "统一客户号", "code"), Col("customer_name", "客户名称"),
         Col("source", "来源"), Col("reason", "原因"), Col("added_by", "加入人"),
         Col("added_at", "加入时间"), Col("handler_code", "经办人代码", "code"),
         Col("branch_code", "归属支公司代码", "code"),
@@ -206,7 +207,7 @@ BLACKLIST = Report(
     summaries=(Summary("by-source", "按来源汇总", ("source",),
                        Chart("bar", "source", ("customers",))),
                Summary("by-branch", "按支公司汇总", ("branch", "source"))),
-    order=(("customer_code", "asc"),),
+    order=(("master_no", "asc"),),
     notes=("名单: 在“黑名单维护”页加入的客户, 写明原因和加入人, 在下次数据刷新后列于此; "
            "规则: 一年内出险 3 次及以上, 或累计已决+未决超过到款保费的 150% (且不少于 1 万元)。",),
 )
