@@ -29,11 +29,14 @@ FIELDS = ("date", "customer_code", "customer_name", "customer_kind", "plan_id", 
 IDS = {f: f"we-{f.replace('_', '-')}" for f in FIELDS}
 BIG = {"size": "md"}
 RECENT = 8
+PICKER_CUSTOMERS = 1000
 
 
-def _customer_data(settings: Settings, viewer: Viewer, search: str = "",
-                   keep: str | None = None) -> list[dict[str, str]]:
-    found = customer_choices(settings, viewer.scope, search)
+def _customer_data(settings: Settings, viewer: Viewer, keep: str | None = None
+                   ) -> list[dict[str, str]]:
+    """The user's customers, latest business first, searched in the browser as typed
+    (the field lists the first few that match)."""
+    found = customer_choices(settings, viewer.scope, limit=PICKER_CUSTOMERS)
     data = [{"value": code, "label": f"{name} · {code}"} for code, name in found]
     if keep and keep not in {d["value"] for d in data}:
         data.insert(0, {"value": keep, "label": keep})
@@ -99,6 +102,7 @@ def build(viewer: Viewer, settings: Settings) -> Any:
                    clearable=True, searchable=True, **BIG),
         dmc.Select(id=IDS["customer_code"], label="客户", placeholder="输入姓名或客户代码查找",
                    data=_customer_data(settings, viewer), searchable=True, clearable=True,
+                   limit=30,
                    nothingFoundMessage="没有找到, 可打开“新客户”", **BIG),
         dmc.Switch(id="we-new", label="新客户 (客户库中还没有)", size="md"),
         html.Div(id="we-new-fields", style=hidden(True), children=dmc.Stack(gap="sm", children=[
@@ -134,13 +138,6 @@ def build(viewer: Viewer, settings: Settings) -> Any:
 def register(app: Dash) -> None:
     dash.register_page(SLUG, path=f"/worklog/{SLUG}", title="工作记事录入",
                        layout=page_layout(SLUG, build))
-
-    @app.callback(Output(IDS["customer_code"], "data"),
-                  Input(IDS["customer_code"], "searchValue"),
-                  State(IDS["customer_code"], "value"), prevent_initial_call=True)
-    def search(text: str | None, value: str | None) -> Any:
-        viewer = auth.require_page(SLUG)
-        return _customer_data(auth.current_settings(), viewer, text or "", value)
 
     @app.callback(Output("we-new-fields", "style"), Output(IDS["customer_code"], "disabled"),
                   Input("we-new", "checked"))

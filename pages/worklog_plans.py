@@ -33,6 +33,7 @@ from queries.access import Viewer
 from queries.worklog_store import customer_choices
 
 SLUG = "worklog-plans"
+PICKER_CUSTOMERS = 1000
 FIELDS = ("kind", "start_date", "end_date", "purpose", "planned_cost", "customers",
           "customer_name", "customer_kind")
 IDS = {f: f"wp-{f.replace('_', '-')}" for f in FIELDS}
@@ -63,10 +64,11 @@ def _errors(exc: WorklogError | None) -> list[str | None]:
     return [exc.message if exc is not None and at == f else None for f in FIELDS]
 
 
-def _customer_data(settings: Settings, viewer: Viewer, keep: list[str] | None = None,
-                   search: str = "") -> list[dict[str, str]]:
+def _customer_data(settings: Settings, viewer: Viewer, keep: list[str] | None = None
+                   ) -> list[dict[str, str]]:
+    """The user's customers, latest business first, searched in the browser as typed."""
     data = [{"value": c, "label": f"{n} · {c}"}
-            for c, n in customer_choices(settings, viewer.scope, search)]
+            for c, n in customer_choices(settings, viewer.scope, limit=PICKER_CUSTOMERS)]
     known = {d["value"] for d in data}
     return [*data, *({"value": k, "label": k} for k in keep or [] if k not in known)]
 
@@ -107,7 +109,7 @@ def build(viewer: Viewer, settings: Settings) -> Any:
             dmc.Textarea(id=IDS["purpose"], label="计划目的", autosize=True, minRows=2,
                          placeholder="例: 拜访续保客户, 确认续保意向"),
             dmc.MultiSelect(id=IDS["customers"], label="客户 (我的客户)", searchable=True,
-                            clearable=True, data=_customer_data(settings, viewer),
+                            clearable=True, data=_customer_data(settings, viewer), limit=30,
                             placeholder="输入姓名或客户代码查找",
                             nothingFoundMessage="没有找到, 可在下面填写新客户"),
             dmc.SimpleGrid(cols={"base": 1, "sm": 3}, spacing="sm", children=[
@@ -162,12 +164,6 @@ def register(app: Dash) -> None:
     def rows(_n: int) -> Any:
         viewer = auth.require_page(SLUG)
         return plans.list_plans(auth.current_settings(), viewer, mine=True, limit=500)
-
-    @app.callback(Output(IDS["customers"], "data"), Input(IDS["customers"], "searchValue"),
-                  State(IDS["customers"], "value"), prevent_initial_call=True)
-    def search(text: str | None, chosen: list[str] | None) -> Any:
-        viewer = auth.require_page(SLUG)
-        return _customer_data(auth.current_settings(), viewer, chosen, text or "")
 
     @app.callback(Output("wp-budget-message", "children"), Output("wp-budget-text", "children"),
                   Input("wp-budget-save", "n_clicks"), State("wp-year", "value"),
