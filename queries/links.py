@@ -33,21 +33,24 @@ def claim_url(claim_no: str) -> str:
 
 
 CUSTOMER_PATH = RECORD_PATHS["customer"]
-# A name column of a rollup → the column holding its customer's key (客户代码 or 统一客户号).
-CUSTOMER_NAMES = {"insured_name": "insured_code", "applicant_name": "applicant_code",
-                  "customer_name": "master_no"}
+# A name column of a rollup → the column holding its customer's 客户代码.
+CUSTOMER_NAMES = {"insured_name": "insured_code", "applicant_name": "applicant_code"}
+# A column declared ``link="customer"`` links by the 统一客户号 of its row.
+MASTER_COLUMN = "master_no"
 KEY_SUFFIX = "__key"  # a detail row's link key beside a name: insured_name__key
 
 
 def customer_link(col: Col) -> str | None:
     """How a list's column of an insured's or applicant's name finds the customer's
     客户代码: "lookup" (the name is looked up in ``customer``: its code comes along), or
-    the source column holding it (insured_name → insured_code, customer_name →
-    master_no); None for other
+    the source column holding it (insured_name → insured_code; a column declared
+    ``link="customer"`` → master_no); None for other
     columns. Every such name links to the customer page."""
     if col.lookup is not None:
         lk = col.lookup
         return "lookup" if lk.table == "customer" and lk.column == "customer_name" else None
+    if col.link == "customer":
+        return MASTER_COLUMN
     return CUSTOMER_NAMES.get(col.source_column)
 
 

@@ -94,9 +94,9 @@ class Col:
     width: int | None = None
     # (amber from, red from): values above are highlighted on the grids (赔付率, 未结天数).
     alert: tuple[float, float] | None = None
-    # The value is a policy or claim number: the grid links it to that record's page
-    # (queries/links.py).
-    link: Literal["policy", "claim"] | None = None
+    # The value is a policy or claim number: the grid links it to that record's page;
+    # "customer": a customer's name linking by its row's 统一客户号 (queries/links.py).
+    link: Literal["policy", "claim", "customer"] | None = None
 
     @property
     def source_column(self) -> str:

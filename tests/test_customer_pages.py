@@ -203,3 +203,15 @@ def test_the_pages_build_for_each_viewer(settings: Settings,
              "to_staff_code": "E2", "by_username": "b"}], {"ok": "好"}, None) is not None
     assert blacklist_page([{"entry_id": 1, "customer_code": "C1", "reason": "r",
                             "added_by": "b", "added_at": "t"}], {"error": "x"}, None)
+
+
+def test_every_linked_name_has_its_key_column_in_the_store(settings: Settings) -> None:
+    """A name linking by a column of its source (insured_code, master_no …) finds it."""
+    from queries.store import table_columns
+
+    columns = table_columns(settings)
+    for report in ALL_REPORTS:
+        for col in report.detail:
+            key = customer_link(col)
+            if key not in (None, "lookup"):
+                assert key in columns[report.source], (report.slug, col.key, key)
