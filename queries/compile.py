@@ -219,12 +219,14 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
     the first groups are the top ones over all groups (NULLs last); then dimension order."""
     params = Params()
     by_key = {m.key: m for m in report.measures}
-    measures = [f"{measure_sql(m, by_key, periods, params)} AS {m.key}"
-                for m in report.measures]
+    exprs = {m.key: measure_sql(m, by_key, periods, params) for m in report.measures}
+    measures = [f"{exprs[m.key]} AS {m.key}" for m in report.measures]
     where = where_sql(report, conditions, viewer, params, settings_values)
-    if dims and max_groups is not None and dims[0].many and not sort:
-        return Statement(_parse(_first_groups_sql(report, dims, measures, where, max_groups,
-                                                  with_totals)), params.values)
+    if dims and max_groups is not None and dims[0].many:
+        sql = _top_groups_sql(report, dims, exprs, where, sort, max_groups, with_totals) \
+            if sort else _first_groups_sql(report, dims, measures, where, max_groups,
+                                           with_totals)
+        return Statement(_parse(sql), params.values)
     select = [f"{d.column} AS {d.key}" for d in dims]
     if dims and with_totals:
         select.append(f"grouping({dims[0].column}) AS {TOTAL_FLAG}")
@@ -258,6 +260,47 @@ def _sort_positions(report: Report, dims: list[Dim], sort: Sequence[tuple[str, s
     parts = [f"{where[key]} {'DESC' if direction == 'desc' else 'ASC'} NULLS LAST"
              for key, direction in sort]
     return "".join(f"{p}, " for p in parts)
+
+
+def _top_groups_sql(report: Report, dims: list[Dim], exprs: dict[str, str], where: str,
+                    sort: Sequence[tuple[str, str]], max_groups: int,
+                    with_totals: bool) -> str:
+    """The top ``max_groups`` + 1 groups in ``sort`` order when the leading dimension has
+    very many values: a first pass ranks every group by the sorted measures alone (a
+    fraction of the work of all measures), the second computes every measure only for
+    the groups of the leading values that pass found (a superset of the top groups, so
+    the same order picks them); the totals come from a plain aggregate of every row."""
+    n = int(max_groups) + 1
+    keys = [f"{d.column} AS {d.key}" for d in dims]
+    ranked = [f"{exprs[k]} AS sort_{i}" for i, (k, _) in enumerate(sort) if k in exprs]
+    positions = {d.key: str(i + 1) for i, d in enumerate(dims)}
+    rank_order = []
+    for key, direction in sort:
+        if key in exprs:
+            key_position = str(len(dims) + 1 + [k for k, _ in sort if k in exprs].index(key))
+        else:
+            key_position = positions[key]
+        rank_order.append(f"{key_position} {'DESC' if direction == 'desc' else 'ASC'} "
+                          "NULLS LAST")
+    columns = ", ".join(d.column for d in dims)
+    first = dims[0].column
+    top = f"SELECT {', '.join([*keys, *ranked])} FROM {report.source} WHERE {where} " \
+          f"GROUP BY {columns} ORDER BY {', '.join([*rank_order, *positions.values()])} " \
+          f"LIMIT {n}"
+    measures = [f"{e} AS {k}" for k, e in exprs.items()]
+    groups = f"SELECT {', '.join(keys)}, 0 AS {TOTAL_FLAG}, {', '.join(measures)} " \
+             f"FROM {report.source} WHERE {where} AND ({first} IN (SELECT {dims[0].key} " \
+             f"FROM ({top}) AS top_keys) OR {first} IS NULL) GROUP BY {columns}"
+    parts = [groups]
+    if with_totals:
+        parts.append(f"SELECT {', '.join(f'NULL AS {d.key}' for d in dims)}, "
+                     f"1 AS {TOTAL_FLAG}, {', '.join(measures)} "
+                     f"FROM {report.source} WHERE {where}")
+    order = _sort_positions(report, dims, sort, True)
+    total_first = f"{TOTAL_FLAG} DESC, " if with_totals else ""
+    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS top_groups " \
+           f"ORDER BY {total_first}{order}{', '.join(positions.values())} " \
+           f"LIMIT {n + int(with_totals)}"
 
 
 def _first_groups_sql(report: Report, dims: list[Dim], measures: list[str], where: str,
