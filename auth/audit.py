@@ -22,6 +22,13 @@ EVENT_LABELS = {
     "blacklist_added": "列入黑名单", "blacklist_removed": "移出黑名单",
     "policies_reassigned": "孤儿保单转交",
     "view_saved": "保存视图", "view_shared": "分享视图", "view_deleted": "删除视图",
+    "worklog_plan_created": "新建计划", "worklog_plan_updated": "修改计划",
+    "worklog_plan_submitted": "报备计划", "worklog_plan_approved": "批准计划",
+    "worklog_plan_returned": "退回计划", "worklog_entry_created": "新增记事",
+    "worklog_entry_updated": "修改记事", "worklog_entry_corrected": "更正记事",
+    "worklog_entry_deleted": "删除记事", "worklog_budget_set": "填写预算",
+    "worklog_forms": "单证登记", "worklog_problem_raised": "提出问题",
+    "worklog_problem_reply": "回复问题", "worklog_settings": "工作日志设置",
 }
 
 

@@ -31,7 +31,7 @@ from ops.worklog_tables import (
 from queries.access import Viewer
 
 BUDGET_PAGE, FORMS_PAGE, PROBLEMS_PAGE = "worklog-plans", "worklog-forms", "worklog-problems"
-SETTINGS_PAGE = "admin-users"
+SETTINGS_PAGE = "admin-worklog"
 OUT_ACTIONS = ("使用", "作废", "归还")  # what lowers a holder's balance
 MAX_FORMS = 100_000
 

@@ -21,6 +21,8 @@ from queries.menu import WORKLOG_PAGES
 
 TITLES = {p.slug: f"{p.number} {p.title}" for p in WORKLOG_PAGES}
 MONEY_FORMAT = {"function": "fmtNumber(params.value, 2)"}
+# A stored timestamp (ISO, seconds) shown to the minute.
+MINUTES = {"function": "params.value ? params.value.replace('T', ' ').slice(0, 16) : ''"}
 
 
 def page_layout(slug: str, build: Callable[[Viewer, Settings], Any]) -> Callable[..., Any]:

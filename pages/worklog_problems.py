@@ -15,7 +15,16 @@ from data.settings import Settings
 from ops import worklog_daily as daily
 from ops.worklog_fields import WorklogError
 from ops.worklog_tables import PROBLEM_STATUSES
-from pages.worklog_common import client_ip, field_errors, grid, ok, page_layout, refused, section
+from pages.worklog_common import (
+    MINUTES,
+    client_ip,
+    field_errors,
+    grid,
+    ok,
+    page_layout,
+    refused,
+    section,
+)
 from queries.access import Viewer
 
 SLUG = "worklog-problems"
@@ -26,8 +35,8 @@ COLUMNS = [
     {"field": "author_name", "headerName": "提出人", "maxWidth": 120},
     {"field": "assignee_name", "headerName": "负责人", "maxWidth": 120},
     {"field": "status", "headerName": "状态", "maxWidth": 100},
-    {"field": "created_at", "headerName": "提出时间", "maxWidth": 170},
-    {"field": "updated_at", "headerName": "更新时间", "maxWidth": 170},
+    {"field": "created_at", "headerName": "提出时间", "maxWidth": 160, "valueFormatter": MINUTES},
+    {"field": "updated_at", "headerName": "更新时间", "maxWidth": 160, "valueFormatter": MINUTES},
 ]
 
 

@@ -17,11 +17,19 @@ import auth
 from ops import worklog_entries as entries
 from ops import worklog_plans as plans
 from ops.worklog_fields import WorklogError, money_text
-from pages.worklog_common import client_ip, grid, money_column, ok, page_layout, refused, section
+from pages.worklog_common import (
+    MINUTES,
+    client_ip,
+    grid,
+    money_column,
+    ok,
+    page_layout,
+    refused,
+    section,
+)
 from queries.access import Viewer
 
 SLUG = "worklog-review"
-MINUTES = "params.value ? params.value.replace('T', ' ').slice(0, 16) : ''"
 QUEUE = [
     {"field": "author_name", "headerName": "填写人", "maxWidth": 120},
     {"field": "kind", "headerName": "类别", "maxWidth": 130},
@@ -31,7 +39,7 @@ QUEUE = [
     money_column("planned_cost", "计划费用"),
     {"field": "reviewer_name", "headerName": "报备给", "maxWidth": 120},
     {"field": "submitted_at", "headerName": "报备时间", "maxWidth": 170,
-     "valueFormatter": {"function": MINUTES}},
+     "valueFormatter": MINUTES},
 ]
 DONE = [*QUEUE[:6], {"field": "status_label", "headerName": "结论", "maxWidth": 100},
         {"field": "reviewer_name", "headerName": "审批人", "maxWidth": 120},

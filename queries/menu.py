@@ -38,6 +38,7 @@ ADMIN_PAGES: tuple[Page, ...] = (
     Page("admin-audit", "6.5", "审计日志", SYSTEM_AREA, is_report=False),
     Page("admin-loads", "6.6", "数据装载", SYSTEM_AREA, is_report=False),
     Page("admin-customer-rules", "6.7", "客户识别规则", SYSTEM_AREA, is_report=False),
+    Page("admin-worklog", "6.8", "工作日志设置", SYSTEM_AREA, is_report=False),
 )
 ADMIN_SLUGS: tuple[str, ...] = tuple(p.slug for p in ADMIN_PAGES)
 # Where field staff write (pages/worklog_*.py); the area's query reports are in the catalog.

@@ -186,3 +186,22 @@ def test_reminders_at_sign_in(login: Login, settings: Settings) -> None:
     assert sales01 is not None
     # A user without the work log sees no reminders.
     assert reminder_cards(settings, _viewer(settings, "claims01")) is None
+
+
+def test_the_administrator_sets_the_limit_on_its_page(login: Login, settings: Settings) -> None:
+    admin = login("admin")
+    assert call(login("sales01"), "ws-message.children", [("ws-save", "n_clicks", 1)],
+                [("ws-limit", "value", 1)]).status_code == 403
+    try:
+        out = answer(call(admin, "ws-message.children", [("ws-save", "n_clicks", 1)],
+                          [("ws-limit", "value", 250)]))
+        assert out["ws-current"]["children"] == "当前上限: 250.00 元"
+        refused = answer(_save_note(login("sales01"), f"页面-{uuid.uuid4().hex[:8]}",
+                                    cost=300))
+        assert "超过上限 250.00" in refused["we-cost"]["error"]
+        none = answer(call(admin, "ws-message.children", [("ws-save", "n_clicks", 1)],
+                           [("ws-limit", "value", None)]))
+        assert none["ws-current"]["children"] == "当前不限"
+    finally:
+        answer(call(admin, "ws-message.children", [("ws-save", "n_clicks", 1)],
+                    [("ws-limit", "value", 5000)]))
