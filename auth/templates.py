@@ -21,8 +21,8 @@ DEMO_PASSWORD = "demo-pass-2026"
 
 # Roles grant page sets (queries/grants.py), so a report added to an area reaches every
 # role covering that area; explicit slugs only where a role takes one page of an area.
-# The customer-data area is the 客户信息管理员's work (decisions on customers), granted
-# to others one by one.
+# The customer-data area is the 客户信息管理员's work (decisions on customers): of the
+# managers only the 总经理 holds it, others are granted it one by one.
 ALL_REPORTS = tuple(area_grant(a) for a in REPORT_AREAS if a != "customer_data")
 CLAIMS_PAGES = (area_grant("claims"), "property-risk")
 FINANCE_PAGES = (area_grant("receivable"), area_grant("commission"),
@@ -43,7 +43,7 @@ class Template:
 
 
 TEMPLATES: tuple[Template, ...] = (
-    Template("tpl-gm", "总经理", "company", ALL_REPORTS, True),
+    Template("tpl-gm", "总经理", "company", (*ALL_REPORTS, STEWARD_PAGES[0]), True),
     Template("tpl-branch", "支公司经理", "branch", ALL_REPORTS, True),
     Template("tpl-section", "科长", "department", ALL_REPORTS, False),
     Template("tpl-sales", "业务员", "self", SALES_PAGES, True),
