@@ -19,10 +19,16 @@ from queries.catalog import CATALOG
 # What the user sees now (the grid writes its sort, filters and columns into the address
 # bar without a request), with the name typed.
 READ_VIEW = """
-function (clicks, submits, name) {
+function (clicks, submits, name, saveId) {
     if (!clicks && !submits) { return window.dash_clientside.no_update; }
-    return {name: name || "", query: window.location.search.replace(/^\\?/, ""),
-            at: Date.now()};
+    const url = new URL(window.location.href);
+    try {  // a detail list: its columns as they are now (a summary has no detail grid)
+        const api = dash_ag_grid.getApi({type: "detail-grid", report: saveId.report});
+        const cols = api.getColumnState().map(
+            (c) => (c.hide ? "!" : "") + c.colId + ":" + Math.round(c.width || 0)).join(",");
+        if (cols) { url.searchParams.set("cols", cols); }
+    } catch (e) { /* no detail grid on the page */ }
+    return {name: name || "", query: url.searchParams.toString(), at: Date.now()};
 }
 """
 
@@ -101,6 +107,7 @@ def register(app: Dash, settings: Settings) -> None:
         Input({"type": "view-save", "report": MATCH}, "n_clicks"),
         Input({"type": "view-name", "report": MATCH}, "n_submit"),
         State({"type": "view-name", "report": MATCH}, "value"),
+        State({"type": "view-save", "report": MATCH}, "id"),
         prevent_initial_call=True,
     )
 

@@ -6,6 +6,7 @@ user and page, and saved views shared with a colleague."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -63,6 +64,7 @@ def test_columns_pinned_key_measure_on_screen_and_kept_per_user_and_page(
         browser: Any, base_url: str, settings: Any) -> None:
     from auth.users import get_user
     from ops.grid_columns import saved_columns
+    from ops.views import list_views
 
     url = f"{base_url}/reports/pnl-auto-policy?level=detail&run=1"
     page = sign_in(browser, base_url, "gm", viewport=(1024, 768))
@@ -97,6 +99,16 @@ def test_columns_pinned_key_measure_on_screen_and_kept_per_user_and_page(
         return sizes["received_cny"] if "!risk_name" in sizes and wide else None
 
     width = _wait_for(stored_width, page)
+    # A view saved now keeps these columns.
+    page.get_by_role("button", name="我的视图").click()
+    page.get_by_role("menuitem", name="保存当前视图…").click()
+    page.get_by_label("视图名称 (最多 40 字)").fill("看赔付率")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_text("已保存视图“看赔付率”").wait_for()
+    view = next(v for v in list_views(settings.users_db, gm.user_id, "pnl-auto-policy")
+                if v.name == "看赔付率")
+    query = parse_qs(view.query)
+    assert "!risk_name:" in query["cols"][0] and query["level"] == ["detail"]
     page.close()
     # Opened again (no columns in the link): as the user left it.
     again = sign_in(browser, base_url, "gm", viewport=(1024, 768))
