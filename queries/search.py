@@ -193,7 +193,10 @@ def _records(settings: Settings, viewer: Viewer, term: str, result: SearchResult
     params: dict[str, Any] = {"term": term}
     scope = scope_predicate(viewer, params)
     rows = store_rows(settings, f"""
-        SELECT * EXCLUDE (term) FROM search_record_key WHERE term = $term AND {scope}
+        SELECT field, policy_no, risk_code, start_date, end_date, status, plate_no, vin,
+               brand_model, handler_code, insured_code, insured_name, claim_no, report_no,
+               report_date, stage, estimated_loss_cny, paid_cny
+        FROM search_record_key WHERE term = $term AND {scope}
         ORDER BY start_date DESC, report_date DESC LIMIT {MAX_HITS * 4}""", params)
     claims_granted = any(viewer.may_open(r.slug) for r in CATALOG.values()
                          if r.area == "claims")
