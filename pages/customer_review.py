@@ -34,7 +34,7 @@ DIFFER = "var(--mantine-color-red-0)"
 def _comparison_colour(text: str | None) -> str | None:
     if not text or text == "缺失":
         return None
-    return DIFFER if text.startswith(("不同", "不一致")) else AGREE
+    return DIFFER if "不同" in text or "不一致" in text else AGREE
 
 
 def _table(row: dict[str, Any]) -> dmc.Table:
