@@ -31,6 +31,7 @@ from pages.home import register_home
 from pages.records import register_record_pages
 from pages.reports import register_report_pages
 from pages.worklog import register_worklog_pages
+from queries import store_types
 from queries.catalog import ALL_REPORTS, CATALOG, validate
 from queries.menu import ACTION_SLUGS, ADMIN_SLUGS, WORKLOG_SLUGS
 from queries.store import table_columns
@@ -47,6 +48,7 @@ def create_app(settings: Settings) -> Dash:
     engine = server.config["ENGINE"] = engine_for(settings)
     _identity_per_request(server)
     auth.install(server, settings)
+    store_types.serve_from(settings)  # filters' value types, as the store's schema says
     if engine.has_store():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
         validate(ALL_REPORTS, table_columns(settings))  # the store's and the mirror's

@@ -13,6 +13,7 @@ from auth.audit import EVENT_LABELS, audit_usernames, query_audit
 from auth.users import list_users
 from data.settings import Settings
 from queries.catalog import CATALOG
+from queries.filter_kinds import kind_of
 from queries.menu import page_by_slug, pages
 
 CHANGE_LABELS = {"scope": "数据范围", "org": "机构/人员", "pages": "可用页面",
@@ -94,9 +95,8 @@ def _change(key: str, before: Any, after: Any) -> str:
 
 def _export(slug: str | None, detail: dict[str, Any]) -> list[str]:
     report = CATALOG.get(slug or "")
-    labels = {f.key: f.label for f in report.filters} if report else {}
-    for f in report.filters if report else ():
-        labels.update({f"{f.key}_from": f"{f.label}从", f"{f.key}_to": f"{f.label}至"})
+    labels = {k: label for f in (report.filters if report else ())
+              for k, label in kind_of(f).url_keys(f).items()}
     columns = {c.key: c.label for c in report.detail} if report else {}
     if report:
         columns.update({m.key: m.label for m in report.measures})

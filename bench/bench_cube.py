@@ -17,6 +17,7 @@ import duckdb
 
 from data.settings import Settings
 from queries import compile as C
+from queries import store_types
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.engine import parse_filters, run_summary, summary_dims
@@ -39,6 +40,7 @@ def main() -> None:
     store = Path(sys.argv[1])
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     settings = replace(Settings(), store_path=store, results_cache_entries=0)
+    store_types.serve_from(settings)
     report = CATALOG["pnl-auto-cube"]
     viewer = Viewer(0, "bench", "bench", frozenset(CATALOG), DataScope("company"), True)
     raw = duckdb.connect(str(store), read_only=True)

@@ -22,6 +22,7 @@ from typing import Any
 from data.settings import Settings
 from engines import engine_for
 from engines.clickhouse_publish import publish
+from queries import store_types
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG
 from queries.engine import parse_filters, run_detail, run_summary
@@ -44,6 +45,7 @@ def main() -> None:
     repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     # No results cache: every run is timed on the engine.
     duck = replace(Settings(), store_path=store, results_cache_entries=0)
+    store_types.serve_from(duck)
     ch = replace(duck, store_engine="clickhouse", clickhouse_url=f"chdb://{chdir}")
     marker = chdir / "published-from"
     stamp = f"{store.stat().st_ino}:{store.stat().st_mtime_ns}"

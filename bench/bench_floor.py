@@ -31,7 +31,7 @@ import requests
 
 from bench.bench_http import free_port, raw_ms, recording, start_app
 from data.settings import Settings
-from queries import engine
+from queries import engine, store_types
 from queries.catalog import CATALOG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,6 +158,7 @@ def export_reader(store: str) -> Any:
     from queries.access import DataScope, Viewer
 
     settings = replace(Settings.from_env(), store_path=Path(store), as_of=AS_OF)
+    store_types.serve_from(settings)
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
     return export_stream.arrow_reader(settings, report, engine.parse_filters(report, {}, AS_OF),
@@ -170,6 +171,7 @@ def export_job_alone(store: str) -> None:
     from queries.export_jobs import job_settings
 
     settings = job_settings(replace(Settings.from_env(), store_path=Path(store), as_of=AS_OF))
+    store_types.serve_from(settings)
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
     export.detail_xlsx(Path("/tmp/bench-floor-job.xlsx"), settings, report,
@@ -181,6 +183,7 @@ def csv_alone(store: str) -> None:
     from queries.access import DataScope, Viewer
 
     settings = replace(Settings.from_env(), store_path=Path(store), as_of=AS_OF)
+    store_types.serve_from(settings)
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
     for _ in export.detail_csv(settings, report, engine.parse_filters(report, {}, AS_OF),
@@ -331,6 +334,7 @@ def main() -> None:
 
         settings = replace(Settings.from_env(), store_path=store, as_of=AS_OF,
                            results_cache_entries=0)
+        store_types.serve_from(settings)
         user = get_user(settings.users_db, username="gm")
         assert user is not None
         result["small_summary"] = small_summary(session, base, settings, user.viewer(), store)

@@ -37,7 +37,7 @@ import requests
 from data.settings import Settings
 from engines.duckdb_engine import DuckDBEngine
 from queries import compile as C
-from queries import engine
+from queries import engine, store_types
 from queries import store as store_module
 from queries.catalog import CATALOG
 from queries.spec import Report
@@ -414,6 +414,7 @@ def main() -> None:
            "EXPORT_DIR": str(a.store.with_name("bench-exports"))}
     settings = replace(Settings.from_env(), store_path=a.store, as_of=a.as_of,
                        results_cache_entries=0)
+    store_types.serve_from(settings)
     load_before = [round(x, 2) for x in os.getloadavg()]
     proc = start_app(env, port)
     base = f"http://127.0.0.1:{port}"

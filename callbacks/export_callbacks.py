@@ -8,9 +8,7 @@ job another user started, or one made under a different data scope.
 
 from __future__ import annotations
 
-import json
 from typing import Any
-from urllib.parse import urlencode
 
 import dash_mantine_components as dmc
 from dash import MATCH, Dash, Input, Output, State, ctx, no_update
@@ -18,10 +16,10 @@ from dash.exceptions import PreventUpdate
 
 import auth
 from data.settings import Settings
-from layouts.report_page import CONTROL_KEYS
 from queries import engine, export_jobs
 from queries.catalog import CATALOG
 from queries.export import TooManyRowsForExcel
+from queries.urls import export_url, filter_args, grid_args
 
 SHOWN: dict[str, str] = {}
 HIDDEN = {"display": "none"}
@@ -61,14 +59,9 @@ def grid_view(grid_request: dict[str, Any] | None
 def csv_href(slug: str, query: dict[str, Any] | None, grid_request: dict[str, Any] | None
              ) -> str:
     """The CSV download of exactly the rows the grid shows, in its order."""
-    args = {k: v for k, v in (query or {}).items() if k not in CONTROL_KEYS}
     sort, column_filters = grid_view(grid_request)
-    extra: dict[str, str] = {"level": "detail"}
-    if sort:
-        extra["sort"] = ",".join(f"{key}:{direction}" for key, direction in sort)
-    if column_filters:
-        extra["filter"] = json.dumps(column_filters, ensure_ascii=False, separators=(",", ":"))
-    return f"/export/{slug}.csv?{urlencode({**args, **extra}, doseq=True)}"
+    return export_url(slug, "csv", {**filter_args(query), "level": "detail",
+                                    **grid_args(sort, column_filters)})
 
 
 def register(app: Dash, settings: Settings) -> None:
@@ -101,7 +94,7 @@ def register(app: Dash, settings: Settings) -> None:
         viewer = auth.require_page(slug)
         if not n_clicks:
             raise PreventUpdate
-        args = {k: v for k, v in (query or {}).items() if k not in CONTROL_KEYS}
+        args = filter_args(query)
         sort, column_filters = grid_view(grid_request)
         try:
             status = export_jobs.start_job(settings, report, viewer, args, sort=sort,

@@ -18,14 +18,15 @@ import auth
 from data.settings import Settings
 from layouts.dates import preset_values
 from layouts.grid_state import WRITE_GRID_STATE, WRITE_SUMMARY_SORT
-from layouts.report_page import CONTROL_KEYS, url_for
 from layouts.shell import NAV_ID
 from queries import engine
 from queries.catalog import CATALOG
 from queries.compile import MAX_OFFSET
+from queries.filter_kinds import kind_of
 from queries.grid_filters import grid_sort
 from queries.options import scoped_options
 from queries.spec import Report
+from queries.urls import drill_args, filter_args, page_url, without_drill
 
 # (user, report, query, sort, filters, startRow) → keyset cursor of that block.
 _CURSORS: OrderedDict[str, str] = OrderedDict()
@@ -44,33 +45,25 @@ def _value_args(report: Report, ids: list[dict[str, Any]], values: list[Any],
                 typed: dict[str, str]) -> dict[str, str]:
     """URL parameters from the filter panel; ``typed`` holds the text of each date field
     exactly as typed (by "type:key"), so 2026-13-45 reaches the server and is refused."""
-    kinds = {f.key: f.kind for f in report.filters}
-    args: dict[str, str] = {}
+    filters = {f.key: f for f in report.filters}
+    widgets: dict[str, Any] = {}  # filter key → its widget's value, in the panel's order
     for cid, picked in zip(ids, values, strict=True):
-        key, kind = cid["key"], kinds.get(cid["key"])
-        if cid["type"] in {"dfrom", "dto"}:
+        key = cid["key"]
+        if key not in filters:
+            continue
+        if cid["type"] in {"dfrom", "dto"}:  # the two fields of a range: (start, end)
+            lo, hi = widgets.get(key, ("", ""))
             text = typed.get(f"{cid['type']}:{key}", (picked or "")[:10]).strip()
-            if text:
-                args[f"{key}_{'from' if cid['type'] == 'dfrom' else 'to'}"] = text
+            widgets[key] = (lo, text) if cid["type"] == "dto" else (text, hi)
             continue
-        value = typed.get(f"flt:{key}", picked) if kind == "date" else picked
-        if value in (None, "", []):
-            continue
-        if kind == "month":
-            args[key] = str(value)[:7]
-        elif kind == "date":
-            args[key] = str(value).strip()[:10]
-        elif kind == "multi":
-            args[key] = ",".join(str(v) for v in value)
-        elif kind == "number_range":
-            lo, _, hi = str(value).partition("~")
-            args[f"{key}_min"], args[f"{key}_max"] = lo.strip(), hi.strip()
-        elif kind == "code_pattern":
-            text = str(value).strip().upper()
-            args[key] = text
-            args[f"{key}_op"] = "$" if any(ch in text for ch in "*?") else "="
-        else:
-            args[key] = str(value).strip()
+        keeps = kind_of(filters[key]).keeps_typed_text
+        value = typed.get(f"flt:{key}", picked) if keeps else picked
+        if value not in (None, "", []):
+            widgets[key] = value
+    args: dict[str, str] = {}
+    for key, value in widgets.items():
+        f = filters[key]
+        args.update(kind_of(f).from_widget(f, value))
     return args
 
 
@@ -175,7 +168,7 @@ def register(app: Dash, settings: Settings) -> None:
         if summary and not report.free_dims:
             args["summary"] = summary
         args["run"] = "1"
-        return url_for(report, args)
+        return page_url(report.slug, args)
 
     @app.callback(
         Output({"type": "flt", "report": MATCH, "key": "dept"}, "data"),
@@ -222,10 +215,8 @@ def register(app: Dash, settings: Settings) -> None:
         if index >= len(rows):
             raise PreventUpdate
         row = rows[index]
-        args = {k: v for k, v in (query or {}).items() if not k.startswith("d_")}
-        for key in keys or []:
-            args[f"d_{key}"] = "__null__" if row.get(key) is None else str(row[key])
-        return url_for(report, {**args, "level": "detail", "run": "1"})
+        args = {**without_drill(query or {}), **drill_args(keys or [], row)}
+        return page_url(report.slug, {**args, "level": "detail", "run": "1"})
 
     @app.callback(
         Output({"type": "nav-request", "report": MATCH}, "data", allow_duplicate=True),
@@ -237,7 +228,7 @@ def register(app: Dash, settings: Settings) -> None:
         report = _report(ctx.triggered_id["report"])
         if not dim or (query or {}).get("chart_by") == dim:
             raise PreventUpdate
-        return url_for(report, {**(query or {}), "chart_by": dim})
+        return page_url(report.slug, {**(query or {}), "chart_by": dim})
 
     @app.callback(
         Output(NAV_ID, "href"),
@@ -263,8 +254,7 @@ def register(app: Dash, settings: Settings) -> None:
         viewer = auth.require_page(slug)
         if not request:
             raise PreventUpdate
-        args = {k: v for k, v in (query or {}).items() if k not in CONTROL_KEYS} \
-            if isinstance(query, dict) else {}
+        args = filter_args(query) if isinstance(query, dict) else {}
         try:
             values = engine.parse_filters(report, args, settings.today)
             if not isinstance(request, dict):

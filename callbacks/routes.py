@@ -8,7 +8,6 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Flask, Response, after_this_request, request, send_file
@@ -25,6 +24,7 @@ from queries.export import (
     summary_xlsx,
 )
 from queries.spec import Report
+from queries.urls import export_url
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -242,9 +242,9 @@ def register_routes(server: Flask, settings: Settings) -> None:
 
 def _too_many_rows(slug: str, exc: TooManyRowsForExcel) -> Response:
     """400 with the reason in Chinese and the same rows as CSV, never a cut file."""
-    query = urlencode([(k, v) for k, v in request.args.items(multi=True)])
+    csv = export_url(slug, "csv", list(request.args.items(multi=True)))
     return _json({"error": str(exc), "code": "too_many_rows", "rows": exc.rows,
-                  "limit": exc.limit, "csv_url": f"/export/{slug}.csv?{query}",
+                  "limit": exc.limit, "csv_url": csv,
                   "filter": None}, 400)
 
 

@@ -12,6 +12,7 @@ from dash import html
 
 from queries.periods import PRESETS, default_range
 from queries.spec import Filter, Report
+from queries.urls import range_keys
 
 # Calendar headers as Chinese calendars print them: 2026年11月, not 十一月 2026.
 CALENDAR_LABELS = {"monthLabelFormat": "YYYY年M月", "yearLabelFormat": "YYYY年",
@@ -31,7 +32,8 @@ def iso_or_none(text: str | None) -> str | None:
 
 
 def range_values(f: Filter, args: Mapping[str, str], today: date) -> tuple[str, str]:
-    lo, hi = args.get(f"{f.key}_from") or "", args.get(f"{f.key}_to") or ""
+    lo_key, hi_key = range_keys(f.key)
+    lo, hi = args.get(lo_key) or "", args.get(hi_key) or ""
     if not lo and not hi:
         lo, hi = default_range(f.default, today) or ("", "")
     return lo, hi

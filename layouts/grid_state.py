@@ -11,8 +11,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-GRID_URL_KEYS = {"sort", "filter", "cols", "ssort"}
-
 # Keeps the address bar in step with the grid (no navigation: history.replaceState).
 WRITE_GRID_STATE = """
 function (state, filterModel, gridId) {

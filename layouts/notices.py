@@ -11,6 +11,7 @@ import dash_mantine_components as dmc
 
 from data.settings import Settings
 from queries.access import Viewer
+from queries.filter_kinds import kind_of
 from queries.options import cached_options
 from queries.spec import Report
 
@@ -28,7 +29,7 @@ def scope_notice(settings: Settings, report: Report, viewer: Viewer,
         return None
     column, own_id = own
     flt = next((f for f in report.filters if f.column == column
-                and f.kind in {"multi", "choice"}), None)
+                and kind_of(f).widget == "select"), None)
     if flt is None or not args.get(flt.key):
         return None
     asked = [v for v in str(args[flt.key]).split(",") if v]
@@ -47,7 +48,8 @@ def scope_notice(settings: Settings, report: Report, viewer: Viewer,
 def late_date_notice(report: Report, query: Mapping[str, str], today: date) -> Any:
     """A statistics date after the data date counts business not yet loaded."""
     late = [(f.label, query[f.key]) for f in report.filters
-            if f.kind == "date" and query.get(f.key) and query[f.key] > today.isoformat()]
+            if kind_of(f).widget == "date" and query.get(f.key)
+            and query[f.key] > today.isoformat()]
     if not late:
         return None
     label, chosen = late[0]

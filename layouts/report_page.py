@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
@@ -20,7 +19,7 @@ from layouts.charts import band_label, chart, chart_choices, is_band, missing_la
 from layouts.dates import date_input, date_range_input, month_input
 from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
-from layouts.grid_state import GRID_URL_KEYS, initial_state
+from layouts.grid_state import initial_state
 from layouts.notices import late_date_notice, scope_notice
 from layouts.saved_views import column_chooser
 from layouts.summary_sort import (
@@ -31,20 +30,14 @@ from layouts.summary_sort import (
     state_of,
 )
 from queries.access import SCOPE_LABELS, Viewer
+from queries.filter_kinds import kind_of
 from queries.filters import FilterError, FilterValues, parse_filters
 from queries.grid_filters import filterable_columns
 from queries.links import customer_link
 from queries.options import cached_options, scoped_options
 from queries.page_data import detail_head, sort_words, summary_dims, summary_rows
 from queries.spec import Chart, Filter, Report, Summary
-
-CONTROL_KEYS = {"run", "level", "summary", "group_by", "chart_by", *GRID_URL_KEYS}
-
-
-def url_for(report: Report, args: Mapping[str, Any]) -> str:
-    clean = {k: v for k, v in args.items() if v not in (None, "")}
-    return f"/reports/{report.slug}" + (f"?{urlencode(clean)}" if clean else "")
-
+from queries.urls import bound_keys, export_url, page_url, summary_args
 
 CODE_HINT = "可用 * 代表任意多个字符、? 代表一个字符; 不区分大小写, 如 Q* 或 QA?"
 
@@ -55,44 +48,41 @@ def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[st
     label = f.label + (" *" if f.required else "")
     common = {"id": fid, "label": label, "description": f.help or None, "size": "sm",
               "error": error}
-    if f.kind == "date_range":
+    kind = kind_of(f)  # its widget: one of the shapes drawn here
+    if kind.widget == "date_range":
         return date_range_input(report, f, args, settings.today, label, error)
-    if f.kind == "month":
+    if kind.widget == "month":
         return month_input(f, args, settings.today, common)
-    if f.kind == "date":
+    if kind.widget == "date":
         return date_input(f, args, settings.today, common)
-    if f.kind in {"multi", "choice"}:
+    if kind.widget == "select":
         parent = f.options.parent if f.options else None
         data = scoped_options(settings, report, f, viewer, (args.get(parent[0]) or "").split(",")
                               if parent and args.get(parent[0]) else ()) if viewer else \
             [{"value": v, "label": lbl} for v, lbl in cached_options(settings, report, f.key)]
-        if f.kind == "multi":
-            # A shared link's values outside the user's scope are not offered (the page
-            # says so above the results).
-            offered = {d["value"] for d in data}
-            chosen = [v for v in (args.get(f.key) or "").split(",") if v in offered]
-            return dmc.MultiSelect(data=data, value=chosen, searchable=True, clearable=True,
-                                   placeholder="全部", maxDropdownHeight=280, **common)
-        return dmc.Select(data=data, value=args.get(f.key) or None, searchable=True,
-                          clearable=True, placeholder="全部", **common)
-    if f.kind == "code_pattern":
+        # A shared link's values outside the user's scope are not offered (the page
+        # says so above the results).
+        offered = {d["value"] for d in data}
+        chosen = [v for v in (args.get(f.key) or "").split(",") if v in offered]
+        return dmc.MultiSelect(data=data, value=chosen, searchable=True, clearable=True,
+                               placeholder="全部", maxDropdownHeight=280, **common)
+    if kind.widget == "code":
         # One field: a * or ? makes it a pattern ($), otherwise an exact code (=).
         return dmc.TextInput(value=args.get(f.key) or "", placeholder="如 QAA 或 Q*",
                              styles={"input": {"textTransform": "uppercase"}},
                              **{**common, "description": f.help or CODE_HINT})
-    if f.kind == "number_range":
-        lo, hi = args.get(f"{f.key}_min") or "", args.get(f"{f.key}_max") or ""
-        return dmc.TextInput(value=f"{lo}~{hi}" if lo or hi else "", placeholder="下限~上限",
-                             **common)
-    return dmc.TextInput(value=args.get(f.key) or "", placeholder="精确匹配"
-                         if f.kind == "text" else "包含", **common)
+    if kind.widget == "number_range":
+        lo, hi = (args.get(k) or "" for k in bound_keys(f.key))
+        return dmc.TextInput(value=f"{lo}~{hi}" if lo or hi else "",
+                             placeholder=kind.placeholder, **common)
+    return dmc.TextInput(value=args.get(f.key) or "", placeholder=kind.placeholder, **common)
 
 
 def filter_panel(settings: Settings, report: Report, args: Mapping[str, str],
                  error: FilterError | None = None, viewer: Viewer | None = None) -> Any:
     def span(f: Filter) -> dict[str, int]:
-        return {"base": 12, "sm": 12 if f.kind == "date_range" else 6,
-                "lg": 6 if f.kind == "date_range" else 3}
+        wide = kind_of(f).widget == "date_range"
+        return {"base": 12, "sm": 12 if wide else 6, "lg": 6 if wide else 3}
 
     controls: list[Any] = [
         dmc.GridCol(filter_input(settings, report, f, args,
@@ -134,16 +124,16 @@ def filter_panel(settings: Settings, report: Report, args: Mapping[str, str],
 
 
 def export_menu(report: Report, args: Mapping[str, str], level: str) -> Any:
-    query = urlencode({**{k: v for k, v in args.items() if k != "run"}, "level": level})
+    query = {**{k: v for k, v in args.items() if k != "run"}, "level": level}
     # A detail list can reach a million rows: its Excel is a background job with progress.
     excel = export_button(report.slug) if level == "detail" else dmc.Anchor(
-        "Excel", href=f"/export/{report.slug}.xlsx?{query}", size="sm", refresh=True,
+        "Excel", href=export_url(report.slug, "xlsx", query), size="sm", refresh=True,
         id={"type": "export-xlsx", "report": report.slug})
     label = "导出 (按表格当前的排序和列筛选):" if level == "detail" else "导出:"
     return dmc.Group(gap="xs", children=[
         dmc.Text(label, size="sm", c="dimmed"), excel,
         # On a detail list the CSV link follows the grid's sort and column filters.
-        dmc.Anchor("CSV", href=f"/export/{report.slug}.csv?{query}", size="sm", refresh=True,
+        dmc.Anchor("CSV", href=export_url(report.slug, "csv", query), size="sm", refresh=True,
                    **({"id": {"type": "export-csv", "report": report.slug}}
                       if level == "detail" else {})),
     ])
@@ -251,8 +241,7 @@ def detail_view(settings: Settings, report: Report, values: FilterValues,
     names = head.names
     crumbs = [f"{dims[k[2:]].label}: {_drill_label(dims[k[2:]], v, names)}"
               for k, v in values.drill.items()]
-    back = {k: v for k, v in args.items()
-            if not k.startswith("d_") and k != "level" and k not in GRID_URL_KEYS}
+    back = summary_args(args)
     # Not a looked-up name, nor a personal column the viewer sees masked.
     sortable = filterable_columns(report, viewer)
     columns = head.columns
@@ -275,7 +264,7 @@ def detail_view(settings: Settings, report: Report, values: FilterValues,
         style={"height": "62vh", "width": "100%"},
     )
     breadcrumb = dmc.Breadcrumbs(separator="›", children=[
-        dmc.Anchor("← 返回汇总", href=url_for(report, back), id="drill-back"),
+        dmc.Anchor("← 返回汇总", href=page_url(report.slug, back), id="drill-back"),
         *[dmc.Text(c, size="sm") for c in crumbs or ["全部明细"]],
     ])
     hidden = set(state.get("columnVisibility", {}).get("hiddenColIds", []))

@@ -17,6 +17,7 @@ import queries.reports
 from data.schema import PERSONAL_COLUMNS
 from queries import mirror
 from queries.areas import REPORT_AREAS, TAG_TITLES
+from queries.filter_kinds import KINDS
 from queries.spec import Col, Report
 
 
@@ -76,6 +77,8 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
     keys = [f.key for f in r.filters]
     if len(keys) != len(set(keys)):
         problems.append(f"{r.slug}: duplicate filter keys")
+    problems += [f"{r.slug}: filter {f.key} has unknown kind {f.kind!r} (queries/filter_kinds.py)"
+                 for f in r.filters if f.kind not in KINDS]
     dims = {d.key for d in r.dims}
     measures = {m.key: m for m in r.measures}
     for s in r.summaries:

@@ -25,6 +25,7 @@ from queries.links import KEY_SUFFIX, customer_link
 from queries.masking import mask_value
 from queries.spec import Col, Dim, Report, Summary
 from queries.store import run, store_key
+from queries.urls import drill_args
 
 __all__ = [
     "ColumnMeta", "DetailResult", "FilterError", "FilterValues", "SummaryResult",
@@ -453,11 +454,7 @@ def iter_detail_rows(settings: Settings, report: Report, values: FilterValues,
 def drill_values(report: Report, values: FilterValues, summary_row: Mapping[str, Any],
                  group_by: Sequence[str]) -> FilterValues:
     """The summary row's dimension values become equality filters of the detail."""
-    args = dict(values.query)
-    for key in group_by:
-        value = summary_row.get(key)
-        args[f"d_{key}"] = C.NULL_TOKEN if value is None else str(value)
-    return parse_filters(report, args)
+    return parse_filters(report, {**values.query, **drill_args(group_by, summary_row)})
 
 
 def drill_names(settings: Settings, report: Report, values: FilterValues, viewer: Viewer

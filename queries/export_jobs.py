@@ -28,11 +28,12 @@ from typing import Any
 from data.settings import Settings
 from ops import jobs as ops_jobs
 from ops.runner import Cancelled, JobContext, Outcome
-from queries import engine
+from queries import engine, store_types
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.export import TooManyRowsForExcel, detail_xlsx, summary_xlsx
 from queries.spec import Report
+from queries.urls import download_url
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class JobStatus:
                 "rows_total": self.rows_total, "rows_done": self.rows_done,
                 "percent": self.percent, "message": self.message,
                 "file_name": self.file_name, "seconds": self.seconds,
-                "download_url": f"/api/exports/{self.job_id}/download"
+                "download_url": download_url(self.job_id)
                 if self.state == "done" else None}
 
 
@@ -274,6 +275,7 @@ def run(context: JobContext) -> Outcome:
     spec = context.payload
     assert isinstance(spec, JobSpec)
     settings = job_settings(context.settings)
+    store_types.serve_from(settings)  # the job process reads the filters' types itself
     folder = _job_dir(settings, context.job.job_id)
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / "result.xlsx.part"

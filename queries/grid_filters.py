@@ -19,7 +19,7 @@ from typing import Any
 
 from queries.access import Viewer
 from queries.compile import Condition, escape_like
-from queries.filters import MAX_TEXT, FilterError
+from queries.filter_kinds import MAX_TEXT, FilterError
 from queries.spec import DECIMALS, Col, Report
 
 NUMERIC = frozenset({"year", *DECIMALS})

@@ -14,6 +14,7 @@ from queries import engine
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.chart_data import band_label
+from queries.urls import range_keys, run_url
 
 
 @dataclass(frozen=True)
@@ -36,17 +37,20 @@ def _summary(settings: Settings, viewer: Viewer, slug: str, args: dict[str, str]
 
 
 def _href(slug: str, args: dict[str, str]) -> str:
-    from urllib.parse import urlencode
+    return run_url(slug, args)
 
-    return f"/reports/{slug}?{urlencode({**args, 'run': '1'})}"
+
+def _between(key: str, lo: date, hi: date) -> dict[str, str]:
+    """A date-range filter's URL keys."""
+    return dict(zip(range_keys(key), (lo.isoformat(), hi.isoformat()), strict=True))
 
 
 def _received(settings: Settings, viewer: Viewer) -> Headline:
     today = settings.today
     first = today.replace(day=1)
     last_year = (first.replace(year=first.year - 1), _same_day(today, today.year - 1))
-    now = {"received_from": first.isoformat(), "received_to": today.isoformat()}
-    before = {"received_from": last_year[0].isoformat(), "received_to": last_year[1].isoformat()}
+    now = _between("received", first, today)
+    before = _between("received", *last_year)
     a = _summary(settings, viewer, "premium-received-daily", now).totals["received"] or 0
     b = _summary(settings, viewer, "premium-received-daily", before).totals["received"] or 0
     change = f"去年同期 {_money(b)}" + (f", 同比 {(a - b) / b * 100:+.1f}%" if b else "")
@@ -62,8 +66,7 @@ def _same_day(d: date, year: int) -> date:
 
 
 def _open_claims(settings: Settings, viewer: Viewer) -> Headline:
-    args = {"registered_from": "2000-01-01", "registered_to": settings.today.isoformat(),
-            "summary": "by-age"}
+    args = {**_between("registered", date(2000, 1, 1), settings.today), "summary": "by-age"}
     report = CATALOG["claims-open"]
     values = engine.parse_filters(report, args, settings.today)
     s = engine.run_summary(settings, report, values, viewer, "by-age")
@@ -82,8 +85,7 @@ def _unpaid(settings: Settings, viewer: Viewer) -> Headline:
 
 
 def _auto_loss_ratio(settings: Settings, viewer: Viewer) -> Headline:
-    args = {"start_from": settings.today.replace(month=1, day=1).isoformat(),
-            "start_to": settings.today.isoformat()}
+    args = _between("start", settings.today.replace(month=1, day=1), settings.today)
     t = _summary(settings, viewer, "pnl-auto-cube", args).totals
     ratio = t.get("settled_ratio")
     total = t.get("total_ratio")
@@ -102,8 +104,8 @@ def _received_month(settings: Settings, viewer: Viewer) -> Headline:
 
 def _renewals_due(settings: Settings, viewer: Viewer) -> Headline:
     """Auto policies ending in the next 30 days and not renewed yet: whom to call."""
-    args = {"end_from": (settings.today + timedelta(days=1)).isoformat(),
-            "end_to": (settings.today + timedelta(days=30)).isoformat()}
+    args = _between("end", settings.today + timedelta(days=1),
+                    settings.today + timedelta(days=30))
     t = _summary(settings, viewer, "lapsed-auto", args).totals
     return Headline("30天内到期未续保车险", f"{t.get('policies') or 0:,} 件",
                     f"保费 {_money(t.get('premium'))}", _href("lapsed-auto", args))

@@ -223,3 +223,15 @@ def columns(settings: Settings) -> dict[str, set[str]]:
     for table, column in rows:
         out.setdefault(table, set()).add(column)
     return out
+
+
+def column_types(settings: Settings) -> dict[str, dict[str, str]]:
+    """The mirror's own tables, their columns and types (for the filters' value types)."""
+    if not _sources:
+        return {}
+    _, rows = fetch(settings, "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                              "WHERE database_name = 'memory'")
+    out: dict[str, dict[str, str]] = {}
+    for table, column, kind in rows:
+        out.setdefault(table, {})[column] = str(kind)
+    return out

@@ -10,17 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-FilterKind = Literal[
-    "date_range",  # two ISO dates, inclusive; URL: key_from / key_to
-    "month",  # YYYY-MM
-    "date",  # one ISO date (e.g. a statistics date)
-    "multi",  # several codes from a list (options from the store or static)
-    "choice",  # one code from a list
-    "text",  # exact match on a text column
-    "code_pattern",  # 险种 etc.: operator '=' exact or '$' with the user's * and ?
-    "number_range",  # min / max
-    "contains",  # part of a name; the user's text is matched literally
-]
+# The name of a filter kind of ``queries.filter_kinds.KINDS`` (date_range, month, date,
+# multi, text, contains, code_pattern): each is one class there.
+FilterKind = str
 # "year" and "month_no" are integers shown without thousands separators (2026, not 2,026).
 # "rate" is an exchange rate; "days" a count of days (a stage's mean and quantiles too).
 ColType = Literal["text", "int", "year", "money", "number", "date", "ratio", "percent", "code",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
 from typing import Any
 
 import sqlglot
@@ -20,6 +19,7 @@ from queries import compile as C
 from queries import engine
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
+from queries.filter_kinds import kind_of
 from queries.spec import Report
 from queries.store import run
 
@@ -29,18 +29,10 @@ WARM_VIEWER = Viewer(0, "warm", "warm", frozenset(CATALOG), DataScope("company")
 
 def default_args(report: Report, settings: Settings) -> dict[str, str]:
     """The required filters filled as a user would on opening the page: the last year."""
-    today = settings.today
     args: dict[str, str] = {}
     for f in report.filters:
-        if not f.required:
-            continue
-        if f.kind == "date_range":
-            args[f"{f.key}_from"] = (today - timedelta(days=365)).isoformat()
-            args[f"{f.key}_to"] = today.isoformat()
-        elif f.kind == "month":
-            args[f.key] = today.strftime("%Y-%m")
-        elif f.kind == "date":
-            args[f.key] = today.isoformat()
+        if f.required:
+            args.update(kind_of(f).opening_args(f, settings.today))
     return args
 
 

@@ -9,20 +9,15 @@ import duckdb
 
 from data.settings import Settings
 from queries import mirror
+from queries.filter_kinds import kind_of
 from queries.spec import Report
 
 
 def wide_args(report: Report, as_of: date) -> dict[str, str]:
     args: dict[str, str] = {}
     for f in report.filters:
-        if not f.required:
-            continue
-        if f.kind == "date_range":
-            args[f"{f.key}_from"], args[f"{f.key}_to"] = "2000-01-01", "2099-12-31"
-        elif f.kind == "month":
-            args[f.key] = as_of.strftime("%Y-%m")
-        elif f.kind == "date":
-            args[f.key] = as_of.isoformat()
+        if f.required:
+            args.update(kind_of(f).test_args(f, as_of))
     return args
 
 

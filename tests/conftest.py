@@ -12,6 +12,7 @@ from auth.templates import ensure_demo_users
 from data.generate import generate
 from data.settings import Settings
 from engines.clickhouse_publish import publish
+from queries import store_types
 from tests.ops_fixtures import with_own_database
 from tests.worklog_rows import sample_worklog
 
@@ -42,6 +43,7 @@ def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
     # a few rows of another branch with one case of each anomaly.
     ensure_demo_users(found)
     sample_worklog(found)
+    store_types.serve_from(found)  # as the app does at start-up: filters' value types
     return found
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from data.settings import Settings
 from layouts.charts import chart, value_axis
 from layouts.notices import late_date_notice, scope_notice
 from queries.access import DataScope, Viewer
@@ -51,7 +52,8 @@ def test_a_mistyped_date_is_refused_naming_the_filter() -> None:
     assert err.value.message.startswith("统计日期: “2026-13-45” 不是有效日期")
 
 
-def test_messages_name_the_field_by_its_label() -> None:
+def test_messages_name_the_field_by_its_label(settings: Settings) -> None:
+    # (``settings`` names the store whose schema types 归属支公司 as an integer code)
     with pytest.raises(FilterError) as err:
         parse_filters(CATALOG["proposal-status"], {"applicant_name": "x" * 300}, TODAY)
     assert err.value.message.startswith("投保人名称: 输入过长")

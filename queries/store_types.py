@@ -1,0 +1,80 @@
+"""The value types of the store's columns, read from the store at start-up: a filter's
+text becomes the value its column holds (an integer code as an int), as the schema says,
+never guessed from the column's name.
+
+The app (``create_app``), an export job and the tests' session name the store with
+``serve_from``; its types are read then, or on first use when the store came later (a
+first import). The mirror of written data (``queries.mirror``) adds its tables' types.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from typing import Literal
+
+from data.settings import Settings
+from engines import engine_for
+from queries import mirror
+
+ValueType = Literal["int", "decimal", "float", "date", "timestamp", "bool", "text"]
+
+_lock = threading.Lock()
+_types: dict[tuple[str, str], ValueType] = {}
+_source: list[Settings] = []  # the store whose types are read on first use
+
+_INT = re.compile(r"^(U?INT\d*|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|U?HUGEINT)$")
+
+
+def value_type(engine_type: str) -> ValueType:
+    """A column type as DuckDB or ClickHouse spell it → the kind of value it holds."""
+    t = engine_type.strip().upper()
+    if t.startswith(("NULLABLE(", "LOWCARDINALITY(")):
+        return value_type(t[t.index("(") + 1:-1])
+    if _INT.match(t):
+        return "int"
+    if t.startswith("DECIMAL"):
+        return "decimal"
+    if t in {"DOUBLE", "FLOAT", "REAL", "FLOAT32", "FLOAT64"}:
+        return "float"
+    if t.startswith("DATE") and not t.startswith("DATETIME"):
+        return "date"
+    if t.startswith(("TIMESTAMP", "DATETIME")):
+        return "timestamp"
+    if t in {"BOOLEAN", "BOOL"}:
+        return "bool"
+    return "text"
+
+
+def capture_tables(types: Mapping[str, Mapping[str, str]]) -> None:
+    """Add (or replace) the types of these tables' columns (engine spelling)."""
+    with _lock:
+        for table, columns in types.items():
+            for column, kind in columns.items():
+                _types[(table, column)] = value_type(kind)
+
+
+def capture(settings: Settings) -> dict[str, set[str]]:
+    """Read every column's type from the store ``settings`` serve; returns the tables'
+    columns (for the catalog's start-up check)."""
+    types = {**engine_for(settings).column_types(), **mirror.column_types(settings)}
+    capture_tables(types)
+    return {table: set(columns) for table, columns in types.items()}
+
+
+def serve_from(settings: Settings) -> None:
+    """The store of this process: its types are read now if it exists, else on first use."""
+    _source[:] = [settings]
+    if engine_for(settings).has_store():
+        capture(settings)
+
+
+def column_type(table: str, column: str) -> ValueType | None:
+    """The type of ``table.column``; None for a column no captured store holds."""
+    if not _types:
+        if not _source:
+            raise RuntimeError("no store named for the column types "
+                               "(queries.store_types.serve_from at start-up)")
+        capture(_source[0])
+    return _types.get((table, column))
