@@ -90,8 +90,8 @@ def test_a_request_through_the_app_asks_clickhouse_its_version_once(
     from tests.auth_fixtures import sign_in
 
     own = with_own_database(replace(clickhouse, login_fail_delay=0.0), tmp_path / "u.sqlite")
+    ensure_demo_users(replace(own, store_engine="duckdb"))  # the users, from the file
     server = create_app(own).server
-    ensure_demo_users(own)
     client = sign_in(server, "gm")
     asked: list[int] = []
     real = ClickHouseEngine.published_version
