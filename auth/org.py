@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from data.settings import Settings
-from queries.compile import Statement, _parse
+from queries.sql import Statement, _parse
 from queries.store import run, store_identity
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from data.settings import Settings
-from queries import compile as C
+from queries import sql as C
 from queries import store_types
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG

@@ -36,8 +36,8 @@ import requests
 
 from data.settings import Settings
 from engines.duckdb_engine import DuckDBEngine
-from queries import compile as C
 from queries import engine, store_types
+from queries import sql as C
 from queries import store as store_module
 from queries.catalog import CATALOG
 from queries.spec import Report

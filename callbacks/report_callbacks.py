@@ -21,11 +21,11 @@ from layouts.grid_state import WRITE_GRID_STATE, WRITE_SUMMARY_SORT
 from layouts.shell import NAV_ID
 from queries import engine
 from queries.catalog import CATALOG
-from queries.compile import MAX_OFFSET
 from queries.filter_kinds import kind_of
 from queries.grid_filters import grid_sort
 from queries.options import scoped_options
 from queries.spec import Report
+from queries.sql import MAX_OFFSET
 from queries.urls import drill_args, filter_args, page_url, without_drill
 
 # (user, report, query, sort, filters, startRow) → keyset cursor of that block.

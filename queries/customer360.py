@@ -18,11 +18,11 @@ from typing import Any
 from data.settings import Settings
 from queries.access import Viewer
 from queries.catalog import CATALOG
-from queries.compile import Condition
 from queries.engine import DetailResult, SummaryResult, run_detail, run_summary
 from queries.filters import FilterValues
 from queries.masking import mask_value
 from queries.search import id_list, scope_predicate, store_rows
+from queries.sql import Condition
 from queries.store import table_columns
 
 MAX_POLICIES = 2_000  # of one customer listed on the page (a fleet's further ones: notes)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from data.settings import Settings
-from queries.compile import Params, Statement, _parse
+from queries.sql import Params, Statement, _parse
 from queries.store import run, table_columns
 
 

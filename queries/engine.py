@@ -16,8 +16,8 @@ from typing import Any
 import sqlglot
 
 from data.settings import Settings
-from queries import compile as C
 from queries import grid_filters, mirror
+from queries import sql as C
 from queries.access import Viewer
 from queries.cache import results_cache
 from queries.filters import FilterError, FilterValues, parse_filters, previous_year

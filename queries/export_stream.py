@@ -25,8 +25,8 @@ import pyarrow as pa
 
 from data.settings import Settings
 from engines import Capability, engine_for
-from queries import compile as C
 from queries import engine, mirror
+from queries import sql as C
 from queries.access import Viewer
 from queries.spec import DECIMALS, Report
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
-from queries.compile import Condition, escape_like, pattern_to_like
 from queries.periods import default_range
 from queries.spec import Filter, Report
+from queries.sql import Condition, escape_like, pattern_to_like
 from queries.store_types import column_type
 from queries.urls import bound_keys, op_key, range_keys
 

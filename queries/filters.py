@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from queries.compile import NULL_TOKEN, Condition
 from queries.filter_kinds import FilterError, Parsed, Period, kind_of, one_value
 from queries.periods import year_earlier
 from queries.spec import Dim, Report
+from queries.sql import NULL_TOKEN, Condition
 from queries.urls import drill_dim
 
 __all__ = ["FilterError", "FilterValues", "parse_filters", "previous_year"]

@@ -18,9 +18,9 @@ from datetime import date
 from typing import Any
 
 from queries.access import Viewer
-from queries.compile import Condition, escape_like
 from queries.filter_kinds import MAX_TEXT, FilterError
 from queries.spec import DECIMALS, Col, Report
+from queries.sql import Condition, escape_like
 
 NUMERIC = frozenset({"year", *DECIMALS})
 INTEGER = frozenset({"int", "year"})

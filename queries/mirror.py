@@ -207,7 +207,7 @@ def fetch(settings: Settings, sql: str, params: dict[str, Any] | None = None
 
 
 def run(settings: Settings, statement: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """A catalog statement (``queries.compile.Statement``) on the mirror."""
+    """A catalog statement (``queries.sql.Statement``) on the mirror."""
     expression = statement.expression
     sql = rendered_text(expression, ("duckdb",), lambda: expression.sql(dialect="duckdb"))
     return fetch(settings, sql, statement.params)

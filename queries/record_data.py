@@ -10,10 +10,10 @@ from data.settings import Settings
 from queries import engine
 from queries.access import Viewer
 from queries.catalog import ALL_REPORTS
-from queries.compile import Condition
 from queries.engine import ColumnMeta
 from queries.filters import FilterValues
 from queries.records import RECORD_PAGES, RecordPage, Section
+from queries.sql import Condition
 
 __all__ = ["RecordView", "SectionRows", "may_open_record", "record_view"]
 

@@ -19,9 +19,9 @@ import sqlglot
 from data.settings import Settings
 from queries.access import Viewer
 from queries.catalog import CATALOG
-from queries.compile import Statement
 from queries.links import customer_url, record_url
 from queries.masking import mask_value
+from queries.sql import Statement
 from queries.store import run
 
 CUSTOMER_AREA = "customers"

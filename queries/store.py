@@ -14,7 +14,7 @@ from engines.base import Rows, StoreIdentity
 from queries import mirror
 
 if TYPE_CHECKING:
-    from queries.compile import Statement
+    from queries.sql import Statement
 
 
 def _warm(settings: Settings) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 import sqlglot
 
 from data.settings import Settings
-from queries import compile as C
 from queries import engine
+from queries import sql as C
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.filter_kinds import kind_of

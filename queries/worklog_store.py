@@ -14,7 +14,7 @@ from typing import Any
 
 from data.settings import Settings
 from queries.access import DataScope
-from queries.compile import Params, Statement, _parse, escape_like
+from queries.sql import Params, Statement, _parse, escape_like
 from queries.store import run
 
 PICKER_LIMIT = 50

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from data.settings import Settings
-from queries import compile as C
+from queries import sql as C
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG
 from queries.engine import parse_filters, settings_values

@@ -11,7 +11,7 @@ from sqlglot import exp
 from data.settings import Settings
 from engines import clickhouse_sql
 from engines.duckdb_engine import DuckDBEngine
-from queries.compile import Statement, _parse
+from queries.sql import Statement, _parse
 
 
 def render(expression: exp.Expression, params: dict[str, Any], engine: str

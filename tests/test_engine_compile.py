@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from data.settings import Settings
-from queries import compile as C
+from queries import sql as C
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG, CatalogError, check_report, validate
 from queries.engine import FilterError, parse_filters, run_detail

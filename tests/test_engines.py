@@ -22,7 +22,7 @@ from ops import jobs, load_job
 from ops import migrate as ops_migrate
 from ops.runner import JobContext
 from queries import export_stream
-from queries.compile import Statement, _parse
+from queries.sql import Statement, _parse
 from tests.conftest import AS_OF
 from tests.ops_fixtures import with_own_database
 

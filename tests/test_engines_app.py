@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from auth.templates import ensure_demo_users
 from data.settings import Settings
 from queries.catalog import CATALOG
-from queries.compile import Params, Statement, _parse
+from queries.sql import Params, Statement, _parse
 from queries.store import run
 from tests.auth_fixtures import sign_in
 from tests.catalog_args import wide_args

@@ -14,11 +14,11 @@ from data.settings import Settings
 from queries import store_types
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG, check_report
-from queries.compile import Condition
 from queries.engine import run_summary
 from queries.filter_kinds import KINDS, FilterError, FilterKind, Parsed, kind_of, one_value
 from queries.filters import parse_filters, previous_year
 from queries.spec import Filter, Report
+from queries.sql import Condition
 from queries.urls import bound_keys, drill_key, range_keys
 from tests.catalog_args import wide_args
 

@@ -17,10 +17,10 @@ from ops import db as ops_db
 from queries import catalog, mirror
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG, check_report
-from queries.compile import Statement
 from queries.engine import parse_filters, run_detail, run_summary
 from queries.export import detail_csv
 from queries.spec import Col, Dim, Lookup, Measure, Report, ScopeColumns, Summary
+from queries.sql import Statement
 from queries.store import run, table_columns
 from tests.ops_fixtures import with_own_database
 from tests.tiny_store import AS_OF, build_tiny_store
