@@ -114,7 +114,7 @@ COST_TO_SERVE_FACT = f"""
         FROM parts x LEFT JOIN f USING (customer_code, year)
         WINDOW c AS (PARTITION BY x.customer_code, x.year))
     SELECT row_number() OVER (ORDER BY x.year, x.customer_code, x.user_id) AS row_id, x.*,
-           m.customer_id, m.customer_name,
+           m.customer_id, m.customer_name, coalesce(m.master_no, m.customer_code) AS master_no,
            (coalesce(x.received, 0) - coalesce(x.commission, 0) - coalesce(x.paid_closed, 0)
             - coalesce(x.outstanding, 0))::DECIMAL(18,2) AS customer_pnl,
            (coalesce(x.received, 0) - coalesce(x.commission, 0) - coalesce(x.paid_closed, 0)
@@ -142,6 +142,8 @@ _NOTE_COLUMNS = ("x.entry_id, x.entry_date AS event_date, x.expense_amount AS am
                  "coalesce((SELECT m.customer_name FROM customer m "
                  "WHERE m.customer_code = x.customer_code), nullif(x.customer_name, ''), "
                  "x.customer_code) AS customer_name, "
+                 "(SELECT coalesce(m.master_no, m.customer_code) FROM customer m "
+                 "WHERE m.customer_code = x.customer_code) AS master_no, "
                  "nullif(x.receipt_no, '') AS receipt_no, nullif(x.content, '') AS content, "
                  "x.user_id, x.author_name, x.staff_id, x.dept_id, "
                  "x.branch_id")
@@ -167,7 +169,8 @@ ANOMALY_FACT = f"""
         SELECT 'over-budget' AS rule_code, '费用超预算' AS rule, NULL::INTEGER AS entry_id,
                c.day AS event_date,
                (s.spent - coalesce(b.amount, 0))::DECIMAL(18,2) AS amount,
-               NULL::VARCHAR AS customer_name, NULL::VARCHAR AS receipt_no,
+               NULL::VARCHAR AS customer_name, NULL::VARCHAR AS master_no,
+               NULL::VARCHAR AS receipt_no,
                NULL::VARCHAR AS content, s.user_id, s.author_name, s.staff_id, s.dept_id,
                s.branch_id,
                CASE WHEN b.amount IS NULL

@@ -55,6 +55,8 @@ ORG = """
     LEFT JOIN department d_ ON d_.dept_id = x.dept_id
     LEFT JOIN branch b_ ON b_.branch_id = x.branch_id"""
 ORG_CODES = "s_.staff_code, d_.dept_code, b_.branch_code"
+# The customer page's key beside a customer's name (its 统一客户号, else its code).
+MASTER_NO = "coalesce(m.master_no, m.customer_code) AS master_no"
 
 PLAN_FACT = f"""
     WITH pc AS (
@@ -87,6 +89,7 @@ ENTRY_FACT = f"""
     SELECT x.entry_id, x.entry_date, strftime(x.entry_date, '%Y-%m') AS entry_month,
            year(x.entry_date) AS entry_year, x.customer_code, m.customer_id,
            coalesce(m.customer_name, nullif(x.customer_name, '')) AS customer_name,
+           {MASTER_NO},
            CASE WHEN x.customer_code IS NOT NULL THEN '已有客户'
                 WHEN x.prospect_kind IS NOT NULL THEN x.prospect_kind
                 WHEN trim(x.customer_name) <> '' THEN '新客户' ELSE '无客户' END
@@ -110,7 +113,7 @@ EXPENSE_FACT = f"""
         SELECT x.entry_id AS row_id, 1 AS expense_rows, x.entry_date AS expense_date,
                x.expense_kind, x.expense_amount AS expense, 0::DECIMAL(18,2) AS budget,
                x.customer_code, coalesce(m.customer_name, nullif(x.customer_name, ''))
-                   AS customer_name, nullif(x.content, '') AS content,
+                   AS customer_name, {MASTER_NO}, nullif(x.content, '') AS content,
                nullif(x.receipt_no, '') AS receipt_no, x.user_id, x.author_name, x.staff_id,
                x.dept_id, x.branch_id
         FROM worklog_notes x LEFT JOIN customer m ON m.customer_code = x.customer_code
@@ -120,7 +123,7 @@ EXPENSE_FACT = f"""
                '{BUDGET_NAME}', 0::DECIMAL(18,2),
                CASE WHEN month_no < 12 THEN round(x.amount / 12, 2)
                     ELSE x.amount - 11 * round(x.amount / 12, 2) END::DECIMAL(18,2),
-               NULL, NULL, NULL, NULL, x.user_id, x.author_name, x.staff_id, x.dept_id,
+               NULL, NULL, NULL, NULL, NULL, x.user_id, x.author_name, x.staff_id, x.dept_id,
                x.branch_id
         FROM worklog_budgets x, months)
     SELECT x.*, strftime(x.expense_date, '%Y-%m') AS expense_month,

@@ -252,12 +252,13 @@ COST_TO_SERVE = Report(
         Col("person_name", "员工", column="user_id",
             lookup=Lookup("worklog_people", "user_id", "person_name")),
         Col("customer_code", "客户代码", "code"), Col("customer_name", "客户名称"),
-        Col("visits", "拜访次数", "int"), Col("expense", "展业费用", "money"),
-        Col("share_pct", "分摊比例(%)", "percent"), Col("policies", "保单数", "int"),
-        Col("premium", "签单保费", "money"), Col("received", "到款保费", "money"),
-        Col("commission", "手续费", "money"), Col("paid_closed", "已决赔款", "money"),
-        Col("outstanding", "未决估损", "money"), Col("customer_pnl", "客户盈亏", "money"),
+        # What a manager compares first, then the figures they come from.
+        Col("expense", "展业费用", "money"), Col("customer_pnl", "客户盈亏", "money"),
         Col("pnl_after_cost", "扣除展业费用后盈亏", "money"),
+        Col("visits", "拜访次数", "int"), Col("share_pct", "分摊比例(%)", "percent"),
+        Col("policies", "保单数", "int"), Col("premium", "签单保费", "money"),
+        Col("received", "到款保费", "money"), Col("commission", "手续费", "money"),
+        Col("paid_closed", "已决赔款", "money"), Col("outstanding", "未决估损", "money"),
     ),
     summaries=(
         _by("by-customer", "按客户汇总", "customer", ("expense", "customer_pnl")),
