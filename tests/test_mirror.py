@@ -61,7 +61,7 @@ SALES_2 = Viewer(2, "s2", "业务员二", frozenset({REPORT.slug}),
 
 
 @pytest.fixture(scope="module")
-def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def probe_store(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("mirror")
     staff = [{"staff_id": i, "staff_code": f"E0000{i}", "staff_name": name, "dept_id": 1,
               "branch_id": 1, "title": "业务员", "left_date": None}
@@ -72,10 +72,17 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     META.create_all(ops_db.engine(settings.users_db))
     with ops_db.write(settings.users_db) as con:
         con.execute(sa.insert(CHANGES).values(version=0))
+    return settings
+
+
+@pytest.fixture
+def probe(probe_store: Settings) -> Iterator[Settings]:
+    """The probe mirrored and its report in the catalog for one test only: other tests
+    of this process (parallel workers interleave modules) mirror their own stores."""
     mirror.register(PROBE)
     catalog.register(REPORT)
     try:
-        yield settings
+        yield probe_store
     finally:
         del CATALOG[REPORT.slug]
         catalog.ALL_REPORTS = tuple(r for r in catalog.ALL_REPORTS if r is not REPORT)
@@ -125,7 +132,7 @@ def test_a_report_over_written_data_exports_from_the_mirror(probe: Settings) -> 
     assert "王五" in text and "80.25" in text and "张三" not in text
 
 
-def test_a_declaration_must_say_it_reads_written_data() -> None:
+def test_a_declaration_must_say_it_reads_written_data(probe: Settings) -> None:
     problems = check_report(replace(REPORT, store="analytical"))
     assert any("store='operational'" in p for p in problems)
     assert any("store='operational'" in p for p in check_report(
