@@ -3,13 +3,15 @@ which checks, writes, audits and redirects back with the outcome."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dash_mantine_components as dmc
 from dash import dcc, html
 
 from layouts.customer_page import submit_button, table
-from ops.jobs import STATE_LABELS, Job
+
+if TYPE_CHECKING:
+    from ops.jobs import Job
 
 FIELD_STYLE = {"padding": "6px 8px", "border": "1px solid #ced4da", "borderRadius": "4px",
                "fontSize": "14px", "minWidth": "260px"}
@@ -27,7 +29,7 @@ def _outcome(args: dict[str, str]) -> list[Any]:
 def _refresh(job: Job | None) -> Any:
     if job is None:
         return None
-    return dmc.Text(f"数据刷新: {STATE_LABELS.get(job.state, job.state)}"
+    return dmc.Text(f"数据刷新: {job.state_label}"
                     + (f" — {job.message}" if job.message else ""), size="sm", c="dimmed",
                     id="refresh-state")
 

@@ -14,7 +14,7 @@ from layouts.report_page import detail_links
 from queries.access import SCOPE_LABELS, Viewer
 from queries.catalog import CATALOG
 from queries.customer360 import PNL_REPORT, CustomerView
-from queries.engine import ColumnMeta, summary_columns, summary_dims
+from queries.page_data import ColumnMeta, summary_columns, summary_dims
 from queries.search import SearchResult
 
 IDENTITY_LABELS = (("customer_code", "客户代码"), ("customer_kind", "客户类型"),

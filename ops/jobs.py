@@ -105,10 +105,14 @@ class Job:
     def finished(self) -> bool:
         return self.state in FINAL_STATES
 
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
     def public(self) -> dict[str, Any]:
         """What the API shows (no pid, host or settings)."""
         return {"job_id": self.job_id, "kind": self.kind, "state": self.state,
-                "state_label": STATE_LABELS[self.state],
+                "state_label": self.state_label,
                 "percent": 100.0 if self.state == "done" else round(100 * self.progress, 1),
                 "step": self.step, "message": self.message, "username": self.username,
                 "created_at": _iso(self.created_at), "started_at": _iso(self.started_at),

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from data.settings import Settings
 from queries import engine
 from queries.access import Viewer
-from queries.engine import ColumnMeta, SummaryResult, sort_words, summary_dims
+from queries.engine import ColumnMeta, SummaryResult, sort_words, summary_columns, summary_dims
 from queries.filters import FilterValues
 from queries.spec import Report
 
-__all__ = ["DetailHead", "SummaryResult", "detail_head", "sort_words", "summary_dims",
-           "summary_rows"]
+__all__ = ["ColumnMeta", "DetailHead", "SummaryResult", "detail_head", "sort_words",
+           "summary_columns", "summary_dims", "summary_rows"]
 
 
 def summary_rows(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
