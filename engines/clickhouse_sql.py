@@ -65,8 +65,8 @@ def clickhouse_value(value: Any) -> Any:
     return value
 
 
-_OR_NULL = {exp.Sum: "sumOrNull", exp.Avg: "avgOrNull", exp.Min: "minOrNull",
-            exp.Max: "maxOrNull"}
+_OR_NULL: dict[type[exp.Expression], str] = {
+    exp.Sum: "sumOrNull", exp.Avg: "avgOrNull", exp.Min: "minOrNull", exp.Max: "maxOrNull"}
 
 
 def _float64(node: exp.Expression) -> exp.Expression:
@@ -80,7 +80,8 @@ def _rewrite_for_clickhouse(node: exp.Expression, types: dict[str, str]) -> exp.
         return exp.Placeholder(this=exp.var(name),
                                kind=exp.DataType.build(types[name], dialect="clickhouse"))
     if isinstance(node, exp.Escape):
-        return node.this
+        inner: exp.Expression = node.this
+        return inner
     if isinstance(node, exp.In) and node.args.get("query") is not None:
         # On a cluster the subquery (a detail page's ids) runs once, over every shard:
         # a plain IN would run it per shard, or be refused for a Distributed table.
@@ -107,6 +108,7 @@ def _transform_bottom_up(tree: exp.Expression, types: dict[str, str]) -> exp.Exp
     # Children first, so a rewritten node (a division, an aggregate) keeps rewritten
     # operands; sqlglot's own transform does not descend into a replaced node.
     for node in reversed(list(tree.walk(bfs=False))):
+        assert isinstance(node, exp.Expression)
         new = _rewrite_for_clickhouse(node, types)
         if new is not node:
             if node is tree:
