@@ -29,6 +29,10 @@ def _widths(ws: Any) -> list[float]:
 # One department (personal data masked): every report has rows, none has many.
 SECTION = Viewer(2, "section", "科长", frozenset(CATALOG),
                  DataScope("department", branch_id=1, dept_id=1), False)
+# The customer-data lists are a data steward's, who sees a branch (staff who are also
+# customers are too few for one department).
+STEWARD = Viewer(3, "steward", "客户信息管理员", frozenset(CATALOG),
+                 DataScope("branch", branch_id=1), False)
 
 
 def _sheet(path: Path) -> tuple[Any, list[list[tuple[Any, str]]]]:
@@ -43,10 +47,11 @@ def _both(settings: Settings, slug: str, tmp_path: Path, monkeypatch: pytest.Mon
     report = CATALOG[slug]
     values = engine.parse_filters(report, wide_args(report, AS_OF), AS_OF)
     rust, python = tmp_path / "rust.xlsx", tmp_path / "python.xlsx"
-    detail_xlsx(rust, settings, report, values, SECTION, **kw)
+    viewer = STEWARD if report.area == "customer_data" else SECTION
+    detail_xlsx(rust, settings, report, values, viewer, **kw)
     with monkeypatch.context() as m:
         m.setattr(export_xlsx, "rx", None)
-        detail_xlsx(python, settings, report, values, SECTION, **kw)
+        detail_xlsx(python, settings, report, values, viewer, **kw)
     return rust, python
 
 

@@ -14,7 +14,8 @@ import orjson
 import pytest
 from flask.testing import FlaskClient
 
-from auth.users import get_user
+from auth.templates import DEMO_PASSWORD
+from auth.users import create_user, get_user
 from data.settings import Settings
 from layouts.report_page import detail_view, report_page
 from queries import engine
@@ -54,6 +55,27 @@ def grid_answer(client: FlaskClient, slug: str, query: dict[str, Any],
     rows = out[json.dumps({"report": slug, "type": "detail-grid"}, separators=(",", ":"))]
     count = out[json.dumps({"report": slug, "type": "detail-count"}, separators=(",", ":"))]
     return rows["getRowsResponse"], str(count["children"])
+
+
+MASKED_STEWARD = "steward-masked"  # the customer-data lists' role, personal data masked
+
+
+@pytest.fixture
+def masked_user(settings: Settings) -> Any:
+    """The masked viewer who may open ``slug``: 科长, or for the customer-data lists a
+    data steward without the personal-data flag."""
+    def pick(slug: str) -> str:
+        if CATALOG[slug].area != "customer_data":
+            return MASKED_USER
+        if get_user(settings.users_db, username=MASKED_STEWARD) is None:
+            steward = get_user(settings.users_db, username="steward01")
+            assert steward is not None
+            create_user(settings.users_db, username=MASKED_STEWARD, display_name="脱敏管理员",
+                        password=DEMO_PASSWORD, scope=steward.scope,
+                        pages=set(steward.pages), role=steward.role, personal_data=False,
+                        must_change_password=False, branch_id=steward.branch_id)
+        return MASKED_STEWARD
+    return pick
 
 
 def viewer_of(settings: Settings, username: str) -> Viewer:
@@ -100,9 +122,10 @@ def test_the_masking_oracle_of_the_report_is_refused(login: Any, as_of: date) ->
 
 @pytest.mark.parametrize(("slug", "col"), PERSONAL, ids=[f"{s}-{c.key}" for s, c in PERSONAL])
 def test_a_masked_personal_column_is_neither_filtered_nor_sorted(
-        login: Any, settings: Settings, as_of: date, slug: str, col: Col) -> None:
+        login: Any, masked_user: Any, settings: Settings, as_of: date, slug: str, col: Col
+) -> None:
     report = CATALOG[slug]
-    client = login(MASKED_USER)
+    client = login(masked_user(slug))
     args = wide_args(report, as_of)
     model = {col.key: {"filterType": "text", "type": "contains", "filter": "1"}}
     by_filter = {**args, "level": "detail", "filter": json.dumps(model)}
@@ -124,7 +147,8 @@ def test_a_masked_personal_column_is_neither_filtered_nor_sorted(
                                                                   "sort": "desc"}]})
     assert rows["rowData"] == [] and col.label in count
     # The grid does not offer what the server refuses.
-    masked = grid_columns(settings, report, viewer_of(settings, MASKED_USER), args)[col.key]
+    masked = grid_columns(settings, report, viewer_of(settings, masked_user(slug)),
+                          args)[col.key]
     assert masked["sortable"] is False and "filter" not in masked
 
 
