@@ -129,10 +129,12 @@ def demo_colleagues(settings: Settings, branch_id: int, dept_id: int, sales_staf
     params = Params()
     sql = (f"SELECT s.staff_id, s.staff_name, s.dept_id, s.branch_id, count(*) AS n, "
            f"row_number() OVER (PARTITION BY s.dept_id ORDER BY count(*) DESC, s.staff_id) "
-           f"AS rank FROM policy p JOIN staff s ON s.staff_id = p.handler_id "
+           f"AS rn FROM policy p JOIN staff s ON s.staff_id = p.handler_id "
            f"WHERE s.branch_id = {params.bind(branch_id)} AND s.title = {params.bind('业务员')} "
            f"AND s.staff_id <> {params.bind(sales_staff_id)} "
            f"GROUP BY s.staff_id, s.staff_name, s.dept_id, s.branch_id")
-    rows = _rows(settings, f"SELECT * FROM ({sql}) t WHERE rank = 1 ORDER BY "
-                           f"dept_id <> {params.bind(dept_id)}, dept_id", params)
+    # Every name qualified: ClickHouse reads a bare name in the outer ORDER BY as ambiguous.
+    rows = _rows(settings, f"SELECT t.staff_id, t.staff_name, t.dept_id, t.branch_id "
+                           f"FROM ({sql}) t WHERE t.rn = 1 ORDER BY "
+                           f"t.dept_id <> {params.bind(dept_id)}, t.dept_id", params)
     return [Colleague(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
