@@ -35,8 +35,9 @@ SEARCH_TABLES: dict[str, str] = {
     # What a hit shows and the scope it lies in, beside its term: one pruned read answers.
     "search_customer_key": f"""
         WITH sc AS (
-            SELECT customer_id, list(DISTINCT branch_id) AS branch_ids,
-                   list(DISTINCT dept_id) AS dept_ids, list(DISTINCT handler_id) AS handler_ids,
+            SELECT customer_id, list(DISTINCT branch_id ORDER BY branch_id) AS branch_ids,
+                   list(DISTINCT dept_id ORDER BY dept_id) AS dept_ids,
+                   list(DISTINCT handler_id ORDER BY handler_id) AS handler_ids,
                    count(DISTINCT policy_id)::INTEGER AS policies
             FROM customer_policy GROUP BY customer_id),
         k AS (

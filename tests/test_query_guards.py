@@ -57,7 +57,7 @@ def grid_answer(client: FlaskClient, slug: str, query: dict[str, Any],
     return rows["getRowsResponse"], str(count["children"])
 
 
-MASKED_STEWARD = "steward-masked"  # the customer-data lists' role, personal data masked
+MASKED_STEWARD = "guard-steward"  # the customer-data lists' role, personal data masked
 
 
 @pytest.fixture
