@@ -204,7 +204,7 @@ def deep_cursor(settings: Settings, report: Report, values: engine.FilterValues,
     names, rows = store_module.run(settings, st)
     row = dict(zip(names, rows[0], strict=True))
     keys = [c for c, _ in order] + [report.id_column]
-    cursor = C.Cursor(tuple(engine._plain(row[k]) for k in keys), (page - 1) * PAGE)
+    cursor = C.Cursor(tuple(engine.plain_value(row[k]) for k in keys), (page - 1) * PAGE)
     return page, cursor.encode()
 
 

@@ -22,7 +22,9 @@ from pathlib import Path
 from data import schema
 from data.generate import generate
 from data.settings import Settings
+from queries import detail as detail_module
 from queries import engine
+from queries import summary as summary_module
 from queries.catalog import CATALOG
 from queries.warm import WARM_VIEWER, default_args
 
@@ -65,12 +67,12 @@ def page_cases(settings: Settings) -> list[tuple[str, Callable[[], object]]]:
 
         def summary(r=report, v=values) -> object:
             dims = engine.summary_dims(r, None, None)
-            return engine._compute_summary(settings, r, v, WARM_VIEWER, None,
+            return summary_module._compute_summary(settings, r, v, WARM_VIEWER, None,
                                            [d.key for d in dims], engine.SUMMARY_GROUPS_SHOWN)
 
         def detail(r=report, v=values, order=None) -> object:
             chosen = engine.detail_order(r, order or (), WARM_VIEWER)
-            return engine._compute_detail(settings, r, v, WARM_VIEWER, chosen, 100, None,
+            return detail_module._compute_detail(settings, r, v, WARM_VIEWER, chosen, 100, None,
                                           None, True)
 
         cases.append((f"{report.number} {report.slug} 汇总", summary))

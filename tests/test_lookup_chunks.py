@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from data.settings import Settings
-from queries import engine
+from queries import engine, lookups
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 
@@ -23,7 +23,7 @@ def test_chunked_lookups_give_the_same_names(engine_name: str, settings: Setting
     report = CATALOG["pnl-insured"]
     values = engine.parse_filters(report, {})
     whole = engine.run_summary(target, report, values, GM)
-    monkeypatch.setattr(engine, "LOOKUP_CHUNK", 997)
+    monkeypatch.setattr(lookups, "LOOKUP_CHUNK", 997)
     chunked = engine.run_summary(target, report, values, GM)
     assert len(whole.rows) > 3 * 997
     assert [r["insured_label"] for r in chunked.rows] == [r["insured_label"] for r in whole.rows]

@@ -1,0 +1,89 @@
+"""Names and codes beside ids: lookup tables read whole when small, in chunks otherwise;
+the options of a filter's list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlglot
+
+from data.settings import Settings
+from queries import mirror
+from queries import sql as C
+from queries.spec import Dim, Report
+from queries.store import run, store_key
+
+LOOKUP_CHUNK = 500_000  # ids per statement (ClickHouse refuses arrays over 1 M)
+
+
+# A lookup table this small (branches, departments, staff, agents) is read whole once
+# per store and kept: a summary's labels then cost no second statement.
+SMALL_LOOKUP_ROWS = 50_000
+_small_lookups: dict[tuple[Any, ...], dict[Any, tuple[Any, ...]] | None] = {}
+
+
+def _small_lookup(settings: Settings, table: str, key: str, columns: list[str]
+                  ) -> dict[Any, tuple[Any, ...]] | None:
+    """Every row of ``table`` as {id: (columns…)}, or None when it is not small."""
+    ident = (*store_key(settings), table, key, tuple(columns),
+             mirror.identity(settings) if table in mirror.names() else None)
+    if ident not in _small_lookups:
+        if len(_small_lookups) > 256:
+            _small_lookups.clear()  # old stores' entries
+        count = C.Statement(sqlglot.parse_one(f"SELECT count(*) FROM {table}"), {})
+        whole = None
+        if int(run(settings, count)[1][0][0]) <= SMALL_LOOKUP_ROWS:
+            every = C.Statement(sqlglot.parse_one(
+                f"SELECT {key}, {', '.join(columns)} FROM {table}"), {})
+            whole = {r[0]: tuple(r[1:]) for r in run(settings, every)[1]}
+        _small_lookups[ident] = whole
+    return _small_lookups[ident]
+
+
+def lookup_rows(settings: Settings, table: str, key: str, columns: list[str],
+                ids: list[Any]) -> dict[Any, tuple[Any, ...]]:
+    """``columns`` of ``table`` for each id, as {id: (values…)}."""
+    whole = _small_lookup(settings, table, key, columns)
+    if whole is not None:
+        return {i: whole[i] for i in ids if i in whole}
+    found: dict[Any, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        st = C.lookup_statement(table, key, columns, ids[start:start + LOOKUP_CHUNK])
+        found.update((r[0], tuple(r[1:])) for r in run(settings, st)[1])
+    return found
+
+
+def dim_labels(settings: Settings, dims: list[Dim], rows: list[dict[str, Any]]) -> None:
+    for d in dims:
+        if d.lookup is None:
+            continue
+        ids = sorted({r[d.key] for r in rows if r[d.key] is not None})
+        code = d.lookup.code
+        names = lookup_rows(settings, d.lookup.table, d.lookup.key,
+                            [d.lookup.column, *([code] if code else [])], ids)
+        for r in rows:
+            hit = names.get(r[d.key])
+            r[f"{d.key}_label"] = hit[0] if hit else None
+            if code:
+                r[f"{d.key}_code"] = hit[1] if hit else None
+
+
+def filter_options(settings: Settings, report: Report, filter_key: str
+                   ) -> list[tuple[str, str]]:
+    return [(v, lbl) for v, lbl, _ in filter_option_rows(settings, report, filter_key)]
+
+
+def filter_option_rows(settings: Settings, report: Report, filter_key: str
+                       ) -> list[tuple[str, str, str | None]]:
+    """(value, label as users know it, value of the parent filter it belongs to)."""
+    flt = next(f for f in report.filters if f.key == filter_key)
+    if flt.options is None:
+        return []
+    if flt.options.static:
+        return [(v, lbl, None) for v, lbl in flt.options.static]
+    o = flt.options
+    st = C.options_statement(o.table or "", o.value or "", o.label or o.value or "", o.where,
+                             o.code, o.parent[1] if o.parent else None)
+    return [(str(v), f"{code or v} {lbl}" if lbl != v else str(v),
+             None if parent is None else str(parent))
+            for v, lbl, code, parent in run(settings, st)[1]]
