@@ -263,12 +263,16 @@ def register_export_jobs(bp: Blueprint, settings: Settings) -> None:
         if level not in {"summary", "detail"}:
             return _json({"error": "level 只能是 summary 或 detail", "filter": "level"}, 400)
         filters = _args()
+        summary_level = level == "summary"
         try:
+            # A summary's groups follow ``sort``/``ssort`` as its page and direct link do.
             status = export_jobs.start_job(
-                settings, report, viewer, filters, level=level, sort=_sort(),
+                settings, report, viewer, filters, level=level,
+                sort=() if summary_level else _sort(),
                 summary=request.args.get("summary"),
-                group_by=_group_by() if level == "summary" else None,
-                column_filters=_column_filters())
+                group_by=_group_by() if summary_level else None,
+                column_filters=_column_filters(),
+                summary_sort=_summary_sort() if summary_level else None)
         except engine.FilterError as exc:
             return _json({"error": exc.message, "filter": exc.filter_key}, 400)
         except TooManyRowsForExcel as exc:

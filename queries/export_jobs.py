@@ -67,6 +67,8 @@ class JobSpec:
     summary: str | None = None
     group_by: tuple[str, ...] | None = None
     column_filters: dict[str, Any] = field(default_factory=dict)  # the grid's, as shown
+    # A summary's order as the page or the API asked (None: the summary's default).
+    summary_sort: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass
@@ -198,19 +200,23 @@ def remove_user_jobs(settings: Settings, user_id: int) -> int:
 
 def count_rows(settings: Settings, report: Report, values: engine.FilterValues,
                viewer: Viewer, level: str, summary: str | None,
-               group_by: Sequence[str] | None) -> int:
+               group_by: Sequence[str] | None,
+               summary_sort: Sequence[tuple[str, str]] | None = None) -> int:
     if level == "summary":
-        return len(engine.run_summary(settings, report, values, viewer, summary,
-                                      group_by).rows) + 1  # the totals row
+        # In the job's order: a bad sort key fails here, and the job reads this result.
+        return len(engine.run_summary(settings, report, values, viewer, summary, group_by,
+                                      sort=summary_sort).rows) + 1  # the totals row
     return engine.run_detail(settings, report, values, viewer, limit=1).total
 
 
 def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[str, Any], *,
               level: str = "detail", sort: Sequence[tuple[str, str]] = (),
               summary: str | None = None, group_by: Sequence[str] | None = None,
-              column_filters: Mapping[str, Any] | None = None) -> JobStatus:
+              column_filters: Mapping[str, Any] | None = None,
+              summary_sort: Sequence[tuple[str, str]] | None = None) -> JobStatus:
     """Check the filters and the row count, then queue the job (it starts at once when
-    a slot is free).
+    a slot is free). ``sort`` orders a detail list; ``summary_sort`` a summary's groups
+    (None: the summary's default order, empty: dimension order).
 
     Raises ``engine.FilterError`` for bad filters, ``TooManyRowsForExcel`` when the rows
     would not fit a sheet (the caller offers CSV), ``JobRefused`` when the user already
@@ -222,13 +228,15 @@ def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[
     waiting = [s for s in user_jobs(settings, viewer.user_id) if not s.finished]
     if len(waiting) >= MAX_RUNNING_PER_USER:  # before counting: a refusal costs no query
         raise JobRefused(REFUSED.format(n=len(waiting)))
-    total = count_rows(settings, report, values, viewer, level, summary, group_by)
+    total = count_rows(settings, report, values, viewer, level, summary, group_by,
+                       summary_sort)
     if total > settings.excel_max_rows:
         raise TooManyRowsForExcel(total, settings.excel_max_rows)
     remove_old_jobs(settings)
     spec = JobSpec(viewer, report.slug, dict(args), level, tuple(sort), summary,
                    tuple(group_by) if group_by else None,
-                   dict(column_filters or {}) if level == "detail" else {})
+                   dict(column_filters or {}) if level == "detail" else {},
+                   None if summary_sort is None else tuple(summary_sort))
     name = f"{report.title}-{'汇总' if level == 'summary' else '明细'}.xlsx"
     params = {"slug": report.slug, "scope_key": scope_key(viewer), "level": level,
               "file_name": name, "rows_total": total}
@@ -259,8 +267,9 @@ def _write(settings: Settings, spec: JobSpec, path: Path, context: JobContext,
     values = engine.parse_filters(report, spec.args, settings.today)
     values = engine.with_column_filters(report, values, spec.column_filters, spec.viewer)
     if spec.level == "summary":
+        order = None if spec.summary_sort is None else list(spec.summary_sort)
         s = engine.run_summary(settings, report, values, spec.viewer, spec.summary,
-                               spec.group_by)
+                               spec.group_by, sort=order)
         return summary_xlsx(path, report.title, s, max_rows=settings.excel_max_rows)
 
     def on_rows(rows_done: int, force: bool = False) -> None:

@@ -407,3 +407,23 @@ def test_summary_job_with_a_date_first_column_ends_done(client_for: Callable) ->
     rows = list(load_workbook(io.BytesIO(client.get(done["download_url"]).data),
                               read_only=True).active.iter_rows(values_only=True))
     assert rows[-1][0] == "合计" and len(rows) > 2
+
+
+def test_summary_job_follows_the_summary_sort(client_for: Callable) -> None:
+    client = client_for("gm")
+    query = f"group_by=branch&{QUARTER}"
+    shown = client.get(f"/api/reports/{SLUG}?{query}&ssort=settled_ratio:desc").get_json()
+    by_code = client.get(f"/api/reports/{SLUG}?{query}&ssort=").get_json()
+    codes = [r["branch_code"] for r in shown["rows"]]
+    assert codes != [r["branch_code"] for r in by_code["rows"]], "needs an order of its own"
+    start = client.post(f"/api/reports/{SLUG}/exports?level=summary&{query}"
+                        "&ssort=settled_ratio:desc")
+    assert start.status_code == 202, start.get_json()
+    done = wait_finished(client, start.get_json()["job_id"])[-1]
+    assert done["state"] == "done", done
+    rows = list(load_workbook(io.BytesIO(client.get(done["download_url"]).data),
+                              read_only=True).active.iter_rows(values_only=True))
+    # The groups in the order the page showed, then the totals.
+    assert [r[0] for r in rows[1:-1]] == codes and rows[-1][0] == "合计"
+    bad = client.post(f"/api/reports/{SLUG}/exports?level=summary&{query}&sort=nope:desc")
+    assert bad.status_code == 400 and bad.get_json()["filter"] == "sort"
