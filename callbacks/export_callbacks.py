@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
-from dash import MATCH, Dash, Input, Output, State, ctx, no_update
+from dash import MATCH, Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 import auth
+from callbacks.triggered import triggered_report
 from data.settings import Settings
 from queries import engine, export_jobs
-from queries.catalog import CATALOG
 from queries.export import TooManyRowsForExcel
 from queries.urls import export_url, filter_args, grid_args
 
@@ -72,8 +72,7 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def follow_grid(grid_request, query):  # type: ignore[no-untyped-def]
-        auth.require_page(ctx.triggered_id["report"])
-        return csv_href(ctx.triggered_id["report"], query, grid_request)
+        return csv_href(triggered_report()[0].slug, query, grid_request)
 
     @app.callback(
         Output(_id("export-job"), "data"),
@@ -87,11 +86,8 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def start_export(n_clicks, query, grid_request):  # type: ignore[no-untyped-def]
-        slug = ctx.triggered_id["report"]
-        report = CATALOG.get(slug)
-        if report is None:
-            raise auth.Forbidden("未知报表")
-        viewer = auth.require_page(slug)
+        report, viewer = triggered_report()
+        slug = report.slug
         if not n_clicks:
             raise PreventUpdate
         args = filter_args(query)
@@ -125,8 +121,8 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def poll_export(_ticks, job_id):  # type: ignore[no-untyped-def]
-        slug = ctx.triggered_id["report"]
-        viewer = auth.require_page(slug)
+        report, viewer = triggered_report()
+        slug = report.slug
         if not job_id:
             raise PreventUpdate
         try:
@@ -151,7 +147,7 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def cancel_export(n_clicks, job_id):  # type: ignore[no-untyped-def]
-        viewer = auth.require_page(ctx.triggered_id["report"])
+        viewer = triggered_report()[1]
         if not n_clicks or not job_id:
             raise PreventUpdate
         try:

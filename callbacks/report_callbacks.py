@@ -14,13 +14,12 @@ from typing import Any
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-import auth
+from callbacks.triggered import triggered_report
 from data.settings import Settings
 from layouts.dates import preset_values
 from layouts.grid_state import WRITE_GRID_STATE, WRITE_SUMMARY_SORT
 from layouts.shell import NAV_ID
 from queries import engine
-from queries.catalog import CATALOG
 from queries.filter_kinds import kind_of
 from queries.grid_filters import grid_sort
 from queries.options import scoped_options
@@ -31,14 +30,6 @@ from queries.urls import drill_args, filter_args, page_url, without_drill
 # (user, report, query, sort, filters, startRow) → keyset cursor of that block.
 _CURSORS: OrderedDict[str, str] = OrderedDict()
 _MAX_CURSORS = 5000
-
-
-def _report(slug: str) -> Report:
-    report = CATALOG.get(slug)
-    if report is None:
-        raise auth.Forbidden("未知报表")
-    auth.require_page(slug)
-    return report
 
 
 def _value_args(report: Report, ids: list[dict[str, Any]], values: list[Any],
@@ -158,7 +149,7 @@ def register(app: Dash, settings: Settings) -> None:
     )
     def run_query(request, values, ids, lows, low_ids, highs, high_ids, group_by,  # type: ignore[no-untyped-def]
                   summary):
-        report = _report(ctx.triggered_id["report"])
+        report = triggered_report()[0]
         if not request:
             raise PreventUpdate
         args = _value_args(report, [*ids, *low_ids, *high_ids], [*values, *lows, *highs],
@@ -176,9 +167,7 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def narrow_departments(branches):  # type: ignore[no-untyped-def]
-        slug = ctx.triggered_id["report"]
-        report = _report(slug)
-        viewer = auth.require_page(slug)
+        report, viewer = triggered_report()
         dept = next((f for f in report.filters if f.key == "dept" and f.options
                      and f.options.parent and f.options.parent[0] == "branch"), None)
         if dept is None:
@@ -194,7 +183,7 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def pick_preset(clicks, lo, hi):  # type: ignore[no-untyped-def]
-        _report(ctx.triggered_id["report"])
+        triggered_report()  # refuses an unknown or ungranted page
         if not any(clicks or []):
             raise PreventUpdate
         return preset_values(ctx.triggered_id["name"], settings.today, lo, hi)
@@ -208,7 +197,7 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def drill_down(cell, rows, keys, query):  # type: ignore[no-untyped-def]
-        report = _report(ctx.triggered_id["report"])
+        report = triggered_report()[0]
         if not cell or rows is None or cell.get("rowPinned") or cell.get("rowIndex") is None:
             raise PreventUpdate
         index = cell["rowIndex"]
@@ -225,7 +214,7 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def chart_by(dim, query):  # type: ignore[no-untyped-def]
-        report = _report(ctx.triggered_id["report"])
+        report = triggered_report()[0]
         if not dim or (query or {}).get("chart_by") == dim:
             raise PreventUpdate
         return page_url(report.slug, {**(query or {}), "chart_by": dim})
@@ -249,9 +238,8 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def detail_rows(request, query):  # type: ignore[no-untyped-def]
-        slug = ctx.triggered_id["report"]
-        report = _report(slug)
-        viewer = auth.require_page(slug)
+        report, viewer = triggered_report()
+        slug = report.slug
         if not request:
             raise PreventUpdate
         args = filter_args(query) if isinstance(query, dict) else {}

@@ -5,15 +5,16 @@ and acts for the signed-in user only."""
 from __future__ import annotations
 
 import dash_mantine_components as dmc
-from dash import MATCH, Dash, Input, Output, State, ctx, no_update
+from dash import MATCH, Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 import auth
 from auth.sharing import share_view
+from callbacks.triggered import triggered_report
 from data.settings import Settings
 from layouts.saved_views import view_items
 from ops.grid_columns import save_columns, valid_cols
-from ops.views import ViewError, delete_view, list_views, save_view
+from ops.views import SavedView, ViewError, delete_view, list_views, save_view
 from queries.catalog import CATALOG
 
 # What the user sees now (the grid writes its sort, filters and columns into the address
@@ -73,33 +74,15 @@ async function (clicks, resetId) {
 """
 
 
-def _slug() -> str:
-    slug = ctx.triggered_id["report"]
-    if slug not in CATALOG:
-        raise auth.Forbidden("未知报表")
-    return slug
-
-
 def register(app: Dash, settings: Settings) -> None:
     db = settings.users_db
 
-    @app.callback(
-        Output({"type": "view-save-modal", "report": MATCH}, "opened"),
-        Input({"type": "view-open-save", "report": MATCH}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def open_save(clicks):  # type: ignore[no-untyped-def]
-        auth.require_page(_slug())
-        return bool(clicks)
-
-    @app.callback(
-        Output({"type": "view-share-modal", "report": MATCH}, "opened"),
-        Input({"type": "view-open-share", "report": MATCH}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def open_share(clicks):  # type: ignore[no-untyped-def]
-        auth.require_page(_slug())
-        return bool(clicks)
+    for modal in ("save", "share"):
+        app.callback(
+            Output({"type": f"view-{modal}-modal", "report": MATCH}, "opened"),
+            Input({"type": f"view-open-{modal}", "report": MATCH}, "n_clicks"),
+            prevent_initial_call=True,
+        )(_open_modal)
 
     app.clientside_callback(
         READ_VIEW,
@@ -119,8 +102,8 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def save(request):  # type: ignore[no-untyped-def]
-        slug = _slug()
-        viewer = auth.require_page(slug)
+        report, viewer = triggered_report()
+        slug = report.slug
         if not isinstance(request, dict):
             raise PreventUpdate
         try:
@@ -131,7 +114,7 @@ def register(app: Dash, settings: Settings) -> None:
         auth.audit.record("view_saved", page=slug, detail={"name": view.name})
         views = list_views(db, viewer.user_id, slug)
         return (_message(f"已保存视图“{view.name}”", "green"), view_items(views),
-                [{"value": str(v.view_id), "label": v.name} for v in views])
+                _choices(views))
 
     @app.callback(
         Output({"type": "share-message", "report": MATCH}, "children"),
@@ -141,8 +124,8 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def share(clicks, view_id, user_id):  # type: ignore[no-untyped-def]
-        slug = _slug()
-        viewer = auth.require_page(slug)
+        report, viewer = triggered_report()
+        slug = report.slug
         if not clicks:
             raise PreventUpdate
         if not view_id or not user_id:
@@ -166,8 +149,8 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def delete(clicks, view_id):  # type: ignore[no-untyped-def]
-        slug = _slug()
-        viewer = auth.require_page(slug)
+        report, viewer = triggered_report()
+        slug = report.slug
         if not clicks:
             raise PreventUpdate
         if not view_id or not str(view_id).isdigit() or \
@@ -176,7 +159,7 @@ def register(app: Dash, settings: Settings) -> None:
         auth.audit.record("view_deleted", page=slug, detail={"view_id": int(view_id)})
         views = list_views(db, viewer.user_id, slug)
         return (_message("已删除视图", "green"), view_items(views),
-                [{"value": str(v.view_id), "label": v.name} for v in views], None)
+                _choices(views), None)
 
     app.clientside_callback(
         READ_COLUMNS,
@@ -200,8 +183,8 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def keep_columns(cols):  # type: ignore[no-untyped-def]
-        slug = _slug()
-        viewer = auth.require_page(slug)
+        report, viewer = triggered_report()
+        slug = report.slug
         if not isinstance(cols, str) or not valid_cols(cols):
             raise PreventUpdate
         known = {c.key for c in CATALOG[slug].detail}
@@ -217,6 +200,15 @@ def register(app: Dash, settings: Settings) -> None:
         State({"type": "col-reset", "report": MATCH}, "id"),
         prevent_initial_call=True,
     )
+
+
+def _open_modal(clicks: int | None) -> bool:
+    triggered_report()
+    return bool(clicks)
+
+
+def _choices(views: list[SavedView]) -> list[dict[str, str]]:
+    return [{"value": str(v.view_id), "label": v.name} for v in views]
 
 
 def _message(text: str, color: str) -> object:
