@@ -177,7 +177,8 @@ ROLLUPS: dict[str, str] = {
         FROM stg c {POLICY_JOIN} {CLASS_JOIN} {BRANCH_JOIN}""",
     "receipt_fact": f"""
         SELECT x.receipt_id, x.receipt_no, x.policy_id, x.receipt_date, x.amount,
-               x.amount_cny, {SCOPE}, b_.branch_code, s_.staff_code AS handler_code,
+               x.amount_cny, {SCOPE}, p.insured_id, p.agent_id, b_.branch_code,
+               s_.staff_code AS handler_code,
                s_.staff_name AS handler_name, a_.agent_code, a_.agent_name,
                cur.currency_code, c_.customer_code AS insured_code,
                c_.customer_name AS insured_name,

@@ -74,8 +74,10 @@ def _top_groups_sql(report: Report, dims: list[Dim], exprs: dict[str, str], wher
     """The top ``max_groups`` + 1 groups in ``sort`` order when the leading dimension has
     very many values: a first pass ranks every group by the sorted measures alone (a
     fraction of the work of all measures), the second computes every measure only for
-    the groups of the leading values that pass found (a superset of the top groups, so
-    the same order picks them); the totals come from a plain aggregate of every row."""
+    the rows whose value of each ``many`` dimension is one of the top groups' (a group
+    passes whole or not at all, and every top group passes, so the same order picks
+    them; a person's groups split by handler and currency still narrow to the top
+    persons' rows); the totals come from a plain aggregate of every row."""
     n = int(max_groups) + 1
     keys = [f"{d.column} AS {d.key}" for d in dims]
     ranked = [f"{exprs[k]} AS sort_{i}" for i, (k, _) in enumerate(sort) if k in exprs]
@@ -89,18 +91,19 @@ def _top_groups_sql(report: Report, dims: list[Dim], exprs: dict[str, str], wher
         rank_order.append(f"{key_position} {'DESC' if direction == 'desc' else 'ASC'} "
                           "NULLS LAST")
     columns = ", ".join(d.column for d in dims)
-    first = dims[0].column
     top = f"SELECT {', '.join([*keys, *ranked])} FROM {report.source} WHERE {where} " \
           f"GROUP BY {columns} ORDER BY {', '.join([*rank_order, *positions.values()])} " \
           f"LIMIT {n}"
     measures = [f"{e} AS {k}" for k, e in exprs.items()]
+    # A NULL key is kept: IN never matches it, and the ranking saw its groups.
+    among_top = " AND ".join(f"({d.column} IN (SELECT {d.key} FROM top_keys) "
+                             f"OR {d.column} IS NULL)" for d in dims if d.many)
     groups = f"SELECT {', '.join(keys)}, 0 AS {TOTAL_FLAG}, {', '.join(measures)} " \
-             f"FROM {report.source} WHERE {where} AND ({first} IN (SELECT {dims[0].key} " \
-             f"FROM ({top}) AS top_keys) OR {first} IS NULL) GROUP BY {columns}"
+             f"FROM {report.source} WHERE {where} AND {among_top} GROUP BY {columns}"
     parts = [groups, *([_totals_row_sql(report, dims, measures, where)] if with_totals else [])]
     order = _sort_positions(report, dims, sort, True)
     total_first = f"{TOTAL_FLAG} DESC, " if with_totals else ""
-    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS top_groups " \
+    return f"WITH top_keys AS ({top}) SELECT * FROM ({' UNION ALL '.join(parts)}) AS top_groups " \
            f"ORDER BY {total_first}{order}{', '.join(positions.values())} " \
            f"LIMIT {n + int(with_totals)}"
 

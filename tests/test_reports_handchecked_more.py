@@ -500,8 +500,8 @@ MONTH = {"month": "2026-03"}
 
 def test_premium_received_monthly_month_and_year_to_date(business: Settings) -> None:
     rows, totals = summary(business, "premium-received-monthly", MONTH, "by-person")
-    got = {r["currency"]: (r["handler_code"], r["handler_name"], r["insured_code"],
-                           r["insured_name"], r["agent_code"], r["agent_name"],
+    got = {r["currency"]: (r["handler_code"], r["handler_label"], r["insured_code"],
+                           r["insured_label"], r["agent_code"], r["agent_label"],
                            r["receipts"], r["month_amount"], r["month_cny"],
                            r["month_refunded"], r["ytd_received"], r["ytd_refunded"],
                            r["net_cny"]) for r in rows}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from queries.reports.common import (
+    AGENT_NAME,
     BRANCH_DIM,
     CLAIM_NO,
     INSURED_NAME,
     POLICY_NO,
+    STAFF_NAME,
     branch_filter,
     dept_filter,
     with_names,
@@ -17,6 +19,7 @@ PROPERTY = "line = 'property'"
 CLASS_OPTIONS = Options(table="risk_class", value="class_code", label="class_name",
                         where="line = 'property'")
 YEAR_DIM = Dim("year", "年度", "sign_year", type="year")
+INSURED = Lookup("customer", "customer_id", "customer_name", code="customer_code")
 CLASS_DIM = Dim("class", "险类", "class_code")
 CURRENCY_DIM = Dim("currency", "保费币别", "currency_code")
 
@@ -187,13 +190,12 @@ PREMIUM_RECEIVED_MONTHLY = Report(
         Filter("agent", "代理人代码", "text", "agent_code"),
         branch_filter(),
     ),
+    # People by id, their codes and names looked up for the groups shown: a summary of
+    # one group per person groups integers, not six text columns.
     dims=(
-        Dim("handler_code", "经办人代码", "handler_code", many=True),
-        Dim("handler_name", "经办人名称", "handler_name"),
-        Dim("insured_code", "被保险人代码", "insured_code"),
-        Dim("insured_name", "被保险人名称", "insured_name"),
-        Dim("agent_code", "代理人代码", "agent_code"),
-        Dim("agent_name", "代理人名称", "agent_name"),
+        Dim("handler", "经办人", "handler_id", lookup=STAFF_NAME, type="int", many=True),
+        Dim("insured", "被保险人", "insured_id", lookup=INSURED, type="int", many=True),
+        Dim("agent", "代理人", "agent_id", lookup=AGENT_NAME, type="int"),
         Dim("currency", "实收币别", "currency_code"),
         BRANCH_DIM,
         Dim("month_no", "到款月", "month(receipt_date)", type="year"),
@@ -221,8 +223,7 @@ PREMIUM_RECEIVED_MONTHLY = Report(
     ),
     summaries=(
         Summary("by-person", "按经办人、被保险人、代理人汇总",
-                ("handler_code", "handler_name", "insured_code", "insured_name", "agent_code",
-                 "agent_name", "currency")),
+                ("handler", "insured", "agent", "currency")),
         Summary("by-branch", "按支公司汇总", ("branch",),
                 Chart("bar", "branch_label", ("month_cny", "ytd_received"))),
         # Each month's own figures: the measures of the chosen month alone are left out.
