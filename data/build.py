@@ -42,10 +42,13 @@ def connect_for_build(path: Path, settings: Settings) -> duckdb.DuckDBPyConnecti
 
 
 def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "built",
-                customers: CustomerInputs | None = None) -> Path:
+                customers: CustomerInputs | None = None, day: bool = False) -> Path:
     """Create the schema in a temp file, ``fill`` it, resolve its customers (with the
     rules and decisions of ``customers``, numbers carried over from the store at
     ``out_path``), build rollups, swap it in.
+
+    ``day``: a T+1 day on the store at ``out_path``: only the customers its records
+    touch are resolved again.
 
     ``origin`` is kept in the store (``store_info``): only a ``generated`` store is a
     demo store, with demo users (``auth.templates.ensure_demo_users``)."""
@@ -63,7 +66,8 @@ def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "b
             fill(con)
             resolve_store_customers(con, settings, previous=previous_links(out_path),
                                     inputs=customers or CustomerInputs(),
-                                    scratch=tmp.with_name(tmp.name + ".customers"))
+                                    scratch=tmp.with_name(tmp.name + ".customers"),
+                                    day_of=out_path if day else None)
             build_rollups(con, settings)
             run_step(con, "CHECKPOINT")
         finally:

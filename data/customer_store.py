@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from data.customer_state import input_hashes, read_state, resolve_day, save_state
 from data.customer_tables import DEFAULT_SOURCE_SYSTEM, create_derived_tables_sql
 from data.customers import NO_DECISIONS, Decisions, MatchConfig, cleansing_table, resolve
 from data.settings import Settings
@@ -235,9 +236,12 @@ def _resolution_connection(scratch: Path, settings: Settings, records: int
 
 def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, *,
                             previous: Previous, inputs: CustomerInputs,
-                            scratch: Path) -> dict[str, float | int]:
+                            scratch: Path, day_of: Path | None = None
+                            ) -> dict[str, float | int]:
     """Resolve the customers of the store being built in ``con`` and write the master
-    tables; returns figures for the log."""
+    tables; returns figures for the log. ``day_of``: the store a T+1 day is loaded onto:
+    only the customers the day's records touch are resolved again (the whole book when
+    that store kept no state to go on)."""
     started = time.perf_counter()
     run_step(con, create_derived_tables_sql())
     run_step(con, _BUSINESS_SQL)
@@ -246,9 +250,18 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
         return {"records": 0}
     rcon = _resolution_connection(scratch, settings, records.num_rows)
     try:
-        resolution, state = resolve(rcon, records, config=inputs.config,
-                                    decisions=inputs.decisions, previous_links=previous.links,
-                                    model=previous.model, train=inputs.train)
+        saved = read_state(day_of) if day_of is not None else None
+        day = saved and resolve_day(rcon, records, saved, previous.model, inputs.config,
+                                    inputs.decisions)
+        if day:
+            resolution, state = day
+        else:
+            resolution, state = resolve(rcon, records, config=inputs.config,
+                                        decisions=inputs.decisions,
+                                        previous_links=previous.links,
+                                        model=previous.model, train=inputs.train)
+            input_hashes(rcon, records)
+        save_state(con, rcon, inputs.config, inputs.decisions)
         norm = rcon.sql("""SELECT n.customer_code, n.id_kind, n.id_no AS id_norm, n.id_valid,
                 n.mobile AS mobile_norm, n.phone AS phone_norm, n.birth, n.sex, l.master_no,
                 l.linked_by
@@ -284,6 +297,7 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
     for temp in ("_cust_biz", "_cust_norm", "_suspects", "_issues"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     figures = {"records": records.num_rows, "masters": resolution.stats.get("masters", 0),
+               "resolved_again": resolution.stats.get("resolved_again", records.num_rows),
                "suspects": suspects.num_rows, "issues": issues.num_rows,
                "seconds": round(time.perf_counter() - started, 2)}
     log.info("customers resolved: %s", figures)

@@ -532,7 +532,8 @@ def _load(directory: Path, store: Path, settings: Settings, *, partial: bool,
             build_store(store, fill_from_staging(
                 scratch_db, verify_references=not references_checked),
                         replace(settings, build_threads=settings.duckdb_threads),
-                        origin="imported", customers=inputs_from_ops(settings))
+                        origin="imported", customers=inputs_from_ops(settings),
+                        day=incremental)
         except DanglingReference as exc:
             con = _connect_scratch(scratch_db, settings)
             sink = RejectSink(con, settings.import_max_errors)

@@ -208,3 +208,47 @@ def test_decisions_are_audited_and_a_new_one_supersedes_the_last(book: dict[str,
     events = [r["event"] for r in query_audit(db, limit=50)]
     assert events.count("customer_decision") >= 2
     assert events.count("customer_decision_undo") >= 2
+
+
+def test_a_day_resolves_only_the_customers_it_touches_and_applies_decisions(
+        book: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import data.customer_store as customer_store
+
+    def whole_book(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("an incremental day resolved the whole book")
+
+    settings = replace(book["settings"], store_path=tmp_path / "s.duckdb")
+    store = settings.store_path
+    shutil.copy(book["settings"].store_path, store)
+    before = _numbers(store)
+    a, b = _two_customers(store)
+    decision_id = decisions.record_decision(
+        settings.users_db, decision="merge", a=decisions.Record(a[0], a[1]),
+        b=decisions.Record(b[0], b[1]), username="steward01", master_no=f"{a[2]},{b[2]}")
+    changed = _day(book["files"], tmp_path / "day")
+    monkeypatch.setattr(customer_store, "resolve", whole_book)
+    caplog.set_level("INFO", logger="data.customer_store")
+    try:
+        assert load(tmp_path / "day", store, settings, incremental=True).ok
+        after = _numbers(store)
+        assert after[a[0]] == after[b[0]] in {a[2], b[2]}  # the steward's merge holds
+        masters: dict[str, set[str]] = {}
+        for code, number in before.items():
+            masters.setdefault(number, set()).add(code)
+        unchanged = [codes for codes in masters.values()
+                     if not codes & (changed | {a[0], b[0]})]
+        moved = [codes for codes in unchanged if any(after[c] != before[c] for c in codes)]
+        assert len(unchanged) > 1500 and len(moved) <= 0.001 * len(unchanged), moved[:5]
+        figures = [r.args for r in caplog.records if "customers resolved" in r.getMessage()]
+        assert figures and figures[-1]["resolved_again"] < figures[-1]["records"] / 2
+        assert _rows(store, "SELECT count(*) FROM customer WHERE master_no IS NULL "
+                            "OR master_id IS NULL")[0][0] == 0
+        assert _rows(store, "SELECT sum(records) FROM customer_master")[0][0] == len(after)
+        # Undone, the next day gives both customers their numbers back.
+        assert decisions.undo_decision(settings.users_db, decision_id, "steward01")
+        assert load(tmp_path / "day", store, settings, incremental=True).ok
+        back = _numbers(store)
+        assert (back[a[0]], back[b[0]]) == (a[2], b[2])
+    finally:
+        decisions.undo_decision(settings.users_db, decision_id, "steward01")

@@ -14,7 +14,7 @@ import pytest
 
 from data.customers import Decisions, MatchConfig, MatchRule, RecordRef, cleansing_table, resolve
 from data.customers.idcard import resident_check_char
-from data.customers.resolve import resolve_increment
+from data.customers.increment import resolve_increment
 from data.customers.synth import customer_set, next_day
 
 ROOT = Path(__file__).resolve().parents[1]

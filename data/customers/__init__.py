@@ -8,7 +8,8 @@ merges, splits and "not the same" pairs are ``Decisions``.
 
 from data.customers.cleansing import cleansing_table
 from data.customers.decisions import NO_DECISIONS, Decisions, RecordRef
-from data.customers.resolve import Resolution, ResolutionState, resolve, resolve_increment
+from data.customers.increment import resolve_increment
+from data.customers.resolve import Resolution, ResolutionState, resolve
 from data.customers.rules import DEFAULT_RULES, MatchConfig, MatchRule
 
 __all__ = [

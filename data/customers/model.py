@@ -83,8 +83,11 @@ BLOCKS = (
     "l.name_sorted = r.name_sorted AND l.birth = r.birth",
     "l.name_py = r.name_py AND l.is_company AND r.is_company",
 )
-BLOCK_COLUMNS = (("mobile_blk",), ("name_py", "birth"), ("name_py", "city", "district"),
-                 ("name_sorted", "birth"), ("name_py", "is_company"))
+# The key of each block, with the condition a record must meet to take part in it.
+BLOCK_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("mobile_blk",), "true"), (("name_py", "birth"), "true"),
+    (("name_py", "city", "district"), "true"), (("name_sorted", "birth"), "true"),
+    (("name_py",), "is_company"))
 
 
 def _settings(blocks: tuple[str, ...] = BLOCKS) -> SettingsCreator:

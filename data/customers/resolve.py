@@ -1,8 +1,7 @@
 """Resolution: records → master customers (links) and pairs for review (suspects).
 
-``resolve`` runs a full load; ``resolve_increment`` applies one day's changed records to
-the state a previous run left in the same DuckDB connection, re-scoring only pairs
-that touch a changed record.
+``resolve`` runs a full load; ``data.customers.increment.resolve_increment`` applies one
+day's changed records to the state a previous run left in the same DuckDB connection.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import pyarrow as pa
 from data.customers.decisions import NO_DECISIONS, Decisions
 from data.customers.graph import ConstrainedClusters
 from data.customers.model import (
-    BLOCK_COLUMNS,
+    BLOCK_KEYS,
     MAX_BLOCK_MOBILE,
     MIN_TRAIN_RECORDS,
     default_model,
@@ -157,7 +156,8 @@ def _model_input(con: duckdb.DuckDBPyConnection, p: str, det: list[int],
         return f"{p}_base"
     near = " UNION ".join(
         f"SELECT b.rid FROM {p}_base b SEMI JOIN (SELECT {', '.join(cols)} FROM {p}_base "
-        f"WHERE todo = 1) c USING ({', '.join(cols)})" for cols in BLOCK_COLUMNS)
+        f"WHERE todo = 1 AND {cond}) c USING ({', '.join(cols)}) WHERE {cond}"
+        for cols, cond in BLOCK_KEYS)
     con.execute(f"""CREATE OR REPLACE TABLE {p}_near AS
         SELECT * FROM {p}_base WHERE rid IN ({near}) OR todo = 1""")
     return f"{p}_near"
@@ -266,26 +266,3 @@ def _run(con, p, config, decisions, model, changed, stats):
         stats["model_s"] = round(time.perf_counter() - t, 2)
     return cc, decisive, linked_by, model
 
-
-def resolve_increment(con: duckdb.DuckDBPyConnection, state: ResolutionState,
-                      changed_records: pa.Table | str, *, decisions: Decisions = NO_DECISIONS
-                      ) -> Resolution:
-    """Apply one day's new and changed records (replacing by source_system + customer_code)
-    to the state of the last run; numbers carry over from that run's links."""
-    p = state.prefix
-    stats: dict[str, Any] = {}
-    t = time.perf_counter()
-    _store_norm(con, f"{p}_changed", changed_records)
-    con.execute(f"DELETE FROM {p}_norm WHERE rk IN (SELECT rk FROM {p}_changed)")
-    con.execute(f"INSERT INTO {p}_norm SELECT * FROM {p}_changed")
-    con.execute(f"CREATE OR REPLACE TABLE {p}_previous AS SELECT rk, master_no FROM {p}_links")
-    # Re-score the changed records and everyone in a customer with one: pairs inside a
-    # customer were never scored (the rules had joined them), and may now be needed.
-    con.execute(f"""CREATE OR REPLACE TABLE {p}_todo AS
-        SELECT rk FROM {p}_changed UNION
-        SELECT rk FROM {p}_previous WHERE master_no IN (
-            SELECT master_no FROM {p}_previous WHERE rk IN (SELECT rk FROM {p}_changed))""")
-    stats["normalise_s"] = round(time.perf_counter() - t, 2)
-    cc, decisive, linked_by, _ = _run(con, p, state.config, decisions, state.model,
-                                      f"{p}_todo", stats)
-    return _finish(con, p, cc, decisive, linked_by, state.config, f"{p}_previous", stats)
