@@ -301,4 +301,5 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
                "suspects": suspects.num_rows, "issues": issues.num_rows,
                "seconds": round(time.perf_counter() - started, 2)}
     log.info("customers resolved: %s", figures)
+    log.info("customer resolution stages: %s", resolution.stats)
     return figures

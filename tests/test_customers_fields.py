@@ -100,6 +100,25 @@ def test_placeholder_mobiles_are_dropped(raw):
     assert bad or raw == "无"
 
 
+def test_sql_drops_the_placeholders_the_python_reference_drops():
+    mobiles = ["13800000000", "11111111111", "13888888888", "12345678901", "00000000000",
+               "138 0000 0000", "13922334455"]
+    names = ["xxx", "无", "０００", "张三"]
+    import pyarrow as pa
+
+    from data.customers.normalise import normalise_records
+
+    raw = pa.table({"customer_code": [f"C{i}" for i in range(len(mobiles))],
+                    "customer_name": (names * 2)[:len(mobiles)], "mobile": mobiles,
+                    "id_type": ["身份证"] * len(mobiles),
+                    "id_no": ["111111111111111111", "000000", "123456789012345678",
+                              *[_id("44010619900101123")] * 4]})
+    rows = {r["customer_code"]: r for r in normalise_records(raw).to_pylist()}
+    assert [rows[f"C{i}"]["mobile"] for i in range(len(mobiles))] == [None] * 6 + ["13922334455"]
+    assert [rows[f"C{i}"]["id_valid"] for i in range(3)] == [False] * 3
+    assert [rows[f"C{i}"]["name_key"] for i in range(4)] == [None, None, None, "张三"]
+
+
 def test_mobile_and_phone_normalisation():
     assert normalise_mobile("+86 139-2233-4455") == ("13922334455", False)
     assert normalise_mobile("８６１３９２２３３４４５５") == ("13922334455", False)

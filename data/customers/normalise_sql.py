@@ -44,7 +44,7 @@ def macros() -> str:
 CREATE OR REPLACE TEMP MACRO hw(s) AS CASE WHEN regexp_matches(s, '[\uFF01-\uFF5E\u3000]')
     THEN translate(s, {fw}, {hw}) ELSE coalesce(s, '') END;
 CREATE OR REPLACE TEMP MACRO squeeze(s) AS regexp_replace(hw(s), '\\s+', '', 'g');
-CREATE OR REPLACE TEMP MACRO one_char(s) AS len(list_distinct(string_split(s, ''))) <= 1;
+CREATE OR REPLACE TEMP MACRO one_char(s) AS s = repeat(left(s, 1), length(s));
 CREATE OR REPLACE TEMP MACRO ph_text(v) AS lower(v) IN {_in_list(PLACEHOLDER_TEXT)}
     OR (one_char(v) AND lower(v)[1] IN ('0','x','-','*','?','？'));
 CREATE OR REPLACE TEMP MACRO clean_num(s) AS upper(regexp_replace(hw(s), '[\\s\\-_.·]', '', 'g'));
