@@ -66,7 +66,8 @@ def register_customer_routes(server: Flask, settings: Settings) -> None:
                 "report": s.slug, "total": r.total, "rows": r.rows}
                 for s, r in view.sections},
             "pnl_by_year": view.pnl.rows if view.pnl else None,
-            "groups": view.groups, "blacklist": view.blacklist, "notes": view.notes})
+            "groups": view.groups, "blacklist": view.blacklist, "decisions": view.decisions,
+            "notes": view.notes})
 
     server.register_blueprint(bp)
     register_list_routes(server, settings)

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from data.customer_changes import previous_customers, write_changes
 from data.customer_state import input_hashes, read_state, resolve_day, save_state
 from data.customer_tables import DEFAULT_SOURCE_SYSTEM, create_derived_tables_sql
 from data.customers import NO_DECISIONS, Decisions, MatchConfig, cleansing_table, resolve
@@ -60,6 +61,8 @@ class Previous:
 
     links: pa.Table | None = None  # customer_code, source_system, master_no
     model: dict[str, Any] | None = None  # the model it was scored with
+    customers: pa.Table | None = None  # its customer records (data/customer_changes.py)
+    history: pa.Table | None = None  # its customer_change rows
 
 
 def previous_links(store: Path) -> Previous:
@@ -83,9 +86,9 @@ def previous_links(store: Path) -> Previous:
         if ("customer_model", "model_json") in has:
             row = con.execute("SELECT model_json FROM customer_model").fetchone()
             model = json.loads(row[0]) if row and row[0] else None
-        return Previous(links, model)
     finally:
         con.close()
+    return Previous(links, model, *previous_customers(store))
 
 
 _BUSINESS_SQL = """
@@ -291,6 +294,7 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
     run_step(con, "CREATE OR REPLACE TEMP TABLE _issues AS SELECT * FROM _issues_in")
     con.unregister("_issues_in")
     run_step(con, _ISSUE_SQL)
+    write_changes(con, previous.customers, previous.history, settings.today)
     if state.model is not None:
         con.execute("INSERT INTO customer_model VALUES (?, ?)",
                     [json.dumps(state.model, ensure_ascii=False), records.num_rows])

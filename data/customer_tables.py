@@ -77,6 +77,20 @@ DERIVED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("detail", "VARCHAR"),
         *SCOPE_LISTS,
     ),
+    # 客户变更历史: a customer record's fields that changed between two loads (one row per
+    # field; 新增记录 for a record first loaded), kept across loads (data/customer_changes.py).
+    "customer_change": (
+        ("change_id", "INTEGER"),
+        ("changed_on", "DATE"),            # the day of the load that found the change
+        ("customer_id", "INTEGER"),
+        ("customer_code", "VARCHAR"),
+        ("source_system", "VARCHAR"),
+        ("master_no", "VARCHAR"),          # the record's 统一客户号 now
+        ("field", "VARCHAR"),              # 客户名称, 证件号码, 手机, 地址, 统一客户号 …
+        ("old_value", "VARCHAR"),
+        ("new_value", "VARCHAR"),
+        *SCOPE_LISTS,
+    ),
     # The model the book was scored with (Splink settings JSON): the next load scores
     # with it again, so unchanged customers keep their scores.
     "customer_model": (("model_json", "VARCHAR"), ("records", "INTEGER")),

@@ -111,6 +111,21 @@ def decisions(db: OpsDb, *, live_only: bool = True, pair_keys: list[str] | None 
         return [dict(r._mapping) for r in con.execute(query).fetchall()]
 
 
+def decisions_on(db: OpsDb, records: list[Record]) -> list[dict[str, Any]]:
+    """Every decision (undone ones too) naming one of ``records``, oldest first."""
+    if not records:
+        return []
+    t = customer_decisions.c
+    codes = sorted({r.customer_code for r in records})
+    query = select(customer_decisions).where(
+        t.customer_code_a.in_(codes) | t.customer_code_b.in_(codes)).order_by(t.decision_id)
+    keys = {(r.customer_code, r.source_system) for r in records}
+    with ops_db.read(db) as con:
+        rows = [dict(r._mapping) for r in con.execute(query).fetchall()]
+    return [r for r in rows if (r["customer_code_a"], r["source_system_a"]) in keys
+            or (r["customer_code_b"], r["source_system_b"]) in keys]
+
+
 def decision(db: OpsDb, decision_id: int) -> dict[str, Any] | None:
     with ops_db.read(db) as con:
         row = con.execute(select(customer_decisions).where(

@@ -37,15 +37,20 @@ class Section:
     key: str
     title: str
     slug: str  # the catalog report whose detail list it is
+    # What the list is filtered by: the customer's policies in scope, its 客户代码 (as
+    # 投保人 or 被保险人), or its 统一客户号.
+    by: str = "policies"
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("policies", "保单与车辆", "customer-policies"),
+    Section("proposals", "投保单", "proposal-status", by="codes"),
     Section("endorsements", "批单", "customer-endorsements"),
     Section("claims", "理赔 (含赔款支付)", "customer-claims"),
     Section("receivables", "应收保费", "receivable-policies"),
     Section("receipts", "实收与退费", "premium-received-daily"),
     Section("commissions", "手续费", "commission-list"),
+    Section("changes", "变更历史 (逐次装载)", "customer-changes", by="master"),
 )
 PNL_REPORT, PNL_SUMMARY = "customer-policies", "by-year"
 
@@ -62,6 +67,7 @@ class CustomerView:
     pnl: SummaryResult | None = None
     groups: list[dict[str, Any]] = field(default_factory=list)
     blacklist: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -124,13 +130,15 @@ def customer_view(settings: Settings, viewer: Viewer, key: str) -> CustomerView 
                           f"最近的 {MAX_POLICIES:,} 张列出")
         inside = inside[-MAX_POLICIES:]
     values = FilterValues([Condition("policy_id", "in", inside)]) if inside else None
+    codes = [str(r["customer_code"]) for r in records]
     for section in SECTIONS:
         report = CATALOG.get(section.slug)
         if report is None or not viewer.may_open(section.slug):
             view.sections.append((section, None))
             continue
-        result = run_detail(settings, report, values, viewer, limit=SECTION_ROWS) \
-            if values else DetailResult([], [], 0)
+        shown = _section_values(section, values, codes, master_no)
+        result = run_detail(settings, report, shown, viewer, limit=SECTION_ROWS) \
+            if shown else DetailResult([], [], 0)
         view.sections.append((section, result))
     if values and viewer.may_open(PNL_REPORT):
         view.pnl = run_summary(settings, CATALOG[PNL_REPORT], values, viewer, PNL_SUMMARY)
@@ -139,7 +147,44 @@ def customer_view(settings: Settings, viewer: Viewer, key: str) -> CustomerView 
                       else -int(r["customer_id"]) for r in records})
     view.groups = _groups(settings, viewer, parties)
     view.blacklist = _blacklisted(settings, viewer, parties)
+    view.decisions = customer_decisions(settings, records)
     return view
+
+
+def _section_values(section: Section, policies: FilterValues | None, codes: list[str],
+                    master_no: str | None) -> FilterValues | None:
+    if section.by == "codes":
+        return FilterValues([Condition("", "or", [Condition("applicant_code", "in", codes),
+                                                  Condition("insured_code", "in", codes)])])
+    if section.by == "master":
+        return FilterValues([Condition("master_no", "=", master_no)]) if master_no else None
+    return policies
+
+
+DECISION_NAMES = {"merge": "合并", "not_same": "不是同一客户", "detach": "拆分"}
+
+
+def customer_decisions(settings: Settings, records: list[dict[str, Any]]
+                       ) -> list[dict[str, Any]]:
+    """The data stewards' decisions on the customer's records (the operational store),
+    made or undone, newest first: what, on which records, by whom and when."""
+    from ops.customers import Record, decisions_on
+
+    refs = [Record(str(r["customer_code"]), str(r.get("source_system") or ""))
+            for r in records]
+    out = []
+    for d in reversed(decisions_on(settings.users_db, refs)):
+        other = (f"{d['source_system_b']} {d['customer_code_b']}"
+                 if d["customer_code_b"] else "")
+        out.append({"decision_id": d["decision_id"],
+                    "decision": DECISION_NAMES.get(d["decision"], d["decision"]),
+                    "records": f"{d['source_system_a']} {d['customer_code_a']}"
+                               + (f" ~ {other}" if other else ""),
+                    "master_no": d["master_no"] or "", "reason": d["reason"] or "",
+                    "made_by": d["made_by"], "made_at": d["made_at"],
+                    "undone": (f"{d['undone_by']} 于 {d['undone_at']} 撤销"
+                               if d["undone_at"] else "有效")})
+    return out
 
 
 def _groups(settings: Settings, viewer: Viewer, ids: list[int]) -> list[dict[str, Any]]:

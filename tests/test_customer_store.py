@@ -213,7 +213,7 @@ def test_decisions_are_audited_and_a_new_one_supersedes_the_last(book: dict[str,
 def test_a_day_resolves_only_the_customers_it_touches_and_applies_decisions(
         book: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    import data.customer_store as customer_store
+    from data import customer_store
 
     def whole_book(*_args: Any, **_kwargs: Any) -> None:
         raise AssertionError("an incremental day resolved the whole book")
@@ -252,3 +252,51 @@ def test_a_day_resolves_only_the_customers_it_touches_and_applies_decisions(
         assert (back[a[0]], back[b[0]]) == (a[2], b[2])
     finally:
         decisions.undo_decision(settings.users_db, decision_id, "steward01")
+
+
+def test_the_customer_page_lists_proposals_the_change_history_and_decisions(
+        book: dict[str, Any], tmp_path: Path) -> None:
+    from queries.access import DataScope, Viewer
+    from queries.catalog import CATALOG
+    from queries.customer360 import customer_view
+
+    settings = replace(book["settings"], store_path=tmp_path / "s.duckdb")
+    store = settings.store_path
+    shutil.copy(book["settings"].store_path, store)
+    a, b = _two_customers(store)
+    made = decisions.record_decision(
+        settings.users_db, decision="not_same", a=decisions.Record(a[0], a[1]),
+        b=decisions.Record(b[0], b[1]), username="steward01", reason="两个人")
+    try:
+        old = dict(_rows(store, "SELECT customer_code, address FROM customer"))
+        changed = sorted(_day(book["files"], tmp_path / "day"))
+        assert load(tmp_path / "day", store, settings, incremental=True).ok
+        gm = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+        masked = replace(gm, personal_data=False)
+        code = next(c for c in changed if old[c])
+        view = customer_view(settings, gm, code)
+        assert view is not None
+        history = dict((s.key, r) for s, r in view.sections)["changes"]
+        rows = [r for r in history.rows if r["customer_code"] == code]
+        assert [(r["field"], r["old_value"], r["new_value"]) for r in rows] == [
+            ("地址", old[code], old[code] + "附1号")]
+        hidden = dict((s.key, r) for s, r in customer_view(settings, masked, code).sections)
+        assert all(r["new_value"].endswith("****") for r in hidden["changes"].rows)
+        # 投保单: every proposal where a record of the customer is 投保人 or 被保险人.
+        (with_proposals,) = _rows(store, """SELECT insured_code FROM proposal_fact
+            GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")[0]
+        view = customer_view(settings, gm, with_proposals)
+        codes = {r["customer_code"] for r in view.records}
+        proposals = dict((s.key, r) for s, r in view.sections)["proposals"]
+        expected = _rows(store, f"""SELECT count(*) FROM proposal_fact
+            WHERE insured_code IN ({', '.join('?' * len(codes))})
+               OR applicant_code IN ({', '.join('?' * len(codes))})""", [*codes, *codes])
+        assert proposals.total == expected[0][0] > 0
+        assert all({r["insured_code"], r["applicant_code"]} & codes for r in proposals.rows)
+        # The steward's decision, with who and when, on both customers' pages.
+        for code in (a[0], b[0]):
+            listed = customer_view(settings, gm, code).decisions
+            assert [(d["decision"], d["made_by"], d["reason"]) for d in listed] == [
+                ("不是同一客户", "steward01", "两个人")] and listed[0]["made_at"]
+    finally:
+        decisions.undo_decision(settings.users_db, made, "steward01")

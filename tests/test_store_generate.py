@@ -23,7 +23,8 @@ AS_OF = date(2026, 11, 20)
 def table_checksums(path: Path) -> dict[str, tuple[int, int]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        names = [name if schema == "main" else f"{schema}.{name}" for schema, name in
+                 con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()]
         return {
             n: con.execute(f"SELECT count(*), coalesce(bit_xor(hash(COLUMNS(*))), 0) FROM {n}")
             .fetchone()

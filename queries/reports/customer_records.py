@@ -12,6 +12,7 @@ from queries.reports.common import (
     branch_filter,
     with_names,
 )
+from queries.reports.customer_data import CUSTOMER_SCOPE
 from queries.spec import Chart, Col, Dim, Filter, Measure, Options, Report, Summary
 
 LINE_OPTIONS = Options(static=(("auto", "车险"), ("property", "财产险"), ("other", "其他")))
@@ -109,4 +110,38 @@ CUSTOMER_ENDORSEMENTS = Report(
                Summary("by-year", "按年度汇总", ("year",))),
     order=(("endorse_date", "desc"),),
     notes=("全部险种的批单; 客户360页按客户列出。",),
+)
+
+CHANGE_FIELDS = Options(static=tuple((v, v) for v in (
+    "新增记录", "客户名称", "客户类型", "证件类型", "证件号码", "电话", "手机", "地址", "出生日期",
+    "统一客户号")))
+
+CUSTOMER_CHANGES = Report(
+    slug="customer-changes", number="8.12", area="customers", title="客户信息变更历史",
+    source="customer_change", id_column="change_id", scope=CUSTOMER_SCOPE,
+    filters=(
+        Filter("master", "统一客户号", "text", "master_no"),
+        Filter("code", "客户代码", "text", "customer_code"),
+        Filter("changed", "变更日期", "date_range", "changed_on"),
+        Filter("field", "变更项目", "multi", "field", options=CHANGE_FIELDS),
+    ),
+    dims=(Dim("field", "变更项目", "field"), Dim("system", "来源系统", "source_system"),
+          Dim("changed_on", "变更日期", "changed_on", type="date")),
+    measures=(Measure("changes", "变更项数", "count", type="int"),
+              Measure("records", "记录数", "count_distinct", "customer_code", type="int"),
+              Measure("customers", "客户数", "count_distinct", "master_no", type="int")),
+    detail=(
+        Col("changed_on", "变更日期", "date"), Col("source_system", "来源系统", "code"),
+        Col("customer_code", "客户代码", "code"), Col("master_no", "统一客户号", "code"),
+        Col("field", "变更项目"),
+        # Whichever field changed, its values are masked as strictly as an address.
+        Col("old_value", "原值", personal="address"),
+        Col("new_value", "新值", personal="address"),
+    ),
+    summaries=(Summary("by-field", "按变更项目汇总", ("field",)),
+               Summary("by-date", "按变更日期汇总", ("changed_on", "field"))),
+    order=(("changed_on", "desc"), ("customer_code", "asc")),
+    notes=("每次数据装载与上一次比较同一来源记录 (客户代码 + 来源系统): 每个改变的字段一行, "
+           "新来的记录记为 新增记录, 统一客户号因合并或拆分而改变也记一行。",
+           "原值、新值对没有个人信息权限的用户只显示开头。"),
 )
