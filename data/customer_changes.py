@@ -65,11 +65,34 @@ def _new_rows_sql(on: date) -> str:
         USING (customer_code, source_system)"""
 
 
+def _demo_history_sql(on: date) -> str:
+    """A year of earlier loads for a generated store: about one record in forty had
+    another mobile or address, and the 理赔 and 电销 records arrived on some day."""
+    day = f"(DATE '{on.isoformat()}' - to_days((hash(customer_code) % 330 + 1)::INTEGER))"
+    return f"""
+        SELECT {day}, customer_code, source_system, '手机',
+               left(mobile, 7) || lpad(((right(mobile, 4)::INTEGER + 3719) % 10000)::VARCHAR,
+                                       4, '0'), mobile
+        FROM customer WHERE hash(customer_code) % 80 = 1
+          AND regexp_full_match(mobile, '1[0-9]{{10}}')
+        UNION ALL
+        SELECT {day}, customer_code, source_system, '地址',
+               regexp_replace(address, '[0-9]+号.*$', '') || '临时' || (hash(customer_code) % 90
+                   + 10)::VARCHAR || '号', address
+        FROM customer WHERE hash(customer_code) % 80 = 2 AND address LIKE '%号%'
+        UNION ALL
+        SELECT {day}, customer_code, source_system, '{NEW_RECORD}', NULL, customer_name
+        FROM customer WHERE source_system <> '核心' AND hash(customer_code) % 4 = 0"""
+
+
 def write_changes(con: duckdb.DuckDBPyConnection, records: pa.Table | None,
-                  history: pa.Table | None, on: date) -> int:
+                  history: pa.Table | None, on: date, demo: bool = False) -> int:
     """Fill ``customer_change`` (data/customer_tables.py) in the store being built, after
-    the customers are resolved; returns the rows this load added."""
+    the customers are resolved; returns the rows this load added. ``demo``: a generated
+    store with no store before it gets a made-up history of earlier loads."""
     parts = []
+    if demo and records is None and history is None:
+        parts.append(_demo_history_sql(on))
     if history is not None:
         con.register("_old_history", history)
         parts.append(f"SELECT {', '.join(HISTORY_COLUMNS)} FROM _old_history")

@@ -41,6 +41,8 @@ class CustomerInputs:
     # False: score with the shipped model, never train (the demo generator: fast and the
     # same every time). None: train on a large book unless the last store kept a model.
     train: bool | None = None
+    # A generated store: a made-up change history of earlier loads (data/customer_changes).
+    demo_history: bool = False
 
 
 def inputs_from_ops(settings: Settings) -> CustomerInputs:
@@ -294,7 +296,8 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
     run_step(con, "CREATE OR REPLACE TEMP TABLE _issues AS SELECT * FROM _issues_in")
     con.unregister("_issues_in")
     run_step(con, _ISSUE_SQL)
-    write_changes(con, previous.customers, previous.history, settings.today)
+    write_changes(con, previous.customers, previous.history, settings.today,
+                  demo=inputs.demo_history)
     if state.model is not None:
         con.execute("INSERT INTO customer_model VALUES (?, ?)",
                     [json.dumps(state.model, ensure_ascii=False), records.num_rows])

@@ -73,7 +73,8 @@ def generate(out: Path, policies: int, seed: int, as_of: date, settings: Setting
         fill_generated(con, policies, seed, as_of)
 
     return build_store(out, fill, replace(settings, as_of=as_of), origin="generated",
-                       customers=replace(inputs_from_ops(settings), train=False))
+                       customers=replace(inputs_from_ops(settings), train=False,
+                                         demo_history=True))
 
 
 def main(argv: list[str] | None = None) -> None:
