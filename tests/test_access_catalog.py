@@ -79,7 +79,8 @@ def scope_count(settings: Settings, report: Report, username: str, as_of: date) 
             nxt = date(as_of.year + (as_of.month == 12), as_of.month % 12 + 1, 1)
             sql += f" AND {f.column} >= DATE '{first}' AND {f.column} < DATE '{nxt}'"
     if value is not None:
-        sql += f" AND {column} = {int(value)}"
+        sql += (f" AND list_contains({column}, {int(value)})" if report.scope.many
+                else f" AND {column} = {int(value)}")
     if report.store == "operational":  # written data: on the mirror beside the store
         return int(mirror.fetch(settings, sql)[1][0][0])
     con = duckdb.connect(str(settings.store_path), read_only=True)
