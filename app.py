@@ -55,12 +55,12 @@ def create_app(settings: Settings) -> Dash:
         warm(settings)  # the first request answers like the next one
     app = Dash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # documented; Dash's annotation omits a Flask app
         use_pages=True,
         pages_folder="",
         title="保险分析查询系统",
         suppress_callback_exceptions=True,
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # documented: None keeps the title
     )
     register_home()
     register_report_pages()

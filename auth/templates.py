@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from auth.passwords import one_time_password
 from auth.users import UserRecord, create_user, get_user, update_user
-from data.settings import OpsDb
+from data.settings import OpsDb, Settings
 from queries.areas import REPORT_AREAS, WORKLOG_AREA
 from queries.demo_people import find_demo_people
 from queries.grants import area_grant, tag_grant
@@ -81,16 +81,16 @@ def template_for(db: OpsDb, key: str) -> UserRecord | None:
     return user if user is not None and user.is_template else None
 
 
-def ensure_demo_users(settings: object) -> None:
+def ensure_demo_users(settings: Settings) -> None:
     """Templates plus, on a generated demo store only, one demo user per template
     (idempotent). An imported store gets none: its first administrator comes from
     ``auth.admin create-admin``."""
-    db: OpsDb = settings.users_db  # type: ignore[attr-defined]
+    db: OpsDb = settings.users_db
     ensure_templates(db)
-    people = find_demo_people(settings)  # type: ignore[arg-type]
+    people = find_demo_people(settings)
     if people is None:
         return
-    demo = (
+    demo: tuple[tuple[str, str, str, dict[str, int]], ...] = (
         ("admin", "系统管理员", "系统管理员", {}),
         ("gm", "总经理", "总经理", {}),
         ("branch01", "支公司经理", "支公司经理", {"branch_id": people.branch_id}),
@@ -112,7 +112,8 @@ def ensure_demo_users(settings: object) -> None:
         create_user(db, username=username, display_name=name, password=DEMO_PASSWORD,
                     scope=t.scope, pages=set(t.pages), role=role,
                     personal_data=t.personal_data, is_admin=t.is_admin,
-                    must_change_password=False, **org)
+                    must_change_password=False, branch_id=org.get("branch_id"),
+                    dept_id=org.get("dept_id"), staff_id=org.get("staff_id"))
     from auth.worklog_demo import ensure_worklog_demo
 
-    ensure_worklog_demo(settings, people, DEMO_PASSWORD)  # type: ignore[arg-type]
+    ensure_worklog_demo(settings, people, DEMO_PASSWORD)

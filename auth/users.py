@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
@@ -192,7 +193,8 @@ def update_user(db: OpsDb, user_id: int, **changes: object) -> UserRecord:
     if current.is_template and changes.get("enabled"):
         raise UserError("模板用户不能登录, 不能启用")
     if "pages" in changes:
-        changes["pages"] = json.dumps(validate_pages(set(changes["pages"])))  # type: ignore[arg-type]
+        pages = cast("Iterable[str]", changes["pages"])  # a field's value, as the caller gave it
+        changes["pages"] = json.dumps(validate_pages(set(pages)))
     merged = {**current.__dict__, **{k: v for k, v in changes.items() if k != "pages"}}
     _check_scope(merged["scope"], merged["branch_id"], merged["dept_id"], merged["staff_id"],
                  current.is_template)

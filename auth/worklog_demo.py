@@ -36,7 +36,8 @@ def ensure_worklog_demo(settings: Settings, people: DemoPeople, password: str) -
             create_user(db, username=username, display_name=name, password=password,
                         scope=t.scope, pages=set(t.pages), role=role,
                         personal_data=t.personal_data, is_admin=t.is_admin,
-                        must_change_password=False, **org,
+                        must_change_password=False, branch_id=org.get("branch_id"),
+                        dept_id=org.get("dept_id"), staff_id=org.get("staff_id"),
                         password_hash=first.password_hash if first else None)
     staff: list[UserRecord] = [u for u in (get_user(db, username=n) for n in
                                            ("sales01", *(w[0] for w in wanted if w[1] == "业务员")))

@@ -162,7 +162,7 @@ def export_reader(store: str) -> Any:
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
     return export_stream.arrow_reader(settings, report, engine.parse_filters(report, {}, AS_OF),
-                                      viewer, (), 10_000)
+                                      viewer, (), batch_rows=10_000)
 
 
 def export_job_alone(store: str) -> None:
@@ -223,7 +223,7 @@ def csv_rows(session: requests.Session, base: str, store: Path, floor_store: Pat
 
 
 def small_summary(session: requests.Session, base: str, settings: Settings, viewer: Any,
-                  store: Path, repeats: int = 30) -> dict[str, Any]:
+                  store: Path, *, repeats: int = 30) -> dict[str, Any]:
     slug, args = SMALL
     report = CATALOG[slug]
     with recording() as statements:

@@ -124,7 +124,7 @@ def request_for(report: dict[str, Any], as_of: date, rng: random.Random, exclude
     return "detail", args
 
 
-def user_loop(base: str, username: str, run: Run, stop: threading.Event, as_of: date,
+def user_loop(base: str, username: str, run: Run, stop: threading.Event, *, as_of: date,
               think: float, seed: int, exclude: set[str]) -> None:
     rng = random.Random(seed)
     session = sign_in(base, username)
@@ -154,7 +154,7 @@ def user_loop(base: str, username: str, run: Run, stop: threading.Event, as_of: 
             stop.wait(rng.expovariate(1 / think))
 
 
-def swap_loop(store: Path, run: Run, stop: threading.Event, duration: float, swaps: int,
+def swap_loop(store: Path, run: Run, stop: threading.Event, *, duration: float, swaps: int,
               copy_from: Path | None, rebuild: int, seed: int, as_of: date) -> None:
     """Make each new store beside the served one while the load runs (a copy, or a
     rebuild with data.generate, i.e. ``build_store``), then ``os.replace`` it in at its
@@ -254,13 +254,15 @@ def main() -> None:
     run, stop = Run(), threading.Event()
     exclude = {x for x in a.exclude.split(",") if x}
     threads = [threading.Thread(target=user_loop, daemon=True,
-                                args=(a.base_url, USERS[i % len(USERS)], run, stop, a.as_of,
-                                      a.think, i, exclude))
+                                args=(a.base_url, USERS[i % len(USERS)], run, stop),
+                                kwargs={"as_of": a.as_of, "think": a.think, "seed": i,
+                                        "exclude": exclude})
                for i in range(a.users)]
     if a.swaps:
         threads.append(threading.Thread(target=swap_loop, daemon=True, args=(
-            a.store, run, stop, a.duration, a.swaps, a.swap_copy, a.swap_rebuild, a.seed,
-            a.as_of)))
+            a.store, run, stop), kwargs={
+            "duration": a.duration, "swaps": a.swaps, "copy_from": a.swap_copy,
+            "rebuild": a.swap_rebuild, "seed": a.seed, "as_of": a.as_of}))
     load_before = os.getloadavg()
     print(f"{a.users} users for {a.duration:.0f} s against {a.base_url} "
           f"(think {a.think} s, swaps {a.swaps})")

@@ -89,7 +89,7 @@ function (clicks, submits, fromSubmits, toSubmits) {
 
 def block_bounds(request: dict[str, Any]) -> tuple[int, int]:
     """The grid's startRow / endRow: whole numbers, at most a page of rows apart."""
-    bounds = []
+    bounds: list[int] = []
     for name, default in (("startRow", 0), ("endRow", None)):
         value = request.get(name)
         if value is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.import_checks import lit
+from data.import_checks import lit, one_row
 from data.layout import ENTITIES, Entity
 
 # Fields the store keeps no column for: a row's position among its siblings.
@@ -90,7 +90,7 @@ def export_store(store: Path, out_dir: Path, fmt: str = "csv") -> dict[str, int]
             target = out_dir / f"{entity.name}.{fmt}"
             options = "(FORMAT parquet)" if fmt == "parquet" else "(HEADER, DELIMITER ',')"
             con.execute(f"COPY ({export_sql(con, entity)}) TO {lit(str(target))} {options}")
-            counts[entity.name] = con.execute(f"SELECT count(*) FROM {entity.name}").fetchone()[0]
+            counts[entity.name] = one_row(con, f"SELECT count(*) FROM {entity.name}")[0]
     finally:
         con.close()
     return counts

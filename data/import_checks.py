@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+import duckdb
 
 from data.layout import SQL_TYPES, Entity
 from data.settings import Settings
@@ -124,3 +127,12 @@ def org_mismatch_sql(entity: str, dept: str, branch: str) -> str:
 def lit(text: str) -> str:
     """A SQL string literal (quotes doubled): folder and file names are not trusted."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+            ) -> tuple[Any, ...]:
+    """The one row of an aggregate ``sql`` (a count always answers one)."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise ValueError(f"no row from {sql[:60]!r}")
+    return row

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.import_checks import lit
+from data.import_checks import lit, one_row
 from data.settings import Settings
 
 HEADER = ["文件", "行", "列", "值", "原因"]
@@ -64,14 +64,14 @@ class RejectSink:
         con.execute(f"{verb} rejects_stopped_ (entity VARCHAR, rows BIGINT)")
 
     def listed(self, entity: str) -> int:
-        return int(self.con.execute("SELECT count(*) FROM rejects_ WHERE entity = ?",
-                                    [entity]).fetchone()[0])
+        return int(one_row(self.con, "SELECT count(*) FROM rejects_ WHERE entity = ?",
+                           [entity])[0])
 
     def full(self, entity: str) -> bool:
         return self.listed(entity) >= self.limit
 
     def any_full(self) -> bool:
-        return bool(self.con.execute("SELECT count(*) FROM rejects_more_").fetchone()[0])
+        return bool(one_row(self.con, "SELECT count(*) FROM rejects_more_")[0])
 
     def add(self, entity: str, select: str, params: list[object] | None = None,
             failing: int | None = None) -> int:
@@ -83,13 +83,13 @@ class RejectSink:
             return 0  # the file stopped being checked
         inserted = 0
         if room > 0:
-            inserted = int(self.con.execute(
-                f"INSERT INTO rejects_ SELECT * FROM ({select}) LIMIT {room}",
-                params or []).fetchone()[0])
+            inserted = int(one_row(
+                self.con, f"INSERT INTO rejects_ SELECT * FROM ({select}) LIMIT {room}",
+                params)[0])
             if inserted < room:
                 return inserted
-        total = failing if failing is not None else int(self.con.execute(
-            f"SELECT count(*) FROM ({select})", params or []).fetchone()[0])
+        total = failing if failing is not None else int(one_row(
+            self.con, f"SELECT count(*) FROM ({select})", params)[0])
         if total > inserted:
             self.con.execute("INSERT INTO rejects_more_ VALUES (?, ?)",
                              [entity, total - inserted])
@@ -100,9 +100,9 @@ class RejectSink:
         self.con.execute("INSERT INTO rejects_stopped_ VALUES (?, ?)", [entity, rows])
 
     def count(self) -> int:
-        listed, more = self.con.execute(
-            "SELECT (SELECT count(*) FROM rejects_), "
-            "(SELECT coalesce(sum(more), 0) FROM rejects_more_)").fetchone()
+        listed, more = one_row(
+            self.con, "SELECT (SELECT count(*) FROM rejects_), "
+            "(SELECT coalesce(sum(more), 0) FROM rejects_more_)")
         return int(listed) + int(more)
 
     def _rows_sql(self, files: dict[str, Path]) -> str:

@@ -16,6 +16,7 @@ from data.import_checks import (
     ORG_PAIRS,
     DateRange,
     checked,
+    one_row,
     org_mismatch_sql,
     row_checks,
     typed,
@@ -48,10 +49,11 @@ def validate(con: duckdb.DuckDBPyConnection, files: dict[str, Path], settings: S
         try:
             if _junk(con, sink, entity, checks):
                 continue
-            counts = con.execute(
+            counts = one_row(
+                con,
                 f"SELECT {', '.join(f'count(*) FILTER (WHERE {bad})' for _, bad, _ in checks)}"
                 f", {''.join(p + ', ' for p in present)}"
-                f"count(*) - count(DISTINCT ({key},)) FROM {checked(entity)}").fetchone()
+                f"count(*) - count(DISTINCT ({key},)) FROM {checked(entity)}")
         except duckdb.Error as exc:
             file = files[entity.name].name if entity.name in files else f"{entity.name}"
             reason = duck_reason(str(exc))
@@ -95,7 +97,7 @@ def _junk(con: duckdb.DuckDBPyConnection, sink: RejectSink, entity: Entity,
     cast costs far more than a good one: millions of them took minutes)."""
     source = checked(entity, PROBE_ROWS)
     filters = ", ".join(f"count(*) FILTER (WHERE {bad})" for _, bad, _ in checks)
-    counts = con.execute(f"SELECT {filters} FROM {source}").fetchone()
+    counts = one_row(con, f"SELECT {filters} FROM {source}")
     if sum(counts) <= sink.limit:
         return False
     for (column, bad, reason), failing in zip(checks, counts, strict=True):

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlglot import exp
 
@@ -112,17 +112,21 @@ def new_store_opened(settings: Any) -> None:
 
 # --- identity, once per request ---------------------------------------------------------------
 
-_request_identities: ContextVar[dict[tuple[Any, ...], StoreIdentity] | None] = ContextVar(
+# Keyed by where the store is; the value is that source's identity (an engine's
+# ``StoreIdentity``, or a longer tuple for the mirror of the operational store).
+_Identities = dict[tuple[Any, ...], tuple[Any, ...]]
+_request_identities: ContextVar[_Identities | None] = ContextVar(
     "engine_identities", default=None)
+_IdentityT = TypeVar("_IdentityT", bound=tuple[Any, ...])
 
 
-def begin_request() -> Token[dict[tuple[Any, ...], StoreIdentity] | None]:
+def begin_request() -> Token[_Identities | None]:
     """From here until ``end_request``, each engine's identity is asked once: a request
     sees one store throughout, and a ClickHouse engine is not asked on every cache lookup."""
     return _request_identities.set({})
 
 
-def end_request(token: Token[dict[tuple[Any, ...], StoreIdentity] | None]) -> None:
+def end_request(token: Token[_Identities | None]) -> None:
     _request_identities.reset(token)
 
 
@@ -135,12 +139,11 @@ def request_scope() -> Iterator[None]:
         end_request(token)
 
 
-def identity_in_request(key: tuple[Any, ...], ask: Callable[[], StoreIdentity]
-                        ) -> StoreIdentity:
+def identity_in_request(key: tuple[Any, ...], ask: Callable[[], _IdentityT]) -> _IdentityT:
     known = _request_identities.get()
     if known is None:  # outside a request (a job, start-up): ask every time
         return ask()
     found = known.get(key)
     if found is None:
         found = known[key] = ask()
-    return found
+    return cast(_IdentityT, found)  # one key is always asked by the same ``ask``

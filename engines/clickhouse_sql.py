@@ -12,6 +12,7 @@ plain transpiling does not give them (see docs/SCALE.md):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,29 +33,23 @@ QUERY_SETTINGS: dict[str, Any] = {
 }
 
 
+# The first that matches: a bool is an int, a datetime a date. A float is compared with
+# Decimal money columns, and Float64 vs Decimal is refused there.
+_SCALAR_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "Bool"), (int, "Int64"), ((float, Decimal), "Decimal(38, 10)"),
+    (datetime, "DateTime64(6)"), (date, "Date32"))
+
+
 def clickhouse_type(value: Any) -> str:
     """The ClickHouse type of a bound value (already coerced by the catalog's filter)."""
-    if isinstance(value, bool):
-        return "Bool"
-    if isinstance(value, int):
-        return "Int64"
-    if isinstance(value, float):
-        # Compared with Decimal money columns; Float64 vs Decimal is refused there.
-        return "Decimal(38, 10)"
-    if isinstance(value, Decimal):
-        return "Decimal(38, 10)"
-    if isinstance(value, datetime):
-        return "DateTime64(6)"
-    if isinstance(value, date):
-        return "Date32"
+    if value is None:
+        return "Nullable(String)"
     if isinstance(value, list | tuple):
         inner = {clickhouse_type(v) for v in value if v is not None} or {"String"}
         if len(inner) != 1:
             raise ValueError(f"mixed types in a list parameter: {sorted(inner)}")
         return f"Array({inner.pop()})"
-    if value is None:
-        return "Nullable(String)"
-    return "String"
+    return next((name for kind, name in _SCALAR_TYPES if isinstance(value, kind)), "String")
 
 
 def clickhouse_value(value: Any) -> Any:
@@ -74,33 +69,59 @@ def _float64(node: exp.Expression) -> exp.Expression:
     return exp.Cast(this=node, to=exp.DataType.build("Nullable(Float64)", dialect="clickhouse"))
 
 
+def _unescaped(node: exp.Expression) -> exp.Expression | None:
+    if not isinstance(node, exp.Escape):
+        return None
+    inner: exp.Expression = node.this
+    return inner
+
+
+def _global_in(node: exp.Expression) -> exp.Expression | None:
+    if not (isinstance(node, exp.In) and node.args.get("query") is not None):
+        return None
+    # On a cluster the subquery (a detail page's ids) runs once, over every shard:
+    # a plain IN would run it per shard, or be refused for a Distributed table.
+    node.set("is_global", True)
+    return node
+
+
+def _float_division(node: exp.Expression) -> exp.Expression | None:
+    if not isinstance(node, exp.Div):
+        return None
+    return exp.Div(this=_float64(node.this), expression=_float64(node.expression))
+
+
+def _exact_quantile(node: exp.Expression) -> exp.Expression | None:
+    if isinstance(node, exp.PercentileCont | exp.Quantile):
+        q = node.expression if node.expression is not None else exp.Literal.number(0.5)
+    elif isinstance(node, exp.Median):
+        q = exp.Literal.number(0.5)
+    else:
+        return None
+    # Its argument must be a float (Decimal is refused); DuckDB interpolates alike.
+    return exp.CombinedParameterizedAgg(this="quantileExactInclusiveOrNull",
+                                        expressions=[q], params=[_float64(node.this)])
+
+
+def _or_null_aggregate(node: exp.Expression) -> exp.Expression | None:
+    name = _OR_NULL.get(type(node))
+    return None if name is None else exp.CombinedAggFunc(this=name, expressions=[node.this])
+
+
+# Each answers a node it rewrites, or None; the node types they take do not overlap.
+_REWRITES: tuple[Callable[[exp.Expression], exp.Expression | None], ...] = (
+    _unescaped, _global_in, _float_division, _exact_quantile, _or_null_aggregate)
+
+
 def _rewrite_for_clickhouse(node: exp.Expression, types: dict[str, str]) -> exp.Expression:
     if isinstance(node, exp.Placeholder):
         name = node.name
         return exp.Placeholder(this=exp.var(name),
                                kind=exp.DataType.build(types[name], dialect="clickhouse"))
-    if isinstance(node, exp.Escape):
-        inner: exp.Expression = node.this
-        return inner
-    if isinstance(node, exp.In) and node.args.get("query") is not None:
-        # On a cluster the subquery (a detail page's ids) runs once, over every shard:
-        # a plain IN would run it per shard, or be refused for a Distributed table.
-        node.set("is_global", True)
-        return node
-    if isinstance(node, exp.Div):
-        return exp.Div(this=_float64(node.this), expression=_float64(node.expression))
-    if isinstance(node, exp.PercentileCont | exp.Quantile):
-        q = node.expression if node.expression is not None else exp.Literal.number(0.5)
-        # Its argument must be a float (Decimal is refused); DuckDB interpolates alike.
-        return exp.CombinedParameterizedAgg(this="quantileExactInclusiveOrNull",
-                                            expressions=[q], params=[_float64(node.this)])
-    if isinstance(node, exp.Median):
-        return exp.CombinedParameterizedAgg(this="quantileExactInclusiveOrNull",
-                                            expressions=[exp.Literal.number(0.5)],
-                                            params=[_float64(node.this)])
-    for kind, name in _OR_NULL.items():
-        if type(node) is kind:
-            return exp.CombinedAggFunc(this=name, expressions=[node.this])
+    for rewrite in _REWRITES:
+        new = rewrite(node)
+        if new is not None:
+            return new
     return node
 
 

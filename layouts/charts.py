@@ -59,8 +59,9 @@ ZH_LOCALE = {
         "dayMonthYear": "%Y-%m-%d",
     },
 }
-GRAPH_CONFIG = {"displaylogo": False, "locale": "zh-CN", "locales": {"zh-CN": ZH_LOCALE},
-                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
+GRAPH_CONFIG: dcc.Graph.Config = {
+    "displaylogo": False, "locale": "zh-CN", "locales": {"zh-CN": ZH_LOCALE},
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
 UNITS = {"money": "元", "percent": "%", "ratio": "", "int": "", "number": "", "days": "天"}
 
 
@@ -134,7 +135,7 @@ def chart(summary: Summary | None, result: SummaryResult, report: Report,
     fig = go.Figure()
     values: list[float] = []
     for y, group in series:
-        rows = [r for r in source if group is None or r[color] == group]
+        rows = [r for r in source if group is None or (color and r[color] == group)]
         xs = [_x_text(x_dim, r[x_key], c.x) for r in rows]
         ys = [r[y] for r in rows]
         name = labels[y] if group is None else _x_text(color_dim, group, color or "")

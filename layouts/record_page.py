@@ -36,7 +36,7 @@ def _color(alert: tuple[float, float] | None, value: Any) -> str | None:
     return "red.8" if value > alert[1] else "orange.8" if value > alert[0] else None
 
 
-def _field(section: SectionRows, key: str, label: str, kind: str, value: Any,
+def _field(section: SectionRows, key: str, label: str, kind: str, value: Any, *,
            own: str) -> Any:
     col = next((c for c in section.section.list.detail if c.key == key), None)
     link = col.link if col else None
@@ -54,7 +54,7 @@ def _card(section: SectionRows, own: str) -> Any:
     row = section.rows[0]
     return dmc.SimpleGrid(cols={"base": 2, "sm": 3, "lg": 4}, spacing="md",
                           verticalSpacing="xs", children=[
-                              _field(section, c.key, c.label, c.type, row.get(c.key), own)
+                              _field(section, c.key, c.label, c.type, row.get(c.key), own=own)
                               for c in section.columns])
 
 

@@ -12,11 +12,15 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 
-class View(Protocol):
-    view_id: int
-    slug: str
-    name: str
-    query: str
+class View(Protocol):  # read-only, as the operational store's frozen rows are
+    @property
+    def view_id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def query(self) -> str: ...
 
 
 def view_href(view: View) -> str:

@@ -201,7 +201,7 @@ def _fail_stale(con: Connection, now: float) -> None:
 def _claim(con: Connection, max_running: int, limits: Mapping[str, int], host: str,
            now: float) -> list[str]:
     """Mark as running the queued jobs of ``host`` that fit its free slots."""
-    running = dict(con.execute(
+    running: dict[str, int] = dict(con.execute(
         select(jobs.c.kind, func.count()).where(jobs.c.state == "running", jobs.c.host == host)
         .group_by(jobs.c.kind)).all())
     total = sum(running.values())

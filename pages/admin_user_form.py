@@ -69,7 +69,7 @@ def unit_id(value: Any) -> int | None:
         return -1  # not a unit: the check says so at the field
 
 
-def grants_of(scope: Any, branch: Any, dept: Any, staff: Any, pages: Any, pii: Any,
+def grants_of(scope: Any, branch: Any, dept: Any, staff: Any, pages: Any, *, pii: Any,
               admin: Any) -> Grants:
     return Grants(str(scope or ""), unit_id(branch), unit_id(dept), unit_id(staff),
                   frozenset(pages or []), bool(pii), bool(admin))

@@ -200,7 +200,7 @@ def _register_new(app: Dash) -> None:
         try:
             create_from_template(
                 settings, username=username or "", display_name=name or "", template=template,
-                grants=grants_of(scope, branch, dept, staff, pages, pii, admin),
+                grants=grants_of(scope, branch, dept, staff, pages, pii=pii, admin=admin),
                 password=password, page=NEW)
         except FieldErrors as exc:
             return (_err("请按红色提示修改后再保存"), *_field_errors(NEW_FIELDS, exc.errors))
@@ -210,7 +210,8 @@ def _register_new(app: Dash) -> None:
                 *[None] * len(NEW_FIELDS))
 
 
-CLEARED = (EDIT_TITLE, None, None, None, None, [], False, False, False, None, [])
+CLEARED: tuple[object, ...] = (EDIT_TITLE, None, None, None, None, [], False, False, False, None,
+                               [])
 
 
 def _register_edit(app: Dash) -> None:
@@ -291,8 +292,8 @@ def _register_edit(app: Dash) -> None:
                 auth.audit.record("password_reset", page=USERS, detail={"user": user.username})
                 return (_ok(f"{user.username} 的一次性密码: {password} (下次登录须修改; "
                             "其现有会话已结束)"), *no_errors, *keep)
-            change_grants(settings, user, grants_of(scope, branch, dept, staff, pages, pii,
-                                                    admin), bool(enabled), page=USERS)
+            grants = grants_of(scope, branch, dept, staff, pages, pii=pii, admin=admin)
+            change_grants(settings, user, grants, bool(enabled), page=USERS)
         except FieldErrors as exc:
             return (_err("请按红色提示修改后再保存"), *_field_errors(ORG_FIELDS, exc.errors),
                     *keep)

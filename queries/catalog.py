@@ -63,8 +63,8 @@ def reads_personal(source: str, c: Col) -> bool:
     return c.source_column in PERSONAL_COLUMNS.get(source, ())
 
 
-def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[str]:
-    """Problems of one declaration; with ``columns`` (table → columns) also its SQL names."""
+def _heading_problems(r: Report) -> list[str]:
+    """Area, tags, number and title, and the personal fields its detail declares."""
     problems: list[str] = []
     if r.area not in REPORT_AREAS:
         problems.append(f"{r.slug}: area {r.area!r} is not a report area of queries/areas.py")
@@ -74,13 +74,21 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
         problems.append(f"{r.slug}: needs a REPORTS.md number (e.g. 1.1) and a title")
     problems += [f"{r.slug}: detail column {c.key} reads a personal field without personal="
                  for c in r.detail if c.personal is None and reads_personal(r.source, c)]
+    return problems
+
+
+def _filter_problems(r: Report) -> list[str]:
     keys = [f.key for f in r.filters]
-    if len(keys) != len(set(keys)):
-        problems.append(f"{r.slug}: duplicate filter keys")
-    problems += [f"{r.slug}: filter {f.key} has unknown kind {f.kind!r} (queries/filter_kinds.py)"
-                 for f in r.filters if f.kind not in KINDS]
+    problems = [f"{r.slug}: duplicate filter keys"] if len(keys) != len(set(keys)) else []
+    return problems + [
+        f"{r.slug}: filter {f.key} has unknown kind {f.kind!r} (queries/filter_kinds.py)"
+        for f in r.filters if f.kind not in KINDS]
+
+
+def _summary_problems(r: Report) -> list[str]:
     dims = {d.key for d in r.dims}
-    measures = {m.key: m for m in r.measures}
+    measures = {m.key for m in r.measures}
+    problems: list[str] = []
     for s in r.summaries:
         problems += [f"{r.slug}: summary {s.key} uses unknown dimension {k}"
                      for k in s.dimensions if k not in dims]
@@ -89,12 +97,22 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
         if s.chart:
             problems += [f"{r.slug}: chart y {y} is not a measure" for y in s.chart.y
                          if y not in measures]
-    problems += [f"{r.slug}: free dimension {k} unknown" for k in r.free_dims if k not in dims]
+    return problems + [f"{r.slug}: free dimension {k} unknown" for k in r.free_dims
+                       if k not in dims]
+
+
+def _detail_problems(r: Report) -> list[str]:
     detail_keys = [c.key for c in r.detail]
-    problems += [f"{r.slug}: key column {k} is not a detail column" for k in r.key_columns
-                 if k not in detail_keys]
+    problems = [f"{r.slug}: key column {k} is not a detail column" for k in r.key_columns
+                if k not in detail_keys]
     if len(detail_keys) != len(set(detail_keys)):
         problems.append(f"{r.slug}: duplicate detail column keys")
+    return problems
+
+
+def _measure_problems(r: Report) -> list[str]:
+    measures = {m.key for m in r.measures}
+    problems: list[str] = []
     for m in r.measures:
         if m.kind in {"ratio", "diff"} and (m.numerator not in measures
                                              or m.denominator not in measures):
@@ -104,25 +122,37 @@ def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[
         if m.period is not None and not any(f.key == m.period and f.op in {"ytd", "<="}
                                             and f.required for f in r.filters):
             problems.append(f"{r.slug}: measure {m.key} needs a required period filter")
+    return problems
+
+
+def _column_problems(r: Report, columns: dict[str, set[str]]) -> list[str]:
+    """The SQL names the declaration reads, against the store's tables and columns."""
+    have = columns.get(r.source)
+    if have is None:
+        return [f"{r.slug}: source {r.source} is not in the store"]
+    expressions = [r.id_column, *(f.column for f in r.filters),
+                   *(d.column for d in r.dims), *(m.column for m in r.measures if m.column),
+                   *(c for c, _ in r.order), *(c.source_column for c in r.detail)]
+    used = {name for e in expressions for name in column_names(e)}
+    if r.scoped:
+        used |= {r.scope.branch, r.scope.department, r.scope.self_}
+    problems = [f"{r.slug}: column {c} not in {r.source}" for c in sorted(used - have)]
+    return problems + [f"{r.slug}: lookup {c.lookup.table}.{c.lookup.column} missing"
+                       for c in r.detail
+                       if c.lookup and c.lookup.column not in columns.get(c.lookup.table, set())]
+
+
+def check_report(r: Report, columns: dict[str, set[str]] | None = None) -> list[str]:
+    """Problems of one declaration; with ``columns`` (table → columns) also its SQL names."""
+    problems = [*_heading_problems(r), *_filter_problems(r), *_summary_problems(r),
+                *_detail_problems(r), *_measure_problems(r)]
     if not r.summaries:
         problems.append(f"{r.slug}: no summary")
     if (r.source in mirror.names()) != (r.store == "operational"):
         problems.append(f"{r.slug}: source {r.source} is written data exactly when "
                         "store='operational' (queries/mirror.py)")
     if columns is not None:
-        have = columns.get(r.source)
-        if have is None:
-            return [*problems, f"{r.slug}: source {r.source} is not in the store"]
-        expressions = [r.id_column, *(f.column for f in r.filters),
-                       *(d.column for d in r.dims), *(m.column for m in r.measures if m.column),
-                       *(c for c, _ in r.order), *(c.source_column for c in r.detail)]
-        used = {name for e in expressions for name in column_names(e)}
-        if r.scoped:
-            used |= {r.scope.branch, r.scope.department, r.scope.self_}
-        problems += [f"{r.slug}: column {c} not in {r.source}" for c in sorted(used - have)]
-        for c in r.detail:
-            if c.lookup and c.lookup.column not in columns.get(c.lookup.table, set()):
-                problems.append(f"{r.slug}: lookup {c.lookup.table}.{c.lookup.column} missing")
+        problems += _column_problems(r, columns)
     return problems
 
 

@@ -99,20 +99,20 @@ def _then(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def detail_xlsx(path: Path, settings: Settings, report: Report, values: engine.FilterValues,
-                viewer: Viewer, sort: Sequence[tuple[str, str]] = (), *,
+                viewer: Viewer, *, sort: Sequence[tuple[str, str]] = (),
                 max_rows: int = EXCEL_MAX_ROWS,
                 on_rows: Callable[[int], None] | None = None) -> int:
     """Every detail row into ``path``; ``on_rows(rows so far)`` after each step."""
     columns = engine.detail_columns(report)
     if export_stream.supported(settings) and export_xlsx.available():
         with export_stream.arrow_reader(settings, report, values, viewer, sort,
-                                        XLSX_BATCH_ROWS) as reader:
+                                        batch_rows=XLSX_BATCH_ROWS) as reader:
             return export_xlsx.write_arrow_xlsx(
                 path, report.title, columns, reader, max_rows=max_rows, on_rows=on_rows,
                 too_many=lambda n: TooManyRowsForExcel(n, max_rows, at_least=True))
     if export_stream.supported(settings):
         batches = export_stream.iter_batches(settings, report, values, viewer, sort,
-                                             XLSX_BATCH_ROWS)
+                                             batch_rows=XLSX_BATCH_ROWS)
         return write_xlsx_batches(path, report.title, columns, batches, max_rows=max_rows,
                                   on_rows=on_rows)
     rows = engine.iter_detail_rows(settings, report, values, viewer, sort)
@@ -234,7 +234,7 @@ def _column_writer(ws: Any, column: ColumnMeta, values: list[Any], formats: dict
 
 
 def _write_row(ws: Any, i: int, columns: list[ColumnMeta], row: dict[str, Any],
-               formats: dict[str, Any], first: int = 0) -> None:
+               formats: dict[str, Any], *, first: int = 0) -> None:
     for j, c in enumerate(columns, first):
         value = row.get(c.key)
         if value is None:

@@ -199,7 +199,7 @@ def remove_user_jobs(settings: Settings, user_id: int) -> int:
 
 
 def count_rows(settings: Settings, report: Report, values: engine.FilterValues,
-               viewer: Viewer, level: str, summary: str | None,
+               viewer: Viewer, level: str, *, summary: str | None,
                group_by: Sequence[str] | None,
                summary_sort: Sequence[tuple[str, str]] | None = None) -> int:
     if level == "summary":
@@ -228,8 +228,8 @@ def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[
     waiting = [s for s in user_jobs(settings, viewer.user_id) if not s.finished]
     if len(waiting) >= MAX_RUNNING_PER_USER:  # before counting: a refusal costs no query
         raise JobRefused(REFUSED.format(n=len(waiting)))
-    total = count_rows(settings, report, values, viewer, level, summary, group_by,
-                       summary_sort)
+    total = count_rows(settings, report, values, viewer, level, summary=summary,
+                       group_by=group_by, summary_sort=summary_sort)
     if total > settings.excel_max_rows:
         raise TooManyRowsForExcel(total, settings.excel_max_rows)
     remove_old_jobs(settings)
@@ -275,7 +275,7 @@ def _write(settings: Settings, spec: JobSpec, path: Path, context: JobContext,
     def on_rows(rows_done: int, force: bool = False) -> None:
         context.progress("正在导出", rows_done / total if total else 0.0, force)
 
-    return detail_xlsx(path, settings, report, values, spec.viewer, spec.sort,
+    return detail_xlsx(path, settings, report, values, spec.viewer, sort=spec.sort,
                        max_rows=settings.excel_max_rows, on_rows=on_rows)
 
 

@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -67,7 +67,7 @@ def mask_sql(kind: str, column: str) -> str:
 
 
 def export_statement(report: Report, values: engine.FilterValues, viewer: Viewer,
-                     settings_values: dict[str, Any], sort: list[tuple[str, str]],
+                     settings_values: dict[str, Any], sort: list[tuple[str, str]], *,
                      casts: dict[int, str] | None = None) -> tuple[str, dict[str, Any]]:
     """The detail rows in the pages' order; column ``x<i>`` is ``report.detail[i]``,
     wrapped in ``casts[i]`` (a template with ``{}``) when given."""
@@ -104,7 +104,8 @@ def _python_column(array: pa.Array | pa.ChunkedArray) -> list[Any]:
     kind = array.type
     if pa.types.is_timestamp(kind):
         return [None if v is None else v.isoformat() for v in array.to_pylist()]
-    return array.to_pylist()
+    values: list[Any] = array.to_pylist()  # pyarrow has no type stubs
+    return values
 
 
 # As text, DuckDB writes these types exactly as Python's str()/repr() and
@@ -126,8 +127,8 @@ def _casts(types: list[str], text: bool) -> dict[int, str]:
 
 @contextmanager
 def arrow_reader(settings: Settings, report: Report, values: engine.FilterValues,
-                 viewer: Viewer, sort: list[tuple[str, str]] | tuple = (),
-                 batch_rows: int = BATCH_ROWS, *, text: bool = False
+                 viewer: Viewer, sort: Sequence[tuple[str, str]] = (), *,
+                 batch_rows: int = BATCH_ROWS, text: bool = False
                  ) -> Iterator[pa.RecordBatchReader]:
     """The detail rows as Arrow batches, column ``i`` being ``report.detail[i]``:
     DECIMAL as DOUBLE; ``text``: numbers and dates as the text the engine's values print
@@ -139,18 +140,18 @@ def arrow_reader(settings: Settings, report: Report, values: engine.FilterValues
         types = [str(t) for t in cur.sql(sql, params=params).types]  # bound, not run
         casts = _casts(types, text)
         if casts:
-            sql, params = export_statement(report, values, viewer, sv, list(sort), casts)
+            sql, params = export_statement(report, values, viewer, sv, list(sort), casts=casts)
         yield cur.sql(sql, params=params).to_arrow_reader(batch_rows)
     finally:
         cur.close()
 
 
 def iter_batches(settings: Settings, report: Report, values: engine.FilterValues,
-                 viewer: Viewer, sort: list[tuple[str, str]] | tuple = (),
-                 batch_rows: int = BATCH_ROWS, *, text: bool = False
+                 viewer: Viewer, sort: Sequence[tuple[str, str]] = (), *,
+                 batch_rows: int = BATCH_ROWS, text: bool = False
                  ) -> Iterator[ColumnBatch]:
     """Batches of every detail row as Python lists (see ``arrow_reader``)."""
-    with arrow_reader(settings, report, values, viewer, sort, batch_rows,
+    with arrow_reader(settings, report, values, viewer, sort, batch_rows=batch_rows,
                       text=text) as reader:
         dates = frozenset(i for i, f in enumerate(reader.schema) if pa.types.is_date(f.type))
         for batch in reader:
@@ -173,7 +174,7 @@ def csv_text_sql(expr: str) -> str:
 
 
 def copy_csv(settings: Settings, report: Report, values: engine.FilterValues,
-             viewer: Viewer, sort: list[tuple[str, str]] | tuple = ()) -> Iterator[bytes]:
+             viewer: Viewer, sort: Sequence[tuple[str, str]] = ()) -> Iterator[bytes]:
     """The detail rows as CSV bytes (no header) written by DuckDB's ``COPY`` into a pipe
     and read from it as they come: numbers and dates as the engine's values print, text
     safe from formula injection, NULL as an empty field. Constant memory; closing the
@@ -187,7 +188,7 @@ def copy_csv(settings: Settings, report: Report, values: engine.FilterValues,
         for i, c in enumerate(report.detail):
             if c.type not in NUMERIC_TYPES:
                 casts[i] = csv_text_sql(casts.get(i, "CAST({} AS VARCHAR)").replace("{}", "{0}"))
-        sql, params = export_statement(report, values, viewer, sv, list(sort), casts)
+        sql, params = export_statement(report, values, viewer, sv, list(sort), casts=casts)
     except BaseException:
         cur.close()
         raise

@@ -21,7 +21,7 @@ from queries.spec import DECIMALS
 try:
     import rustpy_xlsxwriter as rx
 except ImportError:  # pragma: no cover - the pinned requirement installs it
-    rx = None
+    rx = None  # type: ignore[assignment]  # the module, or None when not installed
 
 # Excel number formats by column type (decimals as the catalog declares them), shared
 # with the xlsxwriter path.

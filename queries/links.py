@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from queries.spec import Col
 
-RecordKind = Literal["policy", "claim"]
+RecordKind = Literal["policy", "claim", "customer"]
 
 # The path of each record page; the number follows it (/policy/P…, /claim/C…).
 RECORD_PATHS: dict[str, str] = {"policy": "/policy", "claim": "/claim",

@@ -109,11 +109,12 @@ def identity(settings: Settings) -> tuple[Any, ...]:
     Asked once per request (``engines.base.request_scope``): a request reads one copy."""
     where = _location(settings)
 
-    def ask() -> Any:  # which stores, and where they are: two work logs never share a key
+    # Which stores, and where they are: two work logs never share a key.
+    def ask() -> tuple[Any, ...]:
         with ops_db.read(settings.users_db) as con:
             return (*where, _store_identity(settings.store_path), _versions(con))
 
-    return identity_in_request(where, ask)  # type: ignore[no-any-return]
+    return identity_in_request(where, ask)
 
 
 _ARROW: list[tuple[type[sa.types.TypeEngine[Any]], pa.DataType]] = [

@@ -151,6 +151,7 @@ def _customers(settings: Settings, viewer: Viewer, term: str, personal: bool
     """Customers by a whole number (证件号, 手机, 电话) or by the start of a name or
     (with the personal-data permission) an address, in the viewer's scope."""
     params: dict[str, Any] = {"term": term}
+    fields: tuple[str, ...]
     if personal:
         match, fields = "term = $term", PERSONAL_FIELDS
     else:

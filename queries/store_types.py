@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from data.settings import Settings
@@ -27,24 +27,25 @@ _source: list[Settings] = []  # the store whose types are read on first use
 _INT = re.compile(r"^(U?INT\d*|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|U?HUGEINT)$")
 
 
+_FLOATS = frozenset({"DOUBLE", "FLOAT", "REAL", "FLOAT32", "FLOAT64"})
+_BOOLS = frozenset({"BOOLEAN", "BOOL"})
+# Tried in order on the upper-case type; the first that holds names the kind.
+_KINDS: tuple[tuple[Callable[[str], bool], ValueType], ...] = (
+    (lambda t: _INT.match(t) is not None, "int"),
+    (lambda t: t.startswith("DECIMAL"), "decimal"),
+    (lambda t: t in _FLOATS, "float"),
+    (lambda t: t.startswith("DATE") and not t.startswith("DATETIME"), "date"),
+    (lambda t: t.startswith(("TIMESTAMP", "DATETIME")), "timestamp"),
+    (lambda t: t in _BOOLS, "bool"),
+)
+
+
 def value_type(engine_type: str) -> ValueType:
     """A column type as DuckDB or ClickHouse spell it → the kind of value it holds."""
     t = engine_type.strip().upper()
     if t.startswith(("NULLABLE(", "LOWCARDINALITY(")):
         return value_type(t[t.index("(") + 1:-1])
-    if _INT.match(t):
-        return "int"
-    if t.startswith("DECIMAL"):
-        return "decimal"
-    if t in {"DOUBLE", "FLOAT", "REAL", "FLOAT32", "FLOAT64"}:
-        return "float"
-    if t.startswith("DATE") and not t.startswith("DATETIME"):
-        return "date"
-    if t.startswith(("TIMESTAMP", "DATETIME")):
-        return "timestamp"
-    if t in {"BOOLEAN", "BOOL"}:
-        return "bool"
-    return "text"
+    return next((kind for holds, kind in _KINDS if holds(t)), "text")
 
 
 def capture_tables(types: Mapping[str, Mapping[str, str]]) -> None:

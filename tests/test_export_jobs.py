@@ -348,7 +348,7 @@ def test_streamed_export_matches_the_engine_pages(settings: Settings, slug: str,
     masked = [r["mobile"] for r in pages if r.get("mobile")]
     assert masked and all(("****" in m) != personal for m in masked)
     path = settings.export_dir / f"stream-{personal}.xlsx"
-    assert detail_xlsx(path, settings, report, values, viewer, sort) == len(pages)
+    assert detail_xlsx(path, settings, report, values, viewer, sort=sort) == len(pages)
     ws = load_workbook(path, read_only=True).active
     cells = list(ws.iter_rows(min_row=2, values_only=True))
     keys = [c.key for c in report.detail]

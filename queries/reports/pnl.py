@@ -122,7 +122,7 @@ AUTO_HEAD: tuple[Col, ...] = (
 
 
 def _policy_pnl(slug: str, number: str, title: str, where: str, filters: tuple[Filter, ...],
-                dims: tuple[Dim, ...], summaries: tuple[Summary, ...], head: tuple[Col, ...],
+                *, dims: tuple[Dim, ...], summaries: tuple[Summary, ...], head: tuple[Col, ...],
                 note: str, tags: tuple[str, ...] = ()) -> Report:
     return Report(slug=slug, number=number, title=title, area="pnl", tags=tags,
                   source="policy_pnl", id_column="policy_id", where=where, filters=filters,
@@ -139,15 +139,16 @@ PNL_INSURED = _policy_pnl(
      branch_filter(),
      Filter("class", "险类", "multi", "class_code", options=CLASS_OPTIONS),
      Filter("start", "起保日期", "date_range", "start_date")),
-    (Dim("insured", "被保险人", "insured_id", type="int", many=True,
-         lookup=Lookup("customer", "customer_id", "customer_name", code="customer_code")),
-     Dim("year", "起保年度", "start_year", type="year"), BRANCH_DIM,
-     Dim("class", "险类", "class_name")),
-    (Summary("by-insured", "按被保险人汇总 (全部险类)", ("insured",),
-             Chart("bar", "insured_label", ("premium", "paid_closed"))),
-     Summary("by-insured-year", "按被保险人、年度汇总", ("insured", "year")),
-     Summary("by-insured-class", "按被保险人、险类汇总", ("insured", "class"))),
-    POLICY_HEAD, "按被保险人分析历年承保与理赔盈亏; 可按支公司或全公司、全部险类或单一险类。",
+    dims=(Dim("insured", "被保险人", "insured_id", type="int", many=True,
+              lookup=Lookup("customer", "customer_id", "customer_name", code="customer_code")),
+          Dim("year", "起保年度", "start_year", type="year"), BRANCH_DIM,
+          Dim("class", "险类", "class_name")),
+    summaries=(Summary("by-insured", "按被保险人汇总 (全部险类)", ("insured",),
+                       Chart("bar", "insured_label", ("premium", "paid_closed"))),
+               Summary("by-insured-year", "按被保险人、年度汇总", ("insured", "year")),
+               Summary("by-insured-class", "按被保险人、险类汇总", ("insured", "class"))),
+    head=POLICY_HEAD,
+    note="按被保险人分析历年承保与理赔盈亏; 可按支公司或全公司、全部险类或单一险类。",
 )
 
 PNL_AUTO_POLICY = _policy_pnl(
@@ -157,10 +158,10 @@ PNL_AUTO_POLICY = _policy_pnl(
      Filter("vin", "车架号", "text", "vin"),
      Filter("handler", "经办人代码", "text", "handler_code"),
      Filter("start", "起保日期", "date_range", "start_date"), branch_filter()),
-    (BRANCH_DIM, Dim("year", "起保年度", "start_year", type="year")),
-    (Summary("by-branch", "按支公司汇总", ("branch",),
-             Chart("bar", "branch_label", ("premium", "paid_closed"))),),
-    AUTO_HEAD, "以保单号、车牌号等条件组合, 分析每一份车险保单的承保、理赔盈亏。",
+    dims=(BRANCH_DIM, Dim("year", "起保年度", "start_year", type="year")),
+    summaries=(Summary("by-branch", "按支公司汇总", ("branch",),
+                       Chart("bar", "branch_label", ("premium", "paid_closed"))),),
+    head=AUTO_HEAD, note="以保单号、车牌号等条件组合, 分析每一份车险保单的承保、理赔盈亏。",
     tags=("sales",),
 )
 
@@ -168,28 +169,29 @@ PNL_VEHICLE = _policy_pnl(
     "pnl-vehicle", "3.3", "车辆历年盈亏", AUTO,
     (Filter("plate", "车牌号", "text", "plate_no"), Filter("vin", "车架号", "text", "vin"),
      branch_filter()),
-    (Dim("plate", "车牌号", "plate_no", many=True),
-     Dim("year", "起保年度", "start_year", type="year")),
-    (Summary("by-plate-year", "按车辆、年度汇总", ("plate", "year"),
-             Chart("bar", "year", ("premium", "paid_closed"))),),
-    AUTO_HEAD, "以车牌号为单位, 每年一行, 分析车辆历年承保与理赔。",
+    dims=(Dim("plate", "车牌号", "plate_no", many=True),
+          Dim("year", "起保年度", "start_year", type="year")),
+    summaries=(Summary("by-plate-year", "按车辆、年度汇总", ("plate", "year"),
+                       Chart("bar", "year", ("premium", "paid_closed"))),),
+    head=AUTO_HEAD, note="以车牌号为单位, 每年一行, 分析车辆历年承保与理赔。",
     tags=("sales",),
 )
 
 PNL_AUTO_HANDLER = _policy_pnl(
     "pnl-auto-handler", "3.4", "车险经办人盈亏", AUTO, (START, branch_filter(), dept_filter()),
-    (HANDLER_DIM, BRANCH_DIM),
-    (Summary("by-handler", "按经办人汇总", ("handler",),
-             Chart("bar", "handler_label", ("premium", "paid_closed"))),),
-    AUTO_HEAD, "起保区间内归属各经办人的车险承保理赔; 点击经办人查看其保单清单。",
+    dims=(HANDLER_DIM, BRANCH_DIM),
+    summaries=(Summary("by-handler", "按经办人汇总", ("handler",),
+                       Chart("bar", "handler_label", ("premium", "paid_closed"))),),
+    head=AUTO_HEAD, note="起保区间内归属各经办人的车险承保理赔; 点击经办人查看其保单清单。",
 )
 
 PNL_AUTO_AGENT = _policy_pnl(
     "pnl-auto-agent", "3.5", "车险代理人盈亏", AUTO, (START, branch_filter()),
-    (AGENT_DIM, BRANCH_DIM),
-    (Summary("by-agent", "按代理人汇总", ("agent",),
-             Chart("bar", "agent_label", ("premium", "paid_closed"))),),
-    AUTO_HEAD, "起保区间内归属各代理人的车险承保理赔; 无代理人的业务单列; 点击查看保单清单。",
+    dims=(AGENT_DIM, BRANCH_DIM),
+    summaries=(Summary("by-agent", "按代理人汇总", ("agent",),
+                       Chart("bar", "agent_label", ("premium", "paid_closed"))),),
+    head=AUTO_HEAD,
+    note="起保区间内归属各代理人的车险承保理赔; 无代理人的业务单列; 点击查看保单清单。",
 )
 
 PNL_PROPERTY_POLICY = _policy_pnl(
@@ -198,26 +200,26 @@ PNL_PROPERTY_POLICY = _policy_pnl(
      Filter("applicant", "投保人代码", "text", "applicant_code"),
      Filter("insured", "被保险人代码", "text", "insured_code"),
      Filter("start", "起保日期", "date_range", "start_date"), branch_filter()),
-    (BRANCH_DIM, Dim("class", "险类", "class_name")),
-    (Summary("by-class", "按险类汇总", ("class",),
-             Chart("bar", "class", ("premium", "paid_closed"))),
-     Summary("by-branch", "按支公司汇总", ("branch",))),
-    POLICY_HEAD, "以保单号、投保人、被保险人等为条件查询财产险保单承保、理赔信息。",
+    dims=(BRANCH_DIM, Dim("class", "险类", "class_name")),
+    summaries=(Summary("by-class", "按险类汇总", ("class",),
+                       Chart("bar", "class", ("premium", "paid_closed"))),
+               Summary("by-branch", "按支公司汇总", ("branch",))),
+    head=POLICY_HEAD, note="以保单号、投保人、被保险人等为条件查询财产险保单承保、理赔信息。",
     tags=("sales",),
 )
 
 PNL_PROPERTY_HANDLER = _policy_pnl(
     "pnl-property-handler", "3.8", "财产险经办人盈亏", PROPERTY,
-    (START, branch_filter(), dept_filter()), (HANDLER_DIM, BRANCH_DIM),
-    (Summary("by-handler", "按经办人汇总", ("handler",),
-             Chart("bar", "handler_label", ("premium", "paid_closed"))),),
-    POLICY_HEAD, "起保区间内各经办人的财产险承保单量与理赔; 点击查看保单清单。",
+    (START, branch_filter(), dept_filter()), dims=(HANDLER_DIM, BRANCH_DIM),
+    summaries=(Summary("by-handler", "按经办人汇总", ("handler",),
+                       Chart("bar", "handler_label", ("premium", "paid_closed"))),),
+    head=POLICY_HEAD, note="起保区间内各经办人的财产险承保单量与理赔; 点击查看保单清单。",
 )
 
 PNL_PROPERTY_AGENT = _policy_pnl(
     "pnl-property-agent", "3.9", "财产险代理人盈亏", PROPERTY, (START, branch_filter()),
-    (AGENT_DIM, BRANCH_DIM),
-    (Summary("by-agent", "按代理人汇总", ("agent",),
-             Chart("bar", "agent_label", ("premium", "paid_closed"))),),
-    POLICY_HEAD, "起保区间内各代理人的财产险承保单量与理赔; 点击查看保单清单。",
+    dims=(AGENT_DIM, BRANCH_DIM),
+    summaries=(Summary("by-agent", "按代理人汇总", ("agent",),
+                       Chart("bar", "agent_label", ("premium", "paid_closed"))),),
+    head=POLICY_HEAD, note="起保区间内各代理人的财产险承保单量与理赔; 点击查看保单清单。",
 )

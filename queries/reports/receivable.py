@@ -67,7 +67,7 @@ AGENT_DIM = Dim("agent", "代理人", "agent_id",
 
 
 def _receivable(slug: str, number: str, title: str, filters: tuple[Filter, ...],
-                dims: tuple[Dim, ...], summaries: tuple[Summary, ...], note: str,
+                dims: tuple[Dim, ...], *, summaries: tuple[Summary, ...], note: str,
                 tags: tuple[str, ...] = ()) -> Report:
     return Report(slug=slug, number=number, title=title, area="receivable", tags=tags,
                   source="receivable_fact", id_column="receivable_id", where=SCOPE_RULE,
@@ -81,17 +81,18 @@ def _receivable(slug: str, number: str, title: str, filters: tuple[Filter, ...],
 
 RECEIVABLE_BRANCH = _receivable(
     "receivable-branch", "4.1", "支公司应收", (branch_filter(),), (BRANCH_DIM,),
-    (Summary("by-branch", "按支公司汇总", ("branch",),
-             Chart("bar", "branch_label", ("receivable", "received", "unpaid"))),),
-    "按支公司统计应收、实收、未到款比例及未到款账龄; 点击查看应收清单。",
+    summaries=(Summary("by-branch", "按支公司汇总", ("branch",),
+                       Chart("bar", "branch_label", ("receivable", "received", "unpaid"))),),
+    note="按支公司统计应收、实收、未到款比例及未到款账龄; 点击查看应收清单。",
 )
 RECEIVABLE_PERSON = _receivable(
     "receivable-person", "4.2", "人员应收", (branch_filter(), dept_filter()),
     (HANDLER_DIM, AGENT_DIM, BRANCH_DIM),
-    (Summary("by-handler", "按经办人", ("handler",),
-             Chart("bar", "handler_label", ("unpaid",))),
-     Summary("by-agent", "按代理人", ("agent",), Chart("bar", "agent_label", ("unpaid",)))),
-    "按经办人或代理人统计应收、实收与未到款比例。",
+    summaries=(Summary("by-handler", "按经办人", ("handler",),
+                       Chart("bar", "handler_label", ("unpaid",))),
+               Summary("by-agent", "按代理人", ("agent",),
+                       Chart("bar", "agent_label", ("unpaid",)))),
+    note="按经办人或代理人统计应收、实收与未到款比例。",
 )
 RECEIVABLE_BY_BUSINESS = _receivable(
     "receivable-by-business", "4.3", "应收汇总·按业务信息",
@@ -101,10 +102,11 @@ RECEIVABLE_BY_BUSINESS = _receivable(
             options=Options(table="risk_class", value="class_code", label="class_name"))),
     (BRANCH_DIM, DEPT_DIM, Dim("class", "险类", "class_name"), Dim("risk", "险种", "risk_code"),
      HANDLER_DIM),
-    (Summary("by-branch-class", "按支公司、险类", ("branch", "class"),
-             Chart("bar", "branch_label", ("unpaid",), color="class")),
-     Summary("by-risk", "按险种", ("risk",)), Summary("by-handler", "按经办人", ("handler",))),
-    "以业务信息为条件汇总应收与未到款; 点击查看应收清单。",
+    summaries=(Summary("by-branch-class", "按支公司、险类", ("branch", "class"),
+                       Chart("bar", "branch_label", ("unpaid",), color="class")),
+               Summary("by-risk", "按险种", ("risk",)),
+               Summary("by-handler", "按经办人", ("handler",))),
+    note="以业务信息为条件汇总应收与未到款; 点击查看应收清单。",
 )
 RECEIVABLE_BY_PAYMENT = _receivable(
     "receivable-by-payment", "4.4", "应收汇总·按收付信息",
@@ -113,21 +115,22 @@ RECEIVABLE_BY_PAYMENT = _receivable(
             options=Options(table="currency", value="currency_code", label="currency_name"))),
     (Dim("currency", "币别", "currency_code"), Dim("term", "期次", "term_no", type="int"),
      Dim("due_month", "应收月份", "due_month"), BRANCH_DIM),
-    (Summary("by-currency", "按币别、期次", ("currency", "term"),
-             Chart("bar", "currency", ("receivable", "received"))),
-     Summary("by-month", "按应收月份", ("due_month",),
-             Chart("line", "due_month", ("receivable", "received")))),
-    "以收付信息为条件比较计划收付与实际收付; 点击查看应收清单。 币别为应收的原币别; "
-    "应收、实收、未到款金额均已折人民币, 可跨币别相加; 原币金额见明细的 应收金额(原币)。",
+    summaries=(Summary("by-currency", "按币别、期次", ("currency", "term"),
+                       Chart("bar", "currency", ("receivable", "received"))),
+               Summary("by-month", "按应收月份", ("due_month",),
+                       Chart("line", "due_month", ("receivable", "received")))),
+    note="以收付信息为条件比较计划收付与实际收付; 点击查看应收清单。 币别为应收的原币别; "
+         "应收、实收、未到款金额均已折人民币, 可跨币别相加; 原币金额见明细的 应收金额(原币)。",
 )
 RECEIVABLE_POLICIES = _receivable(
     "receivable-policies", "4.5", "应收保单清单",
     (branch_filter(), Filter("policy_no", "保单号", "text", "policy_no"),
      Filter("handler", "经办人代码", "text", "handler_code")),
     (BRANCH_DIM, Dim("policy", "保单号", "policy_no", many=True)),
-    (Summary("by-branch", "按支公司", ("branch",), Chart("bar", "branch_label", ("unpaid",))),
-     Summary("by-policy", "按保单", ("policy",))),
-    "以业务信息为条件查询有应收保费的保单。",
+    summaries=(Summary("by-branch", "按支公司", ("branch",),
+                       Chart("bar", "branch_label", ("unpaid",))),
+               Summary("by-policy", "按保单", ("policy",))),
+    note="以业务信息为条件查询有应收保费的保单。",
     tags=("sales",),
 )
 
