@@ -118,14 +118,18 @@ def baseline(records: pa.Table, truth: str, con_truth: duckdb.DuckDBPyConnection
             **pairwise(con_truth, "plain_links", truth, "cluster_id")}
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("records", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--changed", type=int)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--baseline-only", action="store_true")
     parser.add_argument("--no-reload", action="store_true")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _arguments()
     n = args.records
     changed_n = args.changed or n // 20
     clock = Clock()

@@ -64,7 +64,7 @@ def csv_href(slug: str, query: dict[str, Any] | None, grid_request: dict[str, An
                                     **grid_args(sort, column_filters)})
 
 
-def register(app: Dash, settings: Settings) -> None:
+def _register_follow_grid(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output(_id("export-csv"), "href"),
         Input({"type": "detail-grid", "report": MATCH}, "getRowsRequest"),
@@ -74,6 +74,8 @@ def register(app: Dash, settings: Settings) -> None:
     def follow_grid(grid_request, query):  # type: ignore[no-untyped-def]
         return csv_href(triggered_report()[0].slug, query, grid_request)
 
+
+def _register_start_export(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output(_id("export-job"), "data"),
         Output(_id("export-poll"), "disabled"),
@@ -107,6 +109,8 @@ def register(app: Dash, settings: Settings) -> None:
                                   "job": status.job_id})
         return status.job_id, False, SHOWN, None, False
 
+
+def _register_poll_export(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output(_id("export-progress"), "value"),
         Output(_id("export-progress"), "color"),
@@ -140,6 +144,8 @@ def register(app: Dash, settings: Settings) -> None:
         color = "gray" if status.state == "cancelled" else "red"
         return status.percent, color, False, text, "", HIDDEN, HIDDEN, True
 
+
+def _register_cancel_export(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output(_id("export-cancel"), "disabled", allow_duplicate=True),
         Input(_id("export-cancel"), "n_clicks"),
@@ -158,3 +164,10 @@ def register(app: Dash, settings: Settings) -> None:
             raise PreventUpdate
         export_jobs.request_cancel(settings, job_id)
         return True
+
+
+def register(app: Dash, settings: Settings) -> None:
+    _register_follow_grid(app, settings)
+    _register_start_export(app, settings)
+    _register_poll_export(app, settings)
+    _register_cancel_export(app, settings)

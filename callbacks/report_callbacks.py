@@ -106,34 +106,7 @@ def block_bounds(request: dict[str, Any]) -> tuple[int, int]:
     return start, end
 
 
-def register(app: Dash, settings: Settings) -> None:
-    app.clientside_callback(
-        READ_TYPED_DATES,
-        Output({"type": "run-request", "report": MATCH}, "data"),
-        Input({"type": "run", "report": MATCH}, "n_clicks"),
-        Input({"type": "flt", "report": MATCH, "key": ALL}, "n_submit"),
-        Input({"type": "dfrom", "report": MATCH, "key": ALL}, "n_submit"),
-        Input({"type": "dto", "report": MATCH, "key": ALL}, "n_submit"),
-        prevent_initial_call=True,
-    )
-
-    app.clientside_callback(
-        WRITE_SUMMARY_SORT,
-        Output({"type": "nav-request", "report": MATCH}, "data", allow_duplicate=True),
-        Input({"type": "summary-grid", "report": MATCH}, "eventData"),
-        State({"type": "summary-sort", "report": MATCH}, "data"),
-        prevent_initial_call=True,
-    )
-
-    app.clientside_callback(
-        WRITE_GRID_STATE,
-        Output({"type": "detail-grid", "report": MATCH}, "id"),
-        Input({"type": "detail-grid", "report": MATCH}, "columnState"),
-        Input({"type": "detail-grid", "report": MATCH}, "filterModel"),
-        State({"type": "detail-grid", "report": MATCH}, "id"),
-        prevent_initial_call=True,
-    )
-
+def _register_run_query(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output({"type": "nav-request", "report": MATCH}, "data"),
         Input({"type": "run-request", "report": MATCH}, "data"),
@@ -161,6 +134,8 @@ def register(app: Dash, settings: Settings) -> None:
         args["run"] = "1"
         return page_url(report.slug, args)
 
+
+def _register_narrow_departments(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output({"type": "flt", "report": MATCH, "key": "dept"}, "data"),
         Input({"type": "flt", "report": MATCH, "key": "branch"}, "value"),
@@ -174,6 +149,8 @@ def register(app: Dash, settings: Settings) -> None:
             raise PreventUpdate
         return scoped_options(settings, report, dept, viewer, branches or ())
 
+
+def _register_pick_preset(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output({"type": "dfrom", "report": MATCH, "key": MATCH}, "value"),
         Output({"type": "dto", "report": MATCH, "key": MATCH}, "value"),
@@ -188,6 +165,8 @@ def register(app: Dash, settings: Settings) -> None:
             raise PreventUpdate
         return preset_values(ctx.triggered_id["name"], settings.today, lo, hi)
 
+
+def _register_drill_down(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output({"type": "nav-request", "report": MATCH}, "data", allow_duplicate=True),
         Input({"type": "summary-grid", "report": MATCH}, "cellClicked"),
@@ -207,6 +186,8 @@ def register(app: Dash, settings: Settings) -> None:
         args = {**without_drill(query or {}), **drill_args(keys or [], row)}
         return page_url(report.slug, {**args, "level": "detail", "run": "1"})
 
+
+def _register_chart_by(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output({"type": "nav-request", "report": MATCH}, "data", allow_duplicate=True),
         Input({"type": "chart-by", "report": MATCH}, "value"),
@@ -219,6 +200,8 @@ def register(app: Dash, settings: Settings) -> None:
             raise PreventUpdate
         return page_url(report.slug, {**(query or {}), "chart_by": dim})
 
+
+def _register_relay_navigation(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output(NAV_ID, "href"),
         Input({"type": "nav-request", "report": ALL}, "data"),
@@ -230,6 +213,8 @@ def register(app: Dash, settings: Settings) -> None:
             raise PreventUpdate
         return wanted[0]
 
+
+def _register_detail_rows(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output({"type": "detail-grid", "report": MATCH}, "getRowsResponse"),
         Output({"type": "detail-count", "report": MATCH}, "children"),
@@ -267,3 +252,39 @@ def register(app: Dash, settings: Settings) -> None:
         count = f"共 {result.total:,} 条"
         return {"rowData": result.rows, "rowCount": result.total}, count if start == 0 \
             else no_update
+
+
+def register(app: Dash, settings: Settings) -> None:
+    app.clientside_callback(
+        READ_TYPED_DATES,
+        Output({"type": "run-request", "report": MATCH}, "data"),
+        Input({"type": "run", "report": MATCH}, "n_clicks"),
+        Input({"type": "flt", "report": MATCH, "key": ALL}, "n_submit"),
+        Input({"type": "dfrom", "report": MATCH, "key": ALL}, "n_submit"),
+        Input({"type": "dto", "report": MATCH, "key": ALL}, "n_submit"),
+        prevent_initial_call=True,
+    )
+
+    app.clientside_callback(
+        WRITE_SUMMARY_SORT,
+        Output({"type": "nav-request", "report": MATCH}, "data", allow_duplicate=True),
+        Input({"type": "summary-grid", "report": MATCH}, "eventData"),
+        State({"type": "summary-sort", "report": MATCH}, "data"),
+        prevent_initial_call=True,
+    )
+
+    app.clientside_callback(
+        WRITE_GRID_STATE,
+        Output({"type": "detail-grid", "report": MATCH}, "id"),
+        Input({"type": "detail-grid", "report": MATCH}, "columnState"),
+        Input({"type": "detail-grid", "report": MATCH}, "filterModel"),
+        State({"type": "detail-grid", "report": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
+    _register_run_query(app, settings)
+    _register_narrow_departments(app, settings)
+    _register_pick_preset(app, settings)
+    _register_drill_down(app, settings)
+    _register_chart_by(app, settings)
+    _register_relay_navigation(app, settings)
+    _register_detail_rows(app, settings)

@@ -74,25 +74,8 @@ async function (clicks, resetId) {
 """
 
 
-def register(app: Dash, settings: Settings) -> None:
+def _register_save(app: Dash, settings: Settings) -> None:
     db = settings.users_db
-
-    for modal in ("save", "share"):
-        app.callback(
-            Output({"type": f"view-{modal}-modal", "report": MATCH}, "opened"),
-            Input({"type": f"view-open-{modal}", "report": MATCH}, "n_clicks"),
-            prevent_initial_call=True,
-        )(_open_modal)
-
-    app.clientside_callback(
-        READ_VIEW,
-        Output({"type": "view-save-request", "report": MATCH}, "data"),
-        Input({"type": "view-save", "report": MATCH}, "n_clicks"),
-        Input({"type": "view-name", "report": MATCH}, "n_submit"),
-        State({"type": "view-name", "report": MATCH}, "value"),
-        State({"type": "view-save", "report": MATCH}, "id"),
-        prevent_initial_call=True,
-    )
 
     @app.callback(
         Output({"type": "view-message", "report": MATCH}, "children"),
@@ -116,6 +99,8 @@ def register(app: Dash, settings: Settings) -> None:
         return (_message(f"已保存视图“{view.name}”", "green"), view_items(views),
                 _choices(views))
 
+
+def _register_share(app: Dash, settings: Settings) -> None:
     @app.callback(
         Output({"type": "share-message", "report": MATCH}, "children"),
         Input({"type": "view-share", "report": MATCH}, "n_clicks"),
@@ -139,6 +124,10 @@ def register(app: Dash, settings: Settings) -> None:
                           detail={"name": copy.name, "to_user_id": copy.user_id})
         return _message(f"已分享: 同事的“我的视图”中多了“{copy.name}”", "green")
 
+
+def _register_delete(app: Dash, settings: Settings) -> None:
+    db = settings.users_db
+
     @app.callback(
         Output({"type": "share-message", "report": MATCH}, "children", allow_duplicate=True),
         Output({"type": "view-items", "report": MATCH}, "children", allow_duplicate=True),
@@ -161,21 +150,9 @@ def register(app: Dash, settings: Settings) -> None:
         return (_message("已删除视图", "green"), view_items(views),
                 _choices(views), None)
 
-    app.clientside_callback(
-        READ_COLUMNS,
-        Output({"type": "grid-columns", "report": MATCH}, "data"),
-        Input({"type": "detail-grid", "report": MATCH}, "columnState"),
-        State({"type": "detail-grid", "report": MATCH}, "id"),
-        prevent_initial_call=True,
-    )
 
-    app.clientside_callback(
-        SHOW_COLUMNS,
-        Output({"type": "col-choice", "report": MATCH}, "id"),
-        Input({"type": "col-choice", "report": MATCH}, "value"),
-        State({"type": "col-choice", "report": MATCH}, "id"),
-        prevent_initial_call=True,
-    )
+def _register_keep_columns(app: Dash, settings: Settings) -> None:
+    db = settings.users_db
 
     @app.callback(
         Output({"type": "grid-columns", "report": MATCH}, "data", allow_duplicate=True),
@@ -192,6 +169,45 @@ def register(app: Dash, settings: Settings) -> None:
             raise PreventUpdate
         save_columns(db, viewer.user_id, slug, cols)
         return no_update
+
+
+def register(app: Dash, settings: Settings) -> None:
+    for modal in ("save", "share"):
+        app.callback(
+            Output({"type": f"view-{modal}-modal", "report": MATCH}, "opened"),
+            Input({"type": f"view-open-{modal}", "report": MATCH}, "n_clicks"),
+            prevent_initial_call=True,
+        )(_open_modal)
+
+    app.clientside_callback(
+        READ_VIEW,
+        Output({"type": "view-save-request", "report": MATCH}, "data"),
+        Input({"type": "view-save", "report": MATCH}, "n_clicks"),
+        Input({"type": "view-name", "report": MATCH}, "n_submit"),
+        State({"type": "view-name", "report": MATCH}, "value"),
+        State({"type": "view-save", "report": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
+    _register_save(app, settings)
+    _register_share(app, settings)
+    _register_delete(app, settings)
+
+    app.clientside_callback(
+        READ_COLUMNS,
+        Output({"type": "grid-columns", "report": MATCH}, "data"),
+        Input({"type": "detail-grid", "report": MATCH}, "columnState"),
+        State({"type": "detail-grid", "report": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
+
+    app.clientside_callback(
+        SHOW_COLUMNS,
+        Output({"type": "col-choice", "report": MATCH}, "id"),
+        Input({"type": "col-choice", "report": MATCH}, "value"),
+        State({"type": "col-choice", "report": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
+    _register_keep_columns(app, settings)
 
     app.clientside_callback(
         RESET_COLUMNS,

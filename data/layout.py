@@ -67,7 +67,7 @@ class Entity:
 
 
 def F(name: str, label: str, type: FieldType = "text", required: bool = True,
-      codes: tuple[str, ...] = (), non_negative: bool = False, example: str = "") -> Field:
+      codes: tuple[str, ...] = (), *, non_negative: bool = False, example: str = "") -> Field:
     return Field(name, label, type, required, codes, non_negative, example)
 
 

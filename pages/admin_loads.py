@@ -105,9 +105,7 @@ def _finished(job: jobs.Job, settings: Settings) -> tuple[Any, ...]:
     return True, 100, status, rejects, load_history(settings), False
 
 
-def register(app: Dash, settings: Settings) -> None:
-    dash.register_page(SLUG, path=f"/admin/{SLUG}", title="数据装载", layout=layout)
-
+def _register_received(app: Dash, settings: Settings) -> None:
     @app.callback(Output("load-files", "children"), Output("load-job", "data"),
                   Input("load-upload", "contents"), State("load-upload", "filename"),
                   prevent_initial_call=True)
@@ -122,6 +120,8 @@ def register(app: Dash, settings: Settings) -> None:
         load_job.mark_owner(folder, viewer.username)
         return f"已上传 {len(saved)} 个文件: {', '.join(sorted(saved))}", upload_id
 
+
+def _register_drive(app: Dash, settings: Settings) -> None:
     @app.callback(Output("load-poll", "disabled"), Output("load-progress", "value"),
                   Output("load-status", "children"), Output("load-rejects", "children"),
                   Output("load-history", "rowData"), Output("load-start", "disabled"),
@@ -149,10 +149,8 @@ def register(app: Dash, settings: Settings) -> None:
             return False, job.progress * 100, f"{step} …", None, dash.no_update, True
         return _finished(job, settings)
 
-    # 取消导入 is offered exactly while a load runs (开始导入 is disabled then).
-    app.clientside_callback("function (running) { return !running; }",
-                            Output("load-cancel", "disabled"), Input("load-start", "disabled"))
 
+def _register_cancel(app: Dash, settings: Settings) -> None:
     @app.callback(Output("load-status", "children", allow_duplicate=True),
                   Input("load-cancel", "n_clicks"), State("load-job", "data"),
                   prevent_initial_call=True)
@@ -164,6 +162,8 @@ def register(app: Dash, settings: Settings) -> None:
         jobs.request_cancel(settings.users_db, job.job_id)
         return "正在取消 … (新的数据仓库生成前停止)"
 
+
+def _register_rejects_csv(app: Dash, settings: Settings) -> None:
     @app.server.get("/admin/loads/<job_id>/rejects.csv")
     def rejects_csv(job_id: str) -> Response:
         viewer = auth.require_page(SLUG)
@@ -176,3 +176,15 @@ def register(app: Dash, settings: Settings) -> None:
         resp = Response(path.read_bytes(), mimetype="text/csv; charset=utf-8")
         resp.headers["Content-Disposition"] = "attachment; filename=rejects.csv"
         return resp
+
+
+def register(app: Dash, settings: Settings) -> None:
+    dash.register_page(SLUG, path=f"/admin/{SLUG}", title="数据装载", layout=layout)
+    _register_received(app, settings)
+    _register_drive(app, settings)
+
+    # 取消导入 is offered exactly while a load runs (开始导入 is disabled then).
+    app.clientside_callback("function (running) { return !running; }",
+                            Output("load-cancel", "disabled"), Input("load-start", "disabled"))
+    _register_cancel(app, settings)
+    _register_rejects_csv(app, settings)

@@ -60,6 +60,28 @@ def _wait_for(predicate: Any, page: Any, seconds: float = 10) -> Any:
     raise AssertionError("not saved in time")
 
 
+def _drag_edge(page: Any, col_id: str, by: float) -> dict[str, float]:
+    """Widen a column by dragging its header's right edge; its box before."""
+    cell = page.locator(f".ag-header-cell[col-id={col_id}]")
+    before = cell.bounding_box()
+    assert before is not None
+    box = cell.locator(".ag-header-cell-resize").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + by, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    return before
+
+
+def _save_view(page: Any, name: str) -> None:
+    page.get_by_role("button", name="我的视图").click()
+    page.get_by_role("menuitem", name="保存当前视图…").click()
+    page.get_by_label("视图名称 (最多 40 字)").fill(name)
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.get_by_text(f"已保存视图“{name}”").wait_for()
+
+
 def test_columns_pinned_key_measure_on_screen_and_kept_per_user_and_page(
         browser: Any, base_url: str, settings: Any) -> None:
     from auth.users import get_user
@@ -79,16 +101,7 @@ def test_columns_pinned_key_measure_on_screen_and_kept_per_user_and_page(
     page.get_by_role("checkbox", name="险种名称").click()
     page.locator(".ag-header-cell[col-id=risk_name]").wait_for(state="detached")
     page.keyboard.press("Escape")
-    cell = page.locator(".ag-header-cell[col-id=received_cny]")
-    before = cell.bounding_box()
-    assert before is not None
-    handle = cell.locator(".ag-header-cell-resize")
-    box = handle.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 80, box["y"] + box["height"] / 2, steps=8)
-    page.mouse.up()
+    before = _drag_edge(page, "received_cny", 80)
     gm = get_user(settings.users_db, username="gm")
     assert gm is not None
 
@@ -100,11 +113,7 @@ def test_columns_pinned_key_measure_on_screen_and_kept_per_user_and_page(
 
     width = _wait_for(stored_width, page)
     # A view saved now keeps these columns.
-    page.get_by_role("button", name="我的视图").click()
-    page.get_by_role("menuitem", name="保存当前视图…").click()
-    page.get_by_label("视图名称 (最多 40 字)").fill("看赔付率")
-    page.get_by_role("button", name="保存", exact=True).click()
-    page.get_by_text("已保存视图“看赔付率”").wait_for()
+    _save_view(page, "看赔付率")
     view = next(v for v in list_views(settings.users_db, gm.user_id, "pnl-auto-policy")
                 if v.name == "看赔付率")
     query = parse_qs(view.query)
@@ -134,11 +143,7 @@ def test_a_saved_view_is_found_at_home_and_shared_with_a_colleague(
     page = sign_in(browser, base_url, "gm")
     page.goto(f"{base_url}/reports/lapsed-auto?branch=1,2&run=1")
     page.locator(".ag-center-cols-container .ag-row").first.wait_for()
-    page.get_by_role("button", name="我的视图").click()
-    page.get_by_role("menuitem", name="保存当前视图…").click()
-    page.get_by_label("视图名称 (最多 40 字)").fill("广州上海脱保")
-    page.get_by_role("button", name="保存", exact=True).click()
-    page.get_by_text("已保存视图“广州上海脱保”").wait_for()
+    _save_view(page, "广州上海脱保")
     page.keyboard.press("Escape")
     page.get_by_role("button", name="我的视图").click()
     page.get_by_role("menuitem", name="分享或删除视图…").click()

@@ -119,7 +119,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def summary(settings: Settings, slug: str, args: dict[str, str], key: str | None = None,
-            group_by: list[str] | None = None, max_groups: int | None = None) -> Any:
+            group_by: list[str] | None = None, *, max_groups: int | None = None) -> Any:
     report = CATALOG[slug]
     return run_summary(settings, report, parse_filters(report, args, AS_OF), GM, key,
                        group_by, max_groups)

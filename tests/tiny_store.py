@@ -116,7 +116,7 @@ def claim(claim_id: int, policy_id: int, *, report: date, register: date | None 
 
 
 def claim_payment(payment_id: int, claim_id: int, day: date, amount: float,
-                  amount_cny: float | None = None, currency_id: int = 1) -> dict[str, Any]:
+                  amount_cny: float | None = None, *, currency_id: int = 1) -> dict[str, Any]:
     return {"payment_id": payment_id, "claim_id": claim_id, "pay_date": day,
             "currency_id": currency_id, "amount": amount,
             "amount_cny": amount if amount_cny is None else amount_cny}

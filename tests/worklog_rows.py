@@ -61,7 +61,8 @@ def plan(db: OpsDb, who: dict[str, Any], day: date, *, end: date | None = None,
     return plan_id
 
 
-def note(db: OpsDb, who: dict[str, Any], day: date, cost: str = "0", *,
+# One keyword per column of a note's row: a test names just those it cares about.
+def note(db: OpsDb, who: dict[str, Any], day: date, cost: str = "0", *,  # noqa: PLR0913
          customer: str | None = None, name: str = "", kind: str | None = "交通",
          receipt: str | None = None, plan_id: int | None = None, outcome: str = "无",
          content: str = "拜访") -> int:
