@@ -143,7 +143,7 @@ def _check_scope(scope: str, branch_id: object, dept_id: object, staff_id: objec
 
 # One keyword per column of a user's row, every call naming them (the admin pages, the
 # templates, the demo users, the command line).
-def create_user(db: OpsDb, *, username: str,  # noqa: PLR0913 display_name: str, password: str, scope: str,
+def create_user(db: OpsDb, *, username: str, display_name: str, password: str, scope: str,  # noqa: PLR0913
                 pages: set[str] | frozenset[str], role: str = "", branch_id: int | None = None,
                 dept_id: int | None = None, staff_id: int | None = None,
                 personal_data: bool = False, is_admin: bool = False,

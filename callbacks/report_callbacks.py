@@ -120,7 +120,8 @@ def _register_run_query(app: Dash, settings: Settings) -> None:
         State({"type": "summary-choice", "report": MATCH}, "value"),
         prevent_initial_call=True,
     )
-    def run_query(request, values, ids, lows, low_ids, highs, high_ids, group_by,  # type: ignore[no-untyped-def]
+    # Dash passes one positional argument per Input and State, in their order.
+    def run_query(request, values, ids, lows, low_ids, highs, high_ids, group_by,  # type: ignore[no-untyped-def]  # noqa: PLR0917
                   summary):
         report = triggered_report()[0]
         if not request:

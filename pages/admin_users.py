@@ -192,7 +192,8 @@ def _register_new(app: Dash) -> None:
                   State("new-pages", "value"), State("new-pii", "checked"),
                   State("new-admin", "checked"), State("new-template", "value"),
                   prevent_initial_call=True)
-    def create(_n, username, name, scope, branch, dept, staff, pages, pii, admin, tpl):  # type: ignore[no-untyped-def]
+    # Dash passes one positional argument per Input and State, in their order.
+    def create(_n, username, name, scope, branch, dept, staff, pages, pii, admin, tpl):  # type: ignore[no-untyped-def]  # noqa: PLR0917
         auth.require_page(NEW)
         settings = auth.current_settings()
         template = get_user(settings.users_db, user_id=int(tpl)) if tpl else None
@@ -272,7 +273,8 @@ def _register_edit(app: Dash) -> None:
                   State("edit-pages", "value"), State("edit-pii", "checked"),
                   State("edit-admin", "checked"), State("edit-enabled", "checked"),
                   prevent_initial_call=True)
-    def change(_s, _r, _d, user_id, scope, branch, dept, staff, pages, pii, admin, enabled):  # type: ignore[no-untyped-def]
+    # Dash passes one positional argument per Input and State, in their order.
+    def change(_s, _r, _d, user_id, scope, branch, dept, staff, pages, pii, admin, enabled):  # type: ignore[no-untyped-def]  # noqa: PLR0917
         auth.require_page(USERS)
         settings = auth.current_settings()
         keep = (no_update,) * len(CLEARED) + (False,)
