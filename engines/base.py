@@ -29,7 +29,7 @@ class Statement(Protocol):
     """A catalog statement: the expression and its bound values (``queries.sql``)."""
 
     @property
-    def expression(self) -> exp.Expression: ...
+    def expression(self) -> exp.Expr: ...
 
     @property
     def params(self) -> dict[str, Any]: ...
@@ -82,7 +82,7 @@ class Engine(Protocol):
         """A DuckDB cursor (``Capability.EXPORT_CURSOR`` only)."""
 
 
-def rendered_text(expression: exp.Expression, key: tuple[Any, ...],
+def rendered_text(expression: exp.Expr, key: tuple[Any, ...],
                   render: Callable[[], str]) -> str:
     """The expression's text for one engine and parameter types, kept on the expression:
     parsed statements are cached per text, so a page asked again renders once."""

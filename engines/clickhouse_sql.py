@@ -125,7 +125,7 @@ def _rewrite_for_clickhouse(node: exp.Expression, types: dict[str, str]) -> exp.
     return node
 
 
-def _transform_bottom_up(tree: exp.Expression, types: dict[str, str]) -> exp.Expression:
+def _transform_bottom_up(tree: exp.Expr, types: dict[str, str]) -> exp.Expr:
     # Children first, so a rewritten node (a division, an aggregate) keeps rewritten
     # operands; sqlglot's own transform does not descend into a replaced node.
     for node in reversed(list(tree.walk(bfs=False))):

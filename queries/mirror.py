@@ -82,7 +82,7 @@ def names() -> frozenset[str]:
                      for n, _ in part)
 
 
-def reads_mirror(expression: exp.Expression) -> bool:
+def reads_mirror(expression: exp.Expr) -> bool:
     """The statement reads a table the mirror holds (so it runs there)."""
     held = names()
     return bool(held) and any(t.name in held for t in expression.find_all(exp.Table))

@@ -30,7 +30,7 @@ class Params:
 
 @dataclass(frozen=True)
 class Statement:
-    expression: exp.Expression
+    expression: exp.Expr
     params: dict[str, Any]
 
     def sql(self, dialect: str = "duckdb") -> str:
@@ -130,7 +130,7 @@ def where_sql(report: Report, conditions: list[Condition], viewer: Viewer, param
 
 
 @lru_cache(maxsize=4096)
-def _parse(sql: str) -> exp.Expression:
+def _parse(sql: str) -> exp.Expr:
     # The text holds placeholders, never values: the same page asked again (another
     # user, other values) is the same text. Parsing costs ~2 ms; statements are never
     # changed after this (the ClickHouse renderer works on a copy).
