@@ -72,8 +72,8 @@ def page_cases(settings: Settings) -> list[tuple[str, Callable[[], object]]]:
 
         def detail(r=report, v=values, order=None) -> object:
             chosen = engine.detail_order(r, order or (), WARM_VIEWER)
-            return detail_module._compute_detail(settings, r, v, WARM_VIEWER, chosen, 100, None,
-                                          None, True)
+            return detail_module._compute_detail(settings, r, v, WARM_VIEWER, chosen, limit=100,
+                                                 parsed=None, offset=None, with_total=True)
 
         cases.append((f"{report.number} {report.slug} 汇总", summary))
         cases.append((f"{report.number} {report.slug} 明细", detail))

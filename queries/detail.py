@@ -86,14 +86,14 @@ def run_detail(settings: Settings, report: Report, values: FilterValues, viewer:
         raise FilterError("offset", f"起始行须在 0 到 {C.MAX_OFFSET:,} 之间")
     if limit > CACHED_PAGE_ROWS:
         # Export pages: read once, too big to keep.
-        return _compute_detail(settings, report, values, viewer, order, limit, parsed,
-                               offset, with_total)
+        return _compute_detail(settings, report, values, viewer, order, limit=limit, parsed=parsed,
+                               offset=offset, with_total=with_total)
     key = ("detail", report.slug, filters_key(values), repr(settings_values(report, settings)),
            tuple(order), limit, parsed, offset, with_total, written_identity(settings, report))
     return results_cache(settings).get_or_compute(
         settings, viewer, key,
-        lambda: _compute_detail(settings, report, values, viewer, order, limit, parsed,
-                                offset, with_total))
+        lambda: _compute_detail(settings, report, values, viewer, order, limit=limit, parsed=parsed,
+                                offset=offset, with_total=with_total))
 
 
 def checked_cursor(report: Report, order: list[tuple[str, str]], text: str) -> C.Cursor:
@@ -122,7 +122,7 @@ def checked_cursor(report: Report, order: list[tuple[str, str]], text: str) -> C
 
 
 def _compute_detail(settings: Settings, report: Report, values: FilterValues,
-                    viewer: Viewer, order: list[tuple[str, str]], limit: int,
+                    viewer: Viewer, order: list[tuple[str, str]], *, limit: int,
                     parsed: C.Cursor | None, offset: int | None,
                     with_total: bool) -> DetailResult:
     conditions = values.conditions
@@ -170,7 +170,7 @@ def _compute_detail(settings: Settings, report: Report, values: FilterValues,
 
 
 def iter_detail_rows(settings: Settings, report: Report, values: FilterValues,
-                     viewer: Viewer, sort: Sequence[tuple[str, str]] = (),
+                     viewer: Viewer, sort: Sequence[tuple[str, str]] = (), *,
                      page: int = MAX_PAGE) -> Iterator[dict[str, Any]]:
     """Every detail row the filters select, page by page (constant memory)."""
     cursor = None

@@ -83,7 +83,7 @@ def filter_option_rows(settings: Settings, report: Report, filter_key: str
         return [(v, lbl, None) for v, lbl in flt.options.static]
     o = flt.options
     st = C.options_statement(o.table or "", o.value or "", o.label or o.value or "", o.where,
-                             o.code, o.parent[1] if o.parent else None)
+                             o.code, parent=o.parent[1] if o.parent else None)
     return [(str(v), f"{code or v} {lbl}" if lbl != v else str(v),
              None if parent is None else str(parent))
             for v, lbl, code, parent in run(settings, st)[1]]

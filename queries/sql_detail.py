@@ -136,7 +136,7 @@ def lookup_statement(table: str, key: str, columns: list[str], ids: list[Any]) -
 
 
 def options_statement(table: str, value: str, label: str, where: str | None,
-                      code: str | None = None, parent: str | None = None) -> Statement:
+                      code: str | None = None, *, parent: str | None = None) -> Statement:
     sql = (f"SELECT DISTINCT {value} AS value, {label} AS label, {code or 'NULL'} AS code, "
            f"{parent or 'NULL'} AS parent FROM {table}")
     if where:

@@ -18,8 +18,8 @@ def _outputs(key: str) -> list[dict[str, str]]:
 
 
 def call(client: FlaskClient, output: str, inputs: list[tuple[str, str, Any]],
-         state: list[tuple[str, str, Any]] | None = None, *,
-         headers: dict[str, str] | None = None, trigger: str | None = None) -> Any:
+         state: list[tuple[str, str, Any]] | None = None, headers: dict[str, str] | None = None,
+         *, trigger: str | None = None) -> Any:
     """POST the callback whose outputs include ``output`` ("id.property") and whose
     inputs are ``inputs``; inputs and state as (id, property, value), in the callback's
     order; ``trigger`` ("id.property") is the input that changed (default: the first)."""
