@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from data.customer_prospects import add_prospects, scope_prospects
 from data.customer_store import CustomerInputs, previous_links, resolve_store_customers
 from data.rollups import build_rollups
 from data.schema import create_base_tables_sql
@@ -64,10 +65,12 @@ def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "b
             con.execute("CREATE TABLE store_info (origin VARCHAR NOT NULL)")
             con.execute("INSERT INTO store_info VALUES (?)", [origin])
             fill(con)
+            add_prospects(con, settings)  # the work log's new customers, as records
             resolve_store_customers(con, settings, previous=previous_links(out_path),
                                     inputs=customers or CustomerInputs(),
                                     scratch=tmp.with_name(tmp.name + ".customers"),
                                     day_of=out_path if day else None)
+            scope_prospects(con)
             build_rollups(con, settings)
             run_step(con, "CHECKPOINT")
         finally:

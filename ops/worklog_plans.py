@@ -4,6 +4,7 @@ up the organisation, approved or returned with a comment. Each call is one trans
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from ops.worklog_access import (
     wrote,
 )
 from ops.worklog_fields import WorklogError
+from ops.worklog_prospects import prospect_code
 from ops.worklog_tables import (
     PLAN_KINDS,
     PROSPECT_KINDS,
@@ -33,7 +35,7 @@ from ops.worklog_tables import (
     worklog_plans,
 )
 from queries.access import Viewer
-from queries.worklog_store import customer_names
+from queries.worklog_store import customer_names, master_numbers
 
 PAGE = "worklog-plans"
 REVIEW_PAGE = "worklog-review"
@@ -42,6 +44,19 @@ STATUS_LABELS = {"draft": "草稿", "submitted": "待审批", "approved": "已�
 STEP_LABELS = {"submit": "报备", "approve": "批准", "return": "退回"}
 MAX_CUSTOMERS = 50
 EDITABLE = ("draft", "returned")
+ID_NO = re.compile(r"[0-9A-Z]{5,30}")
+
+
+def _id_no(entry: Mapping[str, Any], where: str) -> str | None:
+    """A prospect's 证件号 (身份证, 统一社会信用代码 …), digits and letters only."""
+    raw = entry.get("id_no")
+    if raw is None or raw == "":
+        return None
+    value = re.sub(r"[\s-]", "", str(raw)).upper()
+    if not ID_NO.fullmatch(value):
+        raise WorklogError(f"{where}.id_no", "证件号应为 5–30 位数字或字母 (身份证 18 位, "
+                                             "统一社会信用代码 18 位)")
+    return value
 
 
 def _customers(settings: Settings, raw: Any) -> list[dict[str, Any]]:
@@ -59,7 +74,8 @@ def _customers(settings: Settings, raw: Any) -> list[dict[str, Any]]:
         code = f.optional_text(entry, "customer_code", "客户代码")
         if code:
             out.append({"customer_code": code, "customer_name": "", "prospect_kind": None,
-                        "prospect_phone": None, "_field": f"{where}.customer_code"})
+                        "prospect_phone": None, "prospect_id_no": None,
+                        "_field": f"{where}.customer_code"})
             continue
         name = f.text(entry, "customer_name", "客户名称", max_len=f.SHORT_MAX)
         if not name:
@@ -70,7 +86,8 @@ def _customers(settings: Settings, raw: Any) -> list[dict[str, Any]]:
                                "新客户请选择类别: 间接客户 / 代理客户 / 集团客户")
         phone = f.optional_text(entry, "phone", "联系电话", max_len=20)
         out.append({"customer_code": None, "customer_name": name, "prospect_kind": kind,
-                    "prospect_phone": phone, "_field": f"{where}.customer_name"})
+                    "prospect_phone": phone, "prospect_id_no": _id_no(entry, where),
+                    "_field": f"{where}.customer_name"})
     codes = [c["customer_code"] for c in out if c["customer_code"]]
     names = customer_names(settings, codes)
     for c in out:
@@ -225,10 +242,23 @@ def _customers_of(con: Connection, plan_ids: list[int]) -> dict[int, list[dict[s
         t = worklog_plan_customers
         for r in con.execute(select(t).where(t.c.plan_id.in_(plan_ids))
                              .order_by(t.c.plan_customer_id)):
-            out[r.plan_id].append({"customer_code": r.customer_code,
-                                   "customer_name": r.customer_name,
-                                   "customer_kind": r.prospect_kind, "phone": r.prospect_phone})
+            out[r.plan_id].append({
+                "customer_code": r.customer_code, "customer_name": r.customer_name,
+                "customer_kind": r.prospect_kind, "phone": r.prospect_phone,
+                "id_no": r.prospect_id_no,
+                "record_code": r.customer_code or prospect_code(r.user_id, r.customer_name)})
     return out
+
+
+def _numbered(settings: Settings, by_plan: dict[int, list[dict[str, Any]]]
+              ) -> dict[int, list[dict[str, Any]]]:
+    """Each customer with its 统一客户号 (``master_no``): a prospect has one once the
+    load after it was entered has resolved it; None until then."""
+    flat = [c for cs in by_plan.values() for c in cs]
+    numbers = master_numbers(settings, [c["record_code"] for c in flat])
+    for c in flat:
+        c["master_no"] = numbers.get(c.pop("record_code"))
+    return by_plan
 
 
 def plan(settings: Settings, viewer: Viewer, plan_id: int) -> dict[str, Any]:
@@ -241,8 +271,9 @@ def plan(settings: Settings, viewer: Viewer, plan_id: int) -> dict[str, Any]:
                   "comment": s.comment, "at": s.at}
                  for s in con.execute(select(t).where(t.c.plan_id == plan_id)
                                       .order_by(t.c.approval_id))]
-        return {**plan_row(row), "customers": _customers_of(con, [plan_id])[plan_id],
-                "history": steps}
+        customers = _customers_of(con, [plan_id])
+    return {**plan_row(row), "customers": _numbered(settings, customers)[plan_id],
+            "history": steps}
 
 
 def list_plans(settings: Settings, viewer: Viewer, date_from: date | None = None,
@@ -262,7 +293,7 @@ def list_plans(settings: Settings, viewer: Viewer, date_from: date | None = None
     query = query.order_by(t.c.start_date.desc(), t.c.plan_id.desc()).limit(limit)
     with ops_db.read(settings.users_db) as con:
         rows = con.execute(query).all()
-        customers = _customers_of(con, [r.plan_id for r in rows])
+        customers = _numbered(settings, _customers_of(con, [r.plan_id for r in rows]))
     return [{**plan_row(r), "customers": customers[r.plan_id]} for r in rows]
 
 
@@ -283,6 +314,6 @@ def review_queue(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
                                            t.c.user_id != viewer.user_id)
                            .order_by((t.c.reviewer_user_id == viewer.user_id).desc(),
                                      t.c.submitted_at, t.c.plan_id).limit(500)).all()
-        customers = _customers_of(con, [r.plan_id for r in rows])
+        customers = _numbered(settings, _customers_of(con, [r.plan_id for r in rows]))
     return [{**plan_row(r), "customers": customers[r.plan_id],
              "assigned_to_me": r.reviewer_user_id == viewer.user_id} for r in rows]

@@ -95,7 +95,7 @@ worklog_plans = Table(
 )
 
 # The customers a plan is for: a customer of the analytical store (customer_code), or a
-# prospect entered on the spot (prospect_kind with name and phone).
+# prospect entered on the spot (prospect_kind with name, phone and perhaps its 证件号).
 worklog_plan_customers = Table(
     "worklog_plan_customers", metadata,
     Column("plan_customer_id", Integer, primary_key=True, autoincrement=True),
@@ -104,6 +104,7 @@ worklog_plan_customers = Table(
     Column("customer_name", Text, nullable=False, server_default=""),
     Column("prospect_kind", Text),  # 间接客户 / 代理客户 / 集团客户, prospects only
     Column("prospect_phone", Text),
+    Column("prospect_id_no", Text),  # 证件号 of a prospect, when the employee has it
     *_author(),
     CheckConstraint("customer_code IS NOT NULL OR prospect_kind IS NOT NULL",
                     name="worklog_plan_customer_known"),

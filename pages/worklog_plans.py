@@ -30,12 +30,13 @@ from pages.worklog_common import (
     section,
 )
 from queries.access import Viewer
+from queries.links import customer_url
 from queries.worklog_store import customer_choices
 
 SLUG = "worklog-plans"
 PICKER_CUSTOMERS = 1000
 FIELDS = ("kind", "start_date", "end_date", "purpose", "planned_cost", "customers",
-          "customer_name", "customer_kind")
+          "customer_name", "customer_kind", "id_no")
 IDS = {f: f"wp-{f.replace('_', '-')}" for f in FIELDS}
 COLUMNS = [
     {"field": "start_date", "headerName": "开始日期", "minWidth": 110, "maxWidth": 120},
@@ -55,7 +56,7 @@ def _field_of(exc: WorklogError) -> str:
     name = exc.field
     if name.startswith("customers["):
         tail = name.rsplit(".", 1)[-1]
-        return tail if tail in ("customer_name", "customer_kind") else "customers"
+        return tail if tail in ("customer_name", "customer_kind", "id_no") else "customers"
     return name
 
 
@@ -112,12 +113,16 @@ def build(viewer: Viewer, settings: Settings) -> Any:
                             clearable=True, data=_customer_data(settings, viewer), limit=30,
                             placeholder="输入姓名或客户代码查找",
                             nothingFoundMessage="没有找到, 可在下面填写新客户"),
-            dmc.SimpleGrid(cols={"base": 1, "sm": 3}, spacing="sm", children=[
+            dmc.SimpleGrid(cols={"base": 1, "sm": 2, "md": 4}, spacing="sm", children=[
                 dmc.TextInput(id=IDS["customer_name"], label="新客户名称 (可空)"),
                 dmc.Select(id=IDS["customer_kind"], label="新客户类别",
                            data=list(PROSPECT_KINDS), clearable=True),
-                dmc.TextInput(id="wp-phone", label="新客户电话"),
+                dmc.TextInput(id="wp-phone", label="新客户电话", inputMode="tel"),
+                dmc.TextInput(id=IDS["id_no"], label="证件号 (可空)",
+                              placeholder="身份证 / 统一社会信用代码"),
             ]),
+            dmc.Text("新客户在下一次数据装载时进入客户识别: 已有客户并入其统一客户号, "
+                     "新客户取得新的统一客户号。", size="xs", c="dimmed"),
             dmc.Group(children=[
                 dmc.Button("保存草稿", id="wp-save", variant="light"),
                 dmc.Button("保存并报备", id="wp-submit-new"),
@@ -134,16 +139,28 @@ def build(viewer: Viewer, settings: Settings) -> Any:
     ])
 
 
+def customer_badge(c: dict[str, Any]) -> Any:
+    """A plan's customer: its name and 统一客户号 linked to 客户360; a prospect says its
+    kind, and until a load has resolved it that its number is still to come."""
+    name = c["customer_name"] or c["customer_code"] or ""
+    kind = f" ({c['customer_kind']})" if c.get("customer_kind") else ""
+    number = (dmc.Anchor(c["master_no"], href=customer_url(c["master_no"]), size="sm")
+              if c.get("master_no") else
+              dmc.Text("统一客户号待下次装载", size="xs", c="dimmed") if kind else None)
+    return dmc.Group(gap=4, children=[dmc.Text(f"{name}{kind}", size="sm"), number])
+
+
 def _detail(p: dict[str, Any]) -> Any:
     steps = [dmc.TimelineItem(title=f"{s['step_label']} · {s['by_name']}", children=[
         dmc.Text(s["comment"] or "—", size="sm"), dmc.Text(s["at"], size="xs", c="dimmed")])
         for s in p["history"]]
-    customers = "、".join(c["customer_name"] or c["customer_code"] or "" for c in
-                         p["customers"]) or "未填客户"
     editable = p["status"] in plans.EDITABLE
     return dmc.Stack(gap="xs", mt="sm", children=[
-        dmc.Text(f"{p['kind']} {p['start_date']}–{p['end_date']} · {p['status_label']}"
-                 f" · 客户: {customers}", fw=600, size="sm"),
+        dmc.Text(f"{p['kind']} {p['start_date']}–{p['end_date']} · {p['status_label']}",
+                 fw=600, size="sm"),
+        dmc.Group(gap="xs", children=[dmc.Text("客户:", size="sm"),
+                                      *(customer_badge(c) for c in p["customers"])]
+                  if p["customers"] else [dmc.Text("未填客户", size="sm", c="dimmed")]),
         dmc.Alert(f"审批意见: {p['review_comment']}", color="orange" if p["status"] ==
                   "returned" else "green") if p["review_comment"] else None,
         dmc.Timeline(active=len(steps) - 1, bulletSize=14, children=steps) if steps
@@ -188,15 +205,17 @@ def register(app: Dash) -> None:
                   State(IDS["end_date"], "value"), State(IDS["purpose"], "value"),
                   State(IDS["planned_cost"], "value"), State(IDS["customers"], "value"),
                   State(IDS["customer_name"], "value"), State(IDS["customer_kind"], "value"),
-                  State("wp-phone", "value"), State("wp-editing", "data"),
-                  State("wp-refresh", "data"), prevent_initial_call=True)
-    def save(_s, _n, kind, start, end, purpose, cost, codes, name, ckind, phone, editing,
-             refresh):  # type: ignore[no-untyped-def]
+                  State("wp-phone", "value"), State(IDS["id_no"], "value"),
+                  State("wp-editing", "data"), State("wp-refresh", "data"),
+                  prevent_initial_call=True)
+    def save(_s, _n, kind, start, end, purpose, cost, codes, name, ckind, phone, id_no,
+             editing, refresh):  # type: ignore[no-untyped-def]
         viewer = auth.require_page(SLUG)
         settings = auth.current_settings()
         customers: list[dict[str, Any]] = [{"customer_code": c} for c in codes or []]
         if (name or "").strip() or ckind:
-            customers.append({"customer_name": name, "customer_kind": ckind, "phone": phone})
+            customers.append({"customer_name": name, "customer_kind": ckind, "phone": phone,
+                              "id_no": id_no})
         data = {"kind": kind, "start_date": start, "end_date": end or start,
                 "purpose": purpose, "planned_cost": cost, "customers": customers,
                 "submit": ctx.triggered_id == "wp-submit-new"}
@@ -234,6 +253,7 @@ def register(app: Dash) -> None:
                   Output(IDS["customers"], "value", allow_duplicate=True),
                   Output(IDS["customer_name"], "value", allow_duplicate=True),
                   Output(IDS["customer_kind"], "value"), Output("wp-phone", "value"),
+                  Output(IDS["id_no"], "value"),
                   Output("wp-editing", "data", allow_duplicate=True),
                   Output("wp-cancel", "style", allow_duplicate=True),
                   Input("wp-edit", "n_clicks"), Input("wp-cancel", "n_clicks"),
@@ -242,8 +262,8 @@ def register(app: Dash) -> None:
         viewer = auth.require_page(SLUG)
         settings = auth.current_settings()
         if ctx.triggered_id == "wp-cancel":
-            return (no_update, no_update, None, "", None, no_update, [], "", None, "", None,
-                    hidden(True))
+            return (no_update, no_update, None, "", None, no_update, [], "", None, "", "",
+                    None, hidden(True))
         if not plan_id or not _e:
             raise PreventUpdate
         p = plans.plan(settings, viewer, int(plan_id))
@@ -252,7 +272,7 @@ def register(app: Dash) -> None:
         return (p["kind"], p["start_date"], p["end_date"], p["purpose"], p["planned_cost"],
                 _customer_data(settings, viewer, codes), codes,
                 prospect.get("customer_name") or "", prospect.get("customer_kind"),
-                prospect.get("phone") or "", p["plan_id"], {})
+                prospect.get("phone") or "", prospect.get("id_no") or "", p["plan_id"], {})
 
     @app.callback(Output("wp-message", "children", allow_duplicate=True),
                   Output("wp-refresh", "data", allow_duplicate=True),

@@ -44,6 +44,17 @@ def customer_names(settings: Settings, codes: list[str]) -> dict[str, str]:
     return {str(code): str(name) for code, name in _rows(settings, sql, params)}
 
 
+def master_numbers(settings: Settings, codes: list[str]) -> dict[str, str]:
+    """The 统一客户号 of each record code that has one (a work-log prospect's once a load
+    has resolved it)."""
+    if not codes:
+        return {}
+    params = Params()
+    sql = (f"SELECT customer_code, master_no FROM customer WHERE master_no IS NOT NULL "
+           f"AND customer_code IN (SELECT unnest({params.bind(sorted(set(codes)))}))")
+    return {str(code): str(number) for code, number in _rows(settings, sql, params)}
+
+
 def customer_choices(settings: Settings, scope: DataScope, search: str = "",
                      limit: int = PICKER_LIMIT) -> list[tuple[str, str]]:
     """(code, name) of the scope's customers, latest policy first; ``search`` matches the
