@@ -19,6 +19,7 @@ from ops import worklog_fields as f
 from ops.audit import now_iso
 from ops.worklog_access import Actor, actor_of, in_scope, one_in_scope, wrote
 from ops.worklog_fields import WorklogError, money_text
+from ops.worklog_numbers import add_master_numbers, record_code
 from ops.worklog_tables import (
     EXPENSE_KINDS,
     OUTCOMES,
@@ -211,7 +212,15 @@ def entry(settings: Settings, viewer: Viewer, entry_id: int) -> dict[str, Any]:
         row = con.execute(_query(viewer).where(worklog_entries.c.entry_id == entry_id)).first()
     if row is None:
         raise WorklogError("entry_id", f"没有这条工作记事 (编号 {entry_id})", 404)
-    return entry_row(row, row.plan_status)
+    return _numbered(settings, [row])[0]
+
+
+def _numbered(settings: Settings, rows: list[Any]) -> list[dict[str, Any]]:
+    """The notes with the 统一客户号 of their customer (``master_no``)."""
+    out = [entry_row(r, r.plan_status) for r in rows]
+    add_master_numbers(settings, out, [record_code(r.customer_code, r.customer_name,
+                                                   r.prospect_kind, r.user_id) for r in rows])
+    return out
 
 
 def list_entries(settings: Settings, viewer: Viewer, date_from: date | None = None,
@@ -231,4 +240,5 @@ def list_entries(settings: Settings, viewer: Viewer, date_from: date | None = No
         query = query.where(e.c.deleted_at.is_(None), e.c.superseded_by.is_(None))
     query = query.order_by(e.c.entry_date.desc(), e.c.entry_id.desc()).limit(limit)
     with ops_db.read(settings.users_db) as con:
-        return [entry_row(r, r.plan_status) for r in con.execute(query)]
+        rows = con.execute(query).all()
+    return _numbered(settings, rows)

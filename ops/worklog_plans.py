@@ -26,7 +26,7 @@ from ops.worklog_access import (
     wrote,
 )
 from ops.worklog_fields import WorklogError
-from ops.worklog_prospects import prospect_code
+from ops.worklog_numbers import add_master_numbers, record_code
 from ops.worklog_tables import (
     PLAN_KINDS,
     PROSPECT_KINDS,
@@ -35,7 +35,7 @@ from ops.worklog_tables import (
     worklog_plans,
 )
 from queries.access import Viewer
-from queries.worklog_store import customer_names, master_numbers
+from queries.worklog_store import customer_names
 
 PAGE = "worklog-plans"
 REVIEW_PAGE = "worklog-review"
@@ -246,7 +246,8 @@ def _customers_of(con: Connection, plan_ids: list[int]) -> dict[int, list[dict[s
                 "customer_code": r.customer_code, "customer_name": r.customer_name,
                 "customer_kind": r.prospect_kind, "phone": r.prospect_phone,
                 "id_no": r.prospect_id_no,
-                "record_code": r.customer_code or prospect_code(r.user_id, r.customer_name)})
+                "record_code": record_code(r.customer_code, r.customer_name, r.prospect_kind,
+                                           r.user_id)})
     return out
 
 
@@ -255,9 +256,7 @@ def _numbered(settings: Settings, by_plan: dict[int, list[dict[str, Any]]]
     """Each customer with its 统一客户号 (``master_no``): a prospect has one once the
     load after it was entered has resolved it; None until then."""
     flat = [c for cs in by_plan.values() for c in cs]
-    numbers = master_numbers(settings, [c["record_code"] for c in flat])
-    for c in flat:
-        c["master_no"] = numbers.get(c.pop("record_code"))
+    add_master_numbers(settings, flat, [c.pop("record_code") for c in flat])
     return by_plan
 
 

@@ -17,6 +17,7 @@ from layouts.grid import LOCALE_TEXT
 from ops.worklog_fields import WorklogError
 from pages.reports import forbidden_notice
 from queries.access import Viewer
+from queries.links import customer_url
 from queries.menu import WORKLOG_PAGES
 
 TITLES = {p.slug: f"{p.number} {p.title}" for p in WORKLOG_PAGES}
@@ -83,3 +84,14 @@ def hidden(flag: bool) -> dict[str, str]:
 
 def spacer() -> Any:
     return html.Div(style={"height": 4})
+
+
+def customer_badge(c: dict[str, Any]) -> Any:
+    """A plan's customer: its name and 统一客户号 linked to 客户360; a prospect says its
+    kind, and until a load has resolved it that its number is still to come."""
+    name = c["customer_name"] or c["customer_code"] or ""
+    kind = f" ({c['customer_kind']})" if c.get("customer_kind") else ""
+    number = (dmc.Anchor(c["master_no"], href=customer_url(c["master_no"]), size="sm")
+              if c.get("master_no") else
+              dmc.Text("统一客户号待下次装载", size="xs", c="dimmed") if kind else None)
+    return dmc.Group(gap=4, children=[dmc.Text(f"{name}{kind}", size="sm"), number])

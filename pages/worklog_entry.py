@@ -21,6 +21,7 @@ from ops.worklog_fields import WorklogError, money_text
 from ops.worklog_tables import EXPENSE_KINDS, PROSPECT_KINDS
 from pages.worklog_common import client_ip, field_errors, hidden, ok, page_layout, refused
 from queries.access import Viewer
+from queries.links import customer_url
 from queries.worklog_store import customer_choices
 
 SLUG = "worklog-entry"
@@ -85,6 +86,8 @@ def _recent(settings: Settings, viewer: Viewer) -> list[Any]:
                            id={"type": "we-delete", "index": r["entry_id"]}),
                 dmc.Badge("计划已批准, 改动存为更正记事", color="gray", variant="light")
                 if locked else None,
+                dmc.Anchor(r["master_no"], href=customer_url(r["master_no"]), size="xs")
+                if r["master_no"] else None,
             ]),
         ]))
     return cards

@@ -21,6 +21,7 @@ from ops.worklog_fields import WorklogError, money_text
 from ops.worklog_tables import PLAN_KINDS, PROSPECT_KINDS
 from pages.worklog_common import (
     client_ip,
+    customer_badge,
     grid,
     hidden,
     money_column,
@@ -30,7 +31,6 @@ from pages.worklog_common import (
     section,
 )
 from queries.access import Viewer
-from queries.links import customer_url
 from queries.worklog_store import customer_choices
 
 SLUG = "worklog-plans"
@@ -38,13 +38,14 @@ PICKER_CUSTOMERS = 1000
 FIELDS = ("kind", "start_date", "end_date", "purpose", "planned_cost", "customers",
           "customer_name", "customer_kind", "id_no")
 IDS = {f: f"wp-{f.replace('_', '-')}" for f in FIELDS}
+# Date, state and purpose first: what a phone shows without scrolling the grid.
 COLUMNS = [
-    {"field": "start_date", "headerName": "开始日期", "minWidth": 110, "maxWidth": 120},
-    {"field": "end_date", "headerName": "结束日期", "minWidth": 110, "maxWidth": 120},
-    {"field": "kind", "headerName": "类别", "maxWidth": 130},
-    {"field": "purpose", "headerName": "计划目的", "minWidth": 200, "tooltipField": "purpose"},
-    money_column("planned_cost", "计划费用"),
+    {"field": "start_date", "headerName": "开始日期", "minWidth": 104, "maxWidth": 120},
     {"field": "status_label", "headerName": "状态", "maxWidth": 100},
+    {"field": "purpose", "headerName": "计划目的", "minWidth": 150, "tooltipField": "purpose"},
+    money_column("planned_cost", "计划费用"),
+    {"field": "kind", "headerName": "类别", "maxWidth": 130},
+    {"field": "end_date", "headerName": "结束日期", "minWidth": 110, "maxWidth": 120},
     {"field": "reviewer_name", "headerName": "审批人", "maxWidth": 120},
     {"field": "review_comment", "headerName": "审批意见", "minWidth": 160},
 ]
@@ -117,9 +118,9 @@ def build(viewer: Viewer, settings: Settings) -> Any:
                 dmc.TextInput(id=IDS["customer_name"], label="新客户名称 (可空)"),
                 dmc.Select(id=IDS["customer_kind"], label="新客户类别",
                            data=list(PROSPECT_KINDS), clearable=True),
-                dmc.TextInput(id="wp-phone", label="新客户电话", inputMode="tel"),
+                dmc.TextInput(id="wp-phone", label="新客户电话", inputProps={"inputMode": "tel"}),
                 dmc.TextInput(id=IDS["id_no"], label="证件号 (可空)",
-                              placeholder="身份证 / 统一社会信用代码"),
+                              placeholder="身份证或信用代码"),
             ]),
             dmc.Text("新客户在下一次数据装载时进入客户识别: 已有客户并入其统一客户号, "
                      "新客户取得新的统一客户号。", size="xs", c="dimmed"),
@@ -137,17 +138,6 @@ def build(viewer: Viewer, settings: Settings) -> Any:
         dash.dcc.Store(id="wp-editing"), dash.dcc.Store(id="wp-selected"),
         dash.dcc.Store(id="wp-refresh", data=0),
     ])
-
-
-def customer_badge(c: dict[str, Any]) -> Any:
-    """A plan's customer: its name and 统一客户号 linked to 客户360; a prospect says its
-    kind, and until a load has resolved it that its number is still to come."""
-    name = c["customer_name"] or c["customer_code"] or ""
-    kind = f" ({c['customer_kind']})" if c.get("customer_kind") else ""
-    number = (dmc.Anchor(c["master_no"], href=customer_url(c["master_no"]), size="sm")
-              if c.get("master_no") else
-              dmc.Text("统一客户号待下次装载", size="xs", c="dimmed") if kind else None)
-    return dmc.Group(gap=4, children=[dmc.Text(f"{name}{kind}", size="sm"), number])
 
 
 def _detail(p: dict[str, Any]) -> Any:
@@ -200,6 +190,9 @@ def register(app: Dash) -> None:
                   Output("wp-refresh", "data"), Output("wp-editing", "data"),
                   Output("wp-cancel", "style"), Output(IDS["purpose"], "value"),
                   Output(IDS["customers"], "value"), Output(IDS["customer_name"], "value"),
+                  Output(IDS["customer_kind"], "value", allow_duplicate=True),
+                  Output("wp-phone", "value", allow_duplicate=True),
+                  Output(IDS["id_no"], "value", allow_duplicate=True),
                   Input("wp-save", "n_clicks"), Input("wp-submit-new", "n_clicks"),
                   State("wp-kind-choice", "value"), State(IDS["start_date"], "value"),
                   State(IDS["end_date"], "value"), State(IDS["purpose"], "value"),
@@ -227,11 +220,10 @@ def register(app: Dash) -> None:
             else:
                 saved = plans.create_plan(settings, viewer, data, client_ip())
         except WorklogError as exc:
-            return (refused(exc), *_errors(exc), no_update, no_update, no_update, no_update,
-                    no_update, no_update)
+            return (refused(exc), *_errors(exc), *[no_update] * 9)
         where = f", 已报备给 {saved['reviewer_name']}" if saved["status"] == "submitted" else ""
         return (ok(f"已保存计划 {saved['start_date']} {saved['kind']}{where}"), *_errors(None),
-                (refresh or 0) + 1, None, hidden(True), "", [], "")
+                (refresh or 0) + 1, None, hidden(True), "", [], "", None, "", "")
 
     @app.callback(Output("wp-detail", "children"), Output("wp-selected", "data"),
                   Input("wp-grid", "selectedRows"), prevent_initial_call=True)

@@ -20,6 +20,7 @@ from ops.worklog_fields import WorklogError, money_text
 from pages.worklog_common import (
     MINUTES,
     client_ip,
+    customer_badge,
     grid,
     money_column,
     ok,
@@ -61,8 +62,6 @@ def build(viewer: Viewer, settings: Any) -> Any:
 
 
 def _detail(p: dict[str, Any], notes: list[dict[str, Any]]) -> Any:
-    customers = "、".join(c["customer_name"] or c["customer_code"] or "" for c in
-                         p["customers"]) or "未填客户"
     spent = sum(n["cost"] for n in notes)
     note_lines = [dmc.Text(f"{n['date']} · {n['customer_name'] or '未填客户'} · "
                            f"{n['kind'] or ''} {money_text(n['cost'])} 元 · {n['content']}",
@@ -73,7 +72,9 @@ def _detail(p: dict[str, Any], notes: list[dict[str, Any]]) -> Any:
                  f"计划费用 {money_text(p['planned_cost'])} 元 · 已记费用 "
                  f"{money_text(spent)} 元", fw=600, size="sm"),
         dmc.Text(f"目的: {p['purpose']}", size="sm"),
-        dmc.Text(f"客户: {customers}", size="sm"),
+        dmc.Group(gap="xs", children=[dmc.Text("客户:", size="sm"),
+                                      *(customer_badge(c) for c in p["customers"])]
+                  if p["customers"] else [dmc.Text("客户: 未填客户", size="sm")]),
         *note_lines,
         dmc.Textarea(id="wr-comment", label="审批意见 (退回时必填)", autosize=True, minRows=2,
                      maw=640),

@@ -7,7 +7,9 @@ and laid out as that report is, and shown only to a viewer granted that report.
 
 Scope: the page lists the business of the customer's policies inside the viewer's data
 scope; of business outside it, only the number of policies and claims is shown (never
-which, nor figures). A customer with no business in scope is not found at all.
+which, nor figures). A customer with no business in scope is not found at all, unless
+its master customer lists the scope (a new customer of the work log, entered by one of
+the scope's people, has no business yet).
 """
 
 from __future__ import annotations
@@ -103,6 +105,22 @@ def customer_records(settings: Settings, key: str) -> tuple[str | None, list[dic
     return None, rows
 
 
+_SCOPE_LISTS = {"branch": "branch_ids", "department": "dept_ids", "self": "handler_ids"}
+
+
+def _listed_in_scope(settings: Settings, viewer: Viewer, master_no: str | None) -> bool:
+    """The master customer's scope lists name the viewer's branch / 科室 / person."""
+    scope = viewer.scope
+    if master_no is None or scope.level not in _SCOPE_LISTS:
+        return False
+    value = {"branch": scope.branch_id, "department": scope.dept_id,
+             "self": scope.staff_id}[scope.level]
+    rows = store_rows(settings, f"SELECT count(*) AS n FROM customer_master WHERE "
+                                f"master_no = $no AND list_contains({_SCOPE_LISTS[scope.level]}, "
+                                f"$who)", {"no": master_no, "who": value})
+    return bool(rows and rows[0]["n"])
+
+
 def customer_view(settings: Settings, viewer: Viewer, key: str) -> CustomerView | None:
     """The page's content, or None when the customer is unknown or has no business in
     the viewer's scope (the two look alike)."""
@@ -116,7 +134,8 @@ def customer_view(settings: Settings, viewer: Viewer, key: str) -> CustomerView 
                             f"WHERE customer_id IN ({id_list(ids)})", params)
     inside = sorted({int(r["policy_id"]) for r in links if r["inside"]})
     outside = {int(r["policy_id"]) for r in links if not r["inside"]} - set(inside)
-    if not inside and viewer.scope.level != "company":
+    if not inside and viewer.scope.level != "company" and \
+            not _listed_in_scope(settings, viewer, master_no):
         return None
     claims_outside = 0
     if outside:

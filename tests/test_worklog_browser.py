@@ -1,7 +1,9 @@
 """In headless Chromium, as the demo users work: sales01 on a 390×844 phone writes a note
-(customer picked by typing, kind one tap) and sees a refusal at its field; section01
-approves a waiting plan on the review page; the phone's menu opens behind the header
-button. Screenshots at 1440×900 and 390×844 of every 工作日志 form."""
+(customer picked by typing, kind one tap) and sees a refusal at its field; sales01 enters
+a plan with a new customer and submits it, section01 approves it on the review page and
+sales01 sees the decision; branch01 and gm find sales01's note in 查询工作记事, another
+department's salesperson does not; the phone's menu opens behind the header button.
+Screenshots at 1440×900 and 390×844 of every 工作日志 form."""
 
 from __future__ import annotations
 
@@ -16,15 +18,16 @@ import pytest
 from auth.audit import query_audit
 from auth.users import get_user
 from data.settings import Settings
-from ops.worklog_entries import list_entries
-from ops.worklog_plans import plan
+from ops.worklog_entries import create_entry, list_entries
+from ops.worklog_plans import list_plans, plan
 from tests.browser_fixtures import sign_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "/tmp"))
 PHONE, DESK = (390, 844), (1440, 900)
-PAGES = ("worklog-entry", "worklog-plans", "worklog-review", "worklog-forms",
-         "worklog-problems")
+PAGES = {"worklog-entry": "工作记事录入", "worklog-plans": "计划日志与录入",
+         "worklog-review": "报备计划管理", "worklog-forms": "单证领用日志",
+         "worklog-problems": "待解决问题"}
 
 
 def _shot(page: Any, name: str) -> None:
@@ -92,38 +95,117 @@ def test_the_phone_menu_opens_behind_the_header_button(browser: Any,
     page.close()
 
 
-def test_section_head_approves_a_waiting_plan(browser: Any, worklog_base_url: str,
-                                              worklog_settings: Settings) -> None:
-    page = sign_in(browser, worklog_base_url, "section01", viewport=DESK)
-    page.goto(f"{worklog_base_url}/worklog/worklog-review")
-    page.get_by_role("heading", name="报备计划管理").wait_for()
-    first = page.locator("#wr-queue .ag-center-cols-container .ag-row[row-index='0']")
-    first.wait_for()
-    first.click()
-    page.get_by_role("button", name="批准").wait_for()
-    _shot(page, "review-desk")
-    author = first.locator("[col-id='author_name']").inner_text()
-    page.get_by_role("button", name="批准").click()
-    page.get_by_text(f"已批准: {author}").wait_for()
-    head = get_user(worklog_settings.users_db, username="section01")
-    assert head is not None
-    approved = query_audit(worklog_settings.users_db, username="section01",
-                           event="worklog_plan_approved")
-    assert approved
-    plan_id = int(approved[0]["detail"].split('"plan_id": ')[1].split(",")[0])
-    assert plan(worklog_settings, head.viewer(), plan_id)["status"] == "approved"
+def _pick_row(page: Any, grid_id: str, field: str, value: str) -> Any:
+    """The grid's row whose ``field`` is ``value``, scrolled into view and clicked."""
+    index = page.evaluate("""([grid, field, value]) => {
+        const api = dash_ag_grid.getApi(grid); let found = -1;
+        api.forEachNode(n => { if (n.data && n.data[field] === value) found = n.rowIndex; });
+        if (found >= 0) api.ensureIndexVisible(found, 'middle');
+        return found; }""", [grid_id, field, value])
+    assert index >= 0, (grid_id, value)
+    row = page.locator(f"#{grid_id} .ag-center-cols-container .ag-row[row-index='{index}']")
+    row.wait_for()
+    row.click()
+    return row
+
+
+def test_sales01_submits_a_plan_and_section01_approves_it(
+        browser: Any, worklog_base_url: str, worklog_settings: Settings) -> None:
+    purpose = f"浏览器计划-{uuid.uuid4().hex[:6]}"
+    page = sign_in(browser, worklog_base_url, "sales01", viewport=DESK)
+    page.goto(f"{worklog_base_url}/worklog/worklog-plans")
+    page.get_by_role("heading", name="计划日志与录入").wait_for()
+    page.locator("#wp-purpose").fill(purpose)
+    page.locator("#wp-planned-cost").fill("260")
+    page.locator("#wp-customer-name").fill("浏览器新客户贸易有限公司")
+    page.locator("#wp-customer-kind").click()
+    page.get_by_role("option", name="集团客户").click()
+    page.locator("#wp-phone").fill("020-83330000")
+    page.locator("#wp-id-no").fill("bad#id")
+    page.get_by_role("button", name="保存并报备").click()
+    page.get_by_text("证件号应为 5–30 位数字或字母").first.wait_for()  # said at its field
+    page.locator("#wp-id-no").fill("")
+    page.get_by_role("button", name="保存并报备").click()
+    page.get_by_text("已报备给 科长").wait_for()
+    assert page.locator("#wp-phone").input_value() == ""  # the next plan starts clean
+    sales = get_user(worklog_settings.users_db, username="sales01")
+    assert sales is not None
+    saved = [p for p in list_plans(worklog_settings, sales.viewer(), mine=True)
+             if p["purpose"] == purpose]
+    assert len(saved) == 1 and saved[0]["status"] == "submitted"
+    assert [(c["customer_name"], c["customer_kind"], c["phone"]) for c in
+            saved[0]["customers"]] == [("浏览器新客户贸易有限公司", "集团客户", "020-83330000")]
+    _pick_row(page, "wp-grid", "purpose", purpose)
+    page.get_by_text("统一客户号待下次装载").wait_for()
+    _shot(page, "plans-submitted-desk")
     assert not page.errors, page.errors
     page.close()
 
+    head = sign_in(browser, worklog_base_url, "section01", viewport=DESK)
+    head.goto(f"{worklog_base_url}/worklog/worklog-review")
+    head.get_by_role("heading", name="报备计划管理").wait_for()
+    head.locator("#wr-queue .ag-center-cols-container .ag-row").first.wait_for()
+    _pick_row(head, "wr-queue", "purpose", purpose)
+    head.get_by_text(f"目的: {purpose}").wait_for()
+    head.locator("#wr-comment").fill("同意, 注意控制招待费")
+    _shot(head, "review-desk")
+    head.get_by_role("button", name="批准").click()
+    head.get_by_text(f"已批准: {sales.display_name}").wait_for()
+    assert not head.errors, head.errors
+    head.close()
 
-@pytest.mark.parametrize("slug", PAGES)
+    back = sign_in(browser, worklog_base_url, "sales01", viewport=PHONE)
+    back.goto(f"{worklog_base_url}/worklog/worklog-plans")
+    back.locator("#wp-grid .ag-center-cols-container .ag-row").first.wait_for()
+    _pick_row(back, "wp-grid", "purpose", purpose)
+    back.get_by_text("审批意见: 同意, 注意控制招待费").wait_for()
+    plan_id = saved[0]["plan_id"]
+    assert plan(worklog_settings, sales.viewer(), plan_id)["status"] == "approved"
+    approved = query_audit(worklog_settings.users_db, username="section01",
+                           event="worklog_plan_approved")
+    assert any(f'"plan_id": {plan_id},' in a["detail"] for a in approved)
+    assert back.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    _shot(back, "plans-approved-phone")
+    assert not back.errors, back.errors
+    back.close()
+
+
+def _note_list(browser: Any, base: str, username: str, mark: str) -> Any:
+    page = sign_in(browser, base, username, viewport=DESK)
+    page.goto(f"{base}/reports/worklog-note-list?level=detail&customer_name={mark}&run=1")
+    return page
+
+
+def test_the_tiers_see_sales01s_note_and_another_department_does_not(
+        browser: Any, worklog_base_url: str, worklog_settings: Settings) -> None:
+    sales = get_user(worklog_settings.users_db, username="sales01")
+    assert sales is not None
+    mark = f"层级客户{uuid.uuid4().hex[:6]}"
+    create_entry(worklog_settings, sales.viewer(), {
+        "customer_name": mark, "customer_kind": "间接客户", "content": "层级测试",
+        "cost": "12.00", "kind": "交通"})
+    for username in ("sales01", "section01", "branch01", "gm"):
+        page = _note_list(browser, worklog_base_url, username, mark)
+        page.get_by_text("共 1 条").wait_for()
+        page.locator(".ag-center-cols-container [col-id=customer_name]").filter(
+            has_text=mark).wait_for()
+        assert not page.errors, (username, page.errors)
+        page.close()
+    outsider = _note_list(browser, worklog_base_url, "sales03", mark)
+    outsider.get_by_text("共 0 条").wait_for()
+    assert outsider.locator(".ag-center-cols-container .ag-row").filter(
+        has_text=mark).count() == 0
+    outsider.close()
+
+
+@pytest.mark.parametrize("slug", sorted(PAGES))
 def test_every_form_at_desk_and_phone_sizes(browser: Any, worklog_base_url: str,
                                             slug: str) -> None:
     user = "section01" if slug == "worklog-review" else "sales01"
     for name, size in (("desk", DESK), ("phone", PHONE)):
         page = sign_in(browser, worklog_base_url, user, viewport=size)
         page.goto(f"{worklog_base_url}/worklog/{slug}")
-        page.locator("h3").first.wait_for()
+        page.get_by_role("heading", name=PAGES[slug]).wait_for()  # the page, not an error
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.scrollWidth") <= size[0], (slug, name)
         _shot(page, f"{slug.removeprefix('worklog-')}-{name}")

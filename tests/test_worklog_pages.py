@@ -104,15 +104,22 @@ def test_a_plan_saved_and_submitted_then_returned_and_approved_on_the_pages(
              ("wp-planned-cost", "value", 200), ("wp-customers", "value", []),
              ("wp-customer-name", "value", "华南物流集团"),
              ("wp-customer-kind", "value", "集团客户"), ("wp-phone", "value", ""),
+             ("wp-id-no", "value", "91440300 ma5f12345x"),
              ("wp-editing", "data", None), ("wp-refresh", "data", 0)]
     out = answer(call(sales01, "wp-message.children", [("wp-save", "n_clicks", None),
                                                        ("wp-submit-new", "n_clicks", 1)],
                       state, trigger="wp-submit-new.n_clicks"))
     assert "已报备给 科长" in str(out["wp-message"]["children"])
+    # The new customer's fields are emptied with the rest: the next plan starts clean.
+    assert [out[k]["value"] for k in ("wp-customer-name", "wp-customer-kind", "wp-phone",
+                                      "wp-id-no")] == ["", None, "", ""]
     viewer = _viewer(settings, "sales01")
     plan = next(p for p in plans.list_plans(settings, viewer, mine=True)
                 if p["purpose"] == purpose)
     assert plan["status"] == "submitted"
+    assert [(c["customer_name"], c["customer_kind"], c["id_no"], c["master_no"])
+            for c in plan["customers"]] == [("华南物流集团", "集团客户", "91440300MA5F12345X",
+                                             None)]
     queue = answer(call(section01, "wr-queue.rowData", [("wr-refresh", "data", 0)]))
     assert plan["plan_id"] in {p["plan_id"] for p in queue["wr-queue"]["rowData"]}
 
@@ -135,6 +142,8 @@ def test_a_plan_saved_and_submitted_then_returned_and_approved_on_the_pages(
     detail = answer(call(sales01, "wp-detail.children",
                          [("wp-grid", "selectedRows", [{"plan_id": plan["plan_id"]}])]))
     assert "请写明拜访对象" in str(detail["wp-detail"]["children"])
+    # The prospect's 统一客户号 comes with the next load.
+    assert "统一客户号待下次装载" in str(detail["wp-detail"]["children"])
     again = answer(call(sales01, "wp-message.children", [("wp-submit", "n_clicks", 1)],
                         [("wp-selected", "data", plan["plan_id"]), ("wp-refresh", "data", 0)]))
     assert "已报备" in str(again["wp-message"]["children"])

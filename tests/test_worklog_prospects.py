@@ -18,12 +18,14 @@ from data.export_layout import export_store
 from data.generate import generate
 from data.load import load
 from data.settings import Settings
+from ops import worklog_entries as entries
 from ops import worklog_plans as plans
 from ops.worklog_fields import WorklogError
 from ops.worklog_prospects import SOURCE_SYSTEM, prospect_code
-from pages.worklog_plans import customer_badge
+from pages.worklog_common import customer_badge
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
+from queries.customer360 import customer_view
 from queries.engine import run_detail
 from queries.filters import parse_filters
 from tests.conftest import AS_OF
@@ -31,6 +33,7 @@ from tests.ops_fixtures import with_own_database
 
 POLICIES = 2_000
 NEW_NAME = "测试新拓展企业有限公司"
+NOTE_ONLY = "记事里的新客户集团"
 
 
 def _rows(store: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -73,12 +76,18 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
              "phone": by_mobile[3]},
             {"customer_name": NEW_NAME, "customer_kind": "集团客户", "phone": "021-55550123"},
         ]})
+    # Notes: one about the plan's new prospect (the same record), one about a prospect
+    # met without a plan (a record of its own).
+    notes = [entries.create_entry(settings, sales.viewer(), {
+        "date": AS_OF.isoformat(), "customer_name": name, "customer_kind": "集团客户",
+        "content": "初次拜访", "plan_id": plan["plan_id"] if name == NEW_NAME else None}
+    )["entry_id"] for name in (NEW_NAME, NOTE_ONLY)]
     before = plans.plan(settings, sales.viewer(), plan["plan_id"])
     files = root / "files"
     export_store(settings.store_path, files)
     result = load(files, settings.store_path, settings, user="tester")
     assert result.ok, result.rejects[:5]
-    return {"settings": settings, "sales": sales, "plan_id": plan["plan_id"],
+    return {"settings": settings, "sales": sales, "plan_id": plan["plan_id"], "notes": notes,
             "before": before, "by_id": by_id, "by_mobile": by_mobile}
 
 
@@ -96,7 +105,7 @@ def test_no_number_before_the_load(loaded: dict[str, Any]) -> None:
 
 
 def test_a_prospect_with_a_customers_id_joins_that_customer(loaded: dict[str, Any]) -> None:
-    code, system, master_no, _ = _record(loaded, loaded["by_id"][1])
+    _, system, master_no, _ = _record(loaded, loaded["by_id"][1])
     assert system == SOURCE_SYSTEM
     assert master_no == loaded["by_id"][4]
     store = loaded["settings"].store_path
@@ -169,3 +178,31 @@ def test_a_bad_id_is_refused_at_its_field(loaded: dict[str, Any]) -> None:
                 {"customer_name": "王五", "customer_kind": "间接客户", "id_no": "12#4"}]})
     assert refused.value.field == "customers[0].id_no"
     assert "证件号" in refused.value.message
+
+
+def test_a_notes_prospect_shows_the_same_number_as_the_plans(loaded: dict[str, Any]) -> None:
+    settings, viewer = loaded["settings"], loaded["sales"].viewer()
+    on_plan, alone = (entries.entry(settings, viewer, i) for i in loaded["notes"])
+    assert on_plan["master_no"] == _record(loaded, NEW_NAME)[2]
+    assert alone["master_no"] == _record(loaded, NOTE_ONLY)[2]
+    assert alone["master_no"] not in (None, on_plan["master_no"])
+    listed = {e["entry_id"]: e["master_no"] for e in entries.list_entries(settings, viewer)}
+    assert listed[on_plan["entry_id"]] == on_plan["master_no"]
+
+
+def test_customer_360_finds_the_new_prospect_for_its_authors_scope_only(
+        loaded: dict[str, Any]) -> None:
+    settings, sales = loaded["settings"], loaded["sales"]
+    master_no = _record(loaded, NEW_NAME)[2]
+    view = customer_view(settings, sales.viewer(), master_no)
+    assert view is not None
+    assert [(r["customer_name"], r["source_system"]) for r in view.records] == [
+        (NEW_NAME, SOURCE_SYSTEM)]
+    assert (view.policies_in_scope, view.policies_outside) == (0, 0)
+    scope = sales.viewer().scope
+    other = next(b for (b,) in _rows(settings.store_path, "SELECT branch_id FROM branch "
+                                                          "ORDER BY branch_id")
+                 if b != scope.branch_id)
+    stranger = Viewer(99, "other", "支公司经理", frozenset(CATALOG), DataScope("branch", other),
+                      True)
+    assert customer_view(settings, stranger, master_no) is None

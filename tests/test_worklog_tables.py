@@ -111,7 +111,7 @@ def test_revision_goes_down_and_up(db: object) -> None:
     with ops_db.engine(db).connect() as raw:  # type: ignore[arg-type]
         con = raw.execution_options(ops_write=True)
         with con.begin():
-            command.downgrade(migrate._config(con), "0005_worklog@-1")
+            command.downgrade(migrate._config(con), "0005_worklog@0004")
     with ops_db.read(db) as con:  # type: ignore[arg-type]
         assert not {n for n in inspect(con).get_table_names() if n.startswith("worklog_")}
     migrate.upgrade(db)  # type: ignore[arg-type]

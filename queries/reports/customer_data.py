@@ -13,7 +13,7 @@ from queries.spec import Col, Dim, Filter, Measure, Options, Report, ScopeColumn
 CUSTOMER_SCOPE = ScopeColumns("branch_ids", "dept_ids", "handler_ids", many=True)
 COMPARED = (("name", "姓名"), ("id", "证件号"), ("birth", "出生日期"), ("mobile", "手机"),
             ("address", "地址"), ("branch", "出单机构"))
-SYSTEMS = Options(static=(("核心", "核心"), ("理赔", "理赔"), ("电销", "电销")))
+SYSTEMS = Options(static=tuple((s, s) for s in ("核心", "理赔", "电销", "工作日志")))
 
 
 def _side(x: str, title: str) -> tuple[Col, ...]:
