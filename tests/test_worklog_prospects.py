@@ -5,6 +5,7 @@ scope of its author's branch, and the plan then shows the number, linked to 客�
 
 from __future__ import annotations
 
+import csv
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from tests.ops_fixtures import with_own_database
 POLICIES = 2_000
 NEW_NAME = "测试新拓展企业有限公司"
 NOTE_ONLY = "记事里的新客户集团"
+DAY_NAME = "次日新客户汽车服务部"
 
 
 def _rows(store: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -206,3 +208,31 @@ def test_customer_360_finds_the_new_prospect_for_its_authors_scope_only(
     stranger = Viewer(99, "other", "支公司经理", frozenset(CATALOG), DataScope("branch", other),
                       True)
     assert customer_view(settings, stranger, master_no) is None
+
+
+def test_a_t1_day_resolves_a_prospect_entered_since(loaded: dict[str, Any],
+                                                    tmp_path: Path) -> None:
+    """An incremental day (one unchanged customer row in its file) resolves the prospect
+    sales01 entered since the last load, and leaves the earlier numbers where they were."""
+    settings, sales = loaded["settings"], loaded["sales"]
+    before = dict(_rows(settings.store_path, "SELECT customer_code, master_no FROM customer "
+                                             "WHERE source_system = ?", [SOURCE_SYSTEM]))
+    plans.create_plan(settings, sales.viewer(), {
+        "date": AS_OF.isoformat(), "purpose": "次日拜访", "customers": [
+            {"customer_name": DAY_NAME, "customer_kind": "代理客户", "phone": "0755-2666000"}]})
+    export_store(settings.store_path, tmp_path / "all")
+    with (tmp_path / "all" / "customer.csv").open(encoding="utf-8", newline="") as f:
+        rows = csv.reader(f)
+        header = next(rows)
+        first = next(r for r in rows if r[header.index("source_system")] == "核心")
+    day = tmp_path / "day"
+    day.mkdir()
+    with (day / "customer.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, first])
+    result = load(day, settings.store_path, settings, incremental=True, user="tester")
+    assert result.ok, result.rejects[:3]
+    after = dict(_rows(settings.store_path, "SELECT customer_code, master_no FROM customer "
+                                            "WHERE source_system = ?", [SOURCE_SYSTEM]))
+    new = prospect_code(sales.user_id, DAY_NAME)
+    assert new not in before and after[new] and after[new] not in before.values()
+    assert {c: after[c] for c in before} == before
