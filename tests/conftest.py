@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -29,7 +32,20 @@ def as_of() -> date:
 @pytest.fixture(scope="session")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("store") / "store.duckdb"
-    generate(path, TEST_POLICIES, TEST_SEED, AS_OF, Settings(as_of=AS_OF))
+    cache = os.environ.get("TEST_STORE_CACHE")
+    if not cache:
+        generate(path, TEST_POLICIES, TEST_SEED, AS_OF, Settings(as_of=AS_OF))
+        return path
+    # bin/test's runs share one generated store (a build is deterministic for a size,
+    # seed and date); each process gets its own copy.
+    cached = Path(cache) / f"store-{TEST_POLICIES}-{TEST_SEED}-{AS_OF}.duckdb"
+    with open(f"{cached}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cached.exists():
+            built = cached.with_suffix(".building")
+            generate(built, TEST_POLICIES, TEST_SEED, AS_OF, Settings(as_of=AS_OF))
+            built.rename(cached)
+    shutil.copyfile(cached, path)
     return path
 
 
