@@ -199,6 +199,30 @@ def _save(n: int, result: dict) -> None:
     saved.setdefault(str(n), {}).update(result)
     OUT.write_text(json.dumps(saved, ensure_ascii=False, indent=2) + "\n", "utf-8")
     print(json.dumps(saved[str(n)], ensure_ascii=False, indent=2))
+    print(side_by_side(saved))
+
+
+def side_by_side(saved: dict) -> str:
+    """Each size's figures against the targets and the plain Splink model's."""
+    def cell(run: dict | None) -> str:
+        if not run:
+            return "—"
+        if "not_run" in run:
+            return "not run: " + run["not_run"]
+        return (f"P {run['precision']:.4f}  R {run['recall']:.4f}  {run['seconds']:.0f} s "
+                f"(cpu {run['cpu_seconds']:.0f} s)")
+
+    lines = [f"targets: P ≥ {TARGETS['precision']}, R ≥ {TARGETS['recall']}, full ≤ "
+             f"{TARGETS['full_seconds']} s, day ≤ {TARGETS['day_seconds']} s on 2 cores"]
+    for size, r in sorted(saved.items(), key=lambda kv: int(kv[0])):
+        day = r.get("day", {})
+        lines += [f"{int(size):>9,} records (load average {r.get('load_average_at_start')} → "
+                  f"{r.get('load_average_at_end')})",
+                  f"    Chinese-aware full : {cell(r.get('full'))}",
+                  f"    incremental day    : {cell(day)}; {r.get('changed', 0):,} changed, "
+                  f"{day.get('stages', {}).get('resolved_again', '?')} records resolved again",
+                  f"    plain Splink       : {cell(r.get('plain_splink'))}"]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
