@@ -1,7 +1,7 @@
 """Rollups of the customer pages (客户管理), built at load time after the others.
 
 - ``renewal_fact``: policies ending around the data date with their renewal status;
-- ``orphan_fact``: policies in force whose 经办人 has left (staff.left_date);
+- ``orphan_fact``: policies in force whose 经办人 or 代理人 has left (``left_date``);
 - ``customer_year_fact``: one row per master customer (统一客户号) of the insured, year
   and 经办人 (its branch and
   department), the groups (新保, 续保, 潜在拓展, 出险) and the value grade read from it;
@@ -85,12 +85,20 @@ RENEWAL_FACT = """
 
 ORPHAN_FACT = """
     SELECT p.policy_id, p.policy_no, p.branch_id, p.dept_id, p.handler_id, p.branch_code,
-           p.dept_code, p.handler_code, s.staff_name AS handler_name, s.left_date,
-           p.agent_code, p.insured_id, p.insured_code, p.risk_code, p.class_name, p.line,
+           p.dept_code, p.handler_code, s.staff_name AS handler_name,
+           least(s.left_date, a.left_date) AS left_date, s.left_date AS handler_left_date,
+           p.agent_code, a.agent_name, a.left_date AS agent_left_date,
+           CASE WHEN s.left_date IS NOT NULL AND a.left_date IS NOT NULL THEN '经办人和代理人离职'
+                WHEN s.left_date IS NOT NULL THEN '经办人离职' ELSE '代理人离职' END
+               AS orphan_reason,
+           p.insured_id, p.insured_code, p.risk_code, p.class_name, p.line,
            p.plate_no, p.start_date, p.end_date, p.premium_cny,
            date_diff('day', $as_of, p.end_date) AS days_to_end
     FROM policy_pnl p JOIN staff s ON s.staff_id = p.handler_id
-    WHERE s.left_date IS NOT NULL AND p.status = '有效' AND p.end_date >= $as_of"""
+    LEFT JOIN agent a ON a.agent_id = p.agent_id
+    WHERE (s.left_date IS NOT NULL OR (a.left_date IS NOT NULL AND p.policy_id NOT IN (
+               SELECT policy_id FROM reassigned_policy)))
+      AND p.status = '有效' AND p.end_date >= $as_of"""
 
 CUSTOMER_YEAR_FACT = """
     WITH first AS (

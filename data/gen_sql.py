@@ -114,9 +114,13 @@ def organisation_sql(ctx: Ctx, P: ModuleType) -> list[str]:
                              || CASE k WHEN '经纪公司' THEN '保险经纪有限公司'
                                        WHEN '专业代理' THEN '保险代理有限公司'
                                        ELSE '汽车销售服务有限公司' END END,
-                   k, 1 + (a - 1) % {nb}, NULL, NULL
-            FROM (SELECT a, {kinds}[1 + floor(u(a, 'ak') * 4)::INTEGER] AS k
-                  FROM range(1, {n_agent} + 1) t(a))""",
+                   k, 1 + (a - 1) % {nb}, NULL, NULL,
+                   -- some 个人代理 left (the first of them always: 孤儿保单 of an agent)
+                   CASE WHEN k = '个人代理' AND (u(a, 'aleft') < 0.12 OR a = first_person)
+                        THEN DATE '{ctx["as_of"]}' - floor(u(a, 'ald') * 600)::INTEGER END
+            FROM (SELECT a, k, min(a) FILTER (WHERE k = '个人代理') OVER () AS first_person
+                  FROM (SELECT a, {kinds}[1 + floor(u(a, 'ak') * 4)::INTEGER] AS k
+                        FROM range(1, {n_agent} + 1) t(a)))""",
         *customer_statements(ctx, P),
     ]
 

@@ -107,7 +107,8 @@ ENTITIES: tuple[Entity, ...] = (
           example="个人代理"),
         F("branch_code", "支公司代码", example="4401"),
         F("id_no", "证件号码", required=False, example=""),
-        F("mobile", "手机", required=False, example="")),
+        F("mobile", "手机", required=False, example=""),
+        F("left_date", "离职日期", "date", required=False, example="")),
         (_ref("branch_code", "branch", "branch_code", "branch_id"),), "agent_id"),
     Entity("customer", "客户", ("customer_code",), (
         F("customer_code", "客户代码", example="C000000001"),

@@ -46,7 +46,8 @@ BASE_TABLES: dict[str, str] = {
         agent_kind VARCHAR NOT NULL,            -- 个人代理 / 兼业代理 / 专业代理 / 经纪公司
         branch_id  INTEGER NOT NULL,
         id_no      VARCHAR,                     -- 证件号码, personal data (业务员客户)
-        mobile     VARCHAR                      -- 手机, personal data (业务员客户)
+        mobile     VARCHAR,                     -- 手机, personal data (业务员客户)
+        left_date  DATE                         -- 解约/离职日期; NULL while under contract
     """,
     "customer": """
         customer_id   INTEGER PRIMARY KEY,

@@ -57,6 +57,9 @@ def apply_written_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> in
                 "reason VARCHAR, added_by VARCHAR, added_at VARCHAR)")
     if listed:
         con.executemany("INSERT INTO customer_blacklist VALUES (?, ?, ?, ?)", listed)
+    # The policies in the hands their reassignment gave them: 孤儿保单 leaves them out
+    # even when their 代理人 has left.
+    con.execute("CREATE OR REPLACE TEMP TABLE reassigned_policy (policy_id INTEGER)")
     if not moved:
         return 0
     con.execute("CREATE OR REPLACE TEMP TABLE reassigned (policy_no VARCHAR, "
@@ -69,6 +72,9 @@ def apply_written_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> in
               FROM reassigned r JOIN staff f ON f.staff_code = r.from_code
               JOIN staff t ON t.staff_code = r.to_code) m
         WHERE policy.policy_no = m.policy_no AND policy.handler_id = m.from_id""").fetchone()
+    con.execute("""INSERT INTO reassigned_policy SELECT p.policy_id FROM reassigned r
+        JOIN policy p USING (policy_no) JOIN staff t ON t.staff_code = r.to_code
+        WHERE p.handler_id = t.staff_id""")
     con.execute("DROP TABLE reassigned")
     count = int(changed[0]) if changed else 0
     log.info("reassigned policies applied: %d of %d", count, len(moved))

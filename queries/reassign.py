@@ -29,13 +29,15 @@ def may_reassign(viewer: Viewer) -> bool:
 
 
 def departed_handlers(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
-    """The 经办人 who left with orphan policies in the viewer's scope, and how many."""
+    """The 经办人 who left with orphan policies in the viewer's scope, and how many (an
+    agent's departure alone is for the source system to answer)."""
     params: dict[str, Any] = {}
     scope = scope_predicate(viewer, params)
     return store_rows(settings, f"""
         SELECT handler_code, any_value(handler_name) AS handler_name,
-               any_value(left_date) AS left_date, count(*) AS policies
-        FROM orphan_fact WHERE {scope} GROUP BY handler_code ORDER BY handler_code""", params)
+               any_value(handler_left_date) AS left_date, count(*) AS policies
+        FROM orphan_fact WHERE handler_left_date IS NOT NULL AND {scope}
+        GROUP BY handler_code ORDER BY handler_code""", params)
 
 
 def colleagues(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
@@ -66,7 +68,8 @@ def reassign(settings: Settings, viewer: Viewer, from_code: str, to_code: str,
     params: dict[str, Any] = {"from": from_code}
     scope = scope_predicate(viewer, params)
     found = [r["policy_no"] for r in store_rows(settings, f"""
-        SELECT policy_no FROM orphan_fact WHERE handler_code = $from AND {scope}
+        SELECT policy_no FROM orphan_fact WHERE handler_code = $from
+          AND handler_left_date IS NOT NULL AND {scope}
         ORDER BY policy_no""", params)]
     if policy_nos is not None:
         wanted = {p.strip() for p in policy_nos if p.strip()}

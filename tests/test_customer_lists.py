@@ -67,6 +67,31 @@ def _orphan_branch(settings: Settings) -> int:
                                     "GROUP BY 1 ORDER BY n DESC LIMIT 1", {})[0]["branch_id"])
 
 
+def test_orphans_are_the_policies_whose_handler_or_agent_left(own: Settings) -> None:
+    from data.written_data import _read
+
+    reassigned = {policy_no for policy_no, _, _ in _read(own)[1]}
+    rows = store_rows(own, """SELECT p.policy_no, s.left_date IS NOT NULL AS handler_left,
+            a.left_date AS agent_left FROM policy p JOIN staff s ON s.staff_id = p.handler_id
+        LEFT JOIN agent a ON a.agent_id = p.agent_id
+        WHERE p.status = '有效' AND p.end_date >= $d""", {"d": AS_OF})
+    agent_only = {r["policy_no"] for r in rows if r["agent_left"] and not r["handler_left"]
+                  and r["policy_no"] not in reassigned}
+    listed = store_rows(own, "SELECT policy_no, orphan_reason, agent_left_date, "
+                             "handler_left_date FROM orphan_fact", {})
+    assert agent_only and {r["policy_no"] for r in listed
+                           if r["orphan_reason"] == "代理人离职"} == agent_only
+    assert {r["policy_no"] for r in listed if r["handler_left_date"]} == {
+        r["policy_no"] for r in rows if r["handler_left"]}
+    assert all(r["agent_left_date"] for r in listed if r["orphan_reason"] == "代理人离职")
+    # The reassignment page lists departed 经办人 only, not the handlers of an agent's.
+    head = _head(_orphan_branch(own))
+    codes = {d["handler_code"] for d in departed_handlers(own, head)}
+    in_service = {r["staff_code"] for r in store_rows(
+        own, "SELECT staff_code FROM staff WHERE left_date IS NULL", {})}
+    assert codes and not codes & in_service
+
+
 def test_reassignment_is_audited_refreshed_and_survives_a_reload(own: Settings) -> None:
     head = _head(_orphan_branch(own))
     departed = departed_handlers(own, head)[0]

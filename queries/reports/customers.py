@@ -81,7 +81,10 @@ ORPHANS = Report(
         branch_filter(),
         dept_filter(),
         Filter("handler", "原经办人代码", "text", "handler_code"),
-        Filter("left", "离职日期", "date_range", "left_date"),
+        Filter("left", "离职日期", "date_range", "left_date",
+               help="经办人或代理人中较早离职者的日期"),
+        Filter("reason", "原因", "multi", "orphan_reason", options=Options(static=tuple(
+            (v, v) for v in ("经办人离职", "代理人离职", "经办人和代理人离职")))),
         Filter("end", "终保日期", "date_range", "end_date"),
         Filter("line", "业务类别", "multi", "line", options=LINE_OPTIONS),
     ),
@@ -92,7 +95,9 @@ ORPHANS = Report(
         POLICY_NO,
         Col("insured_name", "被保险人名称", column="insured_id", lookup=INSURED_NAME),
         Col("handler_code", "原经办人代码", "code"), Col("handler_name", "原经办人"),
-        Col("left_date", "离职日期", "date"), Col("agent_code", "代理人代码", "code"),
+        Col("orphan_reason", "原因"), Col("handler_left_date", "经办人离职日期", "date"),
+        Col("agent_code", "代理人代码", "code"), Col("agent_name", "代理人"),
+        Col("agent_left_date", "代理人离职日期", "date"),
         Col("risk_code", "险种代码", "code"), Col("plate_no", "车牌号"),
         Col("start_date", "起保日期", "date"), Col("end_date", "终保日期", "date"),
         Col("days_to_end", "距到期天数", "int"),
@@ -103,9 +108,9 @@ ORPHANS = Report(
                        Chart("bar", "branch_label", ("policies",))),
                Summary("by-handler", "按原经办人汇总", ("branch", "handler"))),
     order=(("end_date", "asc"),),
-    notes=("经办人已离职 (人员的离职日期) 的有效保单; 支公司经理可在“孤儿保单转交”页把它们"
-           "转给本支公司在职的同事, 转交记入审计, 并在每次装载后保持。",
-           "代理人在系统中没有离职日期, 不参与判断。"),
+    notes=("经办人或代理人已离职 (员工、代理人的离职日期) 的有效保单; 经办人离职的, 支公司经理"
+           "可在“孤儿保单转交”页把它们转给本支公司在职的同事, 转交记入审计, 并在每次装载后保持。",
+           "只是代理人离职的保单由源系统改派代理人, 改派后的下一次装载起不再列出。"),
 )
 
 
