@@ -52,7 +52,7 @@ def create_app(settings: Settings) -> Dash:
     if engine.has_store():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
         validate(ALL_REPORTS, table_columns(settings))  # the store's and the mirror's
-        warm(settings)  # the first request answers like the next one
+        warm(settings, summaries_s=settings.warm_seconds)  # the first request answers like the next
     app = Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # documented; Dash's annotation omits a Flask app

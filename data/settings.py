@@ -74,6 +74,9 @@ class Settings:
     as_of: date | None = None
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "2GB"
+    # Seconds a process spends warming a store it opens (at start-up, after a swap): each
+    # report's opening summary runs once, so a user's first request reads no cold column.
+    warm_seconds: int = 15
     build_memory_limit: str = "5GB"  # for generating or importing a store
     # The generator's threads: more than cores, as its steps wait on writes; on 2 cores
     # 4 threads built 10 M policies in 142 s against 173 s with 2. (The importer uses
@@ -158,6 +161,7 @@ class Settings:
             demo_seed=_env_int("DEMO_SEED", cls.demo_seed),
             as_of=_env_date("AS_OF", None),
             duckdb_threads=_env_int("DUCKDB_THREADS", cls.duckdb_threads),
+            warm_seconds=_env_int("WARM_SECONDS", cls.warm_seconds),
             duckdb_memory_limit=_env("DUCKDB_MEMORY_LIMIT", cls.duckdb_memory_limit),
             build_memory_limit=_env("BUILD_MEMORY_LIMIT", cls.build_memory_limit),
             build_threads=_env_int("BUILD_THREADS", cls.build_threads),

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def _warm(settings: Settings) -> None:
     from queries.warm import warm  # warm runs the catalog's statements through this module
 
-    warm(settings)
+    warm(settings, summaries_s=settings.warm_seconds)
 
 
 when_new_store(_warm)

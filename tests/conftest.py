@@ -52,8 +52,9 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     users = tmp_path_factory.mktemp("users") / "users.sqlite"
+    # warm_seconds 0: an app made for a test compiles its statements but runs none.
     plain = replace(Settings(), store_path=store_path, as_of=AS_OF,
-                    export_dir=tmp_path_factory.mktemp("exports"))
+                    export_dir=tmp_path_factory.mktemp("exports"), warm_seconds=0)
     found = with_own_database(plain, users)  # PostgreSQL when DATABASE_URL names one
     # The 工作日志 reports' written data: the demo users' year (as the app writes it) and
     # a few rows of another branch with one case of each anomaly.
