@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ops import db as ops_db
 from ops import migrate
 from ops import worklog_tables as wt
+from ops.worklog_prospects import prospect_code, read_prospects
 from tests.ops_fixtures import fresh_database
 
 AUTHOR = {"user_id": 5, "author_name": "张三", "staff_id": 386, "dept_id": 12, "branch_id": 3}
@@ -119,3 +120,42 @@ def test_revision_goes_down_and_up(db: object) -> None:
         names = {n for n in inspect(con).get_table_names() if n.startswith("worklog_")}
     assert names == {t for t in wt.metadata.tables if t.startswith("worklog_")}
     assert migrate.current(db) == migrate.head()  # type: ignore[arg-type]
+
+
+def test_prospects_are_read_once_per_author_and_name(db: object) -> None:
+    """What the store build reads of the prospects: one per author and name (spaces at
+    the ends aside), a phone or 证件号 once given kept, the notes that count only."""
+    other = {**AUTHOR, "user_id": 6, "staff_id": 387}
+
+    def new_plan(con: object, author: dict, at: str) -> int:
+        return con.execute(insert(wt.worklog_plans).values(  # type: ignore[attr-defined]
+            kind="日常工作计划", start_date=date(2026, 11, 30), end_date=date(2026, 11, 30),
+            created_at=at, updated_at=at, **author)).inserted_primary_key[0]
+
+    with ops_db.write(db) as con:  # type: ignore[arg-type]
+        first, later = new_plan(con, AUTHOR, AT), new_plan(con, AUTHOR, "2026-12-01T08:00:00")
+        for plan_id, extra in ((first, {"prospect_phone": "13912345678",
+                                        "prospect_id_no": "110101199003074514"}),
+                               (later, {"prospect_kind": "代理客户"})):
+            con.execute(insert(wt.worklog_plan_customers).values(
+                plan_id=plan_id, customer_name=" 某集团 ",
+                **{"prospect_kind": "集团客户", **extra}, **AUTHOR))
+        con.execute(insert(wt.worklog_plan_customers).values(
+            plan_id=new_plan(con, other, AT), customer_name="某集团", prospect_kind="集团客户",
+            **other))
+        con.execute(insert(wt.worklog_plan_customers).values(
+            plan_id=first, customer_code="C0000001", customer_name="李四", **AUTHOR))
+        for name, deleted in (("记事客户", None), ("删掉的客户", AT)):
+            con.execute(insert(wt.worklog_entries).values(
+                entry_date=date(2026, 11, 30), customer_name=name, prospect_kind="间接客户",
+                deleted_at=deleted, created_at=AT, updated_at=AT, **AUTHOR))
+    with ops_db.read(db) as con:  # type: ignore[arg-type]
+        found = read_prospects(con)
+    assert sorted((p.user_id, p.customer_name, p.prospect_kind, p.phone, p.id_no)
+                  for p in found) == [
+        (5, "某集团", "代理客户", "13912345678", "110101199003074514"),
+        (5, "记事客户", "间接客户", None, None),
+        (6, "某集团", "集团客户", None, None)]
+    assert {p.customer_code for p in found} == {
+        prospect_code(5, "某集团"), prospect_code(5, "记事客户"), prospect_code(6, "某集团")}
+    assert len({p.customer_code for p in found}) == 3
