@@ -18,7 +18,7 @@ from callbacks.customer_routes import register_customer_routes
 from callbacks.load_routes import register_load_routes
 from callbacks.routes import register_routes
 from callbacks.worklog_routes import register_worklog_routes
-from data.build import ensure_demo_store
+from data.generate import ensure_demo_store
 from data.settings import Settings
 from engines import engine_for
 from engines.base import begin_request, end_request

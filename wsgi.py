@@ -20,7 +20,7 @@ log = logging.getLogger("wsgi")
 def prepare(settings: Settings) -> None:
     """What ``python app.py`` does before serving, done once for all workers."""
     from auth.templates import ensure_demo_users
-    from data.build import ensure_demo_store
+    from data.generate import ensure_demo_store
     from engines import engine_for
     from ops.migrate import upgrade
 

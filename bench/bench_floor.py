@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import requests
 
-from bench.bench_http import free_port, raw_ms, recording, start_app
+from bench.http_harness import free_port, raw_ms, recording, start_app
 from data.settings import Settings
 from queries import engine, store_types
 from queries.catalog import CATALOG

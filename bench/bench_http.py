@@ -17,15 +17,12 @@ is off by default (``--cache`` to keep it): repeated runs would otherwise be cac
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,20 +31,28 @@ from typing import Any
 import duckdb
 import requests
 
+from bench.http_browser import CUBE, browser_filter_to_grid
+from bench.http_harness import (
+    ROOT,
+    free_port,
+    raw_ms,
+    recording,
+    rss_mib,
+    start_app,
+    stats,
+    timed_get,
+)
 from data.settings import Settings
-from engines.duckdb_engine import DuckDBEngine
 from queries import engine, store_types
 from queries import sql as C
 from queries import store as store_module
 from queries.catalog import CATALOG
 from queries.spec import Report
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT_JSON = Path(__file__).with_name("results.json")
 OUT_MD = Path(__file__).with_name("results.md")
 PAGE = 100
 DEEP_PAGE = 10_000
-CUBE = "pnl-auto-cube"
 # The API answers the first 5 000 groups of a summary (the engine reads only the rows of
 # the leading dimension's first values when it has very many); a summary of more groups
 # than this is still skipped (none is on a generated book of 10 M policies).
@@ -55,16 +60,6 @@ MAX_GROUPS = 50_000_000
 CUBE_GROUPS = {1: [["use_nature"], ["branch"], ["use_years"]],
                2: [["branch", "use_nature"], ["vehicle_kind", "seats"]],
                3: [["branch", "use_nature", "use_years"], ["dept", "start_year", "vehicle_kind"]]}
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(p * (len(xs) - 1)))]
-
-
-def stats(xs: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(statistics.median(xs), 1), "p95_ms": round(pct(xs, 0.95), 1),
-            "runs": len(xs)}
 
 
 # --- filters -------------------------------------------------------------------------
@@ -96,98 +91,6 @@ def variants(report: Report, as_of: date, settings: Settings) -> list[dict[str, 
                     args[choice.key] = options[(i // 2 - 1) % len(options)][0]
         out.append(args)
     return out
-
-
-# --- the raw floor: the engine's own statements replayed ------------------------------
-
-
-@contextlib.contextmanager
-def recording() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """Every (SQL, parameters) the engine sends to DuckDB inside the block."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-    real = DuckDBEngine.fetch
-
-    def spy(engine: DuckDBEngine, sql: str, params: dict[str, Any] | None = None
-            ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        seen.append((sql, dict(params or {})))
-        return real(engine, sql, params)
-
-    DuckDBEngine.fetch = spy  # type: ignore[method-assign]
-    try:
-        yield seen
-    finally:
-        DuckDBEngine.fetch = real  # type: ignore[method-assign]
-
-
-def raw_ms(con: duckdb.DuckDBPyConnection, statements: list[tuple[str, dict[str, Any]]]
-           ) -> float:
-    started = time.perf_counter()
-    for sql, params in statements:
-        con.execute(sql, params).fetchall()
-    return (time.perf_counter() - started) * 1000
-
-
-# --- the app under gunicorn -----------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_app(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    subprocess.run([sys.executable, "-m", "wsgi", "--prepare"], cwd=ROOT, env=env,
-                   check=True)
-    log = Path(env["STORE_PATH"]).with_name("bench-gunicorn.log")
-    with log.open("wb") as out:
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c",
-                                 "gunicorn.conf.py", "wsgi:server"], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and proc.poll() is None:
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
-                return proc
-        time.sleep(0.5)
-    proc.terminate()
-    tail = log.read_text(errors="replace")[-3000:]
-    raise RuntimeError(f"the app did not start; its log ends with:\n{tail}")
-
-
-def rss_mib(pid: int) -> dict[str, float]:
-    """Now and peak resident memory of the gunicorn master and its workers."""
-    out = {"rss_mib": 0.0, "peak_mib": 0.0}
-    for p in [pid, *children(pid)]:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    out["rss_mib"] += int(line.split()[1]) / 1024
-                if line.startswith("VmHWM:"):
-                    out["peak_mib"] += int(line.split()[1]) / 1024
-    return {k: round(v, 1) for k, v in out.items()}
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return found
-
-
-# --- timing ---------------------------------------------------------------------------
-
-
-def timed_get(session: requests.Session, url: str, params: dict[str, str]
-              ) -> tuple[float, dict[str, Any]]:
-    started = time.perf_counter()
-    resp = session.get(url, params=params, timeout=300)
-    ms = (time.perf_counter() - started) * 1000
-    if resp.status_code != 200:
-        raise RuntimeError(f"{url} {params}: {resp.status_code} {resp.text[:300]}")
-    return ms, resp.json()
 
 
 def deep_cursor(settings: Settings, report: Report, values: engine.FilterValues,
@@ -288,55 +191,6 @@ def bench_report(session: requests.Session, base: str, settings: Settings, repor
     log(f"{report.number:>5} {report.slug:<26} summary p95 {summary}  page1 p50 "
         f"{result['page1']['p50_ms']:>5.0f}  page{page} p50 {result['deep']['p50_ms']:>5.0f}")
     return result
-
-
-# --- the browser ----------------------------------------------------------------------
-
-
-def browser_filter_to_grid(base: str, iterations: int) -> dict[str, Any]:
-    """3.6: choose another 使用性质, click 查询, until the summary grid shows new rows."""
-    from playwright.sync_api import sync_playwright
-
-    chromium = "/usr/bin/chromium"
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"]
-    times: list[float] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=args)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"{base}/login")
-        page.fill("#username", "gm")
-        page.fill("#password", "demo-pass-2026")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
-        page.goto(f"{base}/reports/{CUBE}?group_by=branch&run=1")
-        rows = page.locator(".ag-center-cols-container .ag-row")
-        rows.first.wait_for(timeout=120_000)
-        for i in range(iterations + 1):
-            page.get_by_label("使用性质").first.click()
-            options = page.get_by_role("option")
-            options.first.wait_for()
-            options.nth(i % max(1, min(options.count(), 6))).click()
-            page.keyboard.press("Escape")
-            before = page.evaluate("""() => {
-                const g = document.querySelector('.ag-root-wrapper');
-                window.__oldGrid = g;
-                const c = document.querySelector('.ag-center-cols-container');
-                return c ? c.innerText : '';
-            }""")
-            started = time.perf_counter()
-            page.get_by_role("button", name="查询").click()
-            page.wait_for_function("""(before) => {
-                const g = document.querySelector('.ag-root-wrapper');
-                const c = document.querySelector('.ag-center-cols-container');
-                if (!g || !c || !c.querySelector('.ag-row')) return false;
-                return g !== window.__oldGrid || c.innerText !== before;
-            }""", arg=before, timeout=120_000)
-            ms = (time.perf_counter() - started) * 1000
-            if i:  # the first one warms the page's scripts
-                times.append(ms)
-        browser.close()
-    return stats(times)
 
 
 # --- main -----------------------------------------------------------------------------

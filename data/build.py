@@ -6,7 +6,6 @@ running app keeps reading the old file and reopens the new one on its next reque
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -20,8 +19,6 @@ from data.rollups import build_rollups
 from data.schema import create_base_tables_sql
 from data.settings import Settings
 from data.steps import run_step
-
-log = logging.getLogger(__name__)
 
 Fill = Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -81,15 +78,3 @@ def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "b
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         shutil.rmtree(tmp.with_name(tmp.name + ".tmp"), ignore_errors=True)
     return out_path
-
-
-def ensure_demo_store(settings: Settings) -> Path:
-    """Generate the demo store when none exists at the configured path."""
-    if settings.store_path.exists():
-        return settings.store_path
-    from data.generate import generate
-
-    log.info("no store at %s: generating %d demo policies", settings.store_path,
-             settings.demo_policies)
-    return generate(settings.store_path, settings.demo_policies, settings.demo_seed,
-                    settings.today, settings)

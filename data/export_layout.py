@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.import_checks import lit, one_row
+from data.importer.checks import lit, one_row
 from data.layout import ENTITIES, Entity
 
 # Fields the store keeps no column for: a row's position among its siblings.

@@ -32,6 +32,7 @@ from data.gen_sql import (
 from data.settings import Settings
 from data.steps import run_step
 
+log = logging.getLogger(__name__)
 HISTORY_YEARS = 6
 
 
@@ -75,6 +76,16 @@ def generate(out: Path, policies: int, seed: int, as_of: date, settings: Setting
     return build_store(out, fill, replace(settings, as_of=as_of), origin="generated",
                        customers=replace(inputs_from_ops(settings), train=False,
                                          demo_history=True))
+
+
+def ensure_demo_store(settings: Settings) -> Path:
+    """Generate the demo store when none exists at the configured path."""
+    if settings.store_path.exists():
+        return settings.store_path
+    log.info("no store at %s: generating %d demo policies", settings.store_path,
+             settings.demo_policies)
+    return generate(settings.store_path, settings.demo_policies, settings.demo_seed,
+                    settings.today, settings)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,6 +1,6 @@
 """The import file layout: one file per entity, linked by business keys (保单号, 立案号 …),
 never by the store's internal ids. ``docs/IMPORT.md`` is written from this declaration
-(``python -m data.layout``); the importer (``data.load``) validates against it and the
+(``python -m data.layout``); the importer (``data.importer``) validates against it and the
 generator's ``--export-dir`` writes it.
 """
 

@@ -11,9 +11,10 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from data.import_rejects import report_folder
+from data.importer.rejects import report_folder
+from data.importer.run import load
+from data.importer.stage import FORMATS
 from data.layout import BY_NAME
-from data.load import FORMATS, load
 from data.settings import Settings
 from engines import engine_for
 from ops import jobs

@@ -20,7 +20,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from flask import Response, abort
 
 import auth
-from data.load import load_history
+from data.importer.history import load_history
 from data.settings import Settings
 from layouts.grid import LOCALE_TEXT, column_defs
 from layouts.import_rules import import_rules

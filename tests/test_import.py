@@ -434,20 +434,20 @@ def test_incremental_needs_a_store(book: tuple[Settings, Path, Path], tmp_path: 
 
 def test_a_failing_build_changes_nothing(book: tuple[Settings, Path, Path], tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import data.load
+    from data.importer import fill
 
     settings, generated, files = book
     store = tmp_path / "store.duckdb"
     shutil.copy(generated, store)
     before = _sha(store)
-    real_insert = data.load._insert_sql
+    real_insert = fill._insert_sql
 
     def losing_rows(entity, columns):  # type: ignore[no-untyped-def]
         sql = real_insert(entity, columns)
         return sql.replace(" ORDER BY", " WHERE s.line_ > 2 ORDER BY") \
             if entity.name == "claim" else sql
 
-    monkeypatch.setattr(data.load, "_insert_sql", losing_rows)
+    monkeypatch.setattr(fill, "_insert_sql", losing_rows)
     result = load(files, store, settings)
     assert not result.ok and _sha(store) == before
     assert "claim" in result.rejects[0].reason and "未改变" in result.rejects[0].reason

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from data.customers import Decisions, MatchConfig, cleansing_table, resolve
-from data.import_rejects import FileProblem
-from data.load import _utf8_copy
+from data.importer.rejects import FileProblem
+from data.importer.stage import utf8_copy
 
 _SCRATCH = tempfile.TemporaryDirectory(prefix="customers-")
 
@@ -27,7 +27,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, what: str) -> pa.Table
     if not path.is_file():
         raise SystemExit(f"找不到{what}文件: {path}")
     try:
-        utf8 = _utf8_copy(path, Path(_SCRATCH.name))  # UTF-8 or GBK, as the importer takes
+        utf8 = utf8_copy(path, Path(_SCRATCH.name))  # UTF-8 or GBK, as the importer takes
     except FileProblem as exc:
         raise SystemExit(f"{what}文件 {path}: {exc}") from exc
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.import_checks import lit, one_row
+from data.importer.checks import lit, one_row
 from data.settings import Settings
 
 HEADER = ["文件", "行", "列", "值", "原因"]

@@ -1,5 +1,5 @@
 """Validation of the staged files, as SQL in the scratch database: every row's checks
-counted in one scan per file (``data.import_checks``), the failing rows listed into the
+counted in one scan per file (``data.importer.checks``), the failing rows listed into the
 reject sink, references by business key, departments in their rows' branches, and a rate
 for every foreign amount to convert."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from data.import_checks import (
+from data.importer.checks import (
     HOME_CURRENCY,
     MONEY_MAX,
     ORG_PAIRS,
@@ -21,7 +21,7 @@ from data.import_checks import (
     row_checks,
     typed,
 )
-from data.import_rejects import FileProblem, RejectSink, duck_reason
+from data.importer.rejects import FileProblem, RejectSink, duck_reason
 from data.layout import BY_NAME, ENTITIES, Entity, Ref
 from data.settings import Settings
 

@@ -1,6 +1,6 @@
 """The importer's checks of one staged row, as SQL over the text of ``stg_<entity>``:
 each is (column, condition marking a bad row, reason), counted in one scan per file
-(``data.load.validate``). Also the checks across files that no reference join sees: a
+(``data.importer.validate``). Also the checks across files that no reference join sees: a
 department belongs to the branch a row names with it.
 """
 
