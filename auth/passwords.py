@@ -34,6 +34,16 @@ _LOOK_ALIKES = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", 
 _EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 
 
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Hash new passwords with ``hasher`` from now on; returns the one it replaces. A
+    stored hash carries its own parameters, so every hash still verifies. (The test
+    suite signs in thousands of times on cheap parameters.)"""
+    global _hasher
+    previous, _hasher = _hasher, hasher
+    _dummy_hash.cache_clear()
+    return previous
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

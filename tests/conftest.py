@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 from dataclasses import replace
@@ -10,7 +11,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from auth import passwords
 from auth.templates import ensure_demo_users
 from data.generate import generate
 from data.settings import Settings
@@ -18,6 +21,10 @@ from engines.clickhouse_publish import publish
 from queries import store_types
 from tests.ops_fixtures import with_own_database
 from tests.worklog_rows import sample_worklog
+
+# Thousands of sign-ins: cheap argon2 parameters for the hashes the tests write (the
+# product's cost is tested in tests/test_signin_hardening.py).
+passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 TEST_POLICIES = 60_000
 TEST_SEED = 7
@@ -37,8 +44,11 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         generate(path, TEST_POLICIES, TEST_SEED, AS_OF, Settings(as_of=AS_OF))
         return path
     # bin/test's runs share one generated store (a build is deterministic for a size,
-    # seed and date); each process gets its own copy.
-    cached = Path(cache) / f"store-{TEST_POLICIES}-{TEST_SEED}-{AS_OF}.duckdb"
+    # seed, date and the builder's code); each process gets its own copy.
+    code = hashlib.sha256(b"".join(
+        f.read_bytes() for f in sorted(Path(__file__).parents[1].glob("data/**/*.py"))))
+    name = f"store-{TEST_POLICIES}-{TEST_SEED}-{AS_OF}-{code.hexdigest()[:12]}.duckdb"
+    cached = Path(cache) / name
     with open(f"{cached}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not cached.exists():

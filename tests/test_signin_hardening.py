@@ -9,13 +9,16 @@ import stat
 import statistics
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 
+from auth import passwords
 from auth.audit import query_audit
 from auth.passwords import password_problem
 from auth.users import USERNAME_MAX, create_user
@@ -84,6 +87,15 @@ def _timed(server: Flask, username: str, address: str, n: int = 6) -> float:
     return statistics.median(times)
 
 
+@pytest.fixture
+def product_hash_cost() -> Iterator[None]:
+    """The product's own argon2 cost (the suite runs on cheap hashes)."""
+    cheap = passwords.use_hasher(PasswordHasher())
+    yield
+    passwords.use_hasher(cheap)
+
+
+@pytest.mark.usefixtures("product_hash_cost")
 def test_a_known_and_an_unknown_user_take_the_same_time(app_server: Flask,
                                                        settings: Settings) -> None:
     fast = replace(settings, login_fail_delay=0.0, login_max_failures=100)
