@@ -85,7 +85,15 @@ def names() -> frozenset[str]:
 def reads_mirror(expression: exp.Expr) -> bool:
     """The statement reads a table the mirror holds (so it runs there)."""
     held = names()
-    return bool(held) and any(t.name in held for t in expression.find_all(exp.Table))
+    if not held:
+        return False
+    # A statement is parsed once per text and never changed: its tables are listed once
+    # (walking the tree on every run cost a small summary more than its query).
+    tables = expression.meta.get("tables_read")
+    if tables is None:
+        tables = expression.meta["tables_read"] = frozenset(
+            t.name for t in expression.find_all(exp.Table))
+    return not tables.isdisjoint(held)
 
 
 def _store_identity(path: Path) -> tuple[int, int] | None:

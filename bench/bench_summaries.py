@@ -1,0 +1,221 @@
+"""Summaries over HTTP in one run on one machine: a small summary against its own SQL,
+the 3.6 cube against the floor benchmark's 12 cases, the top-N summaries of one group per
+person or receipt (1.6, 3.1, 5.2, the 20 agents with the worst 已决赔付率) against the
+250 ms summary target, and the first request after the app starts against a warm one
+(also with the store file pushed out of the operating system's cache first).
+
+    .venv/bin/python -m bench.bench_summaries --store /tmp/p1m.duckdb --floor-store /tmp/f1m.duckdb
+
+Both stores must exist (``python -m data.generate``; the floor's ``gen.py``). Prints a table
+and writes bench/results_summaries.json and .md. Not part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import requests
+
+from bench.bench_floor import AS_OF, CUBE_DIMS, floor_module, sign_in, small_summary
+from bench.bench_http import free_port, raw_ms, recording, start_app
+from data.settings import Settings
+from queries import engine, store_types
+from queries.catalog import CATALOG
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).with_name("results_summaries.json")
+TARGET_MS = 250.0
+# (label, report, API arguments): what a user opens or clicks.
+TOP_N = [
+    ("1.6 按人员 (opening: top 5,000 by 合计)", "premium-received-monthly",
+     {"month": "2026-11", "summary": "by-person"}),
+    ("3.1 按被保险人 (opening: top 5,000 by 签单保费)", "pnl-insured", {"summary": "by-insured"}),
+    ("5.2 按收据号 (opening: top 5,000 by 手续费)", "commission-list", {"summary": "by-receipt"}),
+    ("3.5 20 worst 已决赔付率 agents", "pnl-auto-agent",
+     {"start_from": "2020-01-01", "start_to": "2026-11-22", "limit": "20",
+      "sort": "settled_ratio:desc"}),
+]
+
+
+def median(xs: list[float]) -> float:
+    return round(statistics.median(xs), 1)
+
+
+def evict(path: Path) -> None:
+    """Ask the operating system to drop this file's cached pages (a cold start)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def first_request(env: dict[str, str], store: Path, cold: bool) -> dict[str, Any]:
+    if cold:
+        evict(store)
+    port = free_port()
+    proc = start_app({**env, "PORT": str(port)}, port)
+    base = f"http://127.0.0.1:{port}"
+    out: dict[str, Any] = {}
+    try:
+        session = sign_in(base)
+        cases = {"cube": {"group_by": "vehicle_kind,seats", "start_from": "2024-03-01",
+                          "start_to": "2025-02-28"},
+                 "cube by branch": {"group_by": "branch", "start_from": "2025-01-01",
+                                    "start_to": "2025-12-31"}}
+        for name, query in cases.items():
+            url = f"{base}/api/reports/pnl-auto-cube"
+            t = time.perf_counter()
+            assert session.get(url, params=query, timeout=120).ok
+            first = (time.perf_counter() - t) * 1000
+            warm = []
+            for _ in range(10):
+                t = time.perf_counter()
+                assert session.get(url, params=query, timeout=60).ok
+                warm.append((time.perf_counter() - t) * 1000)
+            out[name] = {"first_ms": round(first, 1), "warm_ms": median(warm),
+                         "ratio": round(first / median(warm), 2)}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return out
+
+
+def cube(session: requests.Session, base: str, floor_store: Path, floor_bench: Any,
+         repeats: int) -> dict[str, Any]:
+    """Each of the floor's 12 cases through the API and as the floor's SQL, alternately."""
+    con = duckdb.connect(str(floor_store), read_only=True)
+    con.execute("SET threads = 2")
+    product: dict[int, list[float]] = {1: [], 2: [], 3: []}
+    floor: dict[int, list[float]] = {1: [], 2: [], 3: []}
+    for run in range(repeats + 1):
+        for meta, params in floor_bench.cube_params(False):
+            dims = meta["dims"]
+            query = {"group_by": ",".join(CUBE_DIMS[d] for d in dims),
+                     "start_from": params["d0"].isoformat(),
+                     "start_to": params["d1"].isoformat()}
+            t = time.perf_counter()
+            assert session.get(f"{base}/api/reports/pnl-auto-cube", params=query,
+                               timeout=60).ok
+            api_ms = (time.perf_counter() - t) * 1000
+            floor_ms, _ = floor_bench.run_query(con, floor_bench.cube_sql("cube_fact", dims,
+                                                                          False), params)
+            if run:  # the first round warms both
+                product[len(dims)].append(api_ms)
+                floor[len(dims)].append(floor_ms)
+    con.close()
+    return {f"{k}_by": {"product_ms": median(product[k]), "floor_ms": median(floor[k]),
+                        "ratio": round(median(product[k]) / median(floor[k]), 2)}
+            for k in (1, 2, 3)}
+
+
+def top_n(session: requests.Session, base: str, settings: Settings, viewer: Any, *,
+          store: Path, repeats: int) -> list[dict[str, Any]]:
+    con = duckdb.connect(str(store), read_only=True)
+    con.execute("SET threads = 2")
+    out = []
+    for label, slug, args in TOP_N:
+        report = CATALOG[slug]
+        filters = {k: v for k, v in args.items() if k not in {"summary", "limit", "sort"}}
+        sort = [tuple(s.split(":")) for s in args["sort"].split(",")] if "sort" in args \
+            else None
+        with recording() as statements:
+            engine.run_summary(settings, report, engine.parse_filters(report, filters, AS_OF),
+                               viewer, args.get("summary"),
+                               max_groups=int(args.get("limit", engine.SUMMARY_GROUPS_SHOWN)),
+                               sort=sort)
+        api, raw = [], []
+        for _ in range(repeats + 1):
+            t = time.perf_counter()
+            resp = session.get(f"{base}/api/reports/{slug}", params=args, timeout=120)
+            api.append((time.perf_counter() - t) * 1000)
+            assert resp.ok, resp.text[:300]
+            raw.append(raw_ms(con, statements))
+        body = resp.json()
+        out.append({"summary": label, "rows": len(body["rows"]), "sort": body["sort"],
+                    "api_ms": median(api[1:]), "sql_ms": median(raw[1:]),
+                    "statements": len(statements)})
+    con.close()
+    return out
+
+
+def table(r: dict[str, Any]) -> str:
+    m = r["small_summary"]
+    lines = [f"{r['policies']} policies; load average before {r['load_before']}, "
+             f"after {r['load_after']}; results cache off", "",
+             "| measure | product | reference | goal |", "|---|---|---|---|",
+             f"| small summary {m['report']} over HTTP vs its SQL ({m['statements']} "
+             f"statement) | {m['api_ms']} ms (+{m['over_ms']} ms) | SQL {m['sql_ms']} ms | "
+             "≤ +3 ms |"]
+    for k in (1, 2, 3):
+        q = r["cube"][f"{k}_by"]
+        lines.append(f"| cube vs floor, {k} group-by (median of the cases) | "
+                     f"{q['product_ms']} ms ({q['ratio']}×) | floor {q['floor_ms']} ms | "
+                     "≤ 1.3× |")
+    for t in r["top_n"]:
+        lines.append(f"| {t['summary']}, {t['rows']} rows | {t['api_ms']} ms over HTTP | "
+                     f"its SQL {t['sql_ms']} ms ({t['statements']} statements) | "
+                     f"≤ {TARGET_MS:.0f} ms |")
+    for kind, cases in r["first_request"].items():
+        for name, f in cases.items():
+            lines.append(f"| first request after start ({kind} file), {name} | "
+                         f"{f['first_ms']} ms ({f['ratio']}× warm) | warm {f['warm_ms']} ms | "
+                         "≤ 1.5× |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="summaries over HTTP beside their references")
+    ap.add_argument("--store", type=Path, required=True)
+    ap.add_argument("--floor-store", type=Path, required=True)
+    ap.add_argument("--floor", type=Path, default=ROOT.parent / "shared" / "floor")
+    ap.add_argument("--policies", default="1,000,000")
+    ap.add_argument("--repeats", type=int, default=5)
+    a = ap.parse_args()
+    floor_bench = floor_module(a.floor)
+    result: dict[str, Any] = {"policies": a.policies, "load_before": os.getloadavg()}
+    env = {**os.environ, "STORE_PATH": str(a.store), "AS_OF": AS_OF.isoformat(),
+           "RESULTS_CACHE_ENTRIES": "0", "EXPORT_DIR": str(a.store.parent / "bench-exports")}
+    result["first_request"] = {"cached": first_request(env, a.store, cold=False),
+                               "cold": first_request(env, a.store, cold=True)}
+    print("first_request", result["first_request"], flush=True)
+    port = free_port()
+    proc = start_app({**env, "PORT": str(port)}, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        session = sign_in(base)
+        from auth.users import get_user
+
+        settings = replace(Settings.from_env(), store_path=a.store, as_of=AS_OF,
+                           results_cache_entries=0)
+        store_types.serve_from(settings)
+        user = get_user(settings.users_db, username="gm")
+        assert user is not None
+        result["small_summary"] = small_summary(session, base, settings, user.viewer(),
+                                                a.store)
+        print("small_summary", result["small_summary"], flush=True)
+        result["cube"] = cube(session, base, a.floor_store, floor_bench, a.repeats)
+        print("cube", result["cube"], flush=True)
+        result["top_n"] = top_n(session, base, settings, user.viewer(), store=a.store,
+                                repeats=a.repeats)
+        print("top_n", result["top_n"], flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    result["load_after"] = os.getloadavg()
+    OUT.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    text = table(result)
+    OUT.with_suffix(".md").write_text(f"# bench/bench_summaries.py\n\n{text}\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
