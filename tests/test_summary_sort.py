@@ -114,3 +114,21 @@ def test_top_groups_same_on_both_engines(slug: str, sort: list[tuple[str, str]] 
         assert d.rows, what
         assert_same_rows(d.rows, c.rows, what)
         assert_same_rows([d.totals], [c.totals], what + " totals")
+
+
+def test_top_persons_measures_read_only_their_rows(settings: Settings, as_of: date) -> None:
+    # 1.6 by person: groups of (经办人, 被保险人, 代理人, 币别). Narrowing the full pass by
+    # the top groups' handlers alone kept every row (a handler has many insureds).
+    from queries import sql as C
+
+    report = CATALOG["premium-received-monthly"]
+    values = engine.parse_filters(report, wide_args(report, as_of), as_of)
+    dims = engine.summary_dims(report, "by-person", None)
+    assert {d.type for d in dims if d.key != "currency"} == {"int"}  # ids, not text
+    st = C.summary_statement(report, dims, values.conditions, GM,
+                             engine.settings_values(report, settings), values.periods,
+                             with_totals=True, max_groups=20, sort=[("month_cny", "desc")])
+    sql = st.sql()
+    for d in dims:
+        narrowed = f"{d.column} IN (SELECT {d.key} FROM top_keys)"
+        assert (narrowed in sql) == d.many, d.key
