@@ -26,6 +26,11 @@ MONEY_FORMAT = {"function": "fmtNumber(params.value, 2)"}
 MINUTES = {"function": "params.value ? params.value.replace('T', ' ').slice(0, 16) : ''"}
 
 
+def minutes_text(stamp: str | None) -> str:
+    """A stored timestamp (ISO, seconds) as the screens show it: to the minute."""
+    return (stamp or "").replace("T", " ")[:16]
+
+
 def page_layout(slug: str, build: Callable[[Viewer, Settings], Any]) -> Callable[..., Any]:
     """A page's layout behind its grant (checked on the server at every load)."""
     def layout(**_args: str) -> Any:

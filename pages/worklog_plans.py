@@ -24,6 +24,7 @@ from pages.worklog_common import (
     customer_badge,
     grid,
     hidden,
+    minutes_text,
     money_column,
     ok,
     page_layout,
@@ -142,7 +143,8 @@ def build(viewer: Viewer, settings: Settings) -> Any:
 
 def _detail(p: dict[str, Any]) -> Any:
     steps = [dmc.TimelineItem(title=f"{s['step_label']} · {s['by_name']}", children=[
-        dmc.Text(s["comment"] or "—", size="sm"), dmc.Text(s["at"], size="xs", c="dimmed")])
+        dmc.Text(s["comment"] or "—", size="sm"),
+        dmc.Text(minutes_text(s["at"]), size="xs", c="dimmed")])
         for s in p["history"]]
     editable = p["status"] in plans.EDITABLE
     return dmc.Stack(gap="xs", mt="sm", children=[

@@ -20,6 +20,7 @@ from pages.worklog_common import (
     client_ip,
     field_errors,
     grid,
+    minutes_text,
     ok,
     page_layout,
     refused,
@@ -63,7 +64,7 @@ def _detail(p: dict[str, Any]) -> Any:
     replies = [dmc.TimelineItem(title=f"{r['by_name']}" + (f" → {r['status_after']}"
                                                           if r["status_after"] else ""),
                                 children=[dmc.Text(r["body"], size="sm"),
-                                          dmc.Text(r["at"], size="xs", c="dimmed")])
+                                          dmc.Text(minutes_text(r["at"]), size="xs", c="dimmed")])
                for r in p["replies"]]
     return dmc.Stack(gap="xs", mt="sm", children=[
         dmc.Text(f"{p['title']} · {p['status']} · 提出人 {p['author_name']} · 负责人 "

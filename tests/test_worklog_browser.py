@@ -18,6 +18,7 @@ import pytest
 from auth.audit import query_audit
 from auth.users import get_user
 from data.settings import Settings
+from ops.worklog_daily import list_forms, list_problems
 from ops.worklog_entries import create_entry, list_entries
 from ops.worklog_plans import list_plans, plan
 from tests.browser_fixtures import sign_in
@@ -82,6 +83,11 @@ def test_a_note_on_the_phone_in_under_30_seconds(browser: Any, worklog_base_url:
 def test_the_phone_menu_opens_behind_the_header_button(browser: Any,
                                                        worklog_base_url: str) -> None:
     page = sign_in(browser, worklog_base_url, "sales01", viewport=PHONE)
+    # Signed in, the home page reminds of this week's work first.
+    page.get_by_text("工作提醒").wait_for()
+    page.get_by_text("本周计划 (").wait_for()
+    page.get_by_text("被退回待修改的计划").wait_for()
+    page.get_by_text("30 天内到期待续保").wait_for()
     link = page.locator("#nav-worklog-entry")
     link.wait_for(state="attached")
     right_edge = "document.querySelector('#nav-worklog-entry').getBoundingClientRect().right"
@@ -207,6 +213,56 @@ def test_the_tiers_see_sales01s_note_and_another_department_does_not(
     assert outsider.locator(".ag-center-cols-container .ag-row").filter(
         has_text=mark).count() == 0
     outsider.close()
+
+
+def test_forms_issued_and_a_problem_raised_and_answered(
+        browser: Any, worklog_base_url: str, worklog_settings: Settings) -> None:
+    """日常事务管理 by clicks: sales01 on the phone records forms issued (a serial range
+    gives the count, a reversed range is refused at its field) and sends a problem to
+    section01, who answers it and moves it to 处理中."""
+    mark = uuid.uuid4().hex[:6]
+    page = sign_in(browser, worklog_base_url, "sales01", viewport=PHONE)
+    page.goto(f"{worklog_base_url}/worklog/worklog-forms")
+    page.get_by_role("heading", name="单证领用日志").wait_for()
+    page.locator("#wf-serial-from").fill("900010")
+    page.locator("#wf-serial-to").fill("900001")
+    page.get_by_role("button", name="登记").click()
+    page.locator("#wf-serial-to-error").get_by_text("终止号 900001 小于起始号 900010").wait_for()
+    page.locator("#wf-serial-to").fill("900019")
+    page.locator("#wf-note").fill(f"领用-{mark}")
+    page.get_by_role("button", name="登记").click()
+    page.get_by_text("已登记领用 机动车保险单; 结存").wait_for()
+    sales = get_user(worklog_settings.users_db, username="sales01")
+    assert sales is not None
+    moves = [m for m in list_forms(worklog_settings, sales.viewer()) if m["note"] == f"领用-{mark}"]
+    assert [(m["action"], m["count"]) for m in moves] == [("领用", 10)]
+    _shot(page, "forms-phone-saved")
+    page.goto(f"{worklog_base_url}/worklog/worklog-problems")
+    page.get_by_role("heading", name="待解决问题").wait_for()
+    page.locator("#wq-title").fill(f"打印机卡纸-{mark}")
+    page.locator("#wq-body").fill("营业部打印机无法打印保单")
+    page.locator("#wq-assignee-user-id").click()
+    page.get_by_role("option", name="科长 (科长)", exact=True).click()
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text("已提交给 科长").wait_for()
+    assert not page.errors, page.errors
+    page.close()
+
+    head = sign_in(browser, worklog_base_url, "section01", viewport=DESK)
+    head.goto(f"{worklog_base_url}/worklog/worklog-problems")
+    head.locator("#wq-grid .ag-center-cols-container .ag-row").first.wait_for()
+    _pick_row(head, "wq-grid", "title", f"打印机卡纸-{mark}")
+    head.locator("#wq-reply").fill("已通知信息部")
+    head.locator("#wq-status").click()
+    head.get_by_role("option", name="处理中").click()
+    head.get_by_role("button", name="回复").click()
+    head.get_by_text("已回复").wait_for()
+    raised = [p for p in list_problems(worklog_settings, sales.viewer())
+              if p["title"] == f"打印机卡纸-{mark}"]
+    assert [p["status"] for p in raised] == ["处理中"]
+    _shot(head, "problems-desk-answered")
+    assert not head.errors, head.errors
+    head.close()
 
 
 @pytest.mark.parametrize("slug", sorted(PAGES))

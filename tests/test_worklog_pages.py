@@ -6,6 +6,7 @@ store directly)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -144,6 +145,10 @@ def test_a_plan_saved_and_submitted_then_returned_and_approved_on_the_pages(
     assert "请写明拜访对象" in str(detail["wp-detail"]["children"])
     # The prospect's 统一客户号 comes with the next load.
     assert "统一客户号待下次装载" in str(detail["wp-detail"]["children"])
+    # Each step's time to the minute, as the grids show it.
+    shown = str(detail["wp-detail"]["children"])
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d'", shown)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", shown)
     again = answer(call(sales01, "wp-message.children", [("wp-submit", "n_clicks", 1)],
                         [("wp-selected", "data", plan["plan_id"]), ("wp-refresh", "data", 0)]))
     assert "已报备" in str(again["wp-message"]["children"])
