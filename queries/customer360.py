@@ -223,7 +223,8 @@ def _groups(settings: Settings, viewer: Viewer, ids: list[int]) -> list[dict[str
         groups = [name for flag, name in (("is_new", "新保"), ("is_renewed", "续保"),
                                           ("has_claims", "出险")) if r[flag]]
         if r["potential_reason"]:
-            reasons = dict.fromkeys(str(r["potential_reason"]).split("; "))
+            # Sorted here: engines aggregate the distinct reasons in an order of their own.
+            reasons = sorted(set(str(r["potential_reason"]).split("; ")))
             groups.append(f"潜在拓展 ({'; '.join(reasons)})")
         out.append({"stat_year": int(r["stat_year"]), "groups": "、".join(groups) or "—",
                     "grade": str(r["grade"])[2:], "policies": int(r["policies"] or 0),

@@ -25,7 +25,6 @@ from data.customers.resolve import (
     Resolution,
     ResolutionState,
     _finish,
-    _number_nodes,
     _run,
     _store_norm,
 )
@@ -120,7 +119,7 @@ def resolve_increment(con: duckdb.DuckDBPyConnection, state: ResolutionState,
             (rk_l IN (SELECT rk FROM {p}_scope) AND rk_r IN (SELECT rk FROM {p}_scope))
             OR rk_l IN (SELECT rk FROM {p}_changed) OR rk_r IN (SELECT rk FROM {p}_changed)""")
         con.execute(f"INSERT INTO {p}_pairs SELECT * FROM {q}_pairs")
-    records = _number_nodes(con, p)
+    records = con.execute(f"SELECT count(*) FROM {p}_norm").fetchall()[0][0]
     links = con.sql(f"SELECT customer_code, source_system, master_no, linked_by "
                     f"FROM {p}_links ORDER BY master_no, source_system, customer_code"
                     ).to_arrow_table().cast(LINKS_SCHEMA)

@@ -30,7 +30,7 @@ def suspects_table(con: duckdb.DuckDBPyConnection, p: str, config: MatchConfig) 
                    lr.source_system AS source_system_r, lr.master_no AS master_no_r, {sides}
             FROM {p}_pairs s
             JOIN {p}_links ll ON ll.rk = s.rk_l JOIN {p}_links lr ON lr.rk = s.rk_r
-            JOIN {p}_nodes l ON l.rk = s.rk_l JOIN {p}_nodes r ON r.rk = s.rk_r
+            JOIN {p}_norm l ON l.rk = s.rk_l JOIN {p}_norm r ON r.rk = s.rk_r
             WHERE s.match_probability >= {config.review_threshold}
               AND (s.mw_name > 0 OR s.mw_id > 0)
               AND ll.master_no <> lr.master_no
