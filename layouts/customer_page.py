@@ -116,7 +116,7 @@ def customer_page(viewer: Viewer, view: CustomerView) -> Any:
             dmc.Text("无", size="sm", c="dimmed")
         blocks.append(_section(section.title + shown, body))
     blocks.append(_section("客户信息管理员的决定 (合并、拆分、不是同一客户)", table(
-        ["决定", "记录", "当时的统一客户号", "理由", "决定人", "时间", "状态"],
+        ["决定", "记录", "当时的统一客户号", "理由", "决定人", "时间 (UTC)", "状态"],
         [[d["decision"], d["records"], d["master_no"], d["reason"], d["made_by"],
           d["made_at"], d["undone"]] for d in view.decisions], id="customer-decisions")
         if view.decisions else dmc.Text("无", size="sm", c="dimmed")))

@@ -180,6 +180,10 @@ def _section_values(section: Section, policies: FilterValues | None, codes: list
     return policies
 
 
+def _when(stamp: str | None) -> str:
+    return (stamp or "").replace("T", " ")[:19]
+
+
 DECISION_NAMES = {"merge": "合并", "not_same": "不是同一客户", "detach": "拆分"}
 
 
@@ -200,8 +204,8 @@ def customer_decisions(settings: Settings, records: list[dict[str, Any]]
                     "records": f"{d['source_system_a']} {d['customer_code_a']}"
                                + (f" ~ {other}" if other else ""),
                     "master_no": d["master_no"] or "", "reason": d["reason"] or "",
-                    "made_by": d["made_by"], "made_at": d["made_at"],
-                    "undone": (f"{d['undone_by']} 于 {d['undone_at']} 撤销"
+                    "made_by": d["made_by"], "made_at": _when(d["made_at"]),
+                    "undone": (f"{d['undone_by']} 于 {_when(d['undone_at'])} 撤销"
                                if d["undone_at"] else "有效")})
     return out
 
