@@ -8,9 +8,10 @@ engine. Nothing about a page is coded here: everything comes from the catalog.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+import threading
 from typing import Any
 
+from cachetools import LRUCache
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
@@ -27,9 +28,10 @@ from queries.spec import Report
 from queries.sql import MAX_OFFSET
 from queries.urls import drill_args, filter_args, page_url, without_drill
 
-# (user, report, query, sort, filters, startRow) → keyset cursor of that block.
-_CURSORS: OrderedDict[str, str] = OrderedDict()
-_MAX_CURSORS = 5000
+# (user, report, query, sort, filters, startRow) → keyset cursor of that block; the
+# least recently used go first.
+_CURSORS: LRUCache[str, str] = LRUCache(maxsize=5000)
+_CURSORS_LOCK = threading.Lock()
 
 
 def _value_args(report: Report, ids: list[dict[str, Any]], values: list[Any],
@@ -239,7 +241,8 @@ def _register_detail_rows(app: Dash, settings: Settings) -> None:
             # json, not orjson: the browser's model may hold numbers past 64 bits.
             base = json.dumps([viewer.user_id, slug, args, sort, filters], sort_keys=True,
                               ensure_ascii=False, default=str)
-            cursor = _CURSORS.get(f"{base}|{start}")
+            with _CURSORS_LOCK:
+                cursor = _CURSORS.get(f"{base}|{start}")
             result = engine.run_detail(settings, report, values, viewer, sort=sort,
                                        limit=end - start, cursor=cursor,
                                        offset=None if cursor else start,
@@ -247,9 +250,8 @@ def _register_detail_rows(app: Dash, settings: Settings) -> None:
         except engine.FilterError as exc:
             return {"rowData": [], "rowCount": 0}, f"查询条件有误: {exc.message}"
         if result.next_cursor:
-            _CURSORS[f"{base}|{end}"] = result.next_cursor
-            while len(_CURSORS) > _MAX_CURSORS:
-                _CURSORS.popitem(last=False)
+            with _CURSORS_LOCK:
+                _CURSORS[f"{base}|{end}"] = result.next_cursor
         count = f"共 {result.total:,} 条"
         return {"rowData": result.rows, "rowCount": result.total}, count if start == 0 \
             else no_update

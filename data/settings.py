@@ -1,51 +1,25 @@
 """One typed settings object, read from environment variables with defaults.
 
 Every part of the product receives a ``Settings`` instance; nothing deeper reads
-``os.environ`` itself.
+``os.environ`` itself. The environment is read through pydantic-settings
+(``Environment``), a variable per setting it may change, named as the setting in capitals.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, ValidationError, ValidationInfo
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 # The operational store's locator: a SQLAlchemy/PostgreSQL URL, or the path of a SQLite file.
 OpsDb = str | Path
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"环境变量 {name} 应为整数, 实际为 {raw!r}") from exc
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _env_date(name: str, default: date | None) -> date | None:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValueError(f"环境变量 {name} 应为 ISO 日期 (YYYY-MM-DD), 实际为 {raw!r}") from exc
 
 
 def _engine(raw: str) -> str:
@@ -53,6 +27,92 @@ def _engine(raw: str) -> str:
     if engine not in {"duckdb", "clickhouse"}:
         raise ValueError(f"环境变量 STORE_ENGINE 应为 duckdb 或 clickhouse, 实际为 {raw!r}")
     return engine
+
+
+def _unset_when_blank(kind: type[Any], message: str
+                      ) -> Callable[[Any, ValidationInfo], Any]:
+    """A before-validator: an empty variable counts as unset (the default applies); one
+    that does not parse is refused in Chinese, naming the variable."""
+    def parse(raw: Any, info: ValidationInfo) -> Any:
+        if raw is None or raw == "":
+            return None
+        try:
+            return kind(raw) if isinstance(raw, str) else raw
+        except ValueError as exc:
+            raise ValueError(f"环境变量 {info.field_name} {message}, 实际为 {raw!r}") from exc
+    return parse
+
+
+def _words(raw: Any) -> Any:
+    # "JLK, JLA" → ("JLK", "JLA"): a comma-separated list, not JSON.
+    return tuple(w.strip() for w in raw.split(",") if w.strip()) if isinstance(raw, str) \
+        else raw
+
+
+def _flag(raw: Any) -> Any:
+    if raw is None or raw == "":
+        return None
+    return raw.strip().lower() in {"1", "true", "yes", "on"} if isinstance(raw, str) else raw
+
+
+EnvInt = Annotated[int | None, BeforeValidator(_unset_when_blank(int, "应为整数"))]
+EnvDate = Annotated[date | None, BeforeValidator(
+    _unset_when_blank(date.fromisoformat, "应为 ISO 日期 (YYYY-MM-DD)"))]
+EnvFlag = Annotated[bool | None, BeforeValidator(_flag)]
+EnvWords = Annotated[tuple[str, ...] | None, NoDecode, BeforeValidator(_words)]
+
+
+class Environment(BaseSettings):
+    """The environment variables the product reads, by their names: a name left unset
+    (or, for numbers, dates and flags, set empty) leaves ``Settings``' default."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore", frozen=True)
+
+    STORE_PATH: Path | None = None
+    USERS_PATH: Annotated[Path | None, BeforeValidator(lambda raw: raw or None)] = None
+    DATABASE_URL: str | None = None
+    HOST: str | None = None
+    PORT: EnvInt = None
+    SECRET_KEY: str | None = None
+    PRODUCTION: EnvFlag = None
+    DEMO_POLICIES: EnvInt = None
+    DEMO_SEED: EnvInt = None
+    AS_OF: EnvDate = None
+    DUCKDB_THREADS: EnvInt = None
+    WARM_SECONDS: EnvInt = None
+    DUCKDB_MEMORY_LIMIT: str | None = None
+    BUILD_MEMORY_LIMIT: str | None = None
+    BUILD_THREADS: EnvInt = None
+    STORE_ENGINE: Annotated[str | None, AfterValidator(
+        lambda raw: None if raw is None else _engine(raw))] = None
+    CLICKHOUSE_URL: str | None = None
+    RESULTS_CACHE_ENTRIES: EnvInt = None
+    RESULTS_CACHE_CELLS: EnvInt = None
+    LAPSE_GRACE_DAYS: EnvInt = None
+    RECEIVABLE_EXCLUDED_RISKS: EnvWords = None
+    VIP_PREMIUM: Decimal | None = None
+    VIP_CONTRIBUTION: Decimal | None = None
+    KEY_PREMIUM: Decimal | None = None
+    RECEIVABLE_CUTOFF: EnvDate = None
+    EXPORT_DIR: Path | None = None
+    EXCEL_MAX_ROWS: EnvInt = None
+    XLSX_SYNC_MAX_ROWS: EnvInt = None
+    JOBS_MAX_RUNNING: EnvInt = None
+    LOGIN_MAX_FAILURES_PER_ADDRESS: EnvInt = None
+    SESSION_IDLE_MINUTES: EnvInt = None
+    SESSION_LIFETIME_DAYS: EnvInt = None
+    # Each origin without a trailing slash.
+    TRUSTED_ORIGINS: Annotated[tuple[str, ...] | None, NoDecode, BeforeValidator(_words),
+                               AfterValidator(lambda found: None if found is None else
+                                              tuple(o.rstrip("/") for o in found))] = None
+    TIME_ZONE: str | None = None
+    IMPORT_MAX_ERRORS: EnvInt = None
+    IMPORT_DATE_MIN: EnvDate = None
+    IMPORT_DATE_MAX: EnvDate = None
+    IMPORT_XLSX_MAX_ROWS: EnvInt = None
+    IMPORT_XLSX_MAX_BYTES: EnvInt = None
+    SUMMARY_MAX_LIMIT: EnvInt = None
+    EXPORT_MAX_RUNNING: EnvInt = None
 
 
 @dataclass(frozen=True)
@@ -146,54 +206,13 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        store = Path(_env("STORE_PATH", str(cls.store_path)))
-        users = os.environ.get("USERS_PATH")
-        excluded = _env("RECEIVABLE_EXCLUDED_RISKS", "JLK,JLA,DAD,YAE")
-        return cls(
-            store_path=store,
-            users_path=Path(users) if users else None,
-            database_url=_env("DATABASE_URL", ""),
-            host=_env("HOST", cls.host),
-            port=_env_int("PORT", cls.port),
-            secret_key=os.environ.get("SECRET_KEY"),
-            production=_env_bool("PRODUCTION", False),
-            demo_policies=_env_int("DEMO_POLICIES", cls.demo_policies),
-            demo_seed=_env_int("DEMO_SEED", cls.demo_seed),
-            as_of=_env_date("AS_OF", None),
-            duckdb_threads=_env_int("DUCKDB_THREADS", cls.duckdb_threads),
-            warm_seconds=_env_int("WARM_SECONDS", cls.warm_seconds),
-            duckdb_memory_limit=_env("DUCKDB_MEMORY_LIMIT", cls.duckdb_memory_limit),
-            build_memory_limit=_env("BUILD_MEMORY_LIMIT", cls.build_memory_limit),
-            build_threads=_env_int("BUILD_THREADS", cls.build_threads),
-            store_engine=_engine(_env("STORE_ENGINE", cls.store_engine)),
-            clickhouse_url=_env("CLICKHOUSE_URL", cls.clickhouse_url),
-            results_cache_entries=_env_int("RESULTS_CACHE_ENTRIES", cls.results_cache_entries),
-            results_cache_cells=_env_int("RESULTS_CACHE_CELLS", cls.results_cache_cells),
-            lapse_grace_days=_env_int("LAPSE_GRACE_DAYS", cls.lapse_grace_days),
-            receivable_excluded_risks=tuple(c.strip() for c in excluded.split(",") if c.strip()),
-            vip_premium=Decimal(_env("VIP_PREMIUM", str(cls.vip_premium))),
-            vip_contribution=Decimal(_env("VIP_CONTRIBUTION", str(cls.vip_contribution))),
-            key_premium=Decimal(_env("KEY_PREMIUM", str(cls.key_premium))),
-            receivable_cutoff=_env_date("RECEIVABLE_CUTOFF", cls.receivable_cutoff)
-            or cls.receivable_cutoff,
-            export_dir=Path(_env("EXPORT_DIR", str(ROOT / "var" / "exports"))),
-            excel_max_rows=_env_int("EXCEL_MAX_ROWS", cls.excel_max_rows),
-            xlsx_sync_max_rows=_env_int("XLSX_SYNC_MAX_ROWS", cls.xlsx_sync_max_rows),
-            jobs_max_running=_env_int("JOBS_MAX_RUNNING", cls.jobs_max_running),
-            login_max_failures_per_address=_env_int("LOGIN_MAX_FAILURES_PER_ADDRESS",
-                                                    cls.login_max_failures_per_address),
-            session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", cls.session_idle_minutes),
-            session_lifetime_days=_env_int("SESSION_LIFETIME_DAYS", cls.session_lifetime_days),
-            trusted_origins=tuple(o.strip().rstrip("/") for o in
-                                  _env("TRUSTED_ORIGINS", "").split(",") if o.strip()),
-            time_zone=_env("TIME_ZONE", cls.time_zone),
-            import_max_errors=_env_int("IMPORT_MAX_ERRORS", cls.import_max_errors),
-            import_date_min=_env_date("IMPORT_DATE_MIN", cls.import_date_min)
-            or cls.import_date_min,
-            import_date_max=_env_date("IMPORT_DATE_MAX", cls.import_date_max)
-            or cls.import_date_max,
-            import_xlsx_max_rows=_env_int("IMPORT_XLSX_MAX_ROWS", cls.import_xlsx_max_rows),
-            import_xlsx_max_bytes=_env_int("IMPORT_XLSX_MAX_BYTES", cls.import_xlsx_max_bytes),
-            summary_max_limit=_env_int("SUMMARY_MAX_LIMIT", cls.summary_max_limit),
-            export_max_running=_env_int("EXPORT_MAX_RUNNING", cls.export_max_running),
-        )
+        """The settings the environment gives (``Environment``); a variable that does not
+        parse is a ``ValueError`` naming it."""
+        try:
+            given = Environment().model_dump(exclude_none=True)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            cause = (error.get("ctx") or {}).get("error")
+            raise ValueError(str(cause) if isinstance(cause, ValueError) else
+                             f"环境变量 {error['loc'][0]} 的值 {error['input']!r} 无效") from exc
+        return cls(**{name.lower(): value for name, value in given.items()})

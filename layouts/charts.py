@@ -11,7 +11,14 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from dash import dcc
 
-from queries.chart_data import SummaryResult, band_label, is_band, is_month, shape
+from queries.chart_data import (
+    SummaryResult,
+    band_label,
+    is_band,
+    is_month,
+    missing_label,
+    shape,
+)
 from queries.spec import Dim, Report, Summary
 
 __all__ = ["band_label", "chart", "chart_choices", "is_band", "is_month", "missing_label",
@@ -63,11 +70,6 @@ GRAPH_CONFIG: dcc.Graph.Config = {
     "displaylogo": False, "locale": "zh-CN", "locales": {"zh-CN": ZH_LOCALE},
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"]}
 UNITS = {"money": "元", "percent": "%", "ratio": "", "int": "", "number": "", "days": "天"}
-
-
-def missing_label(dim_key: str) -> str:
-    """What a missing value is called on screen: business without an agent has none."""
-    return "无代理人" if "agent" in dim_key else "空"
 
 
 def _nice_step(span: float, integer: bool) -> float:

@@ -15,7 +15,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from data.settings import Settings
-from layouts.charts import band_label, chart, chart_choices, is_band, missing_label
+from layouts.charts import chart, chart_choices, is_band, missing_label
 from layouts.dates import date_input, date_range_input, month_input
 from layouts.export_panel import export_button, export_panel
 from layouts.grid import LOCALE_TEXT, column_defs
@@ -236,11 +236,8 @@ def _cube_chart(report: Report, dim_key: str) -> Chart:
 
 def detail_view(settings: Settings, report: Report, values: FilterValues,
                 viewer: Viewer, args: Mapping[str, str]) -> Any:
-    dims = {d.key: d for d in report.dims}
     head = detail_head(settings, report, values, viewer)
-    names = head.names
-    crumbs = [f"{dims[k[2:]].label}: {_drill_label(dims[k[2:]], v, names)}"
-              for k, v in values.drill.items()]
+    crumbs = head.crumbs
     back = summary_args(args)
     # Not a looked-up name, nor a personal column the viewer sees masked.
     sortable = filterable_columns(report, viewer)
@@ -288,16 +285,6 @@ def detail_links(report: Report) -> dict[str, str]:
     links: dict[str, str] = {c.key: c.link for c in report.detail if c.link}
     links.update({c.key: "customer" for c in report.detail if customer_link(c)})
     return links
-
-
-def _drill_label(dim: Any, value: str, names: Mapping[str, str]) -> str:
-    """A drilled dimension's value as users know it (the branch's name, not its id);
-    ``names``: the looked-up names the viewer may see (queries.page_data)."""
-    if value == "__null__":
-        return missing_label(dim.key)
-    if dim.lookup is None:
-        return band_label(value) if is_band(dim) else value
-    return names.get(dim.key, value)
 
 
 def report_page(settings: Settings, report: Report, viewer: Viewer,

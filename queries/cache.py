@@ -9,9 +9,10 @@ version for ClickHouse), so swapping a store in makes every older entry unreacha
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from cachetools import LRUCache
 
 from data.settings import Settings
 from queries.access import Viewer
@@ -33,12 +34,17 @@ class ResultCache:
         self.entries = entries
         # Bounded by size too: one summary by handler holds 25 000 rows (~40 MB as
         # Python dicts); by count alone a worker's cache could grow past its memory.
+        # The least recently used result goes first, by either bound.
         self.max_cells = max_cells
-        self.cells = 0
-        self._data: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
+        self._data: LRUCache[tuple[Any, ...], Any] = LRUCache(max_cells, getsizeof=result_cells)
         self._lock = threading.Lock()
         self._store: tuple[Any, ...] | None = None
         self.hits = self.misses = 0
+
+    @property
+    def cells(self) -> int:
+        """The values (rows x columns) the cache holds now."""
+        return int(self._data.currsize)
 
     def get_or_compute(self, settings: Settings, viewer: Viewer, key: tuple[Any, ...],
                        compute: Callable[[], T]) -> T:
@@ -50,31 +56,24 @@ class ResultCache:
             if store != self._store:
                 # A new store: nothing computed on the old one may be served.
                 self._data.clear()
-                self.cells = 0
                 self._store = store
             if full in self._data:
-                self._data.move_to_end(full)
                 self.hits += 1
-                return self._data[full][0]  # type: ignore[no-any-return]
+                return self._data[full]  # type: ignore[no-any-return]
             self.misses += 1
         value = compute()
-        cells = result_cells(value)
-        if cells > self.max_cells // 4:
+        if result_cells(value) > self.max_cells // 4:
             return value  # too big to keep: it would push out many small ones
         with self._lock:
-            if full in self._data:
-                return value
-            self._data[full] = (value, cells)
-            self.cells += cells
-            while len(self._data) > self.entries or self.cells > self.max_cells:
-                _, (_, dropped) = self._data.popitem(last=False)
-                self.cells -= dropped
+            if full not in self._data:
+                self._data[full] = value
+                while len(self._data) > self.entries:
+                    self._data.popitem()
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
-            self.cells = 0
 
 
 _caches: dict[tuple[int, int], ResultCache] = {}

@@ -12,7 +12,7 @@ from queries.engine import SummaryResult
 from queries.spec import Chart, ColType, Dim, Report, Summary
 
 __all__ = ["CHART_BARS", "ChartData", "SummaryResult", "band_label", "is_band", "is_month",
-           "shape"]
+           "missing_label", "shape"]
 
 CHART_BARS = 20
 BAND_PREFIX = re.compile(r"^\d\d ")
@@ -21,6 +21,11 @@ BAND_PREFIX = re.compile(r"^\d\d ")
 def band_label(value: Any) -> str:
     """'01 30天以内' → '30天以内': the ordinal only keeps bands in order."""
     return BAND_PREFIX.sub("", str(value))
+
+
+def missing_label(dim_key: str) -> str:
+    """What a missing value is called on screen: business without an agent has none."""
+    return "无代理人" if "agent" in dim_key else "空"
 
 
 def is_band(dim: Dim | None) -> bool:

@@ -3,9 +3,11 @@ the options of a filter's list."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import sqlglot
+from cachetools import LRUCache, cached
 
 from data.settings import Settings
 from queries import mirror
@@ -19,25 +21,24 @@ LOOKUP_CHUNK = 500_000  # ids per statement (ClickHouse refuses arrays over 1 M)
 # A lookup table this small (branches, departments, staff, agents) is read whole once
 # per store and kept: a summary's labels then cost no second statement.
 SMALL_LOOKUP_ROWS = 50_000
-_small_lookups: dict[tuple[Any, ...], dict[Any, tuple[Any, ...]] | None] = {}
 
 
+def _lookup_key(settings: Settings, table: str, key: str, columns: list[str]
+                ) -> tuple[Any, ...]:
+    # The store and, for a table of written data, the mirror's copy it was read from.
+    return (*store_key(settings), table, key, tuple(columns),
+            mirror.identity(settings) if table in mirror.names() else None)
+
+
+@cached(LRUCache(maxsize=256), key=_lookup_key, lock=threading.Lock())
 def _small_lookup(settings: Settings, table: str, key: str, columns: list[str]
                   ) -> dict[Any, tuple[Any, ...]] | None:
     """Every row of ``table`` as {id: (columns…)}, or None when it is not small."""
-    ident = (*store_key(settings), table, key, tuple(columns),
-             mirror.identity(settings) if table in mirror.names() else None)
-    if ident not in _small_lookups:
-        if len(_small_lookups) > 256:
-            _small_lookups.clear()  # old stores' entries
-        count = C.Statement(sqlglot.parse_one(f"SELECT count(*) FROM {table}"), {})
-        whole = None
-        if int(run(settings, count)[1][0][0]) <= SMALL_LOOKUP_ROWS:
-            every = C.Statement(sqlglot.parse_one(
-                f"SELECT {key}, {', '.join(columns)} FROM {table}"), {})
-            whole = {r[0]: tuple(r[1:]) for r in run(settings, every)[1]}
-        _small_lookups[ident] = whole
-    return _small_lookups[ident]
+    count = C.Statement(sqlglot.parse_one(f"SELECT count(*) FROM {table}"), {})
+    if int(run(settings, count)[1][0][0]) > SMALL_LOOKUP_ROWS:
+        return None
+    every = C.Statement(sqlglot.parse_one(f"SELECT {key}, {', '.join(columns)} FROM {table}"), {})
+    return {r[0]: tuple(r[1:]) for r in run(settings, every)[1]}
 
 
 def lookup_rows(settings: Settings, table: str, key: str, columns: list[str],

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from data.settings import Settings
 from queries import engine
 from queries.access import Viewer
+from queries.chart_data import band_label, is_band, missing_label
 from queries.engine import ColumnMeta, SummaryResult, sort_words, summary_columns, summary_dims
 from queries.filters import FilterValues
-from queries.spec import Report
+from queries.spec import Dim, Report
+from queries.sql import NULL_TOKEN
 
-__all__ = ["ColumnMeta", "DetailHead", "SummaryResult", "detail_head", "sort_words",
-           "summary_columns", "summary_dims", "summary_rows"]
+__all__ = ["ColumnMeta", "DetailHead", "SummaryResult", "detail_head", "drill_crumbs",
+           "drill_label", "sort_words", "summary_columns", "summary_dims", "summary_rows"]
 
 
 def summary_rows(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
@@ -35,9 +37,26 @@ class DetailHead:
 
     columns: list[ColumnMeta]
     names: dict[str, str]  # drilled dimension key → its name as the viewer may see it
+    crumbs: list[str]  # the drilled values as users know them: "归属支公司: 4401 广州"
 
 
 def detail_head(settings: Settings, report: Report, values: FilterValues, viewer: Viewer
                 ) -> DetailHead:
-    return DetailHead(engine.detail_columns(report),
-                      engine.drill_names(settings, report, values, viewer))
+    names = engine.drill_names(settings, report, values, viewer)
+    return DetailHead(engine.detail_columns(report), names, drill_crumbs(report, values, names))
+
+
+def drill_crumbs(report: Report, values: FilterValues, names: Mapping[str, str]) -> list[str]:
+    """Each drilled dimension and its value as users know it (the branch's name, not its
+    id); ``names``: the looked-up names the viewer may see (``engine.drill_names``)."""
+    dims = {d.key: d for d in report.dims}
+    return [f"{dims[key[2:]].label}: {drill_label(dims[key[2:]], value, names)}"
+            for key, value in values.drill.items()]
+
+
+def drill_label(dim: Dim, value: str, names: Mapping[str, str]) -> str:
+    if value == NULL_TOKEN:
+        return missing_label(dim.key)
+    if dim.lookup is None:
+        return band_label(value) if is_band(dim) else value
+    return names.get(dim.key, value)
