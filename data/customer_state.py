@@ -31,7 +31,8 @@ TABLES = {"norm": "resolution_norm", "pairs": "resolution_pairs", "links": "reso
 
 @dataclass(frozen=True)
 class SavedState:
-    tables: dict[str, pa.Table]  # keys of TABLES
+    store: Path
+    tables: frozenset[str]  # keys of TABLES the store holds
     config: dict
     decided: list[RecordRef]
 
@@ -81,14 +82,26 @@ def read_state(store: Path) -> SavedState | None:
                                           "WHERE schema_name = ?", [SCHEMA]).fetchall()}
         if not {"resolution_info", *(TABLES[k] for k in ("norm", "links", "input"))} <= have:
             return None
-        tables = {short: con.sql(f"SELECT * FROM {SCHEMA}.{table}").to_arrow_table()
-                  for short, table in TABLES.items() if table in have}
+        tables = frozenset(short for short, table in TABLES.items() if table in have)
         config_json, decided_json = con.execute(
             f"SELECT config_json, decided_json FROM {SCHEMA}.resolution_info").fetchone()
     finally:
         con.close()
-    return SavedState(tables, json.loads(config_json),
+    return SavedState(store, tables, json.loads(config_json),
                       [RecordRef(c, s) for c, s in json.loads(decided_json)])
+
+
+def _copy_saved(rcon: duckdb.DuckDBPyConnection, saved: SavedState) -> None:
+    """The saved tables into ``rcon`` as ``cust_<name>_saved``, read from the store file
+    by DuckDB itself (a large book's state never passes through Python)."""
+    path = str(saved.store).replace("'", "''")
+    rcon.execute(f"ATTACH '{path}' AS saved_store (READ_ONLY)")
+    try:
+        for short in saved.tables:
+            rcon.execute(f"CREATE OR REPLACE TABLE {PREFIX}_{short}_saved AS "
+                         f"SELECT * FROM saved_store.{SCHEMA}.{TABLES[short]}")
+    finally:
+        rcon.execute("DETACH saved_store")
 
 
 def resolve_day(rcon: duckdb.DuckDBPyConnection, records: pa.Table, saved: SavedState,
@@ -101,10 +114,7 @@ def resolve_day(rcon: duckdb.DuckDBPyConnection, records: pa.Table, saved: Saved
         return None
     if config.probabilistic and (model is None or "pairs" not in saved.tables):
         return None
-    for short, table in saved.tables.items():
-        rcon.register("_saved", table)
-        rcon.execute(f"CREATE OR REPLACE TABLE {PREFIX}_{short}_saved AS SELECT * FROM _saved")
-        rcon.unregister("_saved")
+    _copy_saved(rcon, saved)
     input_hashes(rcon, records)
     gone = rcon.execute(f"""SELECT count(*) FROM {PREFIX}_input_saved
         WHERE rk NOT IN (SELECT rk FROM {PREFIX}_input)""").fetchall()[0][0]
