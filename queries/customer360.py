@@ -23,7 +23,7 @@ from queries.catalog import CATALOG
 from queries.engine import DetailResult, SummaryResult, run_detail, run_summary
 from queries.filters import FilterValues
 from queries.masking import mask_value
-from queries.search import id_list, scope_predicate, store_rows
+from queries.search import id_list, list_scope, scope_predicate, store_rows
 from queries.sql import Condition
 from queries.store import table_columns
 
@@ -105,19 +105,13 @@ def customer_records(settings: Settings, key: str) -> tuple[str | None, list[dic
     return None, rows
 
 
-_SCOPE_LISTS = {"branch": "branch_ids", "department": "dept_ids", "self": "handler_ids"}
-
-
 def _listed_in_scope(settings: Settings, viewer: Viewer, master_no: str | None) -> bool:
     """The master customer's scope lists name the viewer's branch / 科室 / person."""
-    scope = viewer.scope
-    if master_no is None or scope.level not in _SCOPE_LISTS:
+    if master_no is None:
         return False
-    value = {"branch": scope.branch_id, "department": scope.dept_id,
-             "self": scope.staff_id}[scope.level]
+    params: dict[str, Any] = {"no": master_no}
     rows = store_rows(settings, f"SELECT count(*) AS n FROM customer_master WHERE "
-                                f"master_no = $no AND list_contains({_SCOPE_LISTS[scope.level]}, "
-                                f"$who)", {"no": master_no, "who": value})
+                                f"master_no = $no AND {list_scope(viewer, params)}", params)
     return bool(rows and rows[0]["n"])
 
 
