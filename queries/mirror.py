@@ -87,8 +87,8 @@ def reads_mirror(expression: exp.Expr) -> bool:
     held = names()
     if not held:
         return False
-    # A statement is parsed once per text and never changed: its tables are listed once
-    # (walking the tree on every run cost a small summary more than its query).
+    # A statement is parsed once per text and never changed: its tables are listed once,
+    # not found by walking its tree on every run.
     tables = expression.meta.get("tables_read")
     if tables is None:
         tables = expression.meta["tables_read"] = frozenset(
