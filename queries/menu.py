@@ -62,13 +62,27 @@ def number_key(number: str) -> tuple[int, ...]:
     return tuple(int(n) for n in number.split("."))
 
 
+# The menu of one state of the catalog, with the reports it was made of (held, so their
+# ids name them): every request resolves its user's grants through ``pages``.
+_menus: dict[tuple[int, ...], tuple[tuple[object, ...], tuple[Page, ...]]] = {}
+
+
 def pages() -> tuple[Page, ...]:
-    """Every page in menu order; read from the catalog on each call, so a report
-    registered after start-up is listed too."""
-    reports = sorted(CATALOG.values(), key=lambda r: number_key(r.number))
+    """Every page in menu order, as the catalog is now: a report registered after
+    start-up is listed too."""
+    held = tuple(CATALOG.values())
+    key = tuple(map(id, held))
+    known = _menus.get(key)
+    if known is not None:
+        return known[1]
+    reports = sorted(held, key=lambda r: number_key(r.number))
     found = (*(Page(r.slug, r.number, r.title, r.area) for r in reports), *WORKLOG_PAGES,
              *ACTION_PAGES, *ADMIN_PAGES)
-    return tuple(sorted(found, key=lambda p: number_key(p.number)))
+    menu = tuple(sorted(found, key=lambda p: number_key(p.number)))
+    if len(_menus) > 16:
+        _menus.clear()
+    _menus[key] = (held, menu)
+    return menu
 
 
 def page_by_slug() -> dict[str, Page]:
