@@ -20,6 +20,12 @@ from tests.catalog_args import source_rows, wide_args
 GM = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
 
 
+@pytest.fixture(autouse=True)
+def _store_types(settings: Settings) -> None:
+    """Filters read their value types from the test store (as the app at start-up), so
+    no test here depends on another having opened it first."""
+
+
 @pytest.mark.parametrize(("typed", "like"), [
     ("DAA", "DAA"),
     ("D*", "D%"),
