@@ -282,3 +282,14 @@ def test_a_day_rescores_customers_whose_rule_link_went_away():
     day = resolve_increment(con, state, _table([_rec("C", "陈伟", A_ID, "13700001111")]))
     m = _masters(day)
     assert m["A"] == m["B"] == m["C"] == _masters(first)["A"]
+
+
+def test_a_day_without_changed_records_resolves_nothing_again(book):
+    records, _, _ = book
+    raw = records.drop_columns(["entity_id"])
+    con = duckdb.connect()
+    first, state = resolve(con, raw)
+    day = resolve_increment(con, state, raw.slice(0, 0))
+    assert day.stats["resolved_again"] == 0
+    assert _masters(day) == _masters(first)
+    assert day.suspects.num_rows == first.suspects.num_rows
