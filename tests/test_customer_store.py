@@ -293,10 +293,13 @@ def test_the_customer_page_lists_proposals_the_change_history_and_decisions(
                OR applicant_code IN ({', '.join('?' * len(codes))})""", [*codes, *codes])
         assert proposals.total == expected[0][0] > 0
         assert all({r["insured_code"], r["applicant_code"]} & codes for r in proposals.rows)
-        # The steward's decision, with who and when, on both customers' pages.
+        # The steward's decision, with who and when, on both customers' pages (newest
+        # first; earlier tests' decisions on the same records are listed as undone).
         for code in (a[0], b[0]):
             listed = customer_view(settings, gm, code).decisions
-            assert [(d["decision"], d["made_by"], d["reason"]) for d in listed] == [
-                ("不是同一客户", "steward01", "两个人")] and listed[0]["made_at"]
+            assert (listed[0]["decision_id"], listed[0]["decision"], listed[0]["made_by"],
+                    listed[0]["reason"], listed[0]["undone"]) == (
+                made, "不是同一客户", "steward01", "两个人", "有效") and listed[0]["made_at"]
+            assert all("撤销" in d["undone"] for d in listed[1:])
     finally:
         decisions.undo_decision(settings.users_db, made, "steward01")
