@@ -59,10 +59,12 @@ def _policy_pnl_sql() -> str:
                p.liability_limit, p.premium, p.sum_insured_cny, p.premium_cny, p.status,
                r.risk_code, rc.class_code, rc.class_name, rc.line,
                year(p.sign_date) AS sign_year, year(p.start_date) AS start_year,
-               v.plate_no, v.vin, v.engine_no, v.vehicle_kind_code, v.vehicle_kind_name,
+               v.plate_no, vo.vin_order, vo.engine_no_order, v.vehicle_kind_code,
+               v.vehicle_kind_name,
                v.use_nature_code, v.use_nature_name, v.brand_model, v.seats, v.tonnage,
                b.branch_code, d.dept_code, s.staff_code AS handler_code, cur.currency_code,
-               ins.customer_code AS insured_code, app.customer_code AS applicant_code,
+               ins.customer_code AS insured_code, p.applicant_id,
+               app.code_order AS applicant_code_order,
                a.agent_code, strftime(p.end_date, '%Y-%m') AS end_month,
                clm.last_reporter_phone,
                coalesce(rec.received_cny, 0)::DECIMAL(18,2) AS received_cny,
@@ -72,14 +74,14 @@ def _policy_pnl_sql() -> str:
                ren.renewal_start_date
         FROM policy p
         JOIN risk r USING (risk_id) JOIN risk_class rc ON rc.class_id = p.class_id
-        LEFT JOIN vehicle v USING (vehicle_id)
+        LEFT JOIN vehicle v USING (vehicle_id) LEFT JOIN vehicle_order vo USING (vehicle_id)
         LEFT JOIN rec USING (policy_id) LEFT JOIN clm USING (policy_id)
         LEFT JOIN ren USING (policy_id)
         JOIN branch b ON b.branch_id = p.branch_id JOIN department d ON d.dept_id = p.dept_id
         JOIN staff s ON s.staff_id = p.handler_id LEFT JOIN agent a ON a.agent_id = p.agent_id
         JOIN currency cur ON cur.currency_id = p.currency_id
         JOIN customer ins ON ins.customer_id = p.insured_id
-        JOIN customer app ON app.customer_id = p.applicant_id)
+        JOIN customer_order app ON app.customer_id = p.applicant_id)
     SELECT m.*,
            (m.paid_closed_cny + m.outstanding_cny)::DECIMAL(18,2) AS incurred_cny,
            -- Nothing paid over a negative premium is 0.00, not a signed zero.
@@ -116,18 +118,22 @@ HANDLER_JOIN = "JOIN staff s_ ON s_.staff_id = p.handler_id"
 AGENT_JOIN = "LEFT JOIN agent a_ ON a_.agent_id = p.agent_id"
 
 ROLLUPS: dict[str, str] = {
+    # The policy's number and the parties are borrowed (queries/borrowed.py): their ids
+    # and orders only.
     "proposal_fact": """
         SELECT x.proposal_id, x.proposal_no, x.policy_id, x.branch_id, x.dept_id,
-               x.salesman_id, x.input_date, x.start_date, x.end_date, x.sum_insured_cny,
-               x.premium_cny, x.uw_status, p.policy_no, ap.customer_code AS applicant_code,
-               ap.customer_name AS applicant_name, ins.customer_code AS insured_code,
-               ins.customer_name AS insured_name, s.staff_code AS salesman_code,
+               x.salesman_id, x.applicant_id, x.insured_id, x.input_date, x.start_date,
+               x.end_date, x.sum_insured_cny, x.premium_cny, x.uw_status,
+               po.no_order AS policy_no_order,
+               ap.code_order AS applicant_code_order, ap.name_order AS applicant_name_order,
+               ins.code_order AS insured_code_order, ins.name_order AS insured_name_order,
+               s.staff_code AS salesman_code,
                CASE x.uw_status WHEN '0' THEN '未提交核保' WHEN '1' THEN '核保通过'
                     WHEN '2' THEN '核保未通过' WHEN '3' THEN '自动核保' WHEN '9' THEN '待核保'
                     WHEN 'w' THEN '核保通过但未转保单' END AS uw_status_name
-        FROM proposal x LEFT JOIN policy p USING (policy_id)
-        JOIN customer ap ON ap.customer_id = x.applicant_id
-        JOIN customer ins ON ins.customer_id = x.insured_id
+        FROM proposal x LEFT JOIN policy_order po USING (policy_id)
+        JOIN customer_order ap ON ap.customer_id = x.applicant_id
+        JOIN customer_order ins ON ins.customer_id = x.insured_id
         JOIN staff s ON s.staff_id = x.salesman_id""",
     # 2.1's 支付 is the payment that settles the claim: the last payment out (a recovery
     # or reversal after it does not move it). A stage of negative days contradicts the
@@ -287,6 +293,27 @@ ROLLUPS: dict[str, str] = {
 }
 
 
+# Where a value a rollup borrows (queries/borrowed.py) sorts among all of its kind: the
+# rollup keeps these integers to sort by, not the text. Kept for the build only.
+VALUE_ORDERS: dict[str, str] = {
+    "policy_order": "SELECT policy_id, dense_rank() OVER (ORDER BY policy_no) AS no_order "
+                    "FROM policy",
+    "vehicle_order": "SELECT vehicle_id, dense_rank() OVER (ORDER BY vin) AS vin_order, "
+                     "dense_rank() OVER (ORDER BY engine_no) AS engine_no_order FROM vehicle",
+    "customer_order": "SELECT customer_id, "
+                      "dense_rank() OVER (ORDER BY customer_code) AS code_order, "
+                      "dense_rank() OVER (ORDER BY customer_name) AS name_order FROM customer",
+}
+
+
+def create_value_orders(con: duckdb.DuckDBPyConnection) -> None:
+    for name, select in VALUE_ORDERS.items():
+        columns = ", ".join(f"{c}::INTEGER AS {c}" if c.endswith("_order") else c
+                            for c, *_ in con.execute(f"DESCRIBE {select}").fetchall())
+        run_step(con, f"CREATE OR REPLACE TEMP TABLE {name} AS "
+                      f"SELECT {columns} FROM ({select})")
+
+
 def create_rollup(con: duckdb.DuckDBPyConnection, name: str, select: str,
                   params: dict[str, object] | None = None) -> None:
     """``CREATE TABLE name AS select``, near-unique text stored uncompressed."""
@@ -300,9 +327,12 @@ def build_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """(Re)build every rollup from the base tables of an open store, after applying the
     decisions kept in the operational store (reassignments, the blacklist)."""
     apply_written_data(con, settings)
+    create_value_orders(con)
     create_rollup(con, "policy_pnl", _policy_pnl_sql())
     # Ages (days waiting, days open) are as of the book's date.
     for name, select in ROLLUPS.items():
         create_rollup(con, name, select,
                       {"as_of": settings.today} if "$as_of" in select else None)
     build_customer_rollups(con, settings)
+    for name in VALUE_ORDERS:
+        con.execute(f"DROP TABLE {name}")

@@ -71,10 +71,10 @@ SEARCH_TABLES: dict[str, str] = {
                    claim_id FROM claim)
         SELECT k.term, k.field, k.policy_id, k.claim_id, p.branch_id, p.dept_id,
                p.handler_id, p.policy_no, p.risk_code, p.start_date, p.end_date, p.status,
-               p.plate_no, p.vin, p.brand_model, p.handler_code, p.insured_code,
+               p.plate_no, v.vin, p.brand_model, p.handler_code, p.insured_code,
                ins.customer_name AS insured_name, f.claim_no, f.report_no, f.report_date,
                f.stage, f.estimated_loss_cny, f.paid_cny
-        FROM k JOIN policy_pnl p USING (policy_id)
+        FROM k JOIN policy_pnl p USING (policy_id) LEFT JOIN vehicle v USING (vehicle_id)
         JOIN customer ins ON ins.customer_id = p.insured_id
         LEFT JOIN claim_fact f ON f.claim_id = k.claim_id
         WHERE k.term IS NOT NULL AND k.term <> ''

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 import queries.reports
 from data.schema import PERSONAL_COLUMNS
-from queries import mirror
+from queries import borrowed, mirror
 from queries.areas import REPORT_AREAS, TAG_TITLES
 from queries.filter_kinds import KINDS
 from queries.spec import Col, Report
@@ -40,7 +40,8 @@ def key_columns_first(r: Report) -> Report:
     return replace(r, detail=(r.detail[0], *(by_key[k] for k in keys), *rest))
 
 
-ALL_REPORTS: tuple[Report, ...] = tuple(key_columns_first(r) for r in _declared())
+ALL_REPORTS: tuple[Report, ...] = tuple(borrowed.resolve(key_columns_first(r))
+                                        for r in _declared())
 
 
 class CatalogError(ValueError):
@@ -130,13 +131,22 @@ def _column_problems(r: Report, columns: dict[str, set[str]]) -> list[str]:
     have = columns.get(r.source)
     if have is None:
         return [f"{r.slug}: source {r.source} is not in the store"]
+    # A summary groups and sums stored columns only (a borrowed one is looked up).
+    grouped = {name for e in [*(d.column for d in r.dims),
+                              *(m.column for m in r.measures if m.column)]
+               for name in column_names(e)}
+    borrowed_problems = [f"{r.slug}: dimension or measure on borrowed column {c} "
+                         "(queries/borrowed.py)"
+                         for c in sorted(grouped & borrowed.names(r.source))]
+    have = have | borrowed.names(r.source)
     expressions = [r.id_column, *(f.column for f in r.filters),
                    *(d.column for d in r.dims), *(m.column for m in r.measures if m.column),
                    *(c for c, _ in r.order), *(c.source_column for c in r.detail)]
     used = {name for e in expressions for name in column_names(e)}
     if r.scoped:
         used |= {r.scope.branch, r.scope.department, r.scope.self_}
-    problems = [f"{r.slug}: column {c} not in {r.source}" for c in sorted(used - have)]
+    problems = [*borrowed_problems,
+                *(f"{r.slug}: column {c} not in {r.source}" for c in sorted(used - have))]
     return problems + [f"{r.slug}: lookup {c.lookup.table}.{c.lookup.column} missing"
                        for c in r.detail
                        if c.lookup and c.lookup.column not in columns.get(c.lookup.table, set())]
@@ -174,7 +184,7 @@ def register(report: Report) -> None:
     checked like the others, then in ``CATALOG`` and ``ALL_REPORTS`` for whatever is
     built or collected afterwards (pages, menu, API, grants, test loops)."""
     global ALL_REPORTS  # noqa: PLW0603 - the catalog is this module's state
-    report = key_columns_first(report)
+    report = borrowed.resolve(key_columns_first(report))
     validate((*ALL_REPORTS, report))
     ALL_REPORTS = (*ALL_REPORTS, report)
     CATALOG[report.slug] = report

@@ -52,23 +52,26 @@ def detail_columns(report: Report) -> list[ColumnMeta]:
 
 
 def _apply_lookups(settings: Settings, report: Report, rows: list[dict[str, Any]]) -> None:
-    groups: dict[tuple[str, str, str], list[Col]] = {}
+    # One statement per lookup table: the insured's and the applicant's names alike.
+    groups: dict[tuple[str, str], list[Col]] = {}
     for c in report.detail:
         if c.lookup is not None:
-            groups.setdefault((c.lookup.table, c.lookup.key, c.source_column), []).append(c)
-    for (table, key, source), cols in groups.items():
-        ids = sorted({r[f"__{source}"] for r in rows if r[f"__{source}"] is not None})
-        linked = [c for c in cols if customer_link(c) == "lookup"]
+            groups.setdefault((c.lookup.table, c.lookup.key), []).append(c)
+    for (table, key), cols in groups.items():
+        ids = sorted({r[f"__{c.source_column}"] for c in cols for r in rows
+                      if r[f"__{c.source_column}"] is not None})
         # A customer's name brings its code along: the key of its page's link.
-        columns = [c.lookup.column for c in cols if c.lookup] + (["customer_code"]
-                                                                 if linked else [])
+        columns = list(dict.fromkeys(
+            [c.lookup.column for c in cols if c.lookup]
+            + (["customer_code"] if any(customer_link(c) == "lookup" for c in cols) else [])))
+        at = {name: i for i, name in enumerate(columns)}
         found = lookup_rows(settings, table, key, columns, ids)
         for r in rows:
-            hit = found.get(r[f"__{source}"])
-            for i, c in enumerate(cols):
-                r[c.key] = hit[i] if hit else None
-            for c in linked:
-                r[c.key + KEY_SUFFIX] = hit[-1] if hit else None
+            for c in cols:
+                hit = found.get(r[f"__{c.source_column}"])
+                r[c.key] = hit[at[c.lookup.column]] if hit and c.lookup else None
+                if customer_link(c) == "lookup":
+                    r[c.key + KEY_SUFFIX] = hit[at["customer_code"]] if hit else None
 
 
 def run_detail(settings: Settings, report: Report, values: FilterValues, viewer: Viewer, *,

@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from queries import borrowed
 from queries.access import Viewer
 from queries.filter_kinds import MAX_TEXT, FilterError
 from queries.spec import DECIMALS, Col, Report
@@ -45,10 +47,21 @@ def masked_for(viewer: Viewer, col: Col) -> bool:
     return bool(col.personal) and not viewer.personal_data
 
 
+def _own(report: Report, col: Col) -> Col | None:
+    """``col`` as a column of the report's source to filter and sort on: itself, or for
+    a borrowed column (queries/borrowed.py) the column by its name; None for a name
+    looked up per page."""
+    if col.lookup is None:
+        return col
+    b = borrowed.of_column(report.source, col)
+    return None if b is None else replace(col, column=b.name, lookup=None)
+
+
 def filterable_columns(report: Report, viewer: Viewer) -> set[str]:
     """The detail columns the viewer may filter and sort on (not a looked-up name, not a
     personal column the viewer sees masked)."""
-    return {c.key for c in report.detail if c.lookup is None and not masked_for(viewer, c)}
+    return {c.key for c in report.detail
+            if _own(report, c) is not None and not masked_for(viewer, c)}
 
 
 def _refuse_masked(col: Col, what: str, key: str) -> FilterError:
@@ -187,9 +200,10 @@ def column_conditions(report: Report, column_filters: Mapping[str, Any] | None,
             raise FilterError(str(key)[:40], f"列 {str(key)[:40]} 不能筛选")
         if masked_for(viewer, col):
             raise _refuse_masked(col, "筛选", col.key)
-        if col.lookup is not None:  # a name fetched per page, not a column of the source
+        own = _own(report, col)
+        if own is None:  # a name fetched per page, not a column of the source
             raise FilterError(col.key, f"{col.label}: 此列不能筛选")
-        condition = column_condition(col, model)
+        condition = column_condition(own, model)
         if condition is not None:
             out.append(condition)
     return out
@@ -207,12 +221,14 @@ def detail_order(report: Report, sort: Sequence[tuple[str, str]], viewer: Viewer
             raise FilterError("sort", f"不能按 {str(key)[:40]} 排序")
         if viewer is not None and masked_for(viewer, col):
             raise _refuse_masked(col, "排序", "sort")
-        if col.lookup is not None:
+        own = _own(report, col)
+        if own is None:
             raise FilterError("sort", f"{col.label}: 此列不能排序")
         if direction not in {"asc", "desc"}:
             raise FilterError("sort", f"{col.label}: 排序方向只能是 asc 或 desc")
-        order.append((col.source_column, direction))
-    return order or [(c, d) for c, d in report.order]
+        order.append((own.source_column, direction))
+    return [(borrowed.order_column(report.source, c), d)
+            for c, d in order or report.order]
 
 
 def grid_sort(sort_model: Any) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from queries import borrowed
 from queries.links import RecordKind
 from queries.reports.common import BRANCH_NAME, CLAIM_NO, DEPT_NAME, POLICY_NO
 from queries.spec import Col, Lookup, MaskKind, Measure, Report, Summary
@@ -49,10 +50,11 @@ def _list(key: str, source: str, id_column: str, columns: tuple[Col, ...],
           order: tuple[tuple[str, str], ...], *, detail_where: str | None = None,
           scoped: bool = True) -> Report:
     # Only what a detail list reads; the summary fields are never used.
-    return Report(slug=f"record-{key}", title=key, source=source, id_column=id_column,
-                  filters=(), dims=(), measures=ROWS, detail=columns,
-                  summaries=(Summary("all", "全部", ()),), order=order,  # type: ignore[arg-type]
-                  detail_where=detail_where, scoped=scoped, number="0", area="underwriting")
+    return borrowed.resolve(Report(
+        slug=f"record-{key}", title=key, source=source, id_column=id_column, filters=(),
+        dims=(), measures=ROWS, detail=columns,
+        summaries=(Summary("all", "全部", ()),), order=order,  # type: ignore[arg-type]
+        detail_where=detail_where, scoped=scoped, number="0", area="underwriting"))
 
 
 def _customer(key: str, label: str, column: str, personal: MaskKind | None = None) -> Col:

@@ -12,6 +12,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from queries import borrowed
 from queries.access import Viewer
 from queries.spec import Report
 
@@ -78,6 +79,12 @@ def predicate_sql(c: Condition, params: Params) -> str:
     if c.op in {"and", "or"}:
         joined = f" {c.op.upper()} ".join(f"({predicate_sql(p, params)})" for p in c.value)
         return joined or "TRUE"
+    if c.op == "semi":  # a borrowed column (queries/borrowed.py): on the table holding it
+        lookup, on_table, on_null = c.value
+        inside = f"{col} IN (SELECT {lookup.key} FROM {lookup.table} " \
+                 f"WHERE {predicate_sql(on_table, params)})"
+        return inside if on_null is None else \
+            f"{inside} OR ({col} IS NULL AND ({predicate_sql(on_null, params)}))"
     if c.op in COLUMN_PREDICATES:
         return column_sql(COLUMN_PREDICATES[c.op], col)
     if c.op == "ilike":
@@ -125,7 +132,8 @@ def where_sql(report: Report, conditions: list[Condition], viewer: Viewer, param
         for name in report.setting_params:
             fixed = fixed.replace(f"${name}", params.bind(settings_values[name]))
         parts.append(f"({fixed})")
-    parts += [f"({predicate_sql(c, params)})" for c in conditions]
+    parts += [f"({predicate_sql(c, params)})"
+              for c in borrowed.semi_joins(report.source, conditions)]
     return " AND ".join(parts)
 
 
