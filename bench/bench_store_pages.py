@@ -58,8 +58,12 @@ def worker_cases(store: Path, slugs: list[str]) -> list[tuple[str, Callable[[], 
         def detail(r=report, v=values, sort=(), grid=None) -> object:
             chosen = engine.detail_order(r, sort, WARM_VIEWER)
             v = engine.with_column_filters(r, v, grid, WARM_VIEWER)
-            return details._compute_detail(settings, r, v, WARM_VIEWER, chosen, 100, None,
-                                          None, True)
+            try:  # keyword-only since the engine's split
+                return details._compute_detail(settings, r, v, WARM_VIEWER, chosen, limit=100,
+                                               parsed=None, offset=None, with_total=True)
+            except TypeError:
+                return details._compute_detail(settings, r, v, WARM_VIEWER, chosen, 100, None,
+                                               None, True)
 
         cases.append((f"{report.number} {slug} 汇总", summary))
         cases.append((f"{report.number} {slug} 明细", detail))
@@ -128,6 +132,7 @@ def markdown(runs: list[dict]) -> str:
         lines += [f"## {run['label']} ({run['when']}, load average {run['load']})", "",
                   f"store file: {b['file']:,.1f} → {a['file']:,.1f} MiB "
                   f"({a['file'] / b['file']:.2f}×)", "",
+                  *([run["note"], ""] if run.get("note") else []),
                   "| table | before MiB | after MiB |", "|---|---:|---:|"]
         for t in run["tables"]:
             lines.append(f"| {t} | {b.get(t, 0):,.1f} | {a.get(t, 0):,.1f} |")
@@ -150,6 +155,7 @@ def main() -> None:
     parser.add_argument("--reports", required=True)
     parser.add_argument("--tables", default="", help="tables to list (default: all)")
     parser.add_argument("--label", default="")
+    parser.add_argument("--note", default="", help="what the run changed and concluded")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     slugs = args.reports.split(",")
@@ -171,8 +177,8 @@ def main() -> None:
     mib = {"before": store_mib(args.before[1]), "after": store_mib(args.after[1])}
     tables = args.tables.split(",") if args.tables else [t for t in mib["before"]
                                                          if t != "file"]
-    run = {"label": args.label or args.reports, "when": time.strftime("%Y-%m-%d %H:%M UTC",
-                                                                       time.gmtime()),
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    run = {"label": args.label or args.reports, "note": args.note, "when": when,
            "load": " ".join(f"{x:.1f}" for x in os.getloadavg()), "mib": mib,
            "tables": tables, "pages_ms": rows}
     path = HERE / "results_store.json"

@@ -107,12 +107,6 @@ def _renamed(c: Any, name: str, to: str) -> Any:
     return replace(c, column=re.sub(rf"\b{name}\b", to, c.column))
 
 
-def _reads(c: Any) -> set[str]:
-    if c.op in {"and", "or"}:
-        return {n for p in c.value for n in _reads(p)}
-    return set(_IDENT.findall(c.column))
-
-
 def _null_passes(c: Any) -> bool:
     """Whether a NULL value can pass condition ``c`` (only then does a NULL key count)."""
     if c.op == "and":
@@ -122,22 +116,22 @@ def _null_passes(c: Any) -> bool:
     return c.op in {"is_null", "blank", "not_ilike"}
 
 
+def _semi_join(c: Any, found: dict[str, Borrowed]) -> Any:
+    if c.op in {"and", "or"}:  # each part on its own column (exact: a key has one value)
+        return replace(c, value=tuple(_semi_join(p, found) for p in c.value))
+    hit = [found[n] for n in _IDENT.findall(c.column) if n in found]
+    if not hit:
+        return c
+    b = hit[0]
+    on_table = _renamed(c, b.name, b.lookup.column)
+    on_null = _renamed(c, b.name, "NULL") if b.nullable and _null_passes(c) else None
+    return replace(c, column=b.key, op="semi", value=(b.lookup, on_table, on_null))
+
+
 def semi_joins(source: str, conditions: list[Any]) -> list[Any]:
     """``conditions`` (``queries.sql.Condition``) with each one on a borrowed column of
     ``source`` made a semi-join on the table holding it (op ``semi``: the key, the
     lookup, the condition on the table's column, and for a nullable key the condition on
-    NULL)."""
+    NULL when a NULL can pass it)."""
     found = borrowed(source)
-    if not found:
-        return conditions
-    out = []
-    for c in conditions:
-        hit = [found[n] for n in _reads(c) if n in found]
-        if not hit:
-            out.append(c)
-            continue
-        b = hit[0]  # a condition reads one column (a grid filter's AND/OR parts alike)
-        on_table = _renamed(c, b.name, b.lookup.column)
-        on_null = _renamed(c, b.name, "NULL") if b.nullable and _null_passes(c) else None
-        out.append(replace(c, column=b.key, op="semi", value=(b.lookup, on_table, on_null)))
-    return out
+    return [_semi_join(c, found) for c in conditions] if found else conditions

@@ -4,6 +4,7 @@ sorts by them exactly as by the values themselves — checked against the base t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -14,6 +15,7 @@ from queries import engine
 from queries.access import DataScope, Viewer
 from queries.borrowed import BORROWED
 from queries.catalog import CATALOG
+from queries.sql import Condition
 
 GM = Viewer(1, "gm", "总经理", frozenset(), DataScope("company"), True)
 SLUG = "proposal-status"
@@ -115,3 +117,21 @@ def test_a_grid_filter_on_a_nullable_borrowed_column_keeps_what_the_grid_would(
     rows = _rows(settings, column_filters={"policy_no": model})
     assert {r["proposal_no"] for r in rows} == {
         b["proposal_no"] for b in base.values() if keep(b["policy_no"])}
+
+
+def test_either_party_of_a_customer_matches_across_two_borrowed_columns(
+        settings: Settings, base: dict[int, dict[str, Any]]) -> None:
+    """A customer's business: proposals where it is the applicant or the insured (one
+    OR over two borrowed columns, as the customer page asks)."""
+    one = next(b for b in base.values() if b["applicant_code"] != b["insured_code"])
+    other = next(b for b in base.values() if b["insured_code"] != one["applicant_code"])
+    either = Condition("", "or", (Condition("applicant_code", "in", [one["applicant_code"]]),
+                                  Condition("insured_code", "in", [other["insured_code"]])))
+    report = CATALOG[SLUG]
+    values = engine.parse_filters(report, START)
+    values = replace(values, conditions=[*values.conditions, either])
+    rows = engine.run_detail(settings, report, values, GM, limit=1000, with_total=False).rows
+    assert {r["proposal_no"] for r in rows} == {
+        b["proposal_no"] for b in base.values()
+        if b["applicant_code"] == one["applicant_code"]
+        or b["insured_code"] == other["insured_code"]}
