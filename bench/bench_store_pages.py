@@ -43,7 +43,9 @@ def worker_cases(store: Path, slugs: list[str]) -> list[tuple[str, Callable[[], 
     from queries.store_types import serve_from
     from queries.warm import WARM_VIEWER, default_args
 
-    settings = replace(Settings.from_env(), store_path=store, as_of=AS_OF)
+    # Each side its own operational store (the two codes may migrate it differently).
+    settings = replace(Settings.from_env(), store_path=store, as_of=AS_OF,
+                       users_path=store.with_name(f"{store.stem}-users.sqlite"))
     serve_from(settings)
     cases: list[tuple[str, Callable[[], object]]] = []
     for slug in slugs:
