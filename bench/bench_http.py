@@ -112,7 +112,7 @@ def deep_cursor(settings: Settings, report: Report, values: engine.FilterValues,
 
 
 def summary_groups(con: duckdb.DuckDBPyConnection, settings: Settings, report: Report,
-                   values: engine.FilterValues, viewer: Any, group_by: list[str] | None
+                   values: engine.FilterValues, viewer: Any, *, group_by: list[str] | None
                    ) -> int:
     dims = engine.summary_dims(report, None, group_by)
     st = C.summary_statement(report, dims, values.conditions, viewer,
@@ -122,7 +122,7 @@ def summary_groups(con: duckdb.DuckDBPyConnection, settings: Settings, report: R
 
 
 def bench_report(session: requests.Session, base: str, settings: Settings, report: Report,
-                 viewer: Any, con: duckdb.DuckDBPyConnection, as_of: date, repeats: int,
+                 viewer: Any, *, con: duckdb.DuckDBPyConnection, as_of: date, repeats: int,
                  log: Callable[[str], None]) -> dict[str, Any]:
     url = f"{base}/api/reports/{report.slug}"
     times: dict[str, list[float]] = {k: [] for k in (
@@ -136,7 +136,7 @@ def bench_report(session: requests.Session, base: str, settings: Settings, repor
             [g for n in sorted(CUBE_GROUPS) for g in CUBE_GROUPS[n]]
         for group_by in group_sets:
             query = {**args, **({"group_by": ",".join(group_by)} if group_by else {})}
-            n_groups = summary_groups(con, settings, report, values, viewer, group_by)
+            n_groups = summary_groups(con, settings, report, values, viewer, group_by=group_by)
             most_groups = max(most_groups, n_groups)
             if n_groups > MAX_GROUPS:
                 skipped += 1  # a list of one group per entity: see MAX_GROUPS
@@ -291,7 +291,7 @@ def main() -> None:
         reports = {}
         for slug in slugs:
             reports[slug] = bench_report(session, base, settings, CATALOG[slug], viewer,
-                                         con, a.as_of, a.repeats, print)
+                                         con=con, as_of=a.as_of, repeats=a.repeats, log=print)
         memory = rss_mib(proc.pid)
         browser = browser_filter_to_grid(base, a.browser_runs) if a.browser_runs else None
         if browser:

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from data.customer_tables import DEFAULT_SOURCE_SYSTEM, RESOLVED_COLUMNS
-from data.importer.checks import HOME_CURRENCY, lit, typed
+from data.importer.checks import HOME_CURRENCY, lit, one_row, typed
 from data.layout import ENTITIES, Entity
 from data.steps import run_step
 
@@ -126,15 +126,15 @@ def fill_from_staging(scratch_db: Path, *, verify_references: bool = False
                     raise DanglingReference(f"{entity.name}: {exc}") from exc
                 raise
             # Every checked row lands once; anything else stops the build before the swap.
-            stored, staged = con.execute(
-                f"SELECT (SELECT count(*) FROM {entity.name}), "
-                f"(SELECT count(*) FROM loader.stg_{entity.name})").fetchone()
+            stored, staged = one_row(
+                con, f"SELECT (SELECT count(*) FROM {entity.name}), "
+                f"(SELECT count(*) FROM loader.stg_{entity.name})")
             if stored != staged:
                 raise RuntimeError(f"{entity.name}: {staged} rows checked, {stored} stored")
             if verify_references and entity.refs:
-                resolved = con.execute(
-                    f"SELECT {', '.join(f'count({r.id_column})' for r in entity.refs)} "
-                    f"FROM {entity.name}").fetchone()
+                resolved = one_row(
+                    con, f"SELECT {', '.join(f'count({r.id_column})' for r in entity.refs)} "
+                    f"FROM {entity.name}")
                 present = dict(con.execute(
                     "SELECT id_column, present FROM loader.ref_present_ WHERE entity = ?",
                     [entity.name]).fetchall())

@@ -45,12 +45,29 @@ class LoadResult:
         return f"未导入: {self.problems:,} 处错误, 数据仓库未改变"
 
 
-def take_rejects(result: LoadResult, sink: RejectSink, files: dict[str, Path],
-                  settings: Settings, rejects_path: Path | None, directory: Path) -> None:
+@dataclass(frozen=True)
+class LoadRequest:
+    """What a load was asked to do: which folder into which store, how, and for whom."""
+
+    directory: Path
+    store: Path
+    settings: Settings
+    partial: bool = False
+    incremental: bool = False
+    user: str = ""
+    rejects_path: Path | None = None  # None: beside the load history
+
+    @property
+    def report_target(self) -> Path:
+        return self.rejects_path or report_path(self.settings, self.directory)
+
+
+def take_rejects(request: LoadRequest, result: LoadResult, sink: RejectSink,
+                 files: dict[str, Path]) -> None:
     """The first rejects into the result, all of them into the report."""
     result.rejects = sink.first(files)
     result.rejects_total = sink.count()
-    target = rejects_path or report_path(settings, directory)
+    target = request.report_target
     try:
         sink.write(files, target)
         result.rejects_path = target
@@ -59,21 +76,21 @@ def take_rejects(result: LoadResult, sink: RejectSink, files: dict[str, Path],
         result.rejects_path = None
 
 
-def finish_load(result: LoadResult, started: float, rejects_path: Path | None, directory: Path,
-            user: str, settings: Settings, files: dict[str, Path],
-            sink: RejectSink | None = None) -> LoadResult:
+def finish_load(request: LoadRequest, result: LoadResult, started: float,
+                files: dict[str, Path], sink: RejectSink | None = None) -> LoadResult:
+    """The load's time, its rejects report and its line in the load history."""
     result.seconds = time.perf_counter() - started
     if sink is not None:
-        take_rejects(result, sink, files, settings, rejects_path, directory)
+        take_rejects(request, result, sink, files)
     elif result.rejects and result.rejects_path is None:
-        target = rejects_path or report_path(settings, directory)
+        target = request.report_target
         try:
             write_listed(result.rejects, target)
             result.rejects_path = target
         except OSError:
             result.rejects_path = None
     result.rejects_total = result.problems
-    record_history(settings, user, directory, files, result)
+    record_history(request.settings, request.user, request.directory, files, result)
     return result
 
 

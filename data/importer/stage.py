@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from data.importer.checks import lit, typed
+from data.importer.checks import lit, one_row, typed
 from data.importer.rejects import FileProblem, Reject, duck_reason
 from data.importer.xlsx import XlsxProblem, stage_xlsx
 from data.layout import ENTITIES, Entity
@@ -146,7 +146,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scrat
         con.execute(f"CREATE VIEW stg_{entity.name} AS SELECT {line} AS line_, * "
                     f"FROM raw_{entity.name}")
     # Header only: no rows of this kind today.
-    return int(con.execute(f"SELECT count(*) FROM stg_{entity.name}").fetchone()[0])
+    return int(one_row(con, f"SELECT count(*) FROM stg_{entity.name}")[0])
 
 
 def stage_none(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
@@ -249,7 +249,7 @@ def overlay(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, scratch:
         con.execute(f"DROP TABLE cur_{name}")
         raise
     key = " AND ".join(f"c.{k} IS NOT DISTINCT FROM d.{k}" for k in entity.key)
-    last = con.execute(f"SELECT coalesce(max(line_), 0) FROM cur_{name}").fetchone()[0]
+    last = one_row(con, f"SELECT coalesce(max(line_), 0) FROM cur_{name}")[0]
     restage(con, entity, f"""
         SELECT c.line_ - {last} - 1 AS line_, {', '.join('c.' + n for n in entity.columns)}
         FROM cur_{name} c WHERE NOT EXISTS (SELECT 1 FROM stg_{name} d WHERE {key})
