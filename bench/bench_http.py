@@ -102,8 +102,8 @@ def deep_cursor(settings: Settings, report: Report, values: engine.FilterValues,
         return 1, None
     order = engine.detail_order(report, [])
     sv = engine.settings_values(report, settings)
-    st = C.detail_statement(report, [], values.conditions, viewer, sv, order, 1, None,
-                            (page - 1) * PAGE - 1)
+    st = C.detail_statement(report, [], values.conditions, viewer, sv, order=order, limit=1,
+                            cursor=None, offset=(page - 1) * PAGE - 1)
     names, rows = store_module.run(settings, st)
     row = dict(zip(names, rows[0], strict=True))
     keys = [c for c, _ in order] + [report.id_column]

@@ -67,8 +67,9 @@ def page_cases(settings: Settings) -> list[tuple[str, Callable[[], object]]]:
 
         def summary(r=report, v=values) -> object:
             dims = engine.summary_dims(r, None, None)
-            return summary_module._compute_summary(settings, r, v, WARM_VIEWER, None,
-                                           [d.key for d in dims], engine.SUMMARY_GROUPS_SHOWN)
+            return summary_module._compute_summary(
+                settings, r, v, WARM_VIEWER, None, group_by=[d.key for d in dims],
+                max_groups=engine.SUMMARY_GROUPS_SHOWN)
 
         def detail(r=report, v=values, order=None) -> object:
             chosen = engine.detail_order(r, order or (), WARM_VIEWER)

@@ -80,49 +80,64 @@ def _form_redirect(path: str, message: str, ok: bool) -> Response:
         "Location": f"{path}?{urlencode({'ok' if ok else 'error': message})}"})
 
 
-def register_list_routes(server: Flask, settings: Settings) -> None:
-    """The 黑名单维护 and 孤儿保单转交 forms and their JSON twins."""
-    bp = Blueprint("customer_lists", __name__)
+def _editor() -> Any:
+    viewer = auth.current_viewer()
+    assert viewer is not None
+    return viewer if may_edit_blacklist(viewer) else None
 
-    def editor() -> Any:
-        viewer = auth.current_viewer()
-        assert viewer is not None
-        return viewer if may_edit_blacklist(viewer) else None
 
-    def add(viewer: Any, code: str, reason: str) -> int:
-        if not customer_in_scope(settings, viewer, code):
-            raise ListError(f"客户代码: {code or '(空)'} 不存在或不在您的数据范围内")
-        entry = add_to_blacklist(settings.users_db, code, reason, viewer.username)
-        request_refresh(settings, user_id=viewer.user_id, username=viewer.username)
-        return entry
+def _add(settings: Settings, viewer: Any, code: str, reason: str) -> int:
+    if not customer_in_scope(settings, viewer, code):
+        raise ListError(f"客户代码: {code or '(空)'} 不存在或不在您的数据范围内")
+    entry = add_to_blacklist(settings.users_db, code, reason, viewer.username)
+    request_refresh(settings, user_id=viewer.user_id, username=viewer.username)
+    return entry
 
+
+def _do_reassign(settings: Settings, from_code: str, to_code: str, policies: list[str] | None
+                 ) -> tuple[dict[str, Any], int]:
+    viewer = auth.current_viewer()
+    assert viewer is not None
+    if not may_reassign(viewer):
+        return {"error": "只有支公司经理可以转交孤儿保单"}, 403
+    try:
+        done = reassign(settings, viewer, from_code, to_code, policies)
+    except ListError as exc:
+        return {"error": str(exc)}, 400
+    return {"batch_id": done.batch_id, "policies": done.policies,
+            "refresh_job": done.job_id}, 200
+
+
+def _register_blacklist_api(bp: Blueprint, settings: Settings) -> None:
     @bp.post("/api/customers/blacklist")
     def api_blacklist_add() -> Response:
-        viewer = editor()
+        viewer = _editor()
         if viewer is None:
             return _json({"error": "您没有维护黑名单的权限"}, 403)
         body = request.get_json(silent=True) or {}
         try:
-            entry = add(viewer, str(body.get("customer_code") or ""),
-                        str(body.get("reason") or ""))
+            entry = _add(settings, viewer, str(body.get("customer_code") or ""),
+                         str(body.get("reason") or ""))
         except ListError as exc:
             return _json({"error": str(exc)}, 400)
         return _json({"entry_id": entry}, 201)
 
     @bp.get("/api/customers/blacklist")
     def api_blacklist() -> Response:
-        if editor() is None:
+        if _editor() is None:
             return _json({"error": "您没有维护黑名单的权限"}, 403)
         return _json({"entries": blacklist_entries(settings.users_db)})
 
+
+def _register_blacklist_forms(bp: Blueprint, settings: Settings) -> None:
     @bp.post("/customers-admin/blacklist/add")
     def form_blacklist_add() -> Response:
-        viewer = editor()
+        viewer = _editor()
         if viewer is None:
             return _json({"error": "您没有维护黑名单的权限"}, 403)
         code = request.form.get("customer_code", "").strip()
         try:
-            add(viewer, code, request.form.get("reason", ""))
+            _add(settings, viewer, code, request.form.get("reason", ""))
         except ListError as exc:
             return _form_redirect(BLACKLIST_PATH, str(exc), False)
         return _form_redirect(BLACKLIST_PATH, f"已将 {code} 列入黑名单; 报表在数据刷新后显示",
@@ -130,7 +145,7 @@ def register_list_routes(server: Flask, settings: Settings) -> None:
 
     @bp.post("/customers-admin/blacklist/<int:entry_id>/remove")
     def form_blacklist_remove(entry_id: int) -> Response:
-        viewer = editor()
+        viewer = _editor()
         if viewer is None:
             return _json({"error": "您没有维护黑名单的权限"}, 403)
         try:
@@ -140,32 +155,22 @@ def register_list_routes(server: Flask, settings: Settings) -> None:
         request_refresh(settings, user_id=viewer.user_id, username=viewer.username)
         return _form_redirect(BLACKLIST_PATH, "已移出黑名单; 报表在数据刷新后更新", True)
 
-    def do_reassign(from_code: str, to_code: str, policies: list[str] | None
-                    ) -> tuple[dict[str, Any], int]:
-        viewer = auth.current_viewer()
-        assert viewer is not None
-        if not may_reassign(viewer):
-            return {"error": "只有支公司经理可以转交孤儿保单"}, 403
-        try:
-            done = reassign(settings, viewer, from_code, to_code, policies)
-        except ListError as exc:
-            return {"error": str(exc)}, 400
-        return {"batch_id": done.batch_id, "policies": done.policies,
-                "refresh_job": done.job_id}, 200
 
+def _register_reassign(bp: Blueprint, settings: Settings) -> None:
     @bp.post("/api/orphans/reassign")
     def api_reassign() -> Response:
         body = request.get_json(silent=True) or {}
         policies = body.get("policies")
-        data, status = do_reassign(str(body.get("from") or ""), str(body.get("to") or ""),
-                                   [str(p) for p in policies] if policies else None)
+        data, status = _do_reassign(settings, str(body.get("from") or ""),
+                                    str(body.get("to") or ""),
+                                    [str(p) for p in policies] if policies else None)
         return _json(data, status)
 
     @bp.post("/customers-admin/reassign")
     def form_reassign() -> Response:
         listed = [p for p in re.split(r"[\s,，;；]+", request.form.get("policies", "")) if p]
-        data, status = do_reassign(request.form.get("from", ""), request.form.get("to", ""),
-                                   listed or None)
+        data, status = _do_reassign(settings, request.form.get("from", ""),
+                                    request.form.get("to", ""), listed or None)
         if status == 403:
             return _json(data, status)
         if "error" in data:
@@ -173,4 +178,11 @@ def register_list_routes(server: Flask, settings: Settings) -> None:
         return _form_redirect(REASSIGN_PATH, f"已转交 {data['policies']:,} 张保单; 各报表的"
                                              "经办人在数据刷新后更新", True)
 
+
+def register_list_routes(server: Flask, settings: Settings) -> None:
+    """The 黑名单维护 and 孤儿保单转交 forms and their JSON twins."""
+    bp = Blueprint("customer_lists", __name__)
+    _register_blacklist_api(bp, settings)
+    _register_blacklist_forms(bp, settings)
+    _register_reassign(bp, settings)
     server.register_blueprint(bp)

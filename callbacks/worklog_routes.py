@@ -71,8 +71,8 @@ def _answer(slug: str, work: Callable[[Viewer, Settings], Any], status: int = 20
         return _json(exc.public(), exc.status)
 
 
-def register_worklog_routes(server: Flask) -> None:
-    bp = Blueprint("worklog_api", __name__, url_prefix="/api/worklog")
+def _register_plans(bp: Blueprint) -> None:
+    """Plans and their review."""
 
     @bp.post("/plans")
     def new_plan() -> Response:
@@ -107,6 +107,10 @@ def register_worklog_routes(server: Flask) -> None:
     def queue() -> Response:
         return _answer(REVIEW, lambda v, s: {"rows": plans.review_queue(s, v)})
 
+
+def _register_entries(bp: Blueprint) -> None:
+    """Work notes (entries)."""
+
     @bp.post("/entries")
     def new_entry() -> Response:
         return _answer(ENTRY, lambda v, s: entries.create_entry(s, v, _body(), _ip()), 201)
@@ -136,6 +140,10 @@ def register_worklog_routes(server: Flask) -> None:
     def remove(entry_id: int) -> Response:
         return _answer(ENTRY, lambda v, s: entries.delete_entry(s, v, entry_id, _ip()))
 
+
+def _register_budgets_and_forms(bp: Blueprint) -> None:
+    """Budgets and the forms' fields."""
+
     @bp.post("/budgets")
     def set_budget() -> Response:
         return _answer(PLANS, lambda v, s: daily.set_budget(s, v, _body(), _ip()))
@@ -161,6 +169,10 @@ def register_worklog_routes(server: Flask) -> None:
                     "balances": daily.form_balances(s, v)}
         return _answer(FORMS, rows)
 
+
+def _register_problems(bp: Blueprint) -> None:
+    """Problems and their replies."""
+
     @bp.post("/problems")
     def new_problem() -> Response:
         return _answer(PROBLEMS, lambda v, s: daily.raise_problem(s, v, _body(), _ip()), 201)
@@ -178,6 +190,10 @@ def register_worklog_routes(server: Flask) -> None:
     def reply(problem_id: int) -> Response:
         return _answer(PROBLEMS, lambda v, s: daily.reply_problem(s, v, problem_id, _body(),
                                                                   _ip()), 201)
+
+
+def _register_settings(bp: Blueprint) -> None:
+    """The work log's settings (the expense limit)."""
 
     @bp.get("/settings")
     def get_settings() -> Response:
@@ -198,6 +214,14 @@ def register_worklog_routes(server: Flask) -> None:
         except WorklogError as exc:
             return _json(exc.public(), exc.status)
 
+
+def register_worklog_routes(server: Flask) -> None:
+    bp = Blueprint("worklog_api", __name__, url_prefix="/api/worklog")
+    _register_plans(bp)
+    _register_entries(bp)
+    _register_budgets_and_forms(bp)
+    _register_problems(bp)
+    _register_settings(bp)
     server.register_blueprint(bp)
 
 

@@ -39,7 +39,7 @@ def connect_for_build(path: Path, settings: Settings) -> duckdb.DuckDBPyConnecti
     return con
 
 
-def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "built",
+def build_store(out_path: Path, fill: Fill, settings: Settings, origin: str = "built", *,
                 customers: CustomerInputs | None = None, day: bool = False) -> Path:
     """Create the schema in a temp file, ``fill`` it, resolve its customers (with the
     rules and decisions of ``customers``, numbers carried over from the store at

@@ -83,8 +83,11 @@ def read_state(store: Path) -> SavedState | None:
         if not {"resolution_info", *(TABLES[k] for k in ("norm", "links", "input"))} <= have:
             return None
         tables = frozenset(short for short, table in TABLES.items() if table in have)
-        config_json, decided_json = con.execute(
+        info = con.execute(
             f"SELECT config_json, decided_json FROM {SCHEMA}.resolution_info").fetchone()
+        if info is None:  # saved without its settings: not a state to go on from
+            return None
+        config_json, decided_json = info
     finally:
         con.close()
     return SavedState(store, tables, json.loads(config_json),
@@ -105,7 +108,7 @@ def _copy_saved(rcon: duckdb.DuckDBPyConnection, saved: SavedState) -> None:
 
 
 def resolve_day(rcon: duckdb.DuckDBPyConnection, records: pa.Table, saved: SavedState,
-                model: dict | None, config: MatchConfig, decisions: Decisions
+                model: dict | None, config: MatchConfig, *, decisions: Decisions
                 ) -> tuple[Resolution, ResolutionState] | None:
     """Resolve only what changed since the saved run; None when the saved state cannot
     serve (other rules, no model, records gone): then the caller resolves the book."""

@@ -257,7 +257,7 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
     try:
         saved = read_state(day_of) if day_of is not None else None
         day = saved and resolve_day(rcon, records, saved, previous.model, inputs.config,
-                                    inputs.decisions)
+                                    decisions=inputs.decisions)
         if day:
             resolution, state = day
         else:

@@ -29,8 +29,8 @@ def submit_button(label: str, element_id: str | None = None, color: str = "#228b
     style = {"background": color, "color": "white", "border": "none", "borderRadius": "4px",
              "padding": "4px 10px" if small else "8px 18px", "fontSize": "13px" if small
              else "14px", "fontWeight": 600, "cursor": "pointer"}
-    return html.Button(label, type="submit", style=style,
-                       **({"id": element_id} if element_id else {}))
+    given: dict[str, Any] = {"id": element_id} if element_id else {}
+    return html.Button(label, type="submit", style=style, **given)
 
 
 def _money(value: Any) -> str:

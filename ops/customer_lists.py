@@ -46,9 +46,8 @@ def add_to_blacklist(db: OpsDb, customer_code: str, reason: str, username: str) 
             customer_blacklist.c.removed_at.is_(None))).first()
         if listed is not None:
             raise ListError(f"客户 {code} 已在黑名单中")
-        entry_id = con.execute(insert(customer_blacklist).values(
-            customer_code=code, reason=why, added_by=username, added_at=now_iso())
-        ).inserted_primary_key[0]
+        entry_id = ops_db.inserted_id(con.execute(insert(customer_blacklist).values(
+            customer_code=code, reason=why, added_by=username, added_at=now_iso())))
     record_to(db, "blacklist_added", username=username, page="customers-blacklist-edit",
               detail={"customer_code": code, "reason": why, "entry": entry_id})
     return int(entry_id)

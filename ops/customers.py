@@ -48,12 +48,11 @@ def record_decision(db: OpsDb, *, decision: str, a: Record, b: Record | None, us
     with ops_db.write(db) as con:
         for old in _live_on(con, a, b):
             _stamp_undone(con, old, username, superseded=True)
-        new_id = con.execute(insert(customer_decisions).values(
+        new_id = ops_db.inserted_id(con.execute(insert(customer_decisions).values(
             decision=decision, customer_code_a=a.customer_code, source_system_a=a.source_system,
             customer_code_b=b.customer_code if b else None,
             source_system_b=b.source_system if b else None, pair_key=pair_key,
-            master_no=master_no, reason=reason, made_by=username, made_at=now_iso())
-        ).inserted_primary_key[0]
+            master_no=master_no, reason=reason, made_by=username, made_at=now_iso())))
         _audit(con, username, "customer_decision", PAGE, {
             "decision_id": new_id, "decision": decision, "a": [a.source_system, a.customer_code],
             "b": [b.source_system, b.customer_code] if b else None, "pair_key": pair_key,

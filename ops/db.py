@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text, update
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text, update
 from sqlalchemy.engine import make_url
 
 from data.settings import OpsDb
@@ -128,3 +128,11 @@ def dispose_all() -> None:
         for found in _engines.values():
             found.dispose()
         _engines.clear()
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise ValueError("the statement inserted no row")
+    return int(key[0])

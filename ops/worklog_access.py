@@ -77,7 +77,7 @@ def row_in_scope(row: Any, viewer: Viewer) -> bool:
 
 
 def one_in_scope(con: Connection, table: Table, key: Column[int], value: int,
-                 viewer: Viewer, what: str) -> Any:
+                 viewer: Viewer, *, what: str) -> Any:
     """The row ``key = value`` if the viewer may see it; 404 otherwise (a row outside
     the scope is not told apart from one that does not exist)."""
     row = con.execute(select(table).where(key == value, in_scope(table, viewer))).first()

@@ -117,11 +117,11 @@ def record_forms(settings: Settings, viewer: Viewer, data: Mapping[str, Any],
         held = _balance(con, viewer.user_id, form_type)
         if action in OUT_ACTIONS and count > held:
             raise WorklogError("count", f"{action} {count} 份超过持有的 {held} 份 {form_type}")
-        form_id = int(con.execute(insert(worklog_form_issues).values(
+        form_id = ops_db.inserted_id(con.execute(insert(worklog_form_issues).values(
             action_date=when, form_type=form_type, action=action, serial_from=first,
             serial_to=last, form_count=count, note=f.text(data, "note", "备注"),
             recorded_by=viewer.user_id, created_at=now_iso(), **actor.author())
-        ).inserted_primary_key[0])
+        ))
         wrote(con, actor, "worklog_forms", FORMS_PAGE,
               {"form_issue_id": form_id, "form_type": form_type, "action": action,
                "count": count})
@@ -198,10 +198,10 @@ def raise_problem(settings: Settings, viewer: Viewer, data: Mapping[str, Any],
         actor = actor_of(con, viewer, ip)
         name = con.execute(select(users.c.display_name)
                            .where(users.c.user_id == assignee)).scalar_one()
-        problem_id = int(con.execute(insert(worklog_problems).values(
+        problem_id = ops_db.inserted_id(con.execute(insert(worklog_problems).values(
             title=title, body=body, assignee_user_id=assignee, assignee_name=name,
             status="待处理", created_at=now, updated_at=now, **actor.author())
-        ).inserted_primary_key[0])
+        ))
         wrote(con, actor, "worklog_problem_raised", PROBLEMS_PAGE,
               {"problem_id": problem_id, "title": title, "assignee": name})
     return problem(settings, viewer, problem_id)

@@ -145,9 +145,9 @@ class _Writer:
             for code, name in visits:
                 self.note(day, code, name, place)
             if prospect:
-                self.note(day, None, prospect[1], place, prospect[0])
+                self.note(day, None, prospect[1], place, prospect=prospect[0])
 
-    def note(self, day: date, code: str | None, name: str, plan: int | None,
+    def note(self, day: date, code: str | None, name: str, plan: int | None, *,
              prospect: str | None = None, cost: Decimal | None = None,
              receipt: str | None = None) -> int:
         kind, low, high = KINDS[self.rng.randrange(len(KINDS))]
@@ -231,8 +231,8 @@ class _Writer:
 
     def write(self) -> None:
         plan_ids = self._ids(worklog_plans, worklog_plans.c.plan_id, self.rows["plans"])
-        for table in ("customers", "approvals", "entries"):
-            for row in self.rows[table]:
+        for kind in ("customers", "approvals", "entries"):
+            for row in self.rows[kind]:
                 if row["plan_id"] is not None:
                     row["plan_id"] = plan_ids[row["plan_id"]]
         for table, rows in ((worklog_plan_customers, self.rows["customers"]),
@@ -254,12 +254,12 @@ class _Writer:
         for i, (title, status) in enumerate((("客户保单打印错字, 需批改", "已解决"),
                                              ("车队客户要求月结保费", "待处理"))):
             day = self.today - timedelta(days=40 - i * 30)
-            problem_id = int(self.con.execute(insert(worklog_problems).values(
+            problem_id = ops_db.inserted_id(self.con.execute(insert(worklog_problems).values(
                 title=title, body="详见客户来电记录", assignee_user_id=to_id,
                 assignee_name=to_name, status=status, created_at=_at(day),
                 updated_at=_at(day + timedelta(days=2)),
                 resolved_at=_at(day + timedelta(days=2)) if status == "已解决" else None,
-                **self.author)).inserted_primary_key[0])
+                **self.author)))
             if status == "已解决":
                 self.con.execute(insert(worklog_problem_replies).values(
                     problem_id=problem_id, by_user_id=to_id, by_name=to_name,

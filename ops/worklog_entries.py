@@ -5,7 +5,7 @@ transaction with its audit row and the change counter."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -98,9 +98,9 @@ def create_entry(settings: Settings, viewer: Viewer, data: Mapping[str, Any],
     with ops_db.write(settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         _check(con, actor, fields)
-        entry_id = int(con.execute(insert(worklog_entries).values(
+        entry_id = ops_db.inserted_id(con.execute(insert(worklog_entries).values(
             **fields, created_at=now, updated_at=now, **actor.author())
-        ).inserted_primary_key[0])
+        ))
         wrote(con, actor, "worklog_entry_created", PAGE, _detail(entry_id, fields))
     return entry(settings, viewer, entry_id)
 
@@ -113,7 +113,7 @@ def _detail(entry_id: int, fields: dict[str, Any]) -> dict[str, Any]:
 
 def _own_entry(con: Connection, viewer: Viewer, entry_id: int) -> Any:
     row = one_in_scope(con, worklog_entries, worklog_entries.c.entry_id, entry_id, viewer,
-                       "工作记事")
+                       what="工作记事")
     if row.user_id != viewer.user_id:
         raise WorklogError("entry_id", "只有记事的填写人可以更改", 403)
     if row.deleted_at is not None:
@@ -159,9 +159,9 @@ def correct_entry(settings: Settings, viewer: Viewer, entry_id: int, data: Mappi
         old = _own_entry(con, viewer, entry_id)
         fields["plan_id"] = old.plan_id  # a correction stays with the plan it corrects
         _check(con, actor, fields)
-        new_id = int(con.execute(insert(worklog_entries).values(
+        new_id = ops_db.inserted_id(con.execute(insert(worklog_entries).values(
             **fields, corrects_entry_id=entry_id, created_at=now, updated_at=now,
-            **actor.author())).inserted_primary_key[0])
+            **actor.author())))
         con.execute(update(worklog_entries).where(worklog_entries.c.entry_id == entry_id)
                     .values(superseded_by=new_id))
         wrote(con, actor, "worklog_entry_corrected", PAGE,
@@ -215,7 +215,7 @@ def entry(settings: Settings, viewer: Viewer, entry_id: int) -> dict[str, Any]:
     return _numbered(settings, [row])[0]
 
 
-def _numbered(settings: Settings, rows: list[Any]) -> list[dict[str, Any]]:
+def _numbered(settings: Settings, rows: Sequence[Any]) -> list[dict[str, Any]]:
     """The notes with the 统一客户号 of their customer (``master_no``)."""
     out = [entry_row(r, r.plan_status) for r in rows]
     add_master_numbers(settings, out, [record_code(r.customer_code, r.customer_name,

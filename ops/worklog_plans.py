@@ -132,9 +132,9 @@ def create_plan(settings: Settings, viewer: Viewer, data: Mapping[str, Any],
     with ops_db.write(settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         author = actor.author()
-        plan_id = int(con.execute(insert(worklog_plans).values(
+        plan_id = ops_db.inserted_id(con.execute(insert(worklog_plans).values(
             **fields, status="draft", created_at=now, updated_at=now, **author)
-        ).inserted_primary_key[0])
+        ))
         _write_customers(con, plan_id, author, customers)
         wrote(con, actor, "worklog_plan_created", PAGE,
               {"plan_id": plan_id, "kind": fields["kind"], "start": fields["start_date"]})
@@ -160,7 +160,7 @@ def update_plan(settings: Settings, viewer: Viewer, plan_id: int, data: Mapping[
 
 
 def _own_plan(con: Connection, viewer: Viewer, plan_id: int) -> Any:
-    row = one_in_scope(con, worklog_plans, worklog_plans.c.plan_id, plan_id, viewer, "计划")
+    row = one_in_scope(con, worklog_plans, worklog_plans.c.plan_id, plan_id, viewer, what="计划")
     if row.user_id != viewer.user_id:
         raise WorklogError("plan_id", "只有计划的填写人可以修改或报备", 403)
     return row
@@ -205,7 +205,7 @@ def review_plan(settings: Settings, viewer: Viewer, plan_id: int, data: Mapping[
     with ops_db.write(settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         row = one_in_scope(con, worklog_plans, worklog_plans.c.plan_id, plan_id, viewer,
-                           "计划")
+                           what="计划")
         if not may_review(actor, row):
             raise WorklogError("plan_id", "您不是该计划的审批人", 403)
         if row.status != "submitted":
@@ -264,7 +264,7 @@ def plan(settings: Settings, viewer: Viewer, plan_id: int) -> dict[str, Any]:
     """One plan in the viewer's scope, with its customers and every approval step."""
     with ops_db.read(settings.users_db) as con:
         row = one_in_scope(con, worklog_plans, worklog_plans.c.plan_id, plan_id, viewer,
-                           "计划")
+                           what="计划")
         t = worklog_approvals
         steps = [{"step": s.step, "step_label": STEP_LABELS[s.step], "by_name": s.by_name,
                   "comment": s.comment, "at": s.at}
@@ -276,7 +276,7 @@ def plan(settings: Settings, viewer: Viewer, plan_id: int) -> dict[str, Any]:
 
 
 def list_plans(settings: Settings, viewer: Viewer, date_from: date | None = None,
-               date_to: date | None = None, status: str | None = None,
+               date_to: date | None = None, status: str | None = None, *,
                mine: bool = False, limit: int = 2000) -> list[dict[str, Any]]:
     """Plans in the viewer's scope whose period meets [from, to], newest first."""
     t = worklog_plans

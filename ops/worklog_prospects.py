@@ -83,9 +83,9 @@ def read_prospects(con: Connection) -> list[Prospect]:
         .where(e.c.customer_code.is_(None), e.c.prospect_kind.is_not(None),
                e.c.deleted_at.is_(None), e.c.superseded_by.is_(None))
         .order_by(e.c.entry_id)).all()
-    for row in noted:
-        code = prospect_code(row.user_id, row.customer_name)
+    for note in noted:
+        code = prospect_code(note.user_id, note.customer_name)
         if code in found:  # the plan's record already says more (phone, ID)
             continue
-        _merge(found, row, None, None)
+        _merge(found, note, None, None)
     return [Prospect(**found[c]) for c in sorted(found)]

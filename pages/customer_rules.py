@@ -81,6 +81,43 @@ def layout(**_args: str) -> Any:
     ])
 
 
+def _add_rule(data: list[dict[str, Any]], code: str | None, fields: list[str] | None) -> Any:
+    """Append the new rule to ``data``; a message when it cannot be added."""
+    code = (code or "").strip()
+    if not code.isidentifier() or not fields:
+        return dmc.Alert("新规则需要代码 (字母、数字、下划线) 和至少一个字段", color="red")
+    if any(d["code"] == code for d in data):
+        return dmc.Alert(f"规则代码 {code} 已存在", color="red")
+    data.append({"code": code, "fields": list(fields), "decisive": False, "enabled": True})
+    return None
+
+
+def _edited(kind: Any, trigger: Any, data: list[dict[str, Any]], code: str | None,
+            fields: list[str] | None) -> tuple[list[dict[str, Any]], Any]:
+    """The rules after a move, a drop, an added rule or the defaults; and a message."""
+    if kind == "rule-move":
+        i, j = int(trigger["i"]), int(trigger["i"]) + int(trigger["d"])
+        if 0 <= j < len(data):
+            data[i], data[j] = data[j], data[i]
+    elif kind == "rule-drop":
+        data.pop(int(trigger["i"]))
+    elif kind == "rules-add":
+        return data, _add_rule(data, code, fields)
+    elif kind == "rules-default":
+        from data.customers import DEFAULT_RULES
+
+        return _as_data(DEFAULT_RULES), None
+    return data, None
+
+
+def _saved(settings: Settings, data: list[dict[str, Any]], username: str) -> Any:
+    try:
+        store.save_rules(settings.users_db, _rules(data), username)
+    except ValueError as exc:
+        return dmc.Alert(str(exc), color="red")
+    return dmc.Alert("已保存, 下次数据装载起生效", color="teal", id="rules-saved")
+
+
 def register(app: Dash, settings: Settings) -> None:
     dash.register_page(SLUG, path=f"/admin/{SLUG}", title="客户识别规则", layout=layout)
 
@@ -93,43 +130,20 @@ def register(app: Dash, settings: Settings) -> None:
                   Input("rules-default", "n_clicks"),
                   State("rules-data", "data"), State("rules-new-code", "value"),
                   State("rules-new-fields", "value"), prevent_initial_call=True)
-    def edit(moves, drops, enabled, _add, _save, _default, data, code, fields):  # type: ignore[no-untyped-def]
+    # Dash passes one positional argument per Input and State, in their order.
+    def edit(moves, drops, enabled, _add, _save, _default, data, code, fields):  # type: ignore[no-untyped-def]  # noqa: PLR0917
         viewer = auth.require_page(SLUG)
         trigger = ctx.triggered_id
         data = [dict(d) for d in (data or [])]
-        message: Any = None
-        if isinstance(trigger, dict) and trigger.get("type") == "rule-enabled":
+        kind = trigger.get("type") if isinstance(trigger, dict) else trigger
+        if kind == "rule-enabled":
             for d, on in zip(data, enabled, strict=False):
                 d["enabled"] = bool(on)
             return data, dash.no_update, None
-        if isinstance(trigger, dict) and trigger.get("type") == "rule-move":
-            if not any(moves or ()):
-                return dash.no_update, dash.no_update, dash.no_update
-            i, j = int(trigger["i"]), int(trigger["i"]) + int(trigger["d"])
-            if 0 <= j < len(data):
-                data[i], data[j] = data[j], data[i]
-        elif isinstance(trigger, dict) and trigger.get("type") == "rule-drop":
-            if not any(drops or ()):
-                return dash.no_update, dash.no_update, dash.no_update
-            data.pop(int(trigger["i"]))
-        elif trigger == "rules-add":
-            code = (code or "").strip()
-            if not code.isidentifier() or not fields:
-                message = dmc.Alert("新规则需要代码 (字母、数字、下划线) 和至少一个字段",
-                                    color="red")
-            elif any(d["code"] == code for d in data):
-                message = dmc.Alert(f"规则代码 {code} 已存在", color="red")
-            else:
-                data.append({"code": code, "fields": list(fields), "decisive": False,
-                             "enabled": True})
-        elif trigger == "rules-default":
-            from data.customers import DEFAULT_RULES
-
-            data = _as_data(DEFAULT_RULES)
-        elif trigger == "rules-save":
-            try:
-                store.save_rules(settings.users_db, _rules(data), viewer.username)
-                message = dmc.Alert("已保存, 下次数据装载起生效", color="teal", id="rules-saved")
-            except ValueError as exc:
-                message = dmc.Alert(str(exc), color="red")
+        clicks = {"rule-move": moves, "rule-drop": drops}
+        if kind in clicks and not any(clicks[kind] or ()):
+            return dash.no_update, dash.no_update, dash.no_update
+        if kind == "rules-save":
+            return data, _rows(data), _saved(settings, data, viewer.username)
+        data, message = _edited(kind, trigger, data, code, fields)
         return data, _rows(data), message

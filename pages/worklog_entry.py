@@ -138,15 +138,14 @@ def build(viewer: Viewer, settings: Settings) -> Any:
     ])
 
 
-def register(app: Dash) -> None:
-    dash.register_page(SLUG, path=f"/worklog/{SLUG}", title="工作记事录入",
-                       layout=page_layout(SLUG, build))
-
+def _register_new_customer(app: Dash) -> None:
     @app.callback(Output("we-new-fields", "style"), Output(IDS["customer_code"], "disabled"),
                   Input("we-new", "checked"))
     def new_customer(checked: bool | None) -> Any:
         return hidden(not checked), bool(checked)
 
+
+def _register_plan_of_day(app: Dash) -> None:
     @app.callback(Output(IDS["plan_id"], "value"), Input(IDS["date"], "value"),
                   State("we-editing", "data"), prevent_initial_call=True)
     def plan_of_day(day: str | None, editing: int | None) -> Any:
@@ -155,6 +154,8 @@ def register(app: Dash) -> None:
             raise PreventUpdate
         return _plan_of_day(auth.current_settings(), viewer, day)
 
+
+def _register_save(app: Dash) -> None:
     outputs = [Output("we-message", "children"),
                *[Output(IDS[f], "error") for f in FIELDS],
                Output("we-recent", "children"), Output(IDS["content"], "value"),
@@ -170,7 +171,8 @@ def register(app: Dash) -> None:
                   State(IDS["cost"], "value"), State(IDS["receipt_no"], "value"),
                   State("we-outcome-choice", "value"), State(IDS["policy_no"], "value"),
                   State("we-editing", "data"), prevent_initial_call=True)
-    def save(_n, day, plan_id, code, new, name, ckind, content, kind, cost, receipt,
+    # Dash passes one positional argument per Input and State, in their order.
+    def save(_n, day, plan_id, code, new, name, ckind, content, kind, cost, receipt,  # noqa: PLR0913, PLR0917
              outcome, policy, editing):  # type: ignore[no-untyped-def]
         viewer = auth.require_page(SLUG)
         settings = auth.current_settings()
@@ -197,6 +199,8 @@ def register(app: Dash) -> None:
                 *field_errors(FIELDS, None), _recent(settings, viewer), "", None, "", "",
                 None, "保存记事", hidden(True))
 
+
+def _register_edit(app: Dash) -> None:
     @app.callback(Output(IDS["date"], "value", allow_duplicate=True),
                   Output(IDS["plan_id"], "value", allow_duplicate=True),
                   Output(IDS["customer_code"], "data", allow_duplicate=True),
@@ -234,6 +238,8 @@ def register(app: Dash) -> None:
                 r["kind"] or EXPENSE_KINDS[0], r["cost"] or None, r["receipt_no"] or "",
                 r["outcome"], r["policy_no"] or "", r["entry_id"], label, {})
 
+
+def _register_remove(app: Dash) -> None:
     @app.callback(Output("we-message", "children", allow_duplicate=True),
                   Output("we-recent", "children", allow_duplicate=True),
                   Input({"type": "we-delete", "index": ALL}, "n_clicks"),
@@ -250,3 +256,13 @@ def register(app: Dash) -> None:
             return refused(exc), no_update
         return (ok(f"已删除 {gone['date']} {gone['customer_name'] or ''} 的记事"),
                 _recent(settings, viewer))
+
+
+def register(app: Dash) -> None:
+    dash.register_page(SLUG, path=f"/worklog/{SLUG}", title="工作记事录入",
+                       layout=page_layout(SLUG, build))
+    _register_new_customer(app)
+    _register_plan_of_day(app)
+    _register_save(app)
+    _register_edit(app)
+    _register_remove(app)

@@ -88,7 +88,8 @@ def register(app: Dash) -> None:
                   State(IDS["serial_to"], "value"), State(IDS["count"], "value"),
                   State(IDS["note"], "value"), State("wf-refresh", "data"),
                   prevent_initial_call=True)
-    def save(_n, day, form_type, action, first, last, count, note, refresh):  # type: ignore[no-untyped-def]
+    # Dash passes one positional argument per Input and State, in their order.
+    def save(_n, day, form_type, action, first, last, count, note, refresh):  # type: ignore[no-untyped-def]  # noqa: PLR0917
         viewer = auth.require_page(SLUG)
         data = {"date": day, "form_type": form_type, "action": action, "serial_from": first,
                 "serial_to": last, "count": count, "note": note}

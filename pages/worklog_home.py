@@ -16,7 +16,7 @@ SHOWN = 5
 PLANS_HREF = "/worklog/worklog-plans"
 
 
-def _card(title: str, count: int, unit: str, lines: list[str], empty: str,
+def _card(title: str, count: int, unit: str, lines: list[str], empty: str, *,
           href: str | None = None, color: str = "blue.8") -> Any:
     body = [dmc.Text(line, size="xs", lineClamp=1) for line in lines[:SHOWN]] or \
         [dmc.Text(empty, size="xs", c="dimmed")]
@@ -42,10 +42,10 @@ def reminder_cards(settings: Settings, viewer: Viewer) -> Any:
         dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 4}, children=[
             _card(f"本周计划 ({monday:%m-%d} 至 {sunday:%m-%d})", len(r.planned), "项",
                   [f"{p['start_date'][5:]} {p['kind']} · {p['purpose']} ({p['status_label']})"
-                   for p in r.planned], "本周还没有计划", PLANS_HREF),
+                   for p in r.planned], "本周还没有计划", href=PLANS_HREF),
             _card("被退回待修改的计划", len(r.returned), "项",
                   [f"{p['start_date']} {p['purpose']} — {p['review_comment'] or ''}"
-                   for p in r.returned], "没有被退回的计划", PLANS_HREF, "orange.8"),
+                   for p in r.returned], "没有被退回的计划", href=PLANS_HREF, color="orange.8"),
             _card("30 天内到期待续保", r.renewals_total, "张保单",
                   [f"{x.end_date} {x.customer_name} · {x.policy_no} · "
                    f"{money_text(x.premium)} 元" for x in r.renewals], "没有即将到期的保单"),

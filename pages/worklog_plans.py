@@ -165,15 +165,14 @@ def _detail(p: dict[str, Any]) -> Any:
     ])
 
 
-def register(app: Dash) -> None:
-    dash.register_page(SLUG, path=f"/worklog/{SLUG}", title="计划日志与录入",
-                       layout=page_layout(SLUG, build))
-
+def _register_rows(app: Dash) -> None:
     @app.callback(Output("wp-grid", "rowData"), Input("wp-refresh", "data"))
     def rows(_n: int) -> Any:
         viewer = auth.require_page(SLUG)
         return plans.list_plans(auth.current_settings(), viewer, mine=True, limit=500)
 
+
+def _register_budget(app: Dash) -> None:
     @app.callback(Output("wp-budget-message", "children"), Output("wp-budget-text", "children"),
                   Input("wp-budget-save", "n_clicks"), State("wp-year", "value"),
                   State("wp-budget", "value"), prevent_initial_call=True)
@@ -188,6 +187,8 @@ def register(app: Dash) -> None:
         return (ok(f"已保存 {saved['year']} 年预算 {money_text(saved['amount'])} 元"),
                 _budget_text(settings, viewer, saved["year"]))
 
+
+def _register_save(app: Dash) -> None:
     @app.callback(Output("wp-message", "children"), *[Output(IDS[f], "error") for f in FIELDS],
                   Output("wp-refresh", "data"), Output("wp-editing", "data"),
                   Output("wp-cancel", "style"), Output(IDS["purpose"], "value"),
@@ -203,7 +204,8 @@ def register(app: Dash) -> None:
                   State("wp-phone", "value"), State(IDS["id_no"], "value"),
                   State("wp-editing", "data"), State("wp-refresh", "data"),
                   prevent_initial_call=True)
-    def save(_s, _n, kind, start, end, purpose, cost, codes, name, ckind, phone, id_no,
+    # Dash passes one positional argument per Input and State, in their order.
+    def save(_s, _n, kind, start, end, purpose, cost, codes, name, ckind, phone, id_no,  # noqa: PLR0913, PLR0917
              editing, refresh):  # type: ignore[no-untyped-def]
         viewer = auth.require_page(SLUG)
         settings = auth.current_settings()
@@ -227,6 +229,8 @@ def register(app: Dash) -> None:
         return (ok(f"已保存计划 {saved['start_date']} {saved['kind']}{where}"), *_errors(None),
                 (refresh or 0) + 1, None, hidden(True), "", [], "", None, "", "")
 
+
+def _register_select(app: Dash) -> None:
     @app.callback(Output("wp-detail", "children"), Output("wp-selected", "data"),
                   Input("wp-grid", "selectedRows"), prevent_initial_call=True)
     def select(rows_: list[dict[str, Any]] | None) -> Any:
@@ -239,6 +243,8 @@ def register(app: Dash) -> None:
             return refused(exc), None
         return _detail(p), p["plan_id"]
 
+
+def _register_edit(app: Dash) -> None:
     @app.callback(Output("wp-kind-choice", "value"), Output(IDS["start_date"], "value"),
                   Output(IDS["end_date"], "value"),
                   Output(IDS["purpose"], "value", allow_duplicate=True),
@@ -268,6 +274,8 @@ def register(app: Dash) -> None:
                 prospect.get("customer_name") or "", prospect.get("customer_kind"),
                 prospect.get("phone") or "", prospect.get("id_no") or "", p["plan_id"], {})
 
+
+def _register_submit(app: Dash) -> None:
     @app.callback(Output("wp-message", "children", allow_duplicate=True),
                   Output("wp-refresh", "data", allow_duplicate=True),
                   Output("wp-detail", "children", allow_duplicate=True),
@@ -283,3 +291,14 @@ def register(app: Dash) -> None:
         except WorklogError as exc:
             return refused(exc), no_update, no_update
         return (ok(f"已报备给 {p['reviewer_name']}"), (refresh or 0) + 1, _detail(p))
+
+
+def register(app: Dash) -> None:
+    dash.register_page(SLUG, path=f"/worklog/{SLUG}", title="计划日志与录入",
+                       layout=page_layout(SLUG, build))
+    _register_rows(app)
+    _register_budget(app)
+    _register_save(app)
+    _register_select(app)
+    _register_edit(app)
+    _register_submit(app)

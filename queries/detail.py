@@ -134,8 +134,8 @@ def _compute_detail(settings: Settings, report: Report, values: FilterValues,
                     if customer_link(c) not in (None, "lookup")}
     sources = list(dict.fromkeys([*(c.source_column for c in report.detail),
                                   *(v for v in code_columns.values() if v)]))
-    st = C.detail_statement(report, sources, conditions, viewer, sv, order, limit, parsed,
-                            offset)
+    st = C.detail_statement(report, sources, conditions, viewer, sv, order=order, limit=limit,
+                            cursor=parsed, offset=offset)
     names, raw = run(settings, st)
     base = [dict(zip(names, r, strict=True)) for r in raw]
     rows: list[dict[str, Any]] = []

@@ -82,7 +82,7 @@ def keyset_branches(order: list[tuple[str, str]], values: tuple[Any, ...],
 
 
 def detail_statement(report: Report, columns: list[str], conditions: list[Condition],
-                     viewer: Viewer, settings_values: dict[str, Any],
+                     viewer: Viewer, settings_values: dict[str, Any], *,
                      order: list[tuple[str, str]], limit: int, cursor: Cursor | None,
                      offset: int | None) -> Statement:
     """A page of detail rows ordered by ``order`` + the id, after ``cursor`` (keyset)."""

@@ -74,6 +74,25 @@ def column_sql(template: str, column: str) -> str:
     return template.replace("{col}", column)
 
 
+# Predicates of one bound value: ``{v}`` is its placeholder.
+VALUE_PREDICATES = {
+    "ilike": "{col} ILIKE {v} ESCAPE '\\'",
+    "not_ilike": "{col} IS NULL OR NOT ({col} ILIKE {v} ESCAPE '\\')",
+    "like": "{col} LIKE {v} ESCAPE '\\'",
+    **{op: "{col} " + op + " {v}" for op in ("=", "<>", "<=", ">=", "<", ">")},
+}
+
+
+def _between_sql(col: str, value: tuple[Any, Any], params: Params) -> str:
+    lo, hi = value
+    parts = []
+    if lo is not None:
+        parts.append(f"{col} >= {params.bind(lo)}")
+    if hi is not None:
+        parts.append(f"{col} <= {params.bind(hi)}")
+    return " AND ".join(parts) or "TRUE"
+
+
 def predicate_sql(c: Condition, params: Params) -> str:
     col = c.column
     if c.op in {"and", "or"}:
@@ -87,24 +106,13 @@ def predicate_sql(c: Condition, params: Params) -> str:
             f"{inside} OR ({col} IS NULL AND ({predicate_sql(on_null, params)}))"
     if c.op in COLUMN_PREDICATES:
         return column_sql(COLUMN_PREDICATES[c.op], col)
-    if c.op == "ilike":
-        return f"{col} ILIKE {params.bind(c.value)} ESCAPE '\\'"
-    if c.op == "not_ilike":
-        return f"{col} IS NULL OR NOT ({col} ILIKE {params.bind(c.value)} ESCAPE '\\')"
+    if c.op in VALUE_PREDICATES:
+        # The placeholder first: the column (a catalog expression) may hold braces.
+        return column_sql(VALUE_PREDICATES[c.op].replace("{v}", params.bind(c.value)), col)
     if c.op == "between":
-        lo, hi = c.value
-        parts = []
-        if lo is not None:
-            parts.append(f"{col} >= {params.bind(lo)}")
-        if hi is not None:
-            parts.append(f"{col} <= {params.bind(hi)}")
-        return " AND ".join(parts) or "TRUE"
+        return _between_sql(col, c.value, params)
     if c.op == "in":
         return f"{col} IN ({', '.join(params.bind(v) for v in c.value)})"
-    if c.op == "like":
-        return f"{col} LIKE {params.bind(c.value)} ESCAPE '\\'"
-    if c.op in {"=", "<>", "<=", ">=", "<", ">"}:
-        return f"{col} {c.op} {params.bind(c.value)}"
     raise ValueError(f"unknown operator {c.op}")
 
 

@@ -29,9 +29,10 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
     measures = [f"{exprs[m.key]} AS {m.key}" for m in report.measures]
     where = where_sql(report, conditions, viewer, params, settings_values)
     if dims and max_groups is not None and dims[0].many:
-        sql = _top_groups_sql(report, dims, exprs, where, sort, max_groups, with_totals) \
+        sql = _top_groups_sql(report, dims, exprs, where, sort, max_groups=max_groups,
+                              with_totals=with_totals) \
             if sort else _first_groups_sql(report, dims, measures, where, max_groups,
-                                           with_totals)
+                                           with_totals=with_totals)
         return Statement(_parse(sql), params.values)
     select = [f"{d.column} AS {d.key}" for d in dims]
     if dims and with_totals:
@@ -69,7 +70,7 @@ def _sort_positions(report: Report, dims: list[Dim], sort: Sequence[tuple[str, s
 
 
 def _top_groups_sql(report: Report, dims: list[Dim], exprs: dict[str, str], where: str,
-                    sort: Sequence[tuple[str, str]], max_groups: int,
+                    sort: Sequence[tuple[str, str]], *, max_groups: int,
                     with_totals: bool) -> str:
     """The top ``max_groups`` + 1 groups in ``sort`` order when the leading dimension has
     very many values: a first pass ranks every group by the sorted measures alone (a
@@ -109,7 +110,7 @@ def _top_groups_sql(report: Report, dims: list[Dim], exprs: dict[str, str], wher
 
 
 def _first_groups_sql(report: Report, dims: list[Dim], measures: list[str], where: str,
-                      max_groups: int, with_totals: bool) -> str:
+                      max_groups: int, *, with_totals: bool) -> str:
     """The first ``max_groups`` + 1 groups when the leading dimension has very many values:
     in dimension order those groups lie within the rows of its first ``max_groups`` + 1
     values (NULL sorts last and is kept), so only those rows are aggregated; the totals

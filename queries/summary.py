@@ -77,8 +77,8 @@ def run_summary(settings: Settings, report: Report, values: FilterValues, viewer
            tuple(order))
     return results_cache(settings).get_or_compute(
         settings, viewer, key,
-        lambda: _compute_summary(settings, report, values, viewer, summary_key, group_by,
-                                 max_groups, order))
+        lambda: _compute_summary(settings, report, values, viewer, summary_key, group_by=group_by,
+                                 max_groups=max_groups, sort=order))
 
 
 def main_measure(report: Report) -> str:
@@ -120,7 +120,7 @@ def sort_words(report: Report, dims: Sequence[Dim], sort: Sequence[tuple[str, st
 
 
 def _compute_summary(settings: Settings, report: Report, values: FilterValues,
-                     viewer: Viewer, summary_key: str | None,
+                     viewer: Viewer, summary_key: str | None, *,
                      group_by: Sequence[str] | None,
                      max_groups: int | None = None,
                      sort: Sequence[tuple[str, str]] = ()) -> SummaryResult:

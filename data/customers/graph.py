@@ -66,7 +66,8 @@ class ConstrainedClusters:
                     return True
             elif (ra in self.single or ra in self.multi) and (rb in self.single or
                                                               rb in self.multi):
-                va, vb = self._values(ra), self._values(rb)
+                # Both hold values here (single or multi): neither is None.
+                va, vb = self._values(ra) or {}, self._values(rb) or {}
                 for key, values in va.items():
                     if key[0] in fields and key in vb and values.isdisjoint(vb[key]):
                         return True
@@ -83,6 +84,7 @@ class ConstrainedClusters:
         if sb is None and mb is None:
             return
         if mb is None and ra not in self.multi and (sa is None or sa == sb):
+            assert sb is not None  # one of the two is held (returned above otherwise)
             self.single[ra] = sb
             return
         merged = self.multi.setdefault(ra, {})

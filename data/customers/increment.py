@@ -105,8 +105,9 @@ def resolve_increment(con: duckdb.DuckDBPyConnection, state: ResolutionState,
     scope = con.execute(f"SELECT count(*) FROM {q}_norm").fetchall()[0][0]
     stats.update(normalise_s=round(time.perf_counter() - t, 2), resolved_again=scope)
     cc, decisive, linked_by, _ = _run(con, q, state.config, decisions, state.model,
-                                      f"{q}_todo", stats)
-    _finish(con, q, cc, decisive, linked_by, state.config, f"{p}_prev", stats)
+                                      changed=f"{q}_todo", stats=stats)
+    _finish(con, q, cc, decisive, linked_by, config=state.config, previous=f"{p}_prev",
+            stats=stats)
     t = time.perf_counter()
     con.execute(f"""CREATE OR REPLACE TABLE {p}_links AS
         SELECT * FROM {p}_links WHERE rk NOT IN (SELECT rk FROM {p}_scope)

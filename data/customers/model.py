@@ -94,8 +94,9 @@ def _settings(blocks: tuple[str, ...] = BLOCKS) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="rid",
-        comparisons=COMPARISONS,
-        blocking_rules_to_generate_predictions=[f"{b} AND {PAIR_FILTER}" for b in blocks],
+        comparisons=list(COMPARISONS),
+        # SQL text is taken too (splink makes each a rule); its annotation names the types only.
+        blocking_rules_to_generate_predictions=[f"{b} AND {PAIR_FILTER}" for b in blocks],  # type: ignore[misc]
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=[],

@@ -90,11 +90,8 @@ def _refs_to_rids(con: duckdb.DuckDBPyConnection, p: str, decisions: Decisions) 
     return found
 
 
-def _deterministic(con: duckdb.DuckDBPyConnection, p: str, n: int, config: MatchConfig,
-                   decisions: Decisions) -> tuple[ConstrainedClusters, list[str], list[int]]:
-    """Forced merges, then each rule in priority order; returns the clusters, the
-    decisive fields and, per node, the index of the rule that first linked it."""
-    cc = ConstrainedClusters(n)
+def _set_decisive_values(con: duckdb.DuckDBPyConnection, p: str, cc: ConstrainedClusters,
+                         config: MatchConfig) -> None:
     # Decisive values first: a forced merge carries them into the merged customer.
     for rule in config.active_rules:
         if rule.decisive:
@@ -104,6 +101,12 @@ def _deterministic(con: duckdb.DuckDBPyConnection, p: str, n: int, config: Match
                           f"WHERE {col} IS NOT NULL").fetchnumpy()
             cc.set_values(got["rid"].tolist(), rule.fields[0], got["kind"].tolist(),
                           got["v"].tolist())
+
+
+def _apply_decisions(con: duckdb.DuckDBPyConnection, p: str, cc: ConstrainedClusters,
+                     decisions: Decisions) -> None:
+    """The stewards' decisions: pairs kept apart (also as ``<p>_apart``), records
+    detached, forced merges."""
     rids = _refs_to_rids(con, p, decisions)
 
     def rid(ref):
@@ -123,6 +126,12 @@ def _deterministic(con: duckdb.DuckDBPyConnection, p: str, n: int, config: Match
     for a, b in decisions.merges:
         if rid(a) is not None and rid(b) is not None:
             cc.union(rid(a), rid(b), forced=True)
+
+
+def _link_by_rules(con: duckdb.DuckDBPyConnection, p: str, cc: ConstrainedClusters,
+                   config: MatchConfig, n: int) -> tuple[list[str], list[int]]:
+    """Each rule in priority order; the decisive fields and, per node, the index of the
+    rule that first linked it."""
     decisive: list[str] = []
     linked_by = [-1] * n
     for index, rule in enumerate(config.active_rules):
@@ -134,6 +143,17 @@ def _deterministic(con: duckdb.DuckDBPyConnection, p: str, n: int, config: Match
                     linked_by[b] = index
         if rule.decisive:
             decisive.append(rule.fields[0])
+    return decisive, linked_by
+
+
+def _deterministic(con: duckdb.DuckDBPyConnection, p: str, n: int, config: MatchConfig,
+                   decisions: Decisions) -> tuple[ConstrainedClusters, list[str], list[int]]:
+    """Forced merges, then each rule in priority order; returns the clusters, the
+    decisive fields and, per node, the index of the rule that first linked it."""
+    cc = ConstrainedClusters(n)
+    _set_decisive_values(con, p, cc, config)
+    _apply_decisions(con, p, cc, decisions)
+    decisive, linked_by = _link_by_rules(con, p, cc, config, n)
     return cc, decisive, linked_by
 
 
@@ -164,7 +184,7 @@ def _model_input(con: duckdb.DuckDBPyConnection, p: str, det: list[int],
 
 
 def _finish(con: duckdb.DuckDBPyConnection, p: str, cc: ConstrainedClusters,
-            decisive: list[str], linked_by: list[int], config: MatchConfig,
+            decisive: list[str], linked_by: list[int], *, config: MatchConfig,
             previous: str | None, stats: dict[str, Any]) -> Resolution:
     t = time.perf_counter()
     if config.probabilistic:
@@ -222,10 +242,12 @@ def resolve(con: duckdb.DuckDBPyConnection, records: pa.Table | str, *,
     if model is None and not train and (train is False or con.execute(
             f"SELECT count(*) FROM {prefix}_norm").fetchall()[0][0] < MIN_TRAIN_RECORDS):
         model = default_model()
-    model = _run(con, prefix, config, decisions, model, None, stats)
+    cc, decisive, linked_by, model = _run(con, prefix, config, decisions, model, changed=None,
+                                          stats=stats)
     previous = _previous(con, prefix, previous_links)
-    resolution = _finish(con, prefix, *model[:3], config, previous, stats)
-    return resolution, ResolutionState(prefix, model[3], config)
+    resolution = _finish(con, prefix, cc, decisive, linked_by, config=config, previous=previous,
+                         stats=stats)
+    return resolution, ResolutionState(prefix, model, config)
 
 
 def _previous(con: duckdb.DuckDBPyConnection, p: str,
@@ -240,7 +262,7 @@ def _previous(con: duckdb.DuckDBPyConnection, p: str,
     return f"{p}_previous"
 
 
-def _run(con, p, config, decisions, model, changed, stats):
+def _run(con, p, config, decisions, model, *, changed, stats):
     t = time.perf_counter()
     n = _number_nodes(con, p)
     cc, decisive, linked_by = _deterministic(con, p, n, config, decisions)

@@ -90,23 +90,25 @@ class CustomerFactory:
         male = r.random() < 0.5
         birth = date(1945, 1, 1) + timedelta(days=r.randrange(365 * 60))
         same_surname = household is not None and r.random() < 0.6
-        name = self._person_name(household.name[0] if same_surname else None)
+        surname = household.name[0] if household is not None and same_surname else None
+        name = self._person_name(surname)
         mobiles = [self._mobile()] + ([self._mobile()] if r.random() < 0.2 else [])
         if household is not None and r.random() < 0.6:
             mobiles = [household.mobiles[0], *mobiles]  # the family phone first
         branch = household.branch if household else r.choice(P.BRANCHES)
         return self._entity(False, name, self._resident_id(region, birth, male), birth,
-                            mobiles, (province, city, district, street), branch)
+                            mobiles=mobiles, place=(province, city, district, street),
+                            branch=branch)
 
     def company(self) -> Entity:
         r = self.rng
         province, city, district, street, region = self._place()
         core = r.choice(P.COMPANY_WORDS) + r.choice(P.COMPANY_WORDS) + r.choice(P.INDUSTRIES)
         name = f"{city[:-1]}{core}"
-        return self._entity(True, name, self._uscc(region), None, [self._mobile()],
-                            (province, city, district, street), r.choice(P.BRANCHES))
+        return self._entity(True, name, self._uscc(region), None, mobiles=[self._mobile()],
+                            place=(province, city, district, street), branch=r.choice(P.BRANCHES))
 
-    def _entity(self, is_company: bool, name: str, id18: str, birth: date | None,
+    def _entity(self, is_company: bool, name: str, id18: str, birth: date | None, *,
                 mobiles: list[str], place: tuple[str, str, str, str], branch: str) -> Entity:
         self.next_entity += 1
         return Entity(self.next_entity, is_company, name, id18, birth, mobiles, place, branch,
@@ -181,10 +183,15 @@ class CustomerFactory:
         x = r.random()
         if x < missing:
             return ("身份证", r.choice(("", "", "无"))) if not e.is_company else ("", "")
-        if e.is_company:
-            if r.random() < 0.3:
-                return "组织机构代码", e.id18[8:17]
-            return "统一社会信用代码", self._typo(e.id18) if r.random() < 0.01 else e.id18
+        return self._vary_company_id(e) if e.is_company else self._vary_person_id(e)
+
+    def _vary_company_id(self, e: Entity) -> tuple[str, str]:
+        if self.rng.random() < 0.3:
+            return "组织机构代码", e.id18[8:17]
+        return "统一社会信用代码", self._typo(e.id18) if self.rng.random() < 0.01 else e.id18
+
+    def _vary_person_id(self, e: Entity) -> tuple[str, str]:
+        r = self.rng
         x = r.random()
         if x < 0.015:
             return "身份证", self._typo(e.id18)

@@ -114,7 +114,7 @@ ORPHANS = Report(
 )
 
 
-def _customer_group(slug: str, number: str, title: str, where: str, notes: str,
+def _customer_group(slug: str, number: str, title: str, where: str, notes: str, *,
                     extra: tuple[Col, ...] = (), dims: tuple[Dim, ...] = ()) -> Report:
     """A customer group: one row per customer, year and 经办人, filtered by year."""
     return Report(
@@ -168,18 +168,18 @@ def _customer_group(slug: str, number: str, title: str, where: str, notes: str,
 NEW_CUSTOMERS = _customer_group(
     "customers-new", "8.3", "新保客户群", "is_new = 1",
     "新保: 客户的第一张保单在该年度起保。",
-    (Col("new_policies", "首张保单", "int"),))
+    extra=(Col("new_policies", "首张保单", "int"),))
 RENEWED_CUSTOMERS = _customer_group(
     "customers-renewed", "8.4", "续保客户群", "is_renewed = 1",
     "续保: 客户在该年度起保的保单中有续保保单 (续保自一张到期保单)。",
-    (Col("renewal_policies", "续保保单数", "int"),))
+    extra=(Col("renewal_policies", "续保保单数", "int"),))
 POTENTIAL_CUSTOMERS = _customer_group(
     "customers-potential", "8.5", "潜在拓展客户群", "potential_reason IS NOT NULL",
     "潜在拓展: 该年度有保单到期未续保 (脱保), 或有投保单未成交 (报价未成交), 或只投保了车险、"
     "财产险中的一类 (可交叉销售)。",
-    (Col("potential_reason", "拓展原因"), Col("lapsed", "脱保保单数", "int"),
-     Col("quotes", "未成交投保单数", "int")),
-    (Dim("reason", "拓展原因", "potential_reason"),))
+    extra=(Col("potential_reason", "拓展原因"), Col("lapsed", "脱保保单数", "int"),
+           Col("quotes", "未成交投保单数", "int")),
+    dims=(Dim("reason", "拓展原因", "potential_reason"),))
 CLAIM_CUSTOMERS = _customer_group(
     "customers-claims", "8.6", "出险客户群", "has_claims = 1",
     "出险: 客户的保单在该年度有报案 (注销的报案不计)。")
@@ -187,9 +187,9 @@ VALUE_GRADES = _customer_group(
     "customers-grades", "8.7", "客户价值分级", "TRUE",
     "价值分级按客户该年度全部业务: VIP = 签单保费与利润贡献 (到款保费 - 已决 - 未决) 均达到"
     "系统设置的门槛; 重要 = 保费达到重要客户门槛且贡献不为负; 亏损 = 贡献为负; 其余为普通。",
-    (Col("grade", "价值等级"), Col("year_premium_cny", "年度签单保费(全部)", "money"),
-     Col("year_contribution_cny", "年度利润贡献(全部)", "money")),
-    (Dim("grade", "价值等级", "grade"),))
+    extra=(Col("grade", "价值等级"), Col("year_premium_cny", "年度签单保费(全部)", "money"),
+           Col("year_contribution_cny", "年度利润贡献(全部)", "money")),
+    dims=(Dim("grade", "价值等级", "grade"),))
 
 BLACKLIST = Report(
     slug="customers-blacklist", number="8.8", area="customers", title="黑名单客户群",
