@@ -15,8 +15,11 @@ import duckdb
 def column_blocks(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str]]:
     """(table, column, blocks, compressions) for every column of every table."""
     out = []
+    # A table of another schema (customer_state …) is named with it.
     tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        "SELECT CASE WHEN schema_name = 'main' THEN table_name "
+        "ELSE schema_name || '.' || table_name END FROM duckdb_tables() "
+        "WHERE database_name = current_database() ORDER BY 1").fetchall()]
     for table in tables:
         rows = con.execute(
             "SELECT column_name, count(DISTINCT block_id) FILTER (WHERE persistent), "
