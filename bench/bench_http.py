@@ -116,7 +116,7 @@ def summary_groups(con: duckdb.DuckDBPyConnection, settings: Settings, report: R
                    ) -> int:
     dims = engine.summary_dims(report, None, group_by)
     st = C.summary_statement(report, dims, values.conditions, viewer,
-                             engine.settings_values(report, settings), values.periods)
+                             engine.settings_values(report, settings), periods=values.periods)
     sql, params = st.sql(), st.params
     return int(con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])  # type: ignore[index]
 
@@ -142,7 +142,7 @@ def bench_report(session: requests.Session, base: str, settings: Settings, repor
                 skipped += 1  # a list of one group per entity: see MAX_GROUPS
                 continue
             with recording() as statements:  # as the API runs it: a screen of groups
-                engine.run_summary(settings, report, values, viewer, None, group_by,
+                engine.run_summary(settings, report, values, viewer, None, group_by=group_by,
                                    max_groups=engine.SUMMARY_GROUPS_SHOWN)
             for _ in range(repeats):
                 ms, _body = timed_get(session, url, query)

@@ -74,7 +74,7 @@ def _counted_export(settings: Settings, report: Report, viewer: Viewer, fmt: str
     summary = None
     if level == "summary":
         summary = engine.run_summary(settings, report, values, viewer,
-                                     request.args.get("summary"), group_by_arg(),
+                                     request.args.get("summary"), group_by=group_by_arg(),
                                      sort=summary_sort_arg())
         count = len(summary.rows)
     else:

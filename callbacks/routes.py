@@ -50,7 +50,7 @@ def _summary_json(settings: Settings, report: Report, values: engine.FilterValue
         raise engine.FilterError("limit", f"limit 最大为 {settings.summary_max_limit:,} 组 "
                                           f"(收到 {groups:,})")
     s = engine.run_summary(settings, report, values, viewer, request.args.get("summary"),
-                           group_by_arg(), max_groups=groups, sort=summary_sort_arg())
+                           group_by=group_by_arg(), max_groups=groups, sort=summary_sort_arg())
     # ``truncated``: more groups than ``limit``; the totals cover them all and the summary
     # export lists every one. ``sort``: the groups' order (the first ``limit`` in it over
     # all groups).

@@ -40,7 +40,7 @@ def range_values(f: Filter, args: Mapping[str, str], today: date) -> tuple[str, 
 
 
 def date_range_input(report: Report, f: Filter, args: Mapping[str, str], today: date,
-                     label: str, error: str | None) -> Any:
+                     label: str, *, error: str | None) -> Any:
     lo, hi = range_values(f, args, today)
     ids = {"report": report.slug, "key": f.key}
     presets = dmc.Menu(position="bottom-end", withinPortal=True, children=[

@@ -42,30 +42,21 @@ from queries.urls import bound_keys, export_url, page_url, summary_args
 CODE_HINT = "可用 * 代表任意多个字符、? 代表一个字符; 不区分大小写, 如 Q* 或 QA?"
 
 
-def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[str, str],
-                 error: str | None = None, viewer: Viewer | None = None) -> Any:
-    fid = {"type": "flt", "report": report.slug, "key": f.key}
-    label = f.label + (" *" if f.required else "")
-    common = {"id": fid, "label": label, "description": f.help or None, "size": "sm",
-              "error": error}
-    kind = kind_of(f)  # its widget: one of the shapes drawn here
-    if kind.widget == "date_range":
-        return date_range_input(report, f, args, settings.today, label, error)
-    if kind.widget == "month":
-        return month_input(f, args, settings.today, common)
-    if kind.widget == "date":
-        return date_input(f, args, settings.today, common)
-    if kind.widget == "select":
-        parent = f.options.parent if f.options else None
-        data = scoped_options(settings, report, f, viewer, (args.get(parent[0]) or "").split(",")
-                              if parent and args.get(parent[0]) else ()) if viewer else \
-            [{"value": v, "label": lbl} for v, lbl in cached_options(settings, report, f.key)]
-        # A shared link's values outside the user's scope are not offered (the page
-        # says so above the results).
-        offered = {d["value"] for d in data}
-        chosen = [v for v in (args.get(f.key) or "").split(",") if v in offered]
-        return dmc.MultiSelect(data=data, value=chosen, searchable=True, clearable=True,
-                               placeholder="全部", maxDropdownHeight=280, **common)
+def _select_input(settings: Settings, report: Report, f: Filter, args: Mapping[str, str],
+                  common: dict[str, Any], *, viewer: Viewer | None) -> Any:
+    parent = f.options.parent if f.options else None
+    data = scoped_options(settings, report, f, viewer, (args.get(parent[0]) or "").split(",")
+                          if parent and args.get(parent[0]) else ()) if viewer else \
+        [{"value": v, "label": lbl} for v, lbl in cached_options(settings, report, f.key)]
+    # A shared link's values outside the user's scope are not offered (the page
+    # says so above the results).
+    offered = {d["value"] for d in data}
+    chosen = [v for v in (args.get(f.key) or "").split(",") if v in offered]
+    return dmc.MultiSelect(data=data, value=chosen, searchable=True, clearable=True,
+                           placeholder="全部", maxDropdownHeight=280, **common)
+
+
+def _text_input(f: Filter, args: Mapping[str, str], kind: Any, common: dict[str, Any]) -> Any:
     if kind.widget == "code":
         # One field: a * or ? makes it a pattern ($), otherwise an exact code (=).
         return dmc.TextInput(value=args.get(f.key) or "", placeholder="如 QAA 或 Q*",
@@ -78,6 +69,24 @@ def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[st
     return dmc.TextInput(value=args.get(f.key) or "", placeholder=kind.placeholder, **common)
 
 
+def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[str, str], *,
+                 error: str | None = None, viewer: Viewer | None = None) -> Any:
+    fid = {"type": "flt", "report": report.slug, "key": f.key}
+    label = f.label + (" *" if f.required else "")
+    common = {"id": fid, "label": label, "description": f.help or None, "size": "sm",
+              "error": error}
+    kind = kind_of(f)  # its widget: one of the shapes drawn here
+    if kind.widget == "date_range":
+        return date_range_input(report, f, args, settings.today, label, error=error)
+    if kind.widget == "month":
+        return month_input(f, args, settings.today, common)
+    if kind.widget == "date":
+        return date_input(f, args, settings.today, common)
+    if kind.widget == "select":
+        return _select_input(settings, report, f, args, common, viewer=viewer)
+    return _text_input(f, args, kind, common)
+
+
 def filter_panel(settings: Settings, report: Report, args: Mapping[str, str],
                  error: FilterError | None = None, viewer: Viewer | None = None) -> Any:
     def span(f: Filter) -> dict[str, int]:
@@ -86,8 +95,8 @@ def filter_panel(settings: Settings, report: Report, args: Mapping[str, str],
 
     controls: list[Any] = [
         dmc.GridCol(filter_input(settings, report, f, args,
-                                 error.message if error and error.filter_key == f.key
-                                 else None, viewer), span=span(f))
+                                 error=error.message if error and error.filter_key == f.key
+                                       else None, viewer=viewer), span=span(f))
         for f in report.filters]
     # Both choosers always exist (one hidden) so the run callback finds its inputs.
     extra: list[Any] = []
@@ -158,7 +167,7 @@ def summary_view(settings: Settings, report: Report, values: FilterValues,
         if report.free_dims else []
     dims = summary_dims(report, summary_key, group_by or None)
     server_sort, by_name = requested_sort(args, [d.key for d in dims])
-    result = summary_rows(settings, report, values, viewer, args, server_sort)
+    result = summary_rows(settings, report, values, viewer, args, sort=server_sort)
     summary = None if report.free_dims else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     chart_by = args.get("chart_by") if args.get("chart_by") in result.group_by else None

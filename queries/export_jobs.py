@@ -204,7 +204,7 @@ def count_rows(settings: Settings, report: Report, values: engine.FilterValues,
                summary_sort: Sequence[tuple[str, str]] | None = None) -> int:
     if level == "summary":
         # In the job's order: a bad sort key fails here, and the job reads this result.
-        return len(engine.run_summary(settings, report, values, viewer, summary, group_by,
+        return len(engine.run_summary(settings, report, values, viewer, summary, group_by=group_by,
                                       sort=summary_sort).rows) + 1  # the totals row
     return engine.run_detail(settings, report, values, viewer, limit=1).total
 
@@ -269,7 +269,7 @@ def _write(settings: Settings, spec: JobSpec, path: Path, context: JobContext,
     if spec.level == "summary":
         order = None if spec.summary_sort is None else list(spec.summary_sort)
         s = engine.run_summary(settings, report, values, spec.viewer, spec.summary,
-                               spec.group_by, sort=order)
+                               group_by=spec.group_by, sort=order)
         return summary_xlsx(path, report.title, s, max_rows=settings.excel_max_rows)
 
     def on_rows(rows_done: int, force: bool = False) -> None:

@@ -21,13 +21,13 @@ __all__ = ["ColumnMeta", "DetailHead", "SummaryResult", "detail_head", "drill_cr
 
 
 def summary_rows(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
-                 args: Mapping[str, str],
+                 args: Mapping[str, str], *,
                  sort: Sequence[tuple[str, str]] | None = None) -> SummaryResult:
     """The summary chosen (``summary``, or a cube's ``group_by``), as many groups as the
     screen shows: the first in ``sort`` order (None: the summary's default)."""
     group_by = [g for g in (args.get("group_by") or "").split(",") if g] or None
     return engine.run_summary(settings, report, values, viewer, args.get("summary"),
-                              group_by if report.free_dims else None,
+                              group_by=group_by if report.free_dims else None,
                               max_groups=engine.SUMMARY_GROUPS_SHOWN, sort=sort)
 
 

@@ -16,7 +16,7 @@ TOTAL_FLAG = "grand_total__"
 
 def summary_statement(report: Report, dims: list[Dim], conditions: list[Condition],
                       viewer: Viewer, settings_values: dict[str, Any],
-                      periods: Periods | None = None, *, with_totals: bool = False,
+                      *, periods: Periods | None = None, with_totals: bool = False,
                       max_groups: int | None = None,
                       sort: Sequence[tuple[str, str]] = ()) -> Statement:
     """The groups of ``dims``; ``with_totals`` adds the grand total from the same scan

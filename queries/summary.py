@@ -60,7 +60,7 @@ SUMMARY_GROUPS_SHOWN = 5_000
 
 
 def run_summary(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
-                summary_key: str | None = None,
+                summary_key: str | None = None, *,
                 group_by: Sequence[str] | None = None,
                 max_groups: int | None = None,
                 sort: Sequence[tuple[str, str]] | None = None) -> SummaryResult:
@@ -127,7 +127,7 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
     dims = summary_dims(report, summary_key, group_by)
     sv = settings_values(report, settings)
     # Groups and the grand total in one scan of the rollup.
-    st = C.summary_statement(report, dims, values.conditions, viewer, sv, values.periods,
+    st = C.summary_statement(report, dims, values.conditions, viewer, sv, periods=values.periods,
                              with_totals=True, max_groups=max_groups, sort=sort)
     names, raw = run(settings, st)
     rows, totals = [], {}
@@ -151,7 +151,7 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
     if summary is not None and summary.chart and summary.chart.compare == "previous_year":
         earlier = previous_year(report, values, settings.today)
         st = C.summary_statement(report, dims, earlier.conditions, viewer, sv,
-                                 earlier.periods)
+                                 periods=earlier.periods)
         names, raw = run(settings, st)
         result.previous_year = plain_rows(names, raw)
         dim_labels(settings, dims, result.previous_year)

@@ -51,7 +51,7 @@ def opening_summary(report: Report, settings: Settings) -> C.Statement:
     values = engine.parse_filters(report, default_args(report, settings), settings.today)
     dims = engine.summary_dims(report, None, None)
     return C.summary_statement(report, dims, values.conditions, WARM_VIEWER,
-                               engine.settings_values(report, settings), values.periods,
+                               engine.settings_values(report, settings), periods=values.periods,
                                with_totals=True, max_groups=engine.SUMMARY_GROUPS_SHOWN,
                                sort=engine.default_summary_sort(report, dims))
 

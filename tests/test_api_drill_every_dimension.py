@@ -26,7 +26,7 @@ def a_value(settings: Settings, report: Report, dim_key: str, args: dict[str, st
     values = parse_filters(report, args, settings.today)
     dim = next(d for d in report.dims if d.key == dim_key)
     st = C.summary_statement(report, [dim], values.conditions, GM,
-                             settings_values(report, settings), values.periods)
+                             settings_values(report, settings), periods=values.periods)
     found = [row[0] for row in run(settings, st)[1] if row[0] is not None]
     assert found, f"{report.slug}: no value of {dim_key}"
     value = found[0]

@@ -62,8 +62,8 @@ def test_same_summaries_and_totals(report: Report, settings: Settings, clickhous
     for viewer in (GM, BRANCH):
         for key, group_by in groupings(report):
             what = f"{report.slug} summary {key or group_by} as {viewer.username}"
-            d = run_summary(settings, report, values, viewer, key, group_by or None)
-            c = run_summary(clickhouse, report, values, viewer, key, group_by or None)
+            d = run_summary(settings, report, values, viewer, key, group_by=group_by or None)
+            c = run_summary(clickhouse, report, values, viewer, key, group_by=group_by or None)
             assert d.rows or report.slug == "claims-unregistered" or viewer is BRANCH, what
             assert_same_rows(d.rows, c.rows, what)
             assert_same_rows([d.totals], [c.totals], what + " totals")

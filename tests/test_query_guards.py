@@ -235,7 +235,7 @@ def test_a_drill_down_names_only_what_the_viewer_may_see(app_server: Any, settin
     if summary is None and group_by is None:
         return  # the dimension is only ever drilled from a link
     mine = engine.run_summary(settings, report, engine.parse_filters(report, args, as_of),
-                              branch, summary, group_by, max_groups=5)
+                              branch, summary, group_by=group_by, max_groups=5)
     own = next(r for r in mine.rows if r[dim_key] is not None)
     own_values = engine.parse_filters(report, {**args, f"d_{dim_key}": str(own[dim_key])},
                                       as_of)

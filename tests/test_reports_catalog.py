@@ -38,7 +38,7 @@ def test_summary_totals_equal_sum_of_detail(settings: Settings, as_of: date, slu
     detail = run_detail(settings, report, values, viewer, limit=10_000)
     count_key = _count_measure(report)
     for summary_key, group_by in _summaries(report):
-        s = run_summary(settings, report, values, viewer, summary_key, group_by)
+        s = run_summary(settings, report, values, viewer, summary_key, group_by=group_by)
         assert s.totals[count_key] == detail.total > 0
         assert sum(r[count_key] for r in s.rows) == detail.total
         for m in report.measures:
@@ -65,7 +65,7 @@ def test_every_drill_down_returns_the_rows_counted(settings: Settings, as_of: da
     values = parse_filters(report, wide_args(report, as_of), as_of)
     count_key = _count_measure(report)
     for summary_key, group_by in _summaries(report):
-        s = run_summary(settings, report, values, GM, summary_key, group_by)
+        s = run_summary(settings, report, values, GM, summary_key, group_by=group_by)
         rows = sorted(s.rows, key=lambda r: -r[count_key])
         for row in [*rows[:3], rows[-1]]:
             drilled = drill_values(report, values, row, s.group_by)
@@ -81,7 +81,7 @@ def test_ratios_are_empty_when_the_denominator_is_zero(settings: Settings, as_of
     ratios = [m for m in report.measures if m.kind == "ratio"]
     values = parse_filters(report, wide_args(report, as_of), as_of)
     for summary_key, group_by in _summaries(report):
-        s = run_summary(settings, report, values, GM, summary_key, group_by)
+        s = run_summary(settings, report, values, GM, summary_key, group_by=group_by)
         for r in s.rows:
             for m in ratios:
                 if not r[m.denominator or ""]:

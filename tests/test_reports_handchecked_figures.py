@@ -122,7 +122,7 @@ def summary(settings: Settings, slug: str, args: dict[str, str], key: str | None
             group_by: list[str] | None = None, *, max_groups: int | None = None) -> Any:
     report = CATALOG[slug]
     return run_summary(settings, report, parse_filters(report, args, AS_OF), GM, key,
-                       group_by, max_groups)
+                       group_by=group_by, max_groups=max_groups)
 
 
 def detail(settings: Settings, slug: str, args: dict[str, str]) -> list[dict[str, Any]]:

@@ -70,7 +70,8 @@ def reference() -> dict[str, list[dict[str, Any]]]:
 def summary(settings: Settings, slug: str, args: dict[str, str], key: str | None = None,
             group_by: list[str] | None = None) -> tuple[list[dict], dict]:
     report = CATALOG[slug]
-    s = run_summary(settings, report, parse_filters(report, args, AS_OF), GM, key, group_by)
+    s = run_summary(settings, report, parse_filters(report, args, AS_OF), GM, key,
+                    group_by=group_by)
     return s.rows, s.totals
 
 

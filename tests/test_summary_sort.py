@@ -126,7 +126,7 @@ def test_top_persons_measures_read_only_their_rows(settings: Settings, as_of: da
     dims = engine.summary_dims(report, "by-person", None)
     assert {d.type for d in dims if d.key != "currency"} == {"int"}  # ids, not text
     st = C.summary_statement(report, dims, values.conditions, GM,
-                             engine.settings_values(report, settings), values.periods,
+                             engine.settings_values(report, settings), periods=values.periods,
                              with_totals=True, max_groups=20, sort=[("month_cny", "desc")])
     sql = st.sql()
     for d in dims:

@@ -53,7 +53,7 @@ def _summary(settings: Settings, as_of: date, slug: str, key: str | None,
     args = {**wide_args(report, as_of), **({"summary": key} if key else {}),
             **({"group_by": ",".join(group_by)} if group_by else {})}
     values = parse_filters(report, args, as_of)
-    return report, args, run_summary(settings, report, values, GM, key, group_by)
+    return report, args, run_summary(settings, report, values, GM, key, group_by=group_by)
 
 
 @pytest.mark.parametrize(("slug", "key", "group_by"), CASES)
