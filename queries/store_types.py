@@ -71,6 +71,11 @@ def serve_from(settings: Settings) -> None:
         capture(settings)
 
 
+def is_served() -> bool:
+    """Whether this process has named its store (``serve_from``)."""
+    return bool(_source)
+
+
 def column_type(table: str, column: str) -> ValueType | None:
     """The type of ``table.column``; None for a column no captured store holds."""
     if not _types:

@@ -74,6 +74,15 @@ def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
     return found
 
 
+@pytest.fixture(autouse=True)
+def _filter_value_types(request: pytest.FixtureRequest) -> None:
+    """Filters read their value types from the store the process serves (the app names it
+    at start-up): a test that parses filters without the session's store in its own
+    arguments finds it named all the same, whichever test ran first in its process."""
+    if not store_types.is_served():
+        request.getfixturevalue("settings")
+
+
 @pytest.fixture(scope="session")
 def clickhouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     # One embedded engine path per test process (chdb allows one per process).
