@@ -73,8 +73,10 @@ def test_round_trip_gives_the_same_reports(book: tuple[Settings, Path, Path]) ->
     settings, generated, _ = book
     loaded = generated.with_name("loaded.duckdb")
     a, b = replace(settings, store_path=generated), replace(settings, store_path=loaded)
-    # The work log's reports read written data, which no import carries.
-    for report in (r for r in ALL_REPORTS if r.store == "analytical"):
+    # The work log's reports read written data, which no import carries; the customer
+    # change history is of earlier loads (the generator makes one up, a first import has none).
+    for report in (r for r in ALL_REPORTS
+                   if r.store == "analytical" and r.source != "customer_change"):
         values = parse_filters(report, wide_args(report, AS_OF), AS_OF)
         for s in report.summaries:
             x, y = run_summary(a, report, values, GM, s.key), run_summary(b, report, values,
