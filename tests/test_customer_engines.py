@@ -31,7 +31,8 @@ def customers(settings: Settings) -> list[str]:
         """SELECT min(c.customer_code) AS code FROM customer c
            JOIN customer_master m USING (master_id) WHERE m.records >= 3
            GROUP BY c.master_no ORDER BY 1 LIMIT 1""",
-        """SELECT insured_code AS code FROM proposal_fact WHERE policy_no IS NULL
+        """SELECT c.customer_code AS code FROM proposal p
+           JOIN customer c ON c.customer_id = p.insured_id WHERE p.policy_id IS NULL
            GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""",
         """SELECT customer_code AS code FROM customer_change WHERE field <> '新增记录'
            ORDER BY change_id LIMIT 1""",

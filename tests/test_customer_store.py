@@ -283,14 +283,17 @@ def test_the_customer_page_lists_proposals_the_change_history_and_decisions(
         hidden = dict((s.key, r) for s, r in customer_view(settings, masked, code).sections)
         assert all(r["new_value"].endswith("****") for r in hidden["changes"].rows)
         # 投保单: every proposal where a record of the customer is 投保人 or 被保险人.
-        (with_proposals,) = _rows(store, """SELECT insured_code FROM proposal_fact
+        (with_proposals,) = _rows(store, """SELECT c.customer_code FROM proposal p
+            JOIN customer c ON c.customer_id = p.insured_id
             GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")[0]
         view = customer_view(settings, gm, with_proposals)
         codes = {r["customer_code"] for r in view.records}
         proposals = dict((s.key, r) for s, r in view.sections)["proposals"]
-        expected = _rows(store, f"""SELECT count(*) FROM proposal_fact
-            WHERE insured_code IN ({', '.join('?' * len(codes))})
-               OR applicant_code IN ({', '.join('?' * len(codes))})""", [*codes, *codes])
+        expected = _rows(store, f"""SELECT count(*) FROM proposal p
+            JOIN customer i ON i.customer_id = p.insured_id
+            JOIN customer a ON a.customer_id = p.applicant_id
+            WHERE i.customer_code IN ({', '.join('?' * len(codes))})
+               OR a.customer_code IN ({', '.join('?' * len(codes))})""", [*codes, *codes])
         assert proposals.total == expected[0][0] > 0
         assert all({r["insured_code"], r["applicant_code"]} & codes for r in proposals.rows)
         # The steward's decision, with who and when, on both customers' pages (newest

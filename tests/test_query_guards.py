@@ -250,7 +250,8 @@ def test_the_reported_breadcrumb_leak_is_closed(login: Any, app_server: Any,
     report = CATALOG["pnl-insured"]
     branch = viewer_of(settings, "branch01")
     assert branch.scope.branch_id is not None
-    value = _outside(settings, report, "insured", branch.scope.branch_id)
+    value = _outside(settings, report, "insured", branch.scope.branch_id,
+                     wide_args(report, settings.today), settings.today)
     name = engine.lookup_rows(settings, "customer", "customer_id", ["customer_name"],
                               [value])[value][0]
     page = str(report_page(settings, report, branch, {"run": "1", "level": "detail",
