@@ -12,6 +12,7 @@ from flask import Response, request
 
 import auth
 from queries import engine
+from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.export import TooManyRowsForExcel
 from queries.spec import Report
@@ -26,12 +27,13 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status=status, mimetype="application/json")
 
 
-def report_or_404(slug: str) -> Report | Response:
+def authorised_report(slug: str) -> tuple[Report, Viewer] | Response:
+    """The report and the signed-in user who may open it; a 404 answer for a slug the
+    catalog does not know (a page not granted raises ``Forbidden``, answered 403)."""
     report = CATALOG.get(slug)
     if report is None:
         return json_response({"error": f"未知报表 {slug}"}, 404)
-    auth.require_page(slug)
-    return report
+    return report, auth.require_page(slug)
 
 
 def filter_args() -> dict[str, Any]:

@@ -7,11 +7,11 @@ from flask import Blueprint, Response, request, send_file
 import auth
 from callbacks.api_request import (
     XLSX_MIME,
+    authorised_report,
     column_filters_arg,
     filter_args,
     group_by_arg,
     json_response,
-    report_or_404,
     sort_arg,
     summary_sort_arg,
     too_many_rows,
@@ -22,10 +22,10 @@ from queries.export import TooManyRowsForExcel
 
 
 def _start_export(settings: Settings, slug: str) -> Response:
-    report = report_or_404(slug)
-    if isinstance(report, Response):
-        return report
-    viewer = auth.require_page(slug)
+    found = authorised_report(slug)
+    if isinstance(found, Response):
+        return found
+    report, viewer = found
     level = request.args.get("level", "detail")
     if level not in {"summary", "detail"}:
         return json_response({"error": "level 只能是 summary 或 detail", "filter": "level"}, 400)

@@ -17,11 +17,11 @@ from flask import Response, after_this_request, request, send_file
 import auth
 from callbacks.api_request import (
     XLSX_MIME,
+    authorised_report,
     column_filters_arg,
     filter_args,
     group_by_arg,
     json_response,
-    report_or_404,
     sort_arg,
     summary_sort_arg,
     too_many_rows,
@@ -137,10 +137,10 @@ def _xlsx_export(settings: Settings, e: _Export) -> Response:
 
 
 def export_response(settings: Settings, slug: str, fmt: str) -> Response:
-    report = report_or_404(slug)
-    if isinstance(report, Response):
-        return report
-    viewer = auth.require_page(slug)
+    found = authorised_report(slug)
+    if isinstance(found, Response):
+        return found
+    report, viewer = found
     if fmt not in {"csv", "xlsx"}:
         return json_response({"error": "只支持 csv 或 xlsx"}, 400)
     try:

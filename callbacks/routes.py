@@ -10,12 +10,12 @@ from flask import Blueprint, Flask, Response, request
 
 import auth
 from callbacks.api_request import (
+    authorised_report,
     column_filters_arg,
     filter_args,
     group_by_arg,
     json_response,
     positive_int_arg,
-    report_or_404,
     sort_arg,
     summary_sort_arg,
 )
@@ -71,10 +71,10 @@ def _detail_json(settings: Settings, report: Report, values: engine.FilterValues
 
 
 def _run_report(settings: Settings, slug: str) -> Response:
-    report = report_or_404(slug)
-    if isinstance(report, Response):
-        return report
-    viewer = auth.require_page(slug)
+    found = authorised_report(slug)
+    if isinstance(found, Response):
+        return found
+    report, viewer = found
     level = request.args.get("level", "summary")
     try:
         values = engine.parse_filters(report, filter_args(), settings.today)

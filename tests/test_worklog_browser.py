@@ -102,13 +102,15 @@ def test_the_phone_menu_opens_behind_the_header_button(browser: Any,
 
 
 def _pick_row(page: Any, grid_id: str, field: str, value: str) -> Any:
-    """The grid's row whose ``field`` is ``value``, scrolled into view and clicked."""
-    index = page.evaluate("""([grid, field, value]) => {
+    """The grid's row whose ``field`` is ``value``, scrolled into view and clicked. The
+    grid refreshes in a callback of its own after a save: wait for the row to arrive."""
+    found = page.wait_for_function("""([grid, field, value]) => {
         const api = dash_ag_grid.getApi(grid); let found = -1;
         api.forEachNode(n => { if (n.data && n.data[field] === value) found = n.rowIndex; });
         if (found >= 0) api.ensureIndexVisible(found, 'middle');
-        return found; }""", [grid_id, field, value])
-    assert index >= 0, (grid_id, value)
+        return found >= 0 ? String(found) : null; }""", arg=[grid_id, field, value],
+        timeout=15_000)
+    index = int(found.json_value())
     row = page.locator(f"#{grid_id} .ag-center-cols-container .ag-row[row-index='{index}']")
     row.wait_for()
     row.click()
