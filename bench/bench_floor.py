@@ -242,13 +242,16 @@ def small_summary(session: requests.Session, base: str, settings: Settings, view
             "sql_ms": median(raw), "over_ms": round(median(api) - median(raw), 2)}
 
 
-def cube(session: requests.Session, base: str, floor_store: Path, floor_bench: Any
-         ) -> dict[str, Any]:
+def cube(session: requests.Session, base: str, floor_store: Path, floor_bench: Any,
+         repeats: int = 1) -> dict[str, Any]:
+    """Each of the floor's 12 cases through the API and as the floor's SQL, alternately;
+    a first round warms both, then ``repeats`` rounds are measured."""
     con = duckdb.connect(str(floor_store), read_only=True)
     con.execute("SET threads = 2")
     product: dict[int, list[float]] = {1: [], 2: [], 3: []}
     floor: dict[int, list[float]] = {1: [], 2: [], 3: []}
-    for warm in (True, False):
+    for run in range(repeats + 1):
+        warm = run == 0
         for meta, params in floor_bench.cube_params(False):
             dims = meta["dims"]
             query = {"group_by": ",".join(CUBE_DIMS[d] for d in dims),

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import requests
 
-from bench.bench_floor import AS_OF, CUBE_DIMS, floor_module, sign_in, small_summary
+from bench.bench_floor import AS_OF, cube, floor_module, sign_in, small_summary
 from bench.http_harness import children, free_port, raw_ms, recording, start_app
 from data.settings import Settings
 from queries import engine, store_types
@@ -117,34 +117,6 @@ def first_request(env: dict[str, str], store: Path, cold: bool) -> dict[str, Any
     return out
 
 
-def cube(session: requests.Session, base: str, floor_store: Path, floor_bench: Any,
-         repeats: int) -> dict[str, Any]:
-    """Each of the floor's 12 cases through the API and as the floor's SQL, alternately."""
-    con = duckdb.connect(str(floor_store), read_only=True)
-    con.execute("SET threads = 2")
-    product: dict[int, list[float]] = {1: [], 2: [], 3: []}
-    floor: dict[int, list[float]] = {1: [], 2: [], 3: []}
-    for run in range(repeats + 1):
-        for meta, params in floor_bench.cube_params(False):
-            dims = meta["dims"]
-            query = {"group_by": ",".join(CUBE_DIMS[d] for d in dims),
-                     "start_from": params["d0"].isoformat(),
-                     "start_to": params["d1"].isoformat()}
-            t = time.perf_counter()
-            assert session.get(f"{base}/api/reports/pnl-auto-cube", params=query,
-                               timeout=60).ok
-            api_ms = (time.perf_counter() - t) * 1000
-            floor_ms, _ = floor_bench.run_query(con, floor_bench.cube_sql("cube_fact", dims,
-                                                                          False), params)
-            if run:  # the first round warms both
-                product[len(dims)].append(api_ms)
-                floor[len(dims)].append(floor_ms)
-    con.close()
-    return {f"{k}_by": {"product_ms": median(product[k]), "floor_ms": median(floor[k]),
-                        "ratio": round(median(product[k]) / median(floor[k]), 2)}
-            for k in (1, 2, 3)}
-
-
 def top_n(session: requests.Session, base: str, settings: Settings, viewer: Any, *,
           store: Path, repeats: int) -> list[dict[str, Any]]:
     con = duckdb.connect(str(store), read_only=True)
@@ -230,7 +202,7 @@ def main() -> None:
         result["small_summary"] = small_summary(session, base, settings, user.viewer(),
                                                 a.store)
         print("small_summary", result["small_summary"], flush=True)
-        result["cube"] = cube(session, base, a.floor_store, floor_bench, a.repeats)
+        result["cube"] = cube(session, base, a.floor_store, floor_bench, repeats=a.repeats)
         print("cube", result["cube"], flush=True)
         result["top_n"] = top_n(session, base, settings, user.viewer(), store=a.store,
                                 repeats=a.repeats)
