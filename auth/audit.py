@@ -20,7 +20,7 @@ EVENT_LABELS = {
     "user_updated": "修改权限", "user_deleted": "删除用户", "export": "导出",
     "forbidden": "越权访问", "data_load": "数据装载",
     "blacklist_added": "列入黑名单", "blacklist_removed": "移出黑名单",
-    "policies_reassigned": "孤儿保单转交",
+    "policies_reassigned": "孤儿保单转交", "policy_agents_reassigned": "孤儿保单代理人转交",
     "view_saved": "保存视图", "view_shared": "分享视图", "view_deleted": "删除视图",
     "worklog_plan_created": "新建计划", "worklog_plan_updated": "修改计划",
     "worklog_plan_submitted": "报备计划", "worklog_plan_approved": "批准计划",

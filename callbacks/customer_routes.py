@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Flask, Response, request
@@ -19,7 +20,7 @@ from ops.customer_lists import (
     request_refresh,
 )
 from queries.customer360 import customer_view
-from queries.reassign import may_reassign, reassign
+from queries.reassign import may_reassign, parse_departed, reassign_orphans
 from queries.search import SearchRefused, customer_in_scope, may_edit_blacklist, may_search, search
 
 BLACKLIST_PATH = "/customers-admin/blacklist"
@@ -74,10 +75,11 @@ def register_customer_routes(server: Flask, settings: Settings) -> None:
 
 
 def _form_redirect(path: str, message: str, ok: bool) -> Response:
-    from urllib.parse import urlencode
-
+    """Back to ``path`` (which may end in ``?`` or ``&`` with its own query) with the
+    outcome."""
+    joiner = "" if path.endswith(("?", "&")) else "?"
     return Response(status=303, headers={
-        "Location": f"{path}?{urlencode({'ok' if ok else 'error': message})}"})
+        "Location": f"{path}{joiner}{urlencode({'ok' if ok else 'error': message})}"})
 
 
 def _editor() -> Any:
@@ -94,18 +96,29 @@ def _add(settings: Settings, viewer: Any, code: str, reason: str) -> int:
     return entry
 
 
-def _do_reassign(settings: Settings, from_code: str, to_code: str, policies: list[str] | None
-                 ) -> tuple[dict[str, Any], int]:
+def _do_reassign(settings: Settings, departed: str, handler_to: str, agent_to: str,
+                 policies: list[str] | None) -> tuple[dict[str, Any], int]:
+    """``departed``: a 经办人's code, or ``staff:``/``agent:`` and a code."""
     viewer = auth.current_viewer()
     assert viewer is not None
     if not may_reassign(viewer):
         return {"error": "只有支公司经理可以转交孤儿保单"}, 403
     try:
-        done = reassign(settings, viewer, from_code, to_code, policies)
+        kind, code = parse_departed(departed)
+        done = reassign_orphans(settings, viewer, kind, code, handler_to=handler_to,
+                                agent_to=agent_to, policy_nos=policies)
     except ListError as exc:
         return {"error": str(exc)}, 400
     return {"batch_id": done.batch_id, "policies": done.policies,
+            "handler_policies": done.handler_policies, "agent_policies": done.agent_policies,
             "refresh_job": done.job_id}, 200
+
+
+def _done_message(data: dict[str, Any]) -> str:
+    parts = [f"{label} {data[key]:,} 张" for label, key in
+             (("经办人", "handler_policies"), ("代理人", "agent_policies")) if data[key]]
+    return (f"已转交 {data['policies']:,} 张保单 (其中转交{'、'.join(parts)}); "
+            "各报表的经办人、代理人在数据刷新后更新")
 
 
 def _register_blacklist_api(bp: Blueprint, settings: Settings) -> None:
@@ -159,24 +172,30 @@ def _register_blacklist_forms(bp: Blueprint, settings: Settings) -> None:
 def _register_reassign(bp: Blueprint, settings: Settings) -> None:
     @bp.post("/api/orphans/reassign")
     def api_reassign() -> Response:
+        """``{"from": 经办人代码}`` or ``{"from_agent": 代理人代码}``; ``to`` (经办人) and/or
+        ``agent_to`` (代理人); ``policies`` (optional, default all of the person's)."""
         body = request.get_json(silent=True) or {}
         policies = body.get("policies")
-        data, status = _do_reassign(settings, str(body.get("from") or ""),
-                                    str(body.get("to") or ""),
+        departed = (f"agent:{body.get('from_agent') or ''}" if body.get("from_agent")
+                    else str(body.get("from") or ""))
+        data, status = _do_reassign(settings, departed, str(body.get("to") or ""),
+                                    str(body.get("agent_to") or ""),
                                     [str(p) for p in policies] if policies else None)
         return _json(data, status)
 
     @bp.post("/customers-admin/reassign")
     def form_reassign() -> Response:
         listed = [p for p in re.split(r"[\s,，;；]+", request.form.get("policies", "")) if p]
-        data, status = _do_reassign(settings, request.form.get("from", ""),
-                                    request.form.get("to", ""), listed or None)
+        departed = request.form.get("from", "")
+        data, status = _do_reassign(settings, departed, request.form.get("to", ""),
+                                    request.form.get("agent_to", ""), listed or None)
         if status == 403:
             return _json(data, status)
+        back = f"{REASSIGN_PATH}?{urlencode({'from': departed})}&" if departed else \
+            f"{REASSIGN_PATH}?"
         if "error" in data:
-            return _form_redirect(REASSIGN_PATH, data["error"], False)
-        return _form_redirect(REASSIGN_PATH, f"已转交 {data['policies']:,} 张保单; 各报表的"
-                                             "经办人在数据刷新后更新", True)
+            return _form_redirect(back, data["error"], False)
+        return _form_redirect(back, _done_message(data), True)
 
 
 def register_list_routes(server: Flask, settings: Settings) -> None:

@@ -96,8 +96,7 @@ ORPHAN_FACT = """
            date_diff('day', $as_of, p.end_date) AS days_to_end
     FROM policy_pnl p JOIN staff s ON s.staff_id = p.handler_id
     LEFT JOIN agent a ON a.agent_id = p.agent_id
-    WHERE (s.left_date IS NOT NULL OR (a.left_date IS NOT NULL AND p.policy_id NOT IN (
-               SELECT policy_id FROM reassigned_policy)))
+    WHERE (s.left_date IS NOT NULL OR a.left_date IS NOT NULL)
       AND p.status = '有效' AND p.end_date >= $as_of"""
 
 CUSTOMER_YEAR_FACT = """

@@ -1,11 +1,13 @@
 """Decisions kept in the operational store, applied to every store that is built
 (generated, imported, refreshed): the maintained 黑名单 and the reassignments of
-orphan policies. Applied in the build rather than overlaid per request, so every
-rollup and report (经办人, the 本人 scope, 科室 figures) reads them with no extra join.
+orphan policies (their 经办人 or their 代理人). Applied in the build rather than overlaid
+per request, so every rollup and report (经办人, 代理人, the 本人 scope, 科室 figures)
+reads them with no extra join.
 
-A reassignment holds while the source still names the 经办人 who left: when a later
-load brings the policy with another 经办人, the source system has moved it itself and
-its word stands.
+A reassignment holds while the source still names the person who left: when a later
+load brings the policy with another 经办人 (代理人), the source system has moved it
+itself and its word stands. Commissions keep the agent of their own row (the one who
+earned them): a new 代理人 takes the policy over from then on, not its past fees.
 """
 
 from __future__ import annotations
@@ -14,17 +16,46 @@ import logging
 from pathlib import Path
 
 import duckdb
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from data.settings import Settings
 from ops import db as ops_db
+from ops.agent_reassign_tables import policy_agent_reassignment
 from ops.customer_lists_tables import customer_blacklist, policy_reassignment
 
 log = logging.getLogger("data.build")
 
 
-def _read(settings: Settings) -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
+Rows = list[tuple]  # type: ignore[type-arg]
+
+
+def _latest_agent_moves(con: Connection) -> Rows:
+    """The agent reassignments in force; none before the store has their table."""
+    if not inspect(con).has_table(policy_agent_reassignment.name):
+        return []
+    c = policy_agent_reassignment.c
+    latest = select(func.max(c.reassignment_id)).group_by(c.policy_no)
+    return [tuple(r) for r in con.execute(
+        select(c.policy_no, c.from_agent_code, c.to_agent_code)
+        .where(c.reassignment_id.in_(latest))).all()]
+
+
+def read_agent_moves(settings: Settings) -> Rows:
+    """(policy_no, agent who left, new agent) of the agent reassignments in force."""
+    db = settings.users_db
+    if ops_db.is_sqlite(db) and not Path(str(db)).exists():
+        return []
+    try:
+        with ops_db.read(db) as con:
+            return _latest_agent_moves(con)
+    except SQLAlchemyError as exc:
+        log.warning("operational store not read (%s): no agent reassignments",
+                    type(exc).__name__)
+        return []
+
+
+def _read(settings: Settings) -> tuple[Rows, Rows]:
     """(blacklist rows, reassignments in force); nothing when the operational store has
     no such tables yet, and none is made where there is no operational store."""
     db = settings.users_db
@@ -51,15 +82,34 @@ def _read(settings: Settings) -> tuple[list[tuple], list[tuple]]:  # type: ignor
 
 def apply_written_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     """Write the blacklist into the store and move reassigned policies to their new
-    经办人 (and that person's 科室); returns the policies moved."""
+    经办人 (and that person's 科室) and 代理人; returns the policies moved."""
     listed, moved = _read(settings)
     con.execute("CREATE OR REPLACE TABLE customer_blacklist (customer_code VARCHAR, "
                 "reason VARCHAR, added_by VARCHAR, added_at VARCHAR)")
     if listed:
         con.executemany("INSERT INTO customer_blacklist VALUES (?, ?, ?, ?)", listed)
-    # The policies in the hands their reassignment gave them: 孤儿保单 leaves them out
-    # even when their 代理人 has left.
-    con.execute("CREATE OR REPLACE TEMP TABLE reassigned_policy (policy_id INTEGER)")
+    return _apply_handler_moves(con, moved) + _apply_agent_moves(con, read_agent_moves(settings))
+
+
+def _apply_agent_moves(con: duckdb.DuckDBPyConnection, moved: Rows) -> int:
+    if not moved:
+        return 0
+    con.execute("CREATE OR REPLACE TEMP TABLE reassigned_agent (policy_no VARCHAR, "
+                "from_code VARCHAR, to_code VARCHAR)")
+    con.executemany("INSERT INTO reassigned_agent VALUES (?, ?, ?)", moved)
+    changed = con.execute("""
+        UPDATE policy SET agent_id = m.to_id
+        FROM (SELECT r.policy_no, f.agent_id AS from_id, t.agent_id AS to_id
+              FROM reassigned_agent r JOIN agent f ON f.agent_code = r.from_code
+              JOIN agent t ON t.agent_code = r.to_code) m
+        WHERE policy.policy_no = m.policy_no AND policy.agent_id = m.from_id""").fetchone()
+    con.execute("DROP TABLE reassigned_agent")
+    count = int(changed[0]) if changed else 0
+    log.info("agent reassignments applied: %d of %d", count, len(moved))
+    return count
+
+
+def _apply_handler_moves(con: duckdb.DuckDBPyConnection, moved: Rows) -> int:
     if not moved:
         return 0
     con.execute("CREATE OR REPLACE TEMP TABLE reassigned (policy_no VARCHAR, "
@@ -72,9 +122,6 @@ def apply_written_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> in
               FROM reassigned r JOIN staff f ON f.staff_code = r.from_code
               JOIN staff t ON t.staff_code = r.to_code) m
         WHERE policy.policy_no = m.policy_no AND policy.handler_id = m.from_id""").fetchone()
-    con.execute("""INSERT INTO reassigned_policy SELECT p.policy_id FROM reassigned r
-        JOIN policy p USING (policy_no) JOIN staff t ON t.staff_code = r.to_code
-        WHERE p.handler_id = t.staff_id""")
     con.execute("DROP TABLE reassigned")
     count = int(changed[0]) if changed else 0
     log.info("reassigned policies applied: %d of %d", count, len(moved))

@@ -94,8 +94,8 @@ def reassign_page(departed: list[dict[str, Any]], colleagues: list[dict[str, Any
                 dmc.Group(children=[submit_button("转交", "ra-submit")])]))
         if departed else None,
         dmc.Title("最近的转交", order=5),
-        table(["时间 (UTC)", "保单号", "原经办人", "接收人", "操作人"], [
-            [r["at"], r["policy_no"], r["from_staff_code"], r["to_staff_code"],
+        table(["时间 (UTC)", "保单号", "转交", "原", "接收", "操作人"], [
+            [r["at"], r["policy_no"], r["role"], r["from_code"], r["to_code"],
              r["by_username"]] for r in recent]) if recent else
         dmc.Text("无", size="sm", c="dimmed"),
     ])

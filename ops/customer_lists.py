@@ -13,6 +13,7 @@ from sqlalchemy import insert, select, update
 from data.settings import OpsDb, Settings
 from ops import db as ops_db
 from ops import jobs
+from ops.agent_reassign_tables import policy_agent_reassignment
 from ops.audit import now_iso, record_to
 from ops.customer_lists_tables import customer_blacklist, policy_reassignment
 
@@ -67,11 +68,15 @@ def remove_from_blacklist(db: OpsDb, entry_id: int, username: str) -> None:
               detail={"customer_code": row.customer_code, "entry": entry_id})
 
 
+def new_batch() -> str:
+    return secrets.token_hex(8)
+
+
 def record_reassignment(db: OpsDb, policy_nos: list[str], from_code: str, to_code: str,
-                        username: str) -> str:
+                        username: str, *, batch: str | None = None) -> str:
     """Write one bulk reassignment (checked by the caller: queries/reassign.py) and its
     audit row; returns its batch id."""
-    batch = secrets.token_hex(8)
+    batch = batch or new_batch()
     at = now_iso()
     with ops_db.write(db) as con:
         con.execute(insert(policy_reassignment), [
@@ -85,11 +90,42 @@ def record_reassignment(db: OpsDb, policy_nos: list[str], from_code: str, to_cod
     return batch
 
 
+def record_agent_reassignment(db: OpsDb, moves: list[tuple[str, str]], to_code: str,
+                              username: str, *, batch: str | None = None) -> str:
+    """Write the new 代理人 of policies whose agent left (``moves``: policy number and the
+    agent who left, checked by queries/reassign.py) and its audit row (before → after)."""
+    batch = batch or new_batch()
+    at = now_iso()
+    with ops_db.write(db) as con:
+        con.execute(insert(policy_agent_reassignment), [
+            {"batch_id": batch, "policy_no": p, "from_agent_code": f, "to_agent_code": to_code,
+             "by_username": username, "at": at} for p, f in moves])
+    record_to(db, "policy_agents_reassigned", username=username, page="orphan-reassign",
+              rows=len(moves),
+              detail={"batch": batch, "role": "代理人",
+                      "from": ", ".join(sorted({f for _, f in moves})), "to": to_code,
+                      "policies": [p for p, _ in moves[:50]],
+                      "changes": [{"policy": p, "from": f, "to": to_code}
+                                  for p, f in moves[:50]]})
+    return batch
+
+
 def reassignments(db: OpsDb, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest reassignments of either party, newest first: ``role`` (经办人 / 代理人),
+    ``from_code`` and ``to_code``."""
+    handler = policy_reassignment.c
+    agent = policy_agent_reassignment.c
     with ops_db.read(db) as con:
-        return [dict(r._mapping) for r in con.execute(
-            select(policy_reassignment).order_by(policy_reassignment.c.reassignment_id.desc())
+        rows = [{**dict(r._mapping), "role": "经办人", "from_code": r.from_staff_code,
+                 "to_code": r.to_staff_code} for r in con.execute(
+            select(policy_reassignment).order_by(handler.reassignment_id.desc())
             .limit(limit)).all()]
+        rows += [{**dict(r._mapping), "role": "代理人", "from_code": r.from_agent_code,
+                  "to_code": r.to_agent_code} for r in con.execute(
+            select(policy_agent_reassignment).order_by(agent.reassignment_id.desc())
+            .limit(limit)).all()]
+    rows.sort(key=lambda r: (r["at"], r["role"] == "经办人"), reverse=True)
+    return rows[:limit]
 
 
 def request_refresh(settings: Settings, *, user_id: int | None, username: str | None

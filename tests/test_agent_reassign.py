@@ -1,0 +1,305 @@
+"""孤儿保单 whose 代理人 left: listed with their reason, their agent reassigned by a branch
+head (the page's form, the API) to an agent of the same 支公司, refused with a Chinese
+message when the input is wrong (nothing saved), audited, kept by every load (a new
+generated store, a full import, a T+1 day) and read by the reports' 代理人. Runs on
+PostgreSQL too (bin/test's OPS_TESTS)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from auth.templates import DEMO_PASSWORD, ensure_demo_users
+from auth.users import create_user, get_user
+from data.export_layout import export_store
+from data.generate import generate
+from data.load import load
+from data.settings import Settings
+from ops import db as ops_db
+from ops import jobs
+from ops.agent_reassign_tables import policy_agent_reassignment
+from ops.customer_lists import REFRESH_KIND, ListError
+from ops.tables import audit
+from queries.access import DataScope, Viewer
+from queries.catalog import CATALOG
+from queries.reassign import (
+    active_agents,
+    departed_agents,
+    orphan_policies,
+    parse_departed,
+    reassign_orphans,
+)
+from queries.search import store_rows
+from tests.auth_fixtures import sign_in
+from tests.ops_fixtures import with_own_database
+
+AS_OF = date(2026, 11, 20)
+POLICIES = 20_000
+SEED = 11
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A generated store and an operational store of this module's own (reassignments
+    and refreshes change both)."""
+    folder = tmp_path_factory.mktemp("agents")
+    plain = replace(Settings(), store_path=folder / "store.duckdb", as_of=AS_OF,
+                    login_fail_delay=0.0, warm_seconds=0)
+    settings = with_own_database(plain, folder / "ops.sqlite")
+    ops_db.ping(settings.users_db)
+    generate(settings.store_path, POLICIES, SEED, AS_OF, settings)
+    return settings
+
+
+def _head(branch: int) -> Viewer:
+    return Viewer(7, "branch-head", "支公司经理", frozenset(CATALOG), DataScope("branch", branch),
+                  True)
+
+
+def _company() -> Viewer:
+    return Viewer(9, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
+
+
+def _agent_branch(settings: Settings) -> int:
+    """The 支公司 with the most policies whose 代理人 alone left."""
+    return int(store_rows(settings, """SELECT branch_id, count(*) AS n FROM orphan_fact
+        WHERE orphan_reason = '代理人离职' GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1""",
+                          {})[0]["branch_id"])
+
+
+def _saved(settings: Settings) -> tuple[int, int]:
+    with ops_db.read(settings.users_db) as con:
+        return (con.execute(select(func.count()).select_from(policy_agent_reassignment))
+                .scalar_one(),
+                con.execute(select(func.count()).select_from(audit)).scalar_one())
+
+
+def _agents_of(settings: Settings, table: str, policies: list[str]) -> dict[str, str]:
+    listed = ", ".join(f"'{p}'" for p in policies)
+    return {r["policy_no"]: r["agent_code"] for r in store_rows(
+        settings, f"SELECT DISTINCT policy_no, agent_code FROM {table} "
+                  f"WHERE policy_no IN ({listed})", {})}
+
+
+def _wait_refreshes(settings: Settings, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(j.finished for j in jobs.list_jobs(settings.users_db, kind=REFRESH_KIND)):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the refresh did not finish")
+
+
+def _departed_agent(settings: Settings) -> tuple[Viewer, dict[str, Any], str, str]:
+    """The branch head, the departed agent with orphan policies of that branch, an agent
+    in service of the branch and one of another branch."""
+    branch = _agent_branch(settings)
+    head = _head(branch)
+    gone = departed_agents(settings, head)[0]
+    mine = [a["agent_code"] for a in active_agents(settings, head)]
+    other = store_rows(settings, "SELECT agent_code FROM agent WHERE branch_id <> $b AND "
+                                 "left_date IS NULL ORDER BY agent_code LIMIT 1", {"b": branch})
+    assert mine and other
+    return head, gone, mine[0], other[0]["agent_code"]
+
+
+def test_an_agent_only_orphan_is_listed_with_its_reason_and_names(own: Settings) -> None:
+    head, gone, _, _ = _departed_agent(own)
+    assert gone["agent_name"] and gone["left_date"] and gone["policies"] > 0
+    rows = orphan_policies(own, head, "agent", gone["agent_code"])
+    assert len(rows) == gone["policies"]
+    alone = [r for r in rows if r["orphan_reason"] == "代理人离职"]
+    assert alone, "an agent-only orphan"
+    in_service = {r["staff_code"] for r in store_rows(
+        own, "SELECT staff_code FROM staff WHERE left_date IS NULL", {})}
+    for r in alone:
+        assert r["handler_left_date"] is None and r["handler_code"] in in_service
+        assert r["handler_name"] and r["agent_name"] == gone["agent_name"]
+        assert r["agent_left_date"] == gone["left_date"]
+
+
+def test_wrong_input_is_refused_in_chinese_and_nothing_is_saved(own: Settings) -> None:
+    head, gone, mine, other = _departed_agent(own)
+    code = gone["agent_code"]
+    before = _saved(own)
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("转交内容: 请选择", {}),
+        (f"接收代理人: {code} .*已于 .* 离职", {"agent_to": code}),
+        (f"接收代理人: {other} .*不在您的范围内", {"agent_to": other}),
+        ("接收代理人: A-NO-SUCH 不存在", {"agent_to": "A-NO-SUCH"}),
+        ("保单号: P-NOT-AN-ORPHAN 不是该离职人员", {"agent_to": mine,
+                                                  "policy_nos": ["P-NOT-AN-ORPHAN"]}),
+        ("接收经办人: S-NO-SUCH", {"handler_to": "S-NO-SUCH"}),
+    ]
+    for message, args in cases:
+        with pytest.raises(ListError, match=message):
+            reassign_orphans(own, head, "agent", code, **args)
+    alone = [r["policy_no"] for r in orphan_policies(own, head, "agent", code)
+             if r["orphan_reason"] == "代理人离职"]
+    staff = store_rows(own, "SELECT staff_code FROM staff WHERE branch_id = $b AND "
+                            "left_date IS NULL AND title = '业务员' LIMIT 1",
+                       {"b": head.scope.branch_id})[0]["staff_code"]
+    with pytest.raises(ListError, match=f"保单号: {alone[0]} 的经办人在职, 不能转交经办人"):
+        reassign_orphans(own, head, "agent", code, handler_to=staff, policy_nos=alone[:1])
+    # Another branch's head cannot take the agent's policies, nor a 科长.
+    elsewhere = _head(int(store_rows(own, "SELECT min(branch_id) AS b FROM branch WHERE "
+                                          "branch_id <> $b", {"b": head.scope.branch_id}
+                                     )[0]["b"]))
+    with pytest.raises(ListError, match=f"原代理人: {code} 不是您范围内"):
+        reassign_orphans(own, elsewhere, "agent", code, agent_to=mine)
+    section = Viewer(8, "section", "科长", frozenset(CATALOG),
+                     DataScope("department", head.scope.branch_id, dept_id=1), True)
+    with pytest.raises(ListError, match="支公司经理"):
+        reassign_orphans(own, section, "agent", code, agent_to=mine)
+    # A company-wide user may not give the branch's policies to another branch's agent.
+    with pytest.raises(ListError, match=f"接收代理人: {other} 属于.*不能接收其他支公司的保单"):
+        reassign_orphans(own, _company(), "agent", code, agent_to=other)
+    # A departed 经办人's policy with no 代理人, or with one in service, keeps its agent.
+    handler_orphans = store_rows(own, """SELECT handler_code, policy_no, agent_code,
+            agent_left_date FROM orphan_fact WHERE handler_left_date IS NOT NULL
+            AND branch_id = $b ORDER BY policy_no""", {"b": head.scope.branch_id})
+    none = next(r for r in handler_orphans if r["agent_code"] is None)
+    with pytest.raises(ListError, match=f"保单号: {none['policy_no']} 没有代理人, 不能转交代理人"):
+        reassign_orphans(own, head, "staff", none["handler_code"], agent_to=mine,
+                         policy_nos=[none["policy_no"]])
+    kept = next(r for r in handler_orphans if r["agent_code"] and not r["agent_left_date"])
+    with pytest.raises(ListError, match=f"保单号: {kept['policy_no']} 的代理人在职"):
+        reassign_orphans(own, head, "staff", kept["handler_code"], agent_to=mine,
+                         policy_nos=[kept["policy_no"]])
+    with pytest.raises(ListError, match="原离职人员"):
+        parse_departed("boss:X")
+    assert _saved(own) == before
+
+
+@pytest.fixture(scope="module")
+def head_client(own: Settings) -> Iterator[FlaskClient]:
+    """The app on this module's store, signed in as the head of the agent's branch."""
+    from app import create_app
+
+    ensure_demo_users(own)
+    template = get_user(own.users_db, username="branch01")
+    assert template is not None
+    create_user(own.users_db, username="branch-agents", display_name="支公司经理",
+                password=DEMO_PASSWORD, scope="branch", branch_id=_agent_branch(own),
+                pages=set(template.pages), must_change_password=False)
+    server: Flask = create_app(own).server
+    yield sign_in(server, "branch-agents")
+
+
+def test_the_form_and_the_api_reassign_an_agent(own: Settings, head_client: FlaskClient
+                                                ) -> None:
+    head, gone, mine, other = _departed_agent(own)
+    code = gone["agent_code"]
+    alone = [r["policy_no"] for r in orphan_policies(own, head, "agent", code)
+             if r["orphan_reason"] == "代理人离职"]
+    by_api, by_form = alone[0], alone[1]
+    resp = head_client.post("/api/orphans/reassign", json={
+        "from_agent": code, "agent_to": mine, "policies": [by_api]})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["agent_policies"] == 1 and resp.get_json()["handler_policies"] == 0
+    resp = head_client.post("/api/orphans/reassign", json={"from_agent": code,
+                                                           "agent_to": other})
+    assert resp.status_code == 400 and "接收代理人" in resp.get_json()["error"]
+    resp = head_client.post("/customers-admin/reassign", data={
+        "from": f"agent:{code}", "to": "", "agent_to": mine, "policies": by_form})
+    assert resp.status_code == 303
+    outcome = parse_qs(urlparse(resp.headers["Location"]).query)
+    assert outcome["ok"][0].startswith("已转交 1 张保单 (其中转交代理人 1 张)")
+    assert outcome["from"] == [f"agent:{code}"]
+    resp = head_client.post("/customers-admin/reassign", data={
+        "from": f"agent:{code}", "to": "", "agent_to": "", "policies": ""})
+    assert "转交内容" in parse_qs(urlparse(resp.headers["Location"]).query)["error"][0]
+    _wait_refreshes(own)
+    assert _agents_of(own, "policy_pnl", [by_api, by_form]) == {by_api: mine, by_form: mine}
+    # The page lists what was done, with the role.
+    page = head_client.get("/customers-admin/reassign")
+    assert page.status_code == 200
+
+
+def test_a_reassigned_agent_is_audited_reported_and_kept_by_every_load(
+        own: Settings, tmp_path: Path) -> None:
+    head, gone, mine, _ = _departed_agent(own)
+    code = gone["agent_code"]
+    left = orphan_policies(own, head, "agent", code)
+    both = [r["policy_no"] for r in left if r["handler_left_date"] is not None]
+    moved = [r["policy_no"] for r in left]
+    fees = f"""SELECT policy_no, agent_code, amount_cny FROM commission_fact
+        WHERE policy_no IN ({", ".join(f"'{p}'" for p in moved)}) ORDER BY ALL"""
+    paid = store_rows(own, fees, {})
+
+    def premium_of(agent: str) -> Any:
+        return store_rows(own, "SELECT coalesce(sum(premium_cny), 0) AS p FROM policy_pnl "
+                               "WHERE agent_code = $a", {"a": agent})[0]["p"]
+
+    before = {a: premium_of(a) for a in (code, mine)}
+    moving = sum(r["premium_cny"] for r in left)
+    done = reassign_orphans(own, head, "agent", code, agent_to=mine)
+    assert done.agent_policies == len(moved) and done.handler_policies == 0
+    with ops_db.read(own.users_db) as con:
+        row = con.execute(select(audit.c.username, audit.c.rows, audit.c.detail)
+                          .where(audit.c.event == "policy_agents_reassigned")
+                          .order_by(audit.c.audit_id.desc())).first()
+    assert row is not None and row.username == "branch-head" and row.rows == len(moved)
+    assert f'"from": "{code}"' in row.detail and f'"to": "{mine}"' in row.detail
+    _wait_refreshes(own)
+    # Every fact of the policy reads its new 代理人, and the agent P&L moves with it.
+    for table in ("policy_pnl", "receivable_fact", "receipt_fact"):
+        assert set(_agents_of(own, table, moved).values()) <= {mine}, table
+    assert premium_of(code) == before[code] - moving
+    assert premium_of(mine) == before[mine] + moving
+    # Fees paid stay with the agent who earned them.
+    assert paid and paid == store_rows(own, fees, {})
+    # No longer orphans of the agent; those whose 经办人 also left still are, for that.
+    assert not departed_agents(own, head)
+    assert both and {r["policy_no"]: (r["orphan_reason"], r["agent_code"]) for r in store_rows(
+        own, f"""SELECT policy_no, orphan_reason, agent_code FROM orphan_fact
+                 WHERE policy_no IN ({", ".join(f"'{p}'" for p in moved)})""", {})
+    } == dict.fromkeys(both, ("经办人离职", mine))
+    # A new generated store, a full import of its files and a T+1 day re-sending the
+    # policies with the departed agent all apply it again.
+    generate(own.store_path, POLICIES, SEED, AS_OF, own)
+    assert set(_agents_of(own, "policy_pnl", moved).values()) == {mine}
+    # The source still names the agent who left.
+    files = tmp_path / "files"
+    export_store(own.store_path, files)
+    head_row, resent = _name_agent(files / "policy.csv", set(moved), code)
+    imported = replace(own, store_path=tmp_path / "imported.duckdb")
+    assert load(files, imported.store_path, imported, user="tester").ok
+    assert set(_agents_of(imported, "policy_pnl", moved).values()) == {mine}
+    day = tmp_path / "day"
+    day.mkdir()
+    with (day / "policy.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([head_row, *resent])
+    daily = replace(own, store_path=tmp_path / "daily.duckdb")
+    shutil.copy(imported.store_path, daily.store_path)
+    result = load(day, daily.store_path, daily, incremental=True)
+    assert result.ok, result.rejects[:5]
+    assert set(_agents_of(daily, "policy_pnl", moved).values()) == {mine}
+
+
+def _name_agent(path: Path, policies: set[str], agent: str
+                ) -> tuple[list[str], list[list[str]]]:
+    """Rewrite ``path`` (policy.csv) naming ``agent`` on ``policies``; returns its header
+    and those rows."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    col = {name: i for i, name in enumerate(rows[0])}
+    changed = [r for r in rows[1:] if r[col["policy_no"]] in policies]
+    assert len(changed) == len(policies)
+    for r in changed:
+        r[col["agent_code"]] = agent
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return rows[0], changed
