@@ -138,7 +138,10 @@ def demo_colleagues(settings: Settings, branch_id: int, dept_id: int, sales_staf
     """For the demo's work log: the busiest other 业务员 of the demo department, then the
     busiest 业务员 of each other department of the branch (by policies handled)."""
     params = Params()
-    sql = (f"SELECT s.staff_id, s.staff_name, s.dept_id, s.branch_id, count(*) AS n, "
+    # Every column named: ClickHouse names an unaliased ``s.dept_id`` of a subquery that
+    # also partitions by it ``s.dept_id``, and the outer ``t.dept_id`` then finds nothing.
+    sql = (f"SELECT s.staff_id AS staff_id, s.staff_name AS staff_name, "
+           f"s.dept_id AS dept_id, s.branch_id AS branch_id, count(*) AS n, "
            f"row_number() OVER (PARTITION BY s.dept_id ORDER BY count(*) DESC, s.staff_id) "
            f"AS rn FROM policy p JOIN staff s ON s.staff_id = p.handler_id "
            f"WHERE s.branch_id = {params.bind(branch_id)} AND s.title = {params.bind('业务员')} "

@@ -64,15 +64,18 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve(settings: Settings, folder: Path, web_workers: int = 3) -> Iterator[Served]:
-    """``bin/serve`` with ``settings``' store and operational store; stopped after."""
+def serve(settings: Settings, folder: Path, web_workers: int = 3,
+          extra_env: dict[str, str] | None = None) -> Iterator[Served]:
+    """``bin/serve`` with ``settings``' store, engine and operational store; stopped
+    after. ``extra_env``: more of the environment (gunicorn's own, say)."""
     port = free_port()
     env = {**os.environ, "STORE_PATH": str(settings.store_path), "PORT": str(port),
            "HOST": "127.0.0.1", "WEB_WORKERS": str(web_workers), "WEB_THREADS": "2",
            "JOBS_MAX_RUNNING": str(settings.jobs_max_running),
            "USERS_PATH": str(settings.users_path or ""),
            "DATABASE_URL": settings.database_url, "EXPORT_DIR": str(folder / "exports"),
-           "WEB_LOG_LEVEL": "warning"}
+           "WEB_LOG_LEVEL": "warning", "STORE_ENGINE": settings.store_engine,
+           "CLICKHOUSE_URL": settings.clickhouse_url, **(extra_env or {})}
     if settings.as_of:
         env["AS_OF"] = settings.as_of.isoformat()
     log = folder / "serve.log"
@@ -103,9 +106,10 @@ class Remote:
                                  data={"username": self.username, "password": DEMO_PASSWORD})
         assert resp.status_code == 302, resp.status_code
 
-    def start_load(self, zip_bytes: bytes) -> str:
+    def start_load(self, zip_bytes: bytes, incremental: bool = False) -> str:
         resp = self.session.post(f"{self.base}/api/loads", timeout=120,
-                                 files={"files": ("t1.zip", zip_bytes)})
+                                 files={"files": ("t1.zip", zip_bytes)},
+                                 data={"incremental": "1" if incremental else ""})
         self.statuses.append(resp.status_code)
         assert resp.status_code == 202, resp.text
         return str(resp.json()["job_id"])
