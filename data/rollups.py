@@ -336,3 +336,7 @@ def build_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     build_customer_rollups(con, settings)
     for name in VALUE_ORDERS:
         con.execute(f"DROP TABLE {name}")
+    # The opening screens of the summaries of one group per person or policy, ranked.
+    from queries.openings_build import build_openings  # the catalog's, over these rollups
+
+    build_openings(con, settings)

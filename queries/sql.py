@@ -36,12 +36,13 @@ from queries.sql_parts import (
     scope_sql,
     where_sql,
 )
-from queries.sql_summary import TOTAL_FLAG, summary_statement
+from queries.sql_summary import TOTAL_FLAG, stored_groups_statement, summary_statement
 
 __all__ = [
     "COLUMN_AGGREGATES", "COLUMN_PREDICATES", "MAX_CURSOR_VALUES", "MAX_OFFSET", "NULL_TOKEN",
     "TOTAL_FLAG", "Condition", "Cursor", "Params", "Periods", "Statement", "_parse",
     "column_sql", "count_statement", "detail_statement", "escape_like", "keyset_branches",
     "lookup_statement", "measure_sql", "options_statement", "pattern_to_like",
-    "predicate_sql", "scope_sql", "summary_statement", "where_sql",
+    "predicate_sql", "scope_sql", "stored_groups_statement", "summary_statement",
+    "where_sql",
 ]

@@ -135,3 +135,14 @@ def _totals_row_sql(report: Report, dims: list[Dim], measures: list[str], where:
     dimensions NULL and the total flag 1."""
     return f"SELECT {', '.join(f'NULL AS {d.key}' for d in dims)}, " \
            f"1 AS {TOTAL_FLAG}, {', '.join(measures)} FROM {report.source} WHERE {where}"
+
+
+def stored_groups_statement(table: str, report: Report, dims: list[Dim],
+                            sort: Sequence[tuple[str, str]], max_groups: int) -> Statement:
+    """The first ``max_groups`` + 1 groups and the totals row of a summary kept at load
+    time (``queries.openings``): a table holding the answer of the statement with
+    totals, read in that statement's order."""
+    positions = ", ".join(str(i + 1) for i in range(len(dims)))
+    order = f"{TOTAL_FLAG} DESC, {_sort_positions(report, dims, sort, True)}{positions}"
+    return Statement(_parse(f"SELECT * FROM {table} ORDER BY {order} "
+                            f"LIMIT {int(max_groups) + 2}"), {})

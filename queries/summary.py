@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from data.settings import Settings
+from queries import openings
 from queries import sql as C
 from queries.access import Viewer
 from queries.cache import results_cache
@@ -56,7 +57,7 @@ def summary_columns(report: Report, dims: list[Dim], summary: Summary | None = N
 
 # A screen's worth of groups: pages and the API show at most this many by default (a
 # summary by insured holds millions; exports give them all).
-SUMMARY_GROUPS_SHOWN = 5_000
+SUMMARY_GROUPS_SHOWN = openings.OPENING_GROUPS
 
 
 def run_summary(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
@@ -126,10 +127,8 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
                      sort: Sequence[tuple[str, str]] = ()) -> SummaryResult:
     dims = summary_dims(report, summary_key, group_by)
     sv = settings_values(report, settings)
-    # Groups and the grand total in one scan of the rollup.
-    st = C.summary_statement(report, dims, values.conditions, viewer, sv, periods=values.periods,
-                             with_totals=True, max_groups=max_groups, sort=sort)
-    names, raw = run(settings, st)
+    names, raw = run(settings, _groups_statement(settings, report, dims, values, viewer, sv=sv,
+                                                 max_groups=max_groups, sort=sort))
     rows, totals = [], {}
     for row in plain_rows(names, raw):
         if not dims:
@@ -156,3 +155,23 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
         result.previous_year = plain_rows(names, raw)
         dim_labels(settings, dims, result.previous_year)
     return result
+
+
+def _groups_statement(settings: Settings, report: Report, dims: list[Dim], values: FilterValues,
+                      viewer: Viewer, *, sv: dict[str, object], max_groups: int | None,
+                      sort: Sequence[tuple[str, str]]) -> C.Statement:
+    """Groups and the grand total in one scan of the rollup; a page's opening screen of
+    one group per person or policy from the table that kept it at load time."""
+    def statement(groups: int | None) -> C.Statement:
+        return C.summary_statement(report, dims, values.conditions, viewer, sv,
+                                   periods=values.periods, with_totals=True,
+                                   max_groups=groups, sort=sort)
+
+    if max_groups is None or not dims or not dims[0].many or not sort \
+            or max_groups > openings.OPENING_GROUPS:
+        return statement(max_groups)
+    ranked = statement(openings.OPENING_GROUPS)
+    table = openings.stored_table(settings, ranked, max_groups)
+    if table is None:
+        return ranked if max_groups == openings.OPENING_GROUPS else statement(max_groups)
+    return C.stored_groups_statement(table, report, dims, sort, max_groups)

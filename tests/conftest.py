@@ -45,8 +45,12 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return path
     # bin/test's runs share one generated store (a build is deterministic for a size,
     # seed, date and the builder's code); each process gets its own copy.
+    # The store keeps summaries' opening screens (queries/openings_build.py): the
+    # catalog's code builds it too.
+    root = Path(__file__).parents[1]
     code = hashlib.sha256(b"".join(
-        f.read_bytes() for f in sorted(Path(__file__).parents[1].glob("data/**/*.py"))))
+        f.read_bytes()
+        for f in sorted([*root.glob("data/**/*.py"), *root.glob("queries/**/*.py")])))
     name = f"store-{TEST_POLICIES}-{TEST_SEED}-{AS_OF}-{code.hexdigest()[:12]}.duckdb"
     cached = Path(cache) / name
     with open(f"{cached}.lock", "w") as lock:

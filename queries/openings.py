@@ -1,0 +1,62 @@
+"""The opening screen of a summary of one group per person, policy or receipt, ranked at
+load time.
+
+Such a summary opens on the top groups by its main measure over hundreds of thousands
+of groups: aggregating and ranking them all is most of a request. The answer of that
+statement, for the page's opening filters and the whole company, is kept in a small
+table of the store (the top ``OPENING_GROUPS`` + 1 groups and the totals row, a few
+hundred KiB), listed in ``summary_openings`` under the fingerprint of the statement
+that made it. A request whose statement has the same fingerprint (same report,
+summary, filters, scope, settings, order; the statement of the code that serves it)
+and asks for no more groups reads the table; any other runs the statement itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import sqlglot
+from cachetools import LRUCache, cached
+
+from data.settings import Settings
+from engines.base import rendered_text
+from queries.spec import Report, Summary
+from queries.sql_parts import Statement
+from queries.store import run, store_key, table_columns
+
+INDEX = "summary_openings"
+# As many groups as a page shows (queries.summary.SUMMARY_GROUPS_SHOWN, which imports
+# this module).
+OPENING_GROUPS = 5_000
+
+
+def table_name(report: Report, summary: Summary) -> str:
+    return f"opening_{report.slug}_{summary.key}".replace("-", "_")
+
+
+def fingerprint(st: Statement) -> str:
+    """The statement's text and parameters, hashed: equal only for the same answer."""
+    text = rendered_text(st.expression, ("duckdb",), lambda: st.expression.sql("duckdb"))
+    params = repr(sorted(st.params.items()))
+    return hashlib.sha256(f"{text}\x00{params}".encode()).hexdigest()
+
+
+@cached(LRUCache(maxsize=16), key=store_key, lock=threading.Lock())
+def _stored(settings: Settings) -> dict[str, tuple[str, int]]:
+    """{fingerprint: (table, groups)} of the served store; empty for a store built
+    before openings were kept."""
+    if INDEX not in table_columns(settings):
+        return {}
+    st = Statement(sqlglot.parse_one(f"SELECT fingerprint, table_name, groups FROM {INDEX}"),
+                   {})
+    return {f: (t, int(g)) for f, t, g in run(settings, st)[1]}
+
+
+def stored_table(settings: Settings, ranked: Statement, max_groups: int) -> str | None:
+    """The table holding the answer of ``ranked`` (the statement of the top
+    ``OPENING_GROUPS`` groups), when a request for ``max_groups`` groups can read it."""
+    found = _stored(settings).get(fingerprint(ranked))
+    if found is None or max_groups > found[1]:
+        return None
+    return found[0]

@@ -1,0 +1,99 @@
+"""The opening screen of a summary of one group per person, policy or receipt is read from
+the table the load kept (queries/openings.py): the same groups, in the same order, with
+the same figures and totals as the full sorted summary's head, on DuckDB and on
+ClickHouse; another scope, filter, order or size runs the summary's own statement."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from data.settings import Settings
+from queries import engine, openings
+from queries.access import Viewer
+from queries.catalog import CATALOG
+from queries.openings_build import many_summaries
+from queries.summary import _groups_statement
+from queries.warm import default_args
+from tests.test_engines_same_figures import BRANCH, GM, assert_same_rows
+
+OPENINGS = [("premium-received-monthly", "by-person"), ("pnl-insured", "by-insured"),
+            ("commission-list", "by-receipt")]
+
+
+def _reads_opening(settings: Settings, slug: str, key: str, viewer: Viewer, args: dict[str, str],
+                   max_groups: int | None, sort: list[tuple[str, str]] | None = None) -> bool:
+    report = CATALOG[slug]
+    values = engine.parse_filters(report, args, settings.today)
+    dims = engine.summary_dims(report, key, None)
+    order = engine.default_summary_sort(report, dims) if sort is None else sort
+    st = _groups_statement(settings, report, dims, values, viewer,
+                           sv=engine.settings_values(report, settings), max_groups=max_groups,
+                           sort=order)
+    summary = next(s for s in report.summaries if s.key == key)
+    return f"FROM {openings.table_name(report, summary)}" in st.sql()
+
+
+def test_every_summary_of_very_many_groups_keeps_its_opening() -> None:
+    kept = {(r.slug, s.key) for r, s in many_summaries()}
+    assert set(OPENINGS) <= kept
+    assert all(CATALOG[slug].store == "analytical" for slug, _ in kept)
+
+
+@pytest.mark.parametrize(("slug", "key"), OPENINGS)
+@pytest.mark.parametrize("shown", [engine.SUMMARY_GROUPS_SHOWN, 20])
+def test_opening_top_n_is_the_head_of_the_full_summary(slug: str, key: str, shown: int,
+                                                       settings: Settings,
+                                                       clickhouse: Settings) -> None:
+    report = CATALOG[slug]
+    args = default_args(report, settings)
+    assert _reads_opening(settings, slug, key, GM, args, shown)
+    assert _reads_opening(clickhouse, slug, key, GM, args, shown)  # published with the store
+    values = engine.parse_filters(report, args, settings.today)
+    main = engine.main_measure(report)
+    # Every group in the default order (the statement itself: no limit, no table).
+    full = engine.run_summary(settings, report, values, GM, key, max_groups=None)
+    assert full.sort == [(main, "desc")] and len(full.rows) > 20
+    for engine_settings in (settings, clickhouse):
+        head = engine.run_summary(engine_settings, report, values, GM, key, max_groups=shown)
+        what = f"{slug} {key} top {shown} on {engine_settings.store_engine}"
+        assert head.truncated == (len(full.rows) > shown), what
+        assert head.sort == full.sort, what
+        if engine_settings is settings:  # identical figures on the same engine
+            assert head.rows == full.rows[:shown], what
+            assert head.totals == full.totals, what
+        assert_same_rows(full.rows[:shown], head.rows, what)
+        assert_same_rows([full.totals], [head.totals], what + " totals")
+    # The ranking is by the main measure over all groups, largest first.
+    values_shown = [r[main] for r in full.rows[:shown]]
+    assert values_shown == sorted(values_shown, reverse=True)
+
+
+@pytest.mark.parametrize(("slug", "key"), OPENINGS)
+def test_other_requests_run_the_statement_with_the_same_figures(
+        slug: str, key: str, settings: Settings, as_of: date) -> None:
+    report = CATALOG[slug]
+    args = default_args(report, settings)
+    main = engine.main_measure(report)
+    # A scope, a filter, another order, more groups than kept: not the kept opening.
+    assert not _reads_opening(settings, slug, key, BRANCH, args, 20)
+    narrowed = {**args, "branch": "1"}
+    assert not _reads_opening(settings, slug, key, GM, narrowed, 20)
+    other = next(m.key for m in report.measures if m.key != main)
+    assert not _reads_opening(settings, slug, key, GM, args, 20, [(other, "desc")])
+    assert not _reads_opening(settings, slug, key, GM, args, openings.OPENING_GROUPS + 1)
+    assert not _reads_opening(settings, slug, key, GM, args, None)
+    values = engine.parse_filters(report, narrowed, as_of)
+    full = engine.run_summary(settings, report, values, GM, key, max_groups=None)
+    head = engine.run_summary(settings, report, values, GM, key, max_groups=20)
+    assert full.rows and head.rows == full.rows[:20] and head.totals == full.totals
+
+
+def test_a_store_kept_for_other_settings_runs_the_statement(settings: Settings) -> None:
+    # Another "today" (the store was loaded yesterday, the month moved on): the
+    # statement differs from the one the table was made by.
+    later = replace(settings, as_of=date(2027, 3, 5))
+    slug, key = OPENINGS[0]
+    assert not _reads_opening(later, slug, key, GM, default_args(CATALOG[slug], later), 20)
