@@ -18,7 +18,7 @@ import argparse
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,9 +156,19 @@ def publish(store: Path, url: str, cluster: str | None = None,
         raise
     finally:
         con.close()
-    # Meta last: a reader that sees the new version sees every new table.
-    for table in [t for t in tables if t != META_TABLE] + [META_TABLE]:
-        _swap(ch, database, table, staged[table], cluster)
+    # Meta last: a reader that sees the new version sees every new table. A swap that
+    # fails undoes those before it (newest first): the old store stays whole.
+    undo: list[list[str]] = []
+    try:
+        for table in [t for t in tables if t != META_TABLE] + [META_TABLE]:
+            undo.append(_swap(ch, database, table, staged[table], cluster))
+    except BaseException:
+        for statements in reversed(undo):
+            for sql in statements:
+                ch.command(sql)
+        _drop_staged(ch, database, staged.values(), cluster)
+        raise
+    _drop_staged(ch, database, staged.values(), cluster)  # they hold the old store now
     return counts
 
 
@@ -187,28 +197,38 @@ def _drop(ch: Any, database: str, table: str, cluster: str | None) -> None:
                    f"{_on_cluster(cluster)} SYNC")
 
 
-def _swap(ch: Any, database: str, table: str, staged: str, cluster: str | None) -> None:
+def _drop_staged(ch: Any, database: str, names: Iterable[str], cluster: str | None) -> None:
+    for name in names:
+        _drop(ch, database, name, cluster)
+
+
+def _swap(ch: Any, database: str, table: str, staged: str, cluster: str | None) -> list[str]:
+    """Put the staged table in the live one's place; the statements that put it back."""
+    db = f"`{database}`"
     if cluster is None:
         if _exists(ch, database, table):
-            ch.command(f"EXCHANGE TABLES `{database}`.`{table}` AND `{database}`.`{staged}`")
-            _drop(ch, database, staged, None)
-        else:
-            ch.command(f"RENAME TABLE `{database}`.`{staged}` TO `{database}`.`{table}`")
-        return
+            exchange = f"EXCHANGE TABLES {db}.`{table}` AND {db}.`{staged}`"
+            ch.command(exchange)
+            return [exchange]  # its own inverse
+        ch.command(f"RENAME TABLE {db}.`{staged}` TO {db}.`{table}`")
+        return [f"RENAME TABLE {db}.`{table}` TO {db}.`{staged}`"]
     # On a cluster the live Distributed table keeps pointing at ``<table>_local``; only
     # the local tables are exchanged, on every node.
+    on = _on_cluster(cluster)
     live_local, new_local = f"{table}_local", f"{staged}_local"
     if _exists(ch, database, live_local):
-        ch.command(f"EXCHANGE TABLES `{database}`.`{live_local}` AND "
-                   f"`{database}`.`{new_local}`{_on_cluster(cluster)}")
+        exchange = f"EXCHANGE TABLES {db}.`{live_local}` AND {db}.`{new_local}`{on}"
+        ch.command(exchange)
+        undo = [exchange]
     else:
-        ch.command(f"RENAME TABLE `{database}`.`{new_local}` TO `{database}`.`{live_local}`"
-                   f"{_on_cluster(cluster)}")
+        ch.command(f"RENAME TABLE {db}.`{new_local}` TO {db}.`{live_local}`{on}")
+        undo = [f"RENAME TABLE {db}.`{live_local}` TO {db}.`{new_local}`{on}"]
     if not _exists(ch, database, table):
-        ch.command(f"CREATE TABLE `{database}`.`{table}`{_on_cluster(cluster)} AS "
-                   f"`{database}`.`{live_local}` ENGINE = Distributed(`{cluster}`, "
-                   f"`{database}`, `{live_local}`, {_shard_of(ch, database, staged)})")
-    _drop(ch, database, staged, cluster)
+        ch.command(f"CREATE TABLE {db}.`{table}`{on} AS {db}.`{live_local}` "
+                   f"ENGINE = Distributed(`{cluster}`, {db}, `{live_local}`, "
+                   f"{_shard_of(ch, database, staged)})")
+        undo.insert(0, f"DROP TABLE IF EXISTS {db}.`{table}`{on} SYNC")
+    return undo
 
 
 def _shard_of(ch: Any, database: str, distributed: str) -> str:

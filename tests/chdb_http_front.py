@@ -352,3 +352,10 @@ def _pings(base: str) -> bool:
             return bool(resp.status == 200)
     except OSError:
         return False
+
+
+def refuse(base: str, pattern: bytes = b"") -> None:
+    """Make the front at ``base`` fail every statement ``pattern`` matches (b"": none)."""
+    request = urllib.request.Request(f"{base}/front/refuse", data=pattern, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert resp.status == 200

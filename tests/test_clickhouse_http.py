@@ -5,11 +5,14 @@ publish that swaps a new version in."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 import requests
@@ -21,7 +24,7 @@ from engines.clickhouse_engine import ClickHouseEngine, server_client
 from engines.clickhouse_publish import publish
 from queries.demo_people import find_demo_people
 from queries.worklog_store import demo_colleagues
-from tests.chdb_http_front import running_front
+from tests.chdb_http_front import refuse, running_front
 from tests.conftest import AS_OF
 
 
@@ -122,3 +125,29 @@ def test_demo_colleagues_are_found_on_clickhouse(small: tuple[Settings, Settings
     found = demo_colleagues(clickhouse, demo.branch_id, demo.dept_id, demo.sales_staff_id)
     assert found and found == demo_colleagues(duck, demo.branch_id, demo.dept_id,
                                               demo.sales_staff_id)
+
+
+def test_a_swap_that_fails_leaves_the_old_store_whole(front: str, tmp_path: Path,
+                                                      small: tuple[Settings, Settings]) -> None:
+    duck, _ = small
+    url = f"{front}/halfway"
+    publish(duck.store_path, url, log=lambda _: None)
+    engine = ClickHouseEngine(replace(duck, store_engine="clickhouse", clickhouse_url=url))
+    version = engine.published_version()
+    rates = engine.fetch("SELECT count() FROM exchange_rate")[1][0][0]
+    changed = tmp_path / "changed.duckdb"
+    shutil.copy(duck.store_path, changed)
+    with duckdb.connect(str(changed)) as con:
+        con.execute("DELETE FROM exchange_rate WHERE currency_id = 2")
+    # The version's swap, the last, is refused: every table was swapped before it.
+    refuse(front, rb"EXCHANGE TABLES `halfway`.`store_meta`")
+    try:
+        with pytest.raises(DatabaseError, match="refused by the test"):
+            publish(changed, url, log=lambda _: None)
+    finally:
+        refuse(front)
+    assert engine.published_version() == version
+    assert engine.fetch("SELECT count() FROM exchange_rate")[1][0][0] == rates
+    staged = engine.fetch("SELECT name FROM system.tables WHERE database = 'halfway' "
+                          "AND name LIKE '%\\_\\_new'")[1]
+    assert staged == []

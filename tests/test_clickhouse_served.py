@@ -24,7 +24,7 @@ from auth.templates import DEMO_PASSWORD, ensure_demo_users
 from data.generate import generate
 from data.settings import Settings
 from engines.clickhouse_publish import publish
-from tests.chdb_http_front import running_front
+from tests.chdb_http_front import refuse, running_front
 from tests.conftest import AS_OF
 from tests.ops_fixtures import with_own_database
 from tests.served_app import Remote, Served, serve, workers
@@ -119,13 +119,12 @@ def test_every_worker_serves_the_new_day_after_a_load(on_clickhouse: dict[str, A
         assert set(after.values()) == {("2026-11-21", "7.654321")}, after
         # A publish that fails (ClickHouse refuses the copy of one table): the load says
         # so, and every worker goes on serving the day before.
-        requests.post(f"{on_clickhouse['front']}/front/refuse", timeout=10,
-                      data=rb"INSERT INTO `insurance`.`rate_fact__new`").raise_for_status()
+        refuse(on_clickhouse["front"], rb"INSERT INTO `insurance`.`rate_fact__new`")
         try:
             [failed] = admin.wait_all([admin.start_load(day_zip("2026-11-22", "7.000001"),
                                                         True)])
         finally:
-            requests.post(f"{on_clickhouse['front']}/front/refuse", timeout=10)
+            refuse(on_clickhouse["front"])
         assert failed["state"] == "done" and failed["result"]["ok"] is False
         assert "发布到查询引擎失败, 报表仍显示导入前的数据" in failed["message"]
         assert set(reader.every_worker(pids).values()) == {("2026-11-21", "7.654321")}
