@@ -12,10 +12,11 @@ import auth
 from layouts.customer_lists_page import blacklist_page, reassign_page
 from layouts.customer_page import customer_page, search_page
 from ops import jobs
-from ops.customer_lists import REFRESH_KIND, blacklist_entries, reassignments
+from ops.customer_lists import REFRESH_KIND, blacklist_entries
 from pages.reports import forbidden_notice
 from queries.customer360 import customer_view
-from queries.reassign import colleagues, departed_handlers, may_reassign
+from queries.reassign import may_reassign
+from queries.reassign_view import reassign_view
 from queries.search import SearchRefused, may_edit_blacklist, may_search, search
 
 
@@ -60,10 +61,8 @@ def reassign_layout(**args: str) -> Any:
     if viewer is None or not may_reassign(viewer):
         return forbidden_notice("孤儿保单转交")
     settings = auth.current_settings()
-    mine = [r for r in reassignments(settings.users_db)
-            if viewer.scope.level == "company" or r["by_username"] == viewer.username]
-    return reassign_page(departed_handlers(settings, viewer), colleagues(settings, viewer),
-                         mine, args, _last_refresh(settings))
+    view = reassign_view(settings, viewer, args.get("from", ""))
+    return reassign_page(view, args, _last_refresh(settings))
 
 
 def register_customer_pages() -> None:

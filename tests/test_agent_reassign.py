@@ -7,9 +7,10 @@ PostgreSQL too (bin/test's OPS_TESTS)."""
 from __future__ import annotations
 
 import csv
+import json
 import shutil
+import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from plotly.utils import PlotlyJSONEncoder
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from auth.templates import DEMO_PASSWORD, ensure_demo_users
 from auth.users import create_user, get_user
@@ -41,6 +44,7 @@ from queries.reassign import (
     parse_departed,
     reassign_orphans,
 )
+from queries.reassign_view import reassign_view
 from queries.search import store_rows
 from tests.auth_fixtures import sign_in
 from tests.ops_fixtures import with_own_database
@@ -183,19 +187,49 @@ def test_wrong_input_is_refused_in_chinese_and_nothing_is_saved(own: Settings) -
     assert _saved(own) == before
 
 
+HEAD = "branch-agents"
+
+
 @pytest.fixture(scope="module")
-def head_client(own: Settings) -> Iterator[FlaskClient]:
-    """The app on this module's store, signed in as the head of the agent's branch."""
+def own_app(own: Settings) -> Flask:
+    """The app on this module's store, with a head of the agent's branch."""
     from app import create_app
 
     ensure_demo_users(own)
     template = get_user(own.users_db, username="branch01")
     assert template is not None
-    create_user(own.users_db, username="branch-agents", display_name="支公司经理",
+    create_user(own.users_db, username=HEAD, display_name="支公司经理",
                 password=DEMO_PASSWORD, scope="branch", branch_id=_agent_branch(own),
                 pages=set(template.pages), must_change_password=False)
     server: Flask = create_app(own).server
-    yield sign_in(server, "branch-agents")
+    return server
+
+
+@pytest.fixture
+def head_client(own_app: Flask) -> FlaskClient:
+    return sign_in(own_app, HEAD)
+
+
+def test_the_page_shows_why_each_policy_is_an_orphan(own: Settings) -> None:
+    """Built for the branch head: the departed agent among those who left, its policies
+    with their reason and both parties' names, the agents who may take them."""
+    from layouts.customer_lists_page import reassign_page
+
+    head, gone, mine, other = _departed_agent(own)
+    view = reassign_view(own, head, f"agent:{gone['agent_code']}")
+    assert view.chosen is not None and view.chosen["code"] == gone["agent_code"]
+    assert {d["kind"] for d in view.departed} == {"staff", "agent"}
+    assert {a["agent_code"] for a in view.agents} >= {mine} and other not in {
+        a["agent_code"] for a in view.agents}
+    text = json.dumps(reassign_page(view, {}, None), cls=PlotlyJSONEncoder,
+                      ensure_ascii=False)
+    first = view.policies[0]
+    for shown in ("转交 代理人 " + gone["agent_code"] + " " + gone["agent_name"], "代理人离职",
+                  f"{first['handler_code']} {first['handler_name']}", "— 代理人不变 —",
+                  f"离职 {gone['left_date']}", first["policy_no"]):
+        assert shown in text, shown
+    # A code not of the viewer's shows the first who left, not an error.
+    assert reassign_view(own, head, "agent:A-NOBODY").chosen == view.departed[0]
 
 
 def test_the_form_and_the_api_reassign_an_agent(own: Settings, head_client: FlaskClient
@@ -223,9 +257,41 @@ def test_the_form_and_the_api_reassign_an_agent(own: Settings, head_client: Flas
     assert "转交内容" in parse_qs(urlparse(resp.headers["Location"]).query)["error"][0]
     _wait_refreshes(own)
     assert _agents_of(own, "policy_pnl", [by_api, by_form]) == {by_api: mine, by_form: mine}
-    # The page lists what was done, with the role.
-    page = head_client.get("/customers-admin/reassign")
-    assert page.status_code == 200
+
+
+def test_the_branch_head_reassigns_an_agent_on_the_page(own: Settings, own_app: Flask,
+                                                       browser: Any) -> None:
+    head, gone, mine, _ = _departed_agent(own)
+    code = gone["agent_code"]
+    policy = next(r["policy_no"] for r in orphan_policies(own, head, "agent", code)
+                  if r["orphan_reason"] == "代理人离职")
+    server = make_server("127.0.0.1", 0, own_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(f"{base}/login")
+        page.fill("#username", HEAD)
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/customers-admin/reassign?from=agent:{code}")
+        page.wait_for_selector("#orphan-policy-table")
+        assert code in page.inner_text("#chosen-title")
+        page.click("#ra-submit")  # nothing chosen: refused, the agent still chosen
+        assert "转交内容" in page.inner_text("#list-error")
+        assert code in page.inner_text("#chosen-title")
+        page.select_option("#ra-agent-to", mine)
+        page.fill("#ra-policies", policy)
+        page.click("#ra-submit")
+        assert "已转交 1 张保单 (其中转交代理人 1 张)" in page.inner_text("#list-ok")
+        recent = page.inner_text("#recent-table")
+        assert policy in recent and "代理人" in recent and mine in recent
+    finally:
+        page.close()
+        server.shutdown()
+    _wait_refreshes(own)
+    assert _agents_of(own, "policy_pnl", [policy]) == {policy: mine}
 
 
 def test_a_reassigned_agent_is_audited_reported_and_kept_by_every_load(

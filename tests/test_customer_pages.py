@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -185,7 +186,7 @@ def test_the_pages_build_for_each_viewer(settings: Settings,
     from layouts.customer_lists_page import blacklist_page, reassign_page
     from layouts.customer_page import customer_page, search_box, search_page
     from queries.customer360 import customer_view
-    from queries.reassign import colleagues, departed_handlers
+    from queries.reassign_view import reassign_view
     from queries.search import search
 
     for viewer in (Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True),
@@ -197,10 +198,11 @@ def test_the_pages_build_for_each_viewer(settings: Settings,
         assert search_page(result, None, "x") is not None
         assert search_page(None, "无权", "x") is not None
         assert search_box("x") is not None
-        departed = departed_handlers(settings, viewer)
-        assert reassign_page(departed, colleagues(settings, viewer), [
-            {"at": "2026-11-20T00:00:00", "policy_no": "P1", "from_staff_code": "E1",
-             "to_staff_code": "E2", "by_username": "b"}], {"ok": "好"}, None) is not None
+        view = reassign_view(settings, viewer)
+        assert reassign_page(replace(view, recent=[
+            {"at": "2026-11-20T00:00:00", "policy_no": "P1", "role": "代理人",
+             "from_code": "A1", "from_name": "甲", "to_code": "A2", "to_name": "乙",
+             "by_username": "b"}]), {"ok": "好"}, None) is not None
     assert blacklist_page([{"entry_id": 1, "customer_code": "C1", "reason": "r",
                             "added_by": "b", "added_at": "t"}], {"error": "x"}, None)
 
