@@ -328,7 +328,13 @@ def build_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     decisions kept in the operational store (reassignments, the blacklist)."""
     apply_written_data(con, settings)
     create_value_orders(con)
-    create_rollup(con, "policy_pnl", _policy_pnl_sql())
+    # Sorted by policy (numbered in start order): a lookup by id (综合查询) reads the row
+    # groups holding it, and a window of start dates only its own.
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        create_rollup(con, "policy_pnl", _policy_pnl_sql() + " ORDER BY m.policy_id")
+    finally:
+        con.execute("SET preserve_insertion_order = false")
     # Ages (days waiting, days open) are as of the book's date.
     for name, select in ROLLUPS.items():
         create_rollup(con, name, select,

@@ -262,7 +262,7 @@ NEAR_UNIQUE_TEXT = frozenset({
     "policy_no", "proposal_no", "endorsement_no", "report_no", "claim_no", "receipt_no",
     "customer_code", "customer_name", "insured_code", "insured_name", "applicant_code",
     "applicant_name", "id_no", "phone", "mobile", "address", "reporter_phone",
-    "plate_no", "vin", "engine_no", "master_no", "term",
+    "plate_no", "vin", "engine_no", "master_no",
 })
 
 _VARCHAR_COLUMN = re.compile(r"^(\s*)(\w+)(\s+)VARCHAR\b", re.MULTILINE)

@@ -14,14 +14,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlglot
-
+from data.search_index import CUSTOMER_FIELDS, RECORD_FIELDS
 from data.settings import Settings
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.links import customer_url, record_url
 from queries.masking import mask_value
 from queries.sql import Statement
+from queries.sql_parts import parse_statement
 from queries.store import run
 
 CUSTOMER_AREA = "customers"
@@ -34,6 +34,8 @@ PERSONAL_FIELDS = ("id_no", "mobile", "phone")
 FIELD_LABELS = {"id_no": "证件号", "mobile": "手机", "phone": "电话", "name": "姓名",
                 "address": "地址", "policy_no": "保单号", "plate_no": "车牌",
                 "vin": "车架号", "claim_no": "立案号", "report_no": "报案号"}
+_CUSTOMER_LABELS = {code: FIELD_LABELS[name] for name, code in CUSTOMER_FIELDS.items()}
+_RECORD_KINDS = {code: name for name, code in RECORD_FIELDS.items()}
 # Starting with a digit, digits and letters only: the shape of an ID number (身份证,
 # 统一社会信用代码, 组织机构代码), a mobile or a phone number (保单号 and 赔案号 start
 # with letters).
@@ -103,7 +105,8 @@ def scope_predicate(viewer: Viewer, params: dict[str, Any], prefix: str = "") ->
 
 
 def store_rows(settings: Settings, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    names, raw = run(settings, Statement(sqlglot.parse_one(sql, read="duckdb"), params))
+    # Parsed once per text (values are bound, never in it), rendered once per engine.
+    names, raw = run(settings, Statement(parse_statement(sql), params))
     return [dict(zip(names, r, strict=True)) for r in raw]
 
 
@@ -159,13 +162,19 @@ def _customers(settings: Settings, viewer: Viewer, term: str, personal: bool
         match = "term >= $term AND term < $term_end"
         fields = ("name", "address") if viewer.personal_data and len(term) >= MIN_ADDRESS \
             else ("name",)
-    listed = ", ".join(f"'{f}'" for f in fields)
+    listed = ", ".join(str(CUSTOMER_FIELDS[f]) for f in fields)
     scope = list_scope(viewer, params)
+    # The first key rows (a pruned read of the term), then what they show, by id.
     rows = store_rows(settings, f"""
-        SELECT field, master_no, customer_code, customer_name, customer_kind, id_type, id_no,
-               mobile, policies
-        FROM search_customer_key WHERE {match} AND field IN ({listed}) AND {scope}
-        ORDER BY term = $term DESC, term, customer_code LIMIT {MAX_HITS * 2}""", params)
+        WITH hit AS (
+            SELECT term, field, customer_id, code_order, policies FROM search_customer_key
+            WHERE {match} AND field IN ({listed}) AND {scope}
+            ORDER BY term = $term DESC, term, code_order, field LIMIT {MAX_HITS * 2})
+        SELECT {_named("hit.field", "c.master_no", "c.customer_code", "c.customer_name",
+                       "c.customer_kind", "c.id_type", "c.id_no", "c.mobile",
+                       "hit.policies")}
+        FROM hit JOIN customer c USING (customer_id)
+        ORDER BY hit.term = $term DESC, hit.term, hit.code_order, hit.field""", params)
     # One hit per master customer (统一客户号): its records are one customer.
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -182,8 +191,13 @@ def _customers(settings: Settings, viewer: Viewer, term: str, personal: bool
             "mobile": mobile,
             # Company-wide figures only for a company-wide viewer (the page counts the rest).
             "policies": int(r["policies"]) if viewer.scope.level == "company" else None,
-            "matched": FIELD_LABELS[r["field"]], "url": customer_url(key)}
+            "matched": _CUSTOMER_LABELS[int(r["field"])], "url": customer_url(key)}
     return list(out.values())
+
+
+def _named(*columns: str) -> str:
+    # Each column named as itself: ClickHouse would name ``p.x`` by its prefix too.
+    return ", ".join(f"{c} AS {c.split('.')[-1]}" for c in columns)
 
 
 STAGES = {"unregistered": "已报案未立案", "open": "已立案未结案", "closed": "已结案",
@@ -192,19 +206,28 @@ STAGES = {"unregistered": "已报案未立案", "open": "已立案未结案", "c
 
 def _records(settings: Settings, viewer: Viewer, term: str, result: SearchResult) -> None:
     params: dict[str, Any] = {"term": term}
-    scope = scope_predicate(viewer, params)
+    scope = scope_predicate(viewer, params, "p.")
+    # The key rows of the term, what they show read by id.
     rows = store_rows(settings, f"""
-        SELECT field, policy_no, risk_code, start_date, end_date, status, plate_no, vin,
-               brand_model, handler_code, insured_code, insured_name, claim_no, report_no,
-               report_date, stage, estimated_loss_cny, paid_cny
-        FROM search_record_key WHERE term = $term AND {scope}
-        ORDER BY start_date DESC, report_date DESC LIMIT {MAX_HITS * 4}""", params)
+        SELECT {_named("k.field", "p.policy_no", "p.risk_code", "p.start_date",
+                       "p.end_date", "p.status", "p.plate_no", "v.vin", "p.brand_model",
+                       "p.handler_code", "p.insured_code")},
+               ins.customer_name AS insured_name,
+               {_named("f.claim_no", "f.report_no", "f.report_date", "f.stage",
+                       "f.estimated_loss_cny", "f.paid_cny")}
+        FROM search_record_key k JOIN policy_pnl p USING (policy_id)
+        LEFT JOIN vehicle v ON v.vehicle_id = p.vehicle_id
+        JOIN customer ins ON ins.customer_id = p.insured_id
+        LEFT JOIN claim_fact f ON f.claim_id = k.claim_id
+        WHERE k.term = $term AND {scope}
+        ORDER BY p.start_date DESC, f.report_date DESC LIMIT {MAX_HITS * 4}""", params)
     claims_granted = any(viewer.may_open(r.slug) for r in CATALOG.values()
                          if r.area == "claims")
     seen_policies: set[str] = set()
     vehicles: dict[str, dict[str, Any]] = {}
     for r in rows:
-        if r["field"] in {"claim_no", "report_no"}:
+        kind = _RECORD_KINDS[int(r["field"])]
+        if kind in {"claim_no", "report_no"}:
             if claims_granted and len(result.claims) < MAX_HITS:
                 result.claims.append({
                     "claim_no": r["claim_no"], "report_no": r["report_no"],
@@ -224,7 +247,7 @@ def _records(settings: Settings, viewer: Viewer, term: str, result: SearchResult
                 "handler_code": r["handler_code"], "insured_name": r["insured_name"],
                 "insured_url": customer_url(r["insured_code"]),
                 "url": record_url("policy", r["policy_no"])})
-        if r["field"] in {"plate_no", "vin"}:
+        if kind in {"plate_no", "vin"}:
             vehicles.setdefault(r["vin"], {
                 "plate_no": r["plate_no"], "vin": r["vin"], "brand_model": r["brand_model"],
                 "latest_policy_no": r["policy_no"], "insured_name": r["insured_name"],
