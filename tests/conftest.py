@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -19,6 +21,7 @@ from data.generate import generate
 from data.settings import Settings
 from engines.clickhouse_publish import publish
 from queries import store_types
+from tests.chdb_http_front import running_front
 from tests.ops_fixtures import with_own_database
 from tests.worklog_rows import sample_worklog
 
@@ -88,12 +91,17 @@ def _filter_value_types(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(scope="session")
-def clickhouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    # One embedded engine path per test process (chdb allows one per process).
+def clickhouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[Settings]:
     path: Path = tmp_path_factory.mktemp("chdb") / "engine"
-    url = f"chdb://{path}"
-    publish(settings.store_path, url, log=lambda _: None)
-    return replace(settings, store_engine="clickhouse", clickhouse_url=url)
+    with contextlib.ExitStack() as stack:
+        if os.environ.get("CLICKHOUSE_TESTS_OVER_HTTP"):
+            # The server path: ClickHouse's engine behind its HTTP interface.
+            url = stack.enter_context(running_front(path)) + "/insurance"
+        else:
+            url = f"chdb://{path}"  # one embedded engine path per test process
+        publish(settings.store_path, url, log=lambda _: None)
+        yield replace(settings, store_engine="clickhouse", clickhouse_url=url)
 
 
 

@@ -75,7 +75,8 @@ def serve(settings: Settings, folder: Path, web_workers: int = 3,
            "USERS_PATH": str(settings.users_path or ""),
            "DATABASE_URL": settings.database_url, "EXPORT_DIR": str(folder / "exports"),
            "WEB_LOG_LEVEL": "warning", "STORE_ENGINE": settings.store_engine,
-           "CLICKHOUSE_URL": settings.clickhouse_url, **(extra_env or {})}
+           "CLICKHOUSE_URL": settings.clickhouse_url,
+           "WARM_SECONDS": str(settings.warm_seconds), **(extra_env or {})}
     if settings.as_of:
         env["AS_OF"] = settings.as_of.isoformat()
     log = folder / "serve.log"

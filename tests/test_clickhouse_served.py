@@ -30,8 +30,8 @@ from tests.ops_fixtures import with_own_database
 from tests.served_app import Remote, Served, serve, workers
 
 RATES = "/api/reports/exchange-rates"
-RATE_ARGS = {"level": "detail", "date_from": "2026-11-01", "date_to": "2026-12-31",
-             "currency": "USD", "limit": "1"}
+USD_RATES = {"date_from": "2026-11-01", "date_to": "2026-12-31", "currency": "USD"}
+RATE_ARGS = {**USD_RATES, "level": "detail", "limit": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +117,10 @@ def test_every_worker_serves_the_new_day_after_a_load(on_clickhouse: dict[str, A
         assert done["state"] == "done" and done["result"]["ok"] is True, done["message"]
         after = reader.every_worker(pids)
         assert set(after.values()) == {("2026-11-21", "7.654321")}, after
+        # The CSV export streams its rows from ClickHouse: the new day is in it too.
+        csv = reader.session.get(f"{served.base}/export/exchange-rates.csv", timeout=60,
+                                 params=USD_RATES)
+        assert csv.status_code == 200 and "2026-11-21" in csv.text and "7.654321" in csv.text
         # A publish that fails (ClickHouse refuses the copy of one table): the load says
         # so, and every worker goes on serving the day before.
         refuse(on_clickhouse["front"], rb"INSERT INTO `insurance`.`rate_fact__new`")
