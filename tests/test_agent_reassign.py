@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from flask import Flask
@@ -255,8 +255,31 @@ def test_the_form_and_the_api_reassign_an_agent(own: Settings, head_client: Flas
     resp = head_client.post("/customers-admin/reassign", data={
         "from": f"agent:{code}", "to": "", "agent_to": "", "policies": ""})
     assert "转交内容" in parse_qs(urlparse(resp.headers["Location"]).query)["error"][0]
+    # One submission moves both parties of a policy that lost both, in one batch.
+    both = store_rows(own, """SELECT policy_no, handler_code FROM orphan_fact
+        WHERE handler_left_date IS NOT NULL AND agent_left_date IS NOT NULL
+          AND branch_id = $b ORDER BY policy_no LIMIT 1""", {"b": head.scope.branch_id})[0]
+    staff = store_rows(own, "SELECT staff_code FROM staff WHERE branch_id = $b AND "
+                            "left_date IS NULL AND title = '业务员' ORDER BY 1 LIMIT 1",
+                       {"b": head.scope.branch_id})[0]["staff_code"]
+    resp = head_client.post("/api/orphans/reassign", json={
+        "from": both["handler_code"], "to": staff, "agent_to": mine,
+        "policies": [both["policy_no"]]})
+    assert resp.status_code == 200, resp.get_json()
+    answer = resp.get_json()
+    assert (answer["policies"], answer["handler_policies"], answer["agent_policies"]) == (1, 1, 1)
+    with ops_db.read(own.users_db) as con:
+        batches = {r.batch_id for r in con.execute(select(
+            policy_agent_reassignment.c.batch_id).where(
+            policy_agent_reassignment.c.policy_no == both["policy_no"]))}
+    assert batches == {answer["batch_id"]}
     _wait_refreshes(own)
     assert _agents_of(own, "policy_pnl", [by_api, by_form]) == {by_api: mine, by_form: mine}
+    assert store_rows(own, "SELECT handler_code, agent_code FROM policy_pnl WHERE "
+                           "policy_no = $p", {"p": both["policy_no"]}) == [
+        {"handler_code": staff, "agent_code": mine}]
+    assert not store_rows(own, "SELECT 1 FROM orphan_fact WHERE policy_no = $p",
+                          {"p": both["policy_no"]})
 
 
 def test_the_branch_head_reassigns_an_agent_on_the_page(own: Settings, own_app: Flask,
@@ -294,8 +317,22 @@ def test_the_branch_head_reassigns_an_agent_on_the_page(own: Settings, own_app: 
     assert _agents_of(own, "policy_pnl", [policy]) == {policy: mine}
 
 
+def _agent_pnl(client: FlaskClient) -> dict[str, tuple[int, float]]:
+    """(保单数, 签单保费) by 代理人代码 of 3.5 车险代理人盈亏 and 3.9 财产险代理人盈亏 added
+    up, for the whole book, as the API answers them."""
+    found: dict[str, tuple[int, float]] = {}
+    for slug in ("pnl-auto-agent", "pnl-property-agent"):
+        args = {"start_from": "2000-01-01", "start_to": "2099-12-31", "summary": "by-agent"}
+        resp = client.get(f"/api/reports/{slug}?{urlencode(args)}")
+        assert resp.status_code == 200, resp.get_json()
+        for r in resp.get_json()["rows"]:
+            n, p = found.get(r["agent_code"], (0, 0.0))
+            found[r["agent_code"]] = (n + r["policies"], p + r["premium"])
+    return found
+
+
 def test_a_reassigned_agent_is_audited_reported_and_kept_by_every_load(
-        own: Settings, tmp_path: Path) -> None:
+        own: Settings, head_client: FlaskClient, tmp_path: Path) -> None:
     head, gone, mine, _ = _departed_agent(own)
     code = gone["agent_code"]
     left = orphan_policies(own, head, "agent", code)
@@ -311,6 +348,11 @@ def test_a_reassigned_agent_is_audited_reported_and_kept_by_every_load(
 
     before = {a: premium_of(a) for a in (code, mine)}
     moving = sum(r["premium_cny"] for r in left)
+    reported = _agent_pnl(head_client)
+    in_reports = store_rows(own, f"""SELECT count(*) AS n, sum(premium_cny) AS p FROM policy_pnl
+        WHERE line IN ('auto', 'property') AND policy_no IN ({", ".join(f"'{p}'" for p in moved)})
+        """, {})[0]
+    assert in_reports["n"] > 0
     done = reassign_orphans(own, head, "agent", code, agent_to=mine)
     assert done.agent_policies == len(moved) and done.handler_policies == 0
     with ops_db.read(own.users_db) as con:
@@ -325,6 +367,12 @@ def test_a_reassigned_agent_is_audited_reported_and_kept_by_every_load(
         assert set(_agents_of(own, table, moved).values()) <= {mine}, table
     assert premium_of(code) == before[code] - moving
     assert premium_of(mine) == before[mine] + moving
+    # The agent P&L reports count them for the new agent.
+    now = _agent_pnl(head_client)
+    for agent, sign in ((code, -1), (mine, 1)):
+        was, got = reported.get(agent, (0, 0.0)), now.get(agent, (0, 0.0))
+        assert got[0] == was[0] + sign * in_reports["n"]
+        assert got[1] == pytest.approx(was[1] + sign * float(in_reports["p"]), abs=0.01)
     # Fees paid stay with the agent who earned them.
     assert paid and paid == store_rows(own, fees, {})
     # No longer orphans of the agent; those whose 经办人 also left still are, for that.
