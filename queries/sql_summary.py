@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from queries.access import Viewer
-from queries.spec import Dim, Report
+from queries.spec import Dim, Measure, Report
 from queries.sql_measures import Periods, measure_sql
 from queries.sql_parts import Condition, Params, Statement, _parse, where_sql
 
@@ -26,11 +26,11 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
     params = Params()
     by_key = {m.key: m for m in report.measures}
     exprs = {m.key: measure_sql(m, by_key, periods, params) for m in report.measures}
-    measures = [f"{exprs[m.key]} AS {m.key}" for m in report.measures]
+    measures = [f"{_as_shown(m, exprs[m.key])} AS {m.key}" for m in report.measures]
     where = where_sql(report, conditions, viewer, params, settings_values)
     if dims and max_groups is not None and dims[0].many:
-        sql = _top_groups_sql(report, dims, exprs, where, sort, max_groups=max_groups,
-                              with_totals=with_totals) \
+        sql = _top_groups_sql(report, dims, exprs, where, sort, measures=measures,
+                              max_groups=max_groups, with_totals=with_totals) \
             if sort else _first_groups_sql(report, dims, measures, where, max_groups,
                                            with_totals=with_totals)
         return Statement(_parse(sql), params.values)
@@ -56,6 +56,14 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
     return Statement(_parse(sql), params.values)
 
 
+def _as_shown(m: Measure, expr: str) -> str:
+    """A sum of amounts as the summary shows it: a DOUBLE (its rows hold floats), made by
+    the engine; a DECIMAL would be read as a Python Decimal per value, then converted,
+    most of a screen of groups' time."""
+    return f"CAST({expr} AS DOUBLE)" if m.kind in {"sum", "diff"} \
+        and m.type not in {"int", "year"} else expr
+
+
 def _sort_positions(report: Report, dims: list[Dim], sort: Sequence[tuple[str, str]],
                     with_totals: bool) -> str:
     """``sort`` as ORDER BY positions of the summary's select list (positions, not
@@ -70,7 +78,7 @@ def _sort_positions(report: Report, dims: list[Dim], sort: Sequence[tuple[str, s
 
 
 def _top_groups_sql(report: Report, dims: list[Dim], exprs: dict[str, str], where: str,
-                    sort: Sequence[tuple[str, str]], *, max_groups: int,
+                    sort: Sequence[tuple[str, str]], *, measures: list[str], max_groups: int,
                     with_totals: bool) -> str:
     """The top ``max_groups`` + 1 groups in ``sort`` order when the leading dimension has
     very many values: a first pass ranks every group by the sorted measures alone (a
@@ -95,7 +103,6 @@ def _top_groups_sql(report: Report, dims: list[Dim], exprs: dict[str, str], wher
     top = f"SELECT {', '.join([*keys, *ranked])} FROM {report.source} WHERE {where} " \
           f"GROUP BY {columns} ORDER BY {', '.join([*rank_order, *positions.values()])} " \
           f"LIMIT {n}"
-    measures = [f"{e} AS {k}" for k, e in exprs.items()]
     # A NULL key is kept: IN never matches it, and the ranking saw its groups.
     among_top = " AND ".join(f"({d.column} IN (SELECT {d.key} FROM top_keys) "
                              f"OR {d.column} IS NULL)" for d in dims if d.many)
