@@ -10,7 +10,8 @@ One process owns the chDB engine on ``--path``; each request gets a fresh handle
 a time. What it answers, as ClickHouse's HTTP handler does:
 
 - ``GET /ping`` → ``Ok.``; ``GET``/``POST /`` with the query in ``query=`` and/or the body
-  (``query`` first, then a newline, then the body);
+  (``query`` first, then a newline, then the body), or as the ``query`` and ``param_*``
+  fields of a multipart form (the client's encoding of long bound values);
 - ``database=``, ``default_format=`` (else TabSeparated; a ``FORMAT`` clause wins),
   ``param_<name>=`` for ``{name:Type}`` placeholders (chDB binds them itself); every
   other URL parameter is a setting, applied with ``SET`` (an unknown one is refused with
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import email.policy
 import gzip
 import json
 import os
@@ -55,6 +57,7 @@ import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -135,6 +138,19 @@ def split_insert_data(text: bytes) -> tuple[bytes, str, bytes] | None:
     elif stripped.startswith(b"\n"):
         stripped = stripped[1:]
     return text[:found.start()], found[1].decode(), stripped
+
+
+def form_fields(content_type: str, body: bytes) -> dict[str, str]:
+    """The plain fields of a multipart form; a file field (external data) is refused."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, str] = {}
+    for part in message.iter_parts():
+        if part.get_filename() is not None:
+            raise FrontError(NOT_IMPLEMENTED, "external data is not supported here")
+        name = part.get_param("name", header="content-disposition")
+        fields[str(name)] = bytes(part.get_payload(decode=True) or b"").decode()
+    return fields
 
 
 class Front:
@@ -275,6 +291,11 @@ class _Handler(BaseHTTPRequestHandler):
             if params.get("decompress") in {"1", "true"}:
                 raise FrontError(NOT_IMPLEMENTED, "decompress=1 is not supported here")
             body = _decoded(body, self.headers.get("Content-Encoding"))
+            content_type = self.headers.get("Content-Type", "")
+            if content_type.startswith("multipart/form-data"):
+                # The client's form encoding (long bound values): query and param_* fields.
+                params.update(form_fields(content_type, body))
+                body = b""
         except Exception as exc:
             code = exc.code if isinstance(exc, FrontError) else 1001
             self._send(Answer(500, f"{exc}\n".encode(),

@@ -62,6 +62,15 @@ def test_bound_values_of_every_catalog_type_round_trip(front: str) -> None:
     assert client.server_version.count(".") == 3
 
 
+def test_long_bound_values_sent_as_a_form_are_bound(front: str) -> None:
+    # Past 4 KB of bound values the client sends a multipart form (a detail page's ids).
+    ids = list(range(1, 3_001))
+    client = server_client(front)
+    assert client.query("SELECT count(), sum(x) FROM numbers(5000) ARRAY JOIN [number] AS x "
+                        "WHERE x IN {ids:Array(Int64)}", parameters={"ids": ids}
+                        ).result_rows == [(3_000, sum(ids))]
+
+
 def test_errors_are_the_servers(front: str) -> None:
     client = server_client(front)
     with pytest.raises(DatabaseError, match=r"code: 60.*UNKNOWN_TABLE"):
