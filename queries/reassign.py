@@ -77,7 +77,7 @@ def colleagues(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
         where = "s.branch_id = $branch"
         params["branch"] = viewer.scope.branch_id
     return store_rows(settings, f"""
-        SELECT s.staff_code, s.staff_name, s.title, d.dept_name FROM staff s
+        SELECT s.staff_code, s.staff_name, s.title, d.dept_name, s.branch_id FROM staff s
         JOIN department d ON d.dept_id = s.dept_id
         WHERE s.left_date IS NULL AND s.title IN ('业务员', '科长') AND {where}
         ORDER BY s.staff_code""", params)

@@ -86,13 +86,14 @@ def reassign_view(settings: Settings, viewer: Viewer, chosen: str = "") -> Reass
                 departed[0] if departed else None)
     policies = (orphan_policies(settings, viewer, pick["kind"], pick["code"], SHOWN_POLICIES)
                 if pick else [])
-    agents = active_agents(settings, viewer)
+    staff, agents = colleagues(settings, viewer), active_agents(settings, viewer)
     company = viewer.scope.level == "company"
-    if company:  # an agent takes policies of its own 支公司 only
+    if company:  # offered: the people of the policies' 支公司 (an agent may take no other)
         branches = {p["branch_id"] for p in policies}
+        staff = [c for c in staff if c["branch_id"] in branches]
         agents = [a for a in agents if a["branch_id"] in branches]
-    return ReassignView(departed, pick, policies, colleagues(settings, viewer), agents,
-                        _recent(settings, viewer), company)
+    return ReassignView(departed, pick, policies, staff, agents, _recent(settings, viewer),
+                        company)
 
 
 def kind_label(kind: str) -> str:

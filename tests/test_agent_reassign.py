@@ -228,6 +228,11 @@ def test_the_page_shows_why_each_policy_is_an_orphan(own: Settings) -> None:
                   f"{first['handler_code']} {first['handler_name']}", "— 代理人不变 —",
                   f"离职 {gone['left_date']}", first["policy_no"]):
         assert shown in text, shown
+    # A company-wide user is offered the people of the policies' own 支公司.
+    wide = reassign_view(own, _company(), f"agent:{gone['agent_code']}")
+    assert wide.chosen is not None and wide.chosen["code"] == gone["agent_code"]
+    assert {a["branch_id"] for a in wide.agents} == {head.scope.branch_id}
+    assert {c["branch_id"] for c in wide.colleagues} == {head.scope.branch_id}
     # A code not of the viewer's shows the first who left, not an error.
     assert reassign_view(own, head, "agent:A-NOBODY").chosen == view.departed[0]
 
