@@ -9,29 +9,22 @@ over HTTP), from several processes at once."""
 
 from __future__ import annotations
 
-import io
-import time
-import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from auth.templates import DEMO_PASSWORD, ensure_demo_users
+from auth.templates import ensure_demo_users
 from data.generate import generate
 from data.settings import Settings
 from engines.clickhouse_publish import publish
 from tests.chdb_http_front import refuse, running_front
 from tests.conftest import AS_OF
 from tests.ops_fixtures import with_own_database
-from tests.served_app import Remote, Served, serve, workers
-
-RATES = "/api/reports/exchange-rates"
-USD_RATES = {"date_from": "2026-11-01", "date_to": "2026-12-31", "currency": "USD"}
-RATE_ARGS = {**USD_RATES, "level": "detail", "limit": "1"}
+from tests.served_app import Remote, serve, workers
+from tests.served_rates import USD_RATES, Reader, access_log_env, day_zip
 
 
 @pytest.fixture(scope="module")
@@ -50,64 +43,12 @@ def on_clickhouse(tmp_path_factory: pytest.TempPathFactory,
         yield {"settings": own, "front": base, "root": root}
 
 
-def day_zip(day: str, usd: str) -> bytes:
-    """A T+1 day of one file: the day's exchange rates."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("day/exchange_rate.csv", "currency_code,rate_date,rate_to_cny\n"
-                                            f"USD,{day},{usd}\nEUR,{day},8.123456\n")
-    return buf.getvalue()
-
-
-class Reader:
-    """Reads the latest exchange rate, one request per connection, and learns from
-    gunicorn's access log which worker answered each."""
-
-    def __init__(self, served: Served, access_log: Path) -> None:
-        self.served, self.access_log = served, access_log
-        self.session = requests.Session()
-        self.session.headers["Connection"] = "close"  # each request may reach any worker
-        resp = self.session.post(f"{served.base}/login", allow_redirects=False, timeout=60,
-                                 data={"username": "gm", "password": DEMO_PASSWORD})
-        assert resp.status_code == 302, resp.status_code
-
-    def latest_rate(self) -> tuple[int, str, str]:
-        """(worker pid, date, USD rate) of the newest row the report lists."""
-        seen = self._answered()
-        resp = self.session.get(f"{self.served.base}{RATES}", params=RATE_ARGS, timeout=60)
-        assert resp.status_code == 200, resp.text[:500]
-        [usd] = resp.json()["rows"]
-        assert usd["currency_code"] == "USD", usd
-        deadline = time.monotonic() + 10
-        while len(answered := self._answered()) == len(seen):
-            assert time.monotonic() < deadline, "the access log names no worker"
-            time.sleep(0.05)
-        return answered[-1], str(usd["rate_date"])[:10], f"{float(usd['rate_to_cny']):.6f}"
-
-    def every_worker(self, pids: set[int], tries: int = 90) -> dict[int, tuple[str, str]]:
-        """What each of ``pids`` answers (every answer is kept; one per worker back)."""
-        answers: dict[int, set[tuple[str, str]]] = {}
-        for _ in range(tries):
-            pid, day, rate = self.latest_rate()
-            answers.setdefault(pid, set()).add((day, rate))
-            if set(answers) >= pids:
-                break
-        assert set(answers) == pids, f"workers {pids}, answered by {set(answers)}"
-        assert all(len(a) == 1 for a in answers.values()), answers  # one day per worker
-        return {pid: next(iter(a)) for pid, a in answers.items()}
-
-    def _answered(self) -> list[int]:
-        text = self.access_log.read_text() if self.access_log.exists() else ""
-        return [int(line.split()[0].strip("<>")) for line in text.splitlines() if RATES in line]
-
-
 def test_every_worker_serves_the_new_day_after_a_load(on_clickhouse: dict[str, Any],
                                                      tmp_path: Path) -> None:
     settings: Settings = on_clickhouse["settings"]
     access_log = tmp_path / "access.log"
-    env = {"WEB_ACCESS_LOG": str(access_log),
-           "GUNICORN_CMD_ARGS": "--access-logformat '%(p)s %(U)s %(s)s'"}
-    with serve(settings, tmp_path, web_workers=3, extra_env=env) as served:
+    with serve(settings, tmp_path, web_workers=3,
+               extra_env=access_log_env(access_log)) as served:
         pids = set(workers(served.master))
         reader = Reader(served, access_log)
         before = reader.every_worker(pids)
