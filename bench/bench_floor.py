@@ -272,9 +272,9 @@ def cube(session: requests.Session, base: str, floor_store: Path, floor_bench: A
             for k in (1, 2, 3)}
 
 
-def sign_in(base: str) -> requests.Session:
+def sign_in(base: str, username: str = "gm") -> requests.Session:
     session = requests.Session()
-    resp = session.post(f"{base}/login", data={"username": "gm", "password": PASSWORD},
+    resp = session.post(f"{base}/login", data={"username": username, "password": PASSWORD},
                         allow_redirects=False, timeout=120)
     assert resp.status_code == 302, resp.status_code
     return session

@@ -3,12 +3,13 @@ load time.
 
 Such a summary opens on the top groups by its main measure over hundreds of thousands
 of groups: aggregating and ranking them all is most of a request. The answer of that
-statement, for the page's opening filters and the whole company, is kept in a small
-table of the store (the top ``OPENING_GROUPS`` + 1 groups and the totals row, a few
-hundred KiB), listed in ``summary_openings`` under the fingerprint of the statement
-that made it. A request whose statement has the same fingerprint (same report,
-summary, filters, scope, settings, order; the statement of the code that serves it)
-and asks for no more groups reads the table; any other runs the statement itself.
+statement for the page's opening filters, for the whole company and (on the summary a
+page opens on) for each branch, is kept in a small table of the store (the top
+``OPENING_GROUPS`` + 1 groups and the totals row of each, numbered by ``opening__``),
+listed in ``summary_openings`` under the fingerprint of the statement whose answer it
+is. A request whose statement has the same fingerprint (same report, summary, filters,
+scope, settings, order; the statement of the code that serves it) and asks for no more
+groups reads the table; any other runs the statement itself.
 """
 
 from __future__ import annotations
@@ -43,20 +44,23 @@ def fingerprint(st: Statement) -> str:
 
 
 @cached(LRUCache(maxsize=16), key=store_key, lock=threading.Lock())
-def _stored(settings: Settings) -> dict[str, tuple[str, int]]:
-    """{fingerprint: (table, groups)} of the served store; empty for a store built
-    before openings were kept."""
-    if INDEX not in table_columns(settings):
+def _stored(settings: Settings) -> dict[str, tuple[str, int, int]]:
+    """{fingerprint: (table, opening, groups)} of the served store; empty for a store
+    built before openings were kept as they are now."""
+    if not {"fingerprint", "table_name", "opening", "groups"} <= \
+            table_columns(settings).get(INDEX, set()):
         return {}
-    st = Statement(sqlglot.parse_one(f"SELECT fingerprint, table_name, groups FROM {INDEX}"),
-                   {})
-    return {f: (t, int(g)) for f, t, g in run(settings, st)[1]}
+    st = Statement(sqlglot.parse_one(
+        f"SELECT fingerprint, table_name, opening, groups FROM {INDEX}"), {})
+    return {f: (t, int(o), int(g)) for f, t, o, g in run(settings, st)[1]}
 
 
-def stored_table(settings: Settings, ranked: Statement, max_groups: int) -> str | None:
-    """The table holding the answer of ``ranked`` (the statement of the top
-    ``OPENING_GROUPS`` groups), when a request for ``max_groups`` groups can read it."""
+def stored_opening(settings: Settings, ranked: Statement, max_groups: int
+                   ) -> tuple[str, int] | None:
+    """The table and opening number holding the answer of ``ranked`` (the statement of
+    the top ``OPENING_GROUPS`` groups), when a request for ``max_groups`` groups can
+    read it."""
     found = _stored(settings).get(fingerprint(ranked))
-    if found is None or max_groups > found[1]:
+    if found is None or max_groups > found[2]:
         return None
-    return found[0]
+    return found[0], found[1]

@@ -13,53 +13,99 @@ from queries import openings
 from queries import sql as C
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
-from queries.filters import FilterError, parse_filters
+from queries.filters import FilterError, FilterValues, parse_filters
 from queries.results import settings_values
 from queries.spec import Report, Summary
+from queries.sql_summary import OPENING, branch_tops_statement
 from queries.summary import default_summary_sort, summary_dims
 from queries.warm import default_args
 
-# Whoever sees the whole company: the scope the kept openings are of.
+# Whoever sees the whole company, or one branch: the scopes openings are kept for.
 COMPANY = Viewer(0, "build", "build", frozenset(), DataScope("company"), False)
+BRANCH_OPENINGS = 1_000_000  # a branch's opening number: this × (variant + 1) + branch id
 
 
-def opening_statements(report: Report, summary: Summary, settings: Settings
-                       ) -> list[C.Statement]:
-    """The statements of ``summary``'s top groups as a page or the API opens it: no
-    filters, and the required ones filled as the page fills them (one when they agree)."""
-    dims = summary_dims(report, summary.key, None)
-    out: dict[str, C.Statement] = {}
+def branch_viewer(branch_id: int) -> Viewer:
+    return Viewer(0, "build", "build", frozenset(), DataScope("branch", branch_id=branch_id),
+                  False)
+
+
+def opening_values(report: Report, settings: Settings) -> list[FilterValues]:
+    """The filters as a page or the API opens the report: none, and the required ones
+    filled as the page fills them (once when they agree)."""
+    out: dict[str, FilterValues] = {}
     for args in ({}, default_args(report, settings)):
         try:
             values = parse_filters(report, args, settings.today)
         except FilterError:  # a required filter without a default
             continue
-        st = C.summary_statement(report, dims, values.conditions, COMPANY,
-                                 settings_values(report, settings), periods=values.periods,
-                                 with_totals=True, max_groups=openings.OPENING_GROUPS,
-                                 sort=default_summary_sort(report, dims))
-        out.setdefault(openings.fingerprint(st), st)
+        out.setdefault(repr((values.conditions, sorted(values.periods.items()))), values)
     return list(out.values())
 
 
-def many_summaries() -> list[tuple[Report, Summary]]:
-    """The summaries of the store's reports led by a dimension of very many values."""
-    return [(r, s) for r in CATALOG.values() if r.store == "analytical"
-            for s in r.summaries
-            if next(d for d in r.dims if d.key == s.dimensions[0]).many]
+def opening_statement(report: Report, summary: Summary, values: FilterValues,
+                      settings: Settings, viewer: Viewer = COMPANY) -> C.Statement:
+    """The statement of ``summary``'s top groups as ``viewer`` opens it."""
+    dims = summary_dims(report, summary.key, None)
+    return C.summary_statement(report, dims, values.conditions, viewer,
+                               settings_values(report, settings), periods=values.periods,
+                               with_totals=True, max_groups=openings.OPENING_GROUPS,
+                               sort=default_summary_sort(report, dims))
+
+
+def kept_summaries() -> list[tuple[Report, Summary]]:
+    """The summaries a page of the store's reports opens on that are led by a dimension
+    of very many values (another summary chosen runs its statement)."""
+    return [(r, r.summaries[0]) for r in CATALOG.values() if r.store == "analytical"
+            and r.summaries and next(d for d in r.dims
+                                     if d.key == r.summaries[0].dimensions[0]).many]
+
+
+def kept_per_branch(report: Report) -> bool:
+    """Kept for each branch's head too, when a branch scope is a plain column."""
+    return report.scoped and not report.scope.many
 
 
 def build_openings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """(Re)write each opening's table and the index of them all."""
+    """(Re)write each summary's table of openings and the index of them all."""
     index: list[tuple[Any, ...]] = []
-    for report, summary in many_summaries():
-        for i, st in enumerate(opening_statements(report, summary, settings)):
-            table = openings.table_name(report, summary) + (f"_{i}" if i else "")
-            run_step(con, f"CREATE OR REPLACE TABLE {table} AS {st.sql('duckdb')}", st.params)
-            index.append((openings.fingerprint(st), table, openings.OPENING_GROUPS,
-                          report.slug, summary.key))
+    for report, summary in kept_summaries():
+        table = openings.table_name(report, summary)
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        for variant, values in enumerate(opening_values(report, settings)):
+            st = opening_statement(report, summary, values, settings)
+            keep = f"INSERT INTO {table} " if variant else f"CREATE TABLE {table} AS "
+            run_step(con, f"{keep}SELECT {variant} AS {OPENING}, * FROM ({st.sql('duckdb')})",
+                     st.params)
+            index.append((openings.fingerprint(st), table, variant, report.slug, summary.key))
+            if kept_per_branch(report):
+                index += _keep_branches(con, table, report=report, summary=summary,
+                                        values=values, settings=settings,
+                                        first=BRANCH_OPENINGS * (variant + 1))
     con.execute(f"CREATE OR REPLACE TABLE {openings.INDEX} (fingerprint VARCHAR NOT NULL, "
-                "table_name VARCHAR NOT NULL, groups INTEGER NOT NULL, report VARCHAR NOT NULL, "
-                "summary VARCHAR NOT NULL)")
+                "table_name VARCHAR NOT NULL, opening INTEGER NOT NULL, "
+                "groups INTEGER NOT NULL, report VARCHAR NOT NULL, summary VARCHAR NOT NULL)")
     if index:
-        con.executemany(f"INSERT INTO {openings.INDEX} VALUES (?, ?, ?, ?, ?)", index)
+        con.executemany(f"INSERT INTO {openings.INDEX} VALUES (?, ?, ?, ?, ?, ?)",
+                        [(f, t, o, openings.OPENING_GROUPS, r, s) for f, t, o, r, s in index])
+
+
+def _keep_branches(con: duckdb.DuckDBPyConnection, table: str, *, report: Report,
+                   summary: Summary, values: FilterValues, settings: Settings,
+                   first: int) -> list[tuple[Any, ...]]:
+    """Every branch's opening from one scan; indexed under the statement a head of that
+    branch runs."""
+    dims = summary_dims(report, summary.key, None)
+    st = branch_tops_statement(report, dims, values.conditions, COMPANY,
+                               settings_values(report, settings), periods=values.periods,
+                               sort=default_summary_sort(report, dims),
+                               max_groups=openings.OPENING_GROUPS)
+    shown = ", ".join([*(d.key for d in dims), C.TOTAL_FLAG, *(m.key for m in report.measures)])
+    run_step(con, f"INSERT INTO {table} SELECT {int(first)} + branch__ AS {OPENING}, {shown} "
+                  f"FROM ({st.sql('duckdb')})", st.params)
+    branches = con.execute(f"SELECT DISTINCT {OPENING} - {int(first)} FROM {table} "
+                           f"WHERE {OPENING} >= {int(first)} "
+                           f"AND {OPENING} < {int(first) + BRANCH_OPENINGS}").fetchall()
+    return [(openings.fingerprint(opening_statement(report, summary, values, settings,
+                                                    branch_viewer(int(b)))),
+             table, int(first) + int(b), report.slug, summary.key) for (b,) in branches]

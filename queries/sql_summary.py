@@ -12,6 +12,7 @@ from queries.sql_measures import Periods, measure_sql
 from queries.sql_parts import Condition, Params, Statement, _parse, where_sql
 
 TOTAL_FLAG = "grand_total__"
+OPENING = "opening__"  # queries.openings: which opening a kept row is of
 
 
 def summary_statement(report: Report, dims: list[Dim], conditions: list[Condition],
@@ -144,12 +145,46 @@ def _totals_row_sql(report: Report, dims: list[Dim], measures: list[str], where:
            f"1 AS {TOTAL_FLAG}, {', '.join(measures)} FROM {report.source} WHERE {where}"
 
 
-def stored_groups_statement(table: str, report: Report, dims: list[Dim],
+def stored_groups_statement(table: str, opening: int, *, report: Report, dims: list[Dim],
                             sort: Sequence[tuple[str, str]], max_groups: int) -> Statement:
     """The first ``max_groups`` + 1 groups and the totals row of a summary kept at load
-    time (``queries.openings``): a table holding the answer of the statement with
-    totals, read in that statement's order."""
+    time (``queries.openings``): the rows of one opening of a table holding the answers
+    of statements with totals, read in their order."""
+    columns = [d.key for d in dims] + [TOTAL_FLAG] + [m.key for m in report.measures]
     positions = ", ".join(str(i + 1) for i in range(len(dims)))
     order = f"{TOTAL_FLAG} DESC, {_sort_positions(report, dims, sort, True)}{positions}"
-    return Statement(_parse(f"SELECT * FROM {table} ORDER BY {order} "
+    return Statement(_parse(f"SELECT {', '.join(columns)} FROM {table} "
+                            f"WHERE {OPENING} = {int(opening)} ORDER BY {order} "
                             f"LIMIT {int(max_groups) + 2}"), {})
+
+
+def branch_tops_statement(report: Report, dims: list[Dim], conditions: list[Condition],
+                          viewer: Viewer, settings_values: dict[str, Any], *,
+                          periods: Periods | None, sort: Sequence[tuple[str, str]],
+                          max_groups: int) -> Statement:
+    """Every branch's answer of ``summary_statement`` with totals for a viewer of that
+    branch (``viewer`` sees the whole company), in one scan: each branch's top
+    ``max_groups`` + 1 groups in ``sort`` order, then by dimension, and its totals row,
+    beside the branch (``branch__``)."""
+    params = Params()
+    by_key = {m.key: m for m in report.measures}
+    exprs = {m.key: measure_sql(m, by_key, periods, params) for m in report.measures}
+    measures = [f"{_as_shown(m, exprs[m.key])} AS {m.key}" for m in report.measures]
+    where = where_sql(report, conditions, viewer, params, settings_values)
+    branch, columns = report.scope.branch, ", ".join(d.column for d in dims)
+    ranks = [f"{exprs[k]} AS sort_{i}" for i, (k, _) in enumerate(sort) if k in exprs]
+    order = [f"sort_{i} {'DESC' if direction == 'desc' else 'ASC'} NULLS LAST"
+             if key in exprs else f"{key} {'DESC' if direction == 'desc' else 'ASC'} NULLS LAST"
+             for i, (key, direction) in enumerate(sort)]
+    order += [f"{d.key} ASC NULLS LAST" for d in dims]
+    shown = ", ".join([*(d.key for d in dims), TOTAL_FLAG, *(m.key for m in report.measures)])
+    groups = f"SELECT {branch} AS branch__, {', '.join(f'{d.column} AS {d.key}' for d in dims)}, " \
+             f"0 AS {TOTAL_FLAG}, {', '.join([*measures, *ranks])} FROM {report.source} " \
+             f"WHERE {where} GROUP BY {branch}, {columns}"
+    top = f"SELECT branch__, {shown} FROM ({groups}) AS branch_groups QUALIFY " \
+          f"row_number() OVER (PARTITION BY branch__ ORDER BY {', '.join(order)}) " \
+          f"<= {int(max_groups) + 1}"
+    totals = f"SELECT {branch} AS branch__, {', '.join(f'NULL AS {d.key}' for d in dims)}, " \
+             f"1 AS {TOTAL_FLAG}, {', '.join(measures)} FROM {report.source} " \
+             f"WHERE {where} GROUP BY {branch}"
+    return Statement(_parse(f"{top} UNION ALL {totals}"), params.values)

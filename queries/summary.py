@@ -171,7 +171,8 @@ def _groups_statement(settings: Settings, report: Report, dims: list[Dim], value
             or max_groups > openings.OPENING_GROUPS:
         return statement(max_groups)
     ranked = statement(openings.OPENING_GROUPS)
-    table = openings.stored_table(settings, ranked, max_groups)
-    if table is None:
+    kept = openings.stored_opening(settings, ranked, max_groups)
+    if kept is None:
         return ranked if max_groups == openings.OPENING_GROUPS else statement(max_groups)
-    return C.stored_groups_statement(table, report, dims, sort, max_groups)
+    return C.stored_groups_statement(*kept, report=report, dims=dims, sort=sort,
+                                     max_groups=max_groups)

@@ -1,26 +1,33 @@
-"""The opening screen of a summary of one group per person, policy or receipt is read from
-the table the load kept (queries/openings.py): the same groups, in the same order, with
-the same figures and totals as the full sorted summary's head, on DuckDB and on
-ClickHouse; another scope, filter, order or size runs the summary's own statement."""
+"""The opening screen of a summary of one group per person, policy or receipt, for the
+whole company and for a branch's head, is read from the table the load kept
+(queries/openings.py): the same groups, in the same order, with the same figures and
+totals as the full sorted summary's head, on DuckDB and on ClickHouse; another scope,
+filter, order, size or summary runs the summary's own statement."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import date
 
+import duckdb
 import pytest
 
 from data.settings import Settings
 from queries import engine, openings
-from queries.access import Viewer
+from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
-from queries.openings_build import many_summaries
+from queries.openings_build import kept_summaries
 from queries.summary import _groups_statement
 from queries.warm import default_args
 from tests.test_engines_same_figures import BRANCH, GM, assert_same_rows
 
 OPENINGS = [("premium-received-monthly", "by-person"), ("pnl-insured", "by-insured"),
             ("commission-list", "by-receipt")]
+
+
+DEPARTMENT = Viewer(3, "d", "科长", frozenset(CATALOG), DataScope("department", dept_id=3),
+                   False)
 
 
 def _reads_opening(settings: Settings, slug: str, key: str, viewer: Viewer, args: dict[str, str],
@@ -36,29 +43,33 @@ def _reads_opening(settings: Settings, slug: str, key: str, viewer: Viewer, args
     return f"FROM {openings.table_name(report, summary)}" in st.sql()
 
 
-def test_every_summary_of_very_many_groups_keeps_its_opening() -> None:
-    kept = {(r.slug, s.key) for r, s in many_summaries()}
+def test_the_summaries_pages_open_on_keep_their_openings() -> None:
+    kept = {(r.slug, s.key) for r, s in kept_summaries()}
     assert set(OPENINGS) <= kept
-    assert all(CATALOG[slug].store == "analytical" for slug, _ in kept)
+    assert all(CATALOG[slug].store == "analytical" and CATALOG[slug].summaries[0].key == key
+               for slug, key in kept)
 
 
 @pytest.mark.parametrize(("slug", "key"), OPENINGS)
 @pytest.mark.parametrize("shown", [engine.SUMMARY_GROUPS_SHOWN, 20])
+@pytest.mark.parametrize("viewer", [GM, BRANCH], ids=["company", "branch"])
 def test_opening_top_n_is_the_head_of_the_full_summary(slug: str, key: str, shown: int,
-                                                       settings: Settings,
+                                                       viewer: Viewer, settings: Settings,
                                                        clickhouse: Settings) -> None:
     report = CATALOG[slug]
     args = default_args(report, settings)
-    assert _reads_opening(settings, slug, key, GM, args, shown)
-    assert _reads_opening(clickhouse, slug, key, GM, args, shown)  # published with the store
+    assert _reads_opening(settings, slug, key, viewer, args, shown)
+    assert _reads_opening(clickhouse, slug, key, viewer, args, shown)  # published with it
     values = engine.parse_filters(report, args, settings.today)
     main = engine.main_measure(report)
     # Every group in the default order (the statement itself: no limit, no table).
-    full = engine.run_summary(settings, report, values, GM, key, max_groups=None)
+    full = engine.run_summary(settings, report, values, viewer, key, max_groups=None)
     assert full.sort == [(main, "desc")] and len(full.rows) > 20
     for engine_settings in (settings, clickhouse):
-        head = engine.run_summary(engine_settings, report, values, GM, key, max_groups=shown)
-        what = f"{slug} {key} top {shown} on {engine_settings.store_engine}"
+        head = engine.run_summary(engine_settings, report, values, viewer, key,
+                                  max_groups=shown)
+        what = f"{slug} {key} top {shown} for {viewer.username} on " \
+               f"{engine_settings.store_engine}"
         assert head.truncated == (len(full.rows) > shown), what
         assert head.sort == full.sort, what
         if engine_settings is settings:  # identical figures on the same engine
@@ -77,8 +88,9 @@ def test_other_requests_run_the_statement_with_the_same_figures(
     report = CATALOG[slug]
     args = default_args(report, settings)
     main = engine.main_measure(report)
-    # A scope, a filter, another order, more groups than kept: not the kept opening.
-    assert not _reads_opening(settings, slug, key, BRANCH, args, 20)
+    # A department's scope, a filter, another order, more groups than kept, no limit:
+    # not a kept opening.
+    assert not _reads_opening(settings, slug, key, DEPARTMENT, args, 20)
     narrowed = {**args, "branch": "1"}
     assert not _reads_opening(settings, slug, key, GM, narrowed, 20)
     other = next(m.key for m in report.measures if m.key != main)
@@ -97,3 +109,29 @@ def test_a_store_kept_for_other_settings_runs_the_statement(settings: Settings) 
     later = replace(settings, as_of=date(2027, 3, 5))
     slug, key = OPENINGS[0]
     assert not _reads_opening(later, slug, key, GM, default_args(CATALOG[slug], later), 20)
+
+
+def test_a_summary_pages_do_not_open_on_runs_its_statement(settings: Settings) -> None:
+    report = CATALOG["pnl-insured"]
+    assert report.summaries[1].key == "by-insured-year"
+    args = default_args(report, settings)
+    assert not _reads_opening(settings, "pnl-insured", "by-insured-year", GM, args, 20)
+    assert _reads_opening(settings, "pnl-insured", "by-insured", GM, args, 20)
+
+
+def test_a_store_kept_by_an_earlier_build_runs_the_statement(
+        settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # An earlier build's index numbered no openings: its tables are not read.
+    path = tmp_path_factory.mktemp("earlier") / "store.duckdb"
+    shutil.copyfile(settings.store_path, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"ALTER TABLE {openings.INDEX} DROP COLUMN opening")
+    earlier = replace(settings, store_path=path)
+    slug, key = OPENINGS[1]
+    report = CATALOG[slug]
+    args = default_args(report, earlier)
+    assert not _reads_opening(earlier, slug, key, GM, args, 20)
+    assert _reads_opening(settings, slug, key, GM, args, 20)
+    values = engine.parse_filters(report, args, settings.today)
+    assert engine.run_summary(earlier, report, values, GM, key, max_groups=20).rows == \
+        engine.run_summary(settings, report, values, GM, key, max_groups=20).rows
