@@ -43,7 +43,9 @@ KINDS = {
 def _terms(store: Path) -> dict[str, list[str]]:
     con = duckdb.connect(str(store), read_only=True)
     try:
-        return {k: [str(r[0]) for r in con.execute(sql).fetchall()] for k, sql in KINDS.items()}
+        # A placeholder value (无, a blank) is no query a user would type.
+        return {k: [str(r[0]) for r in con.execute(sql).fetchall() if len(str(r[0]).strip()) >= 2]
+                for k, sql in KINDS.items()}
     finally:
         con.close()
 
