@@ -54,8 +54,14 @@ def worker_cases(store: Path, slugs: list[str]) -> list[tuple[str, Callable[[], 
 
         def summary(r=report, v=values) -> object:
             dims = engine.summary_dims(r, None, None)
-            return summaries._compute_summary(settings, r, v, WARM_VIEWER, None,
-                                           [d.key for d in dims], engine.SUMMARY_GROUPS_SHOWN)
+            try:  # keyword-only since the summary's split
+                return summaries._compute_summary(settings, r, v, WARM_VIEWER, None,
+                                               group_by=[d.key for d in dims],
+                                               max_groups=engine.SUMMARY_GROUPS_SHOWN)
+            except TypeError:
+                return summaries._compute_summary(settings, r, v, WARM_VIEWER, None,
+                                               [d.key for d in dims],
+                                               engine.SUMMARY_GROUPS_SHOWN)
 
         def detail(r=report, v=values, sort=(), grid=None) -> object:
             chosen = engine.detail_order(r, sort, WARM_VIEWER)
@@ -98,13 +104,11 @@ def worker(store: Path, slugs: list[str]) -> None:
 def store_mib(store: Path) -> dict[str, float]:
     import duckdb
 
-    from bench.store_bytes import column_blocks
+    from bench.store_bytes import table_blocks
 
     con = duckdb.connect(str(store), read_only=True)
     block = int(con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0])
-    tables: dict[str, float] = {}
-    for table, _, blocks, _ in column_blocks(con):
-        tables[table] = tables.get(table, 0) + blocks * block / 2**20
+    tables = {t: blocks * block / 2**20 for t, blocks in table_blocks(con).items()}
     con.close()
     return {"file": round(store.stat().st_size / 2**20, 1),
             **{t: round(v, 1) for t, v in sorted(tables.items(), key=lambda kv: -kv[1])}}

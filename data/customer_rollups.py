@@ -230,16 +230,9 @@ def build_customer_rollups(con: duckdb.DuckDBPyConnection, settings: Settings) -
         create_rollup(con, name, select)
     create_rollup(con, "renewal_fact", RENEWAL_FACT, params)
     create_rollup(con, "orphan_fact", ORPHAN_FACT, {"as_of": settings.today})
-    # Written in row order (a customer's years and 经办人 together): its number, code
-    # and name repeat on neighbouring rows, where compression takes a fifth of them.
-    con.execute("SET preserve_insertion_order = true")
-    try:
-        create_rollup(con, "customer_year_fact", CUSTOMER_YEAR_FACT + " ORDER BY row_id", {
-            "as_of": settings.today, "grace": settings.lapse_grace_days,
-            "vip_premium": settings.vip_premium, "vip_contribution": settings.vip_contribution,
-            "key_premium": settings.key_premium},
-            repeated=frozenset({"master_no", "customer_code", "customer_name"}))
-    finally:
-        con.execute("SET preserve_insertion_order = false")
+    create_rollup(con, "customer_year_fact", CUSTOMER_YEAR_FACT, {
+        "as_of": settings.today, "grace": settings.lapse_grace_days,
+        "vip_premium": settings.vip_premium, "vip_contribution": settings.vip_contribution,
+        "key_premium": settings.key_premium})
     create_rollup(con, "blacklist_fact", BLACKLIST_FACT)
     build_search_index(con)

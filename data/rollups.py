@@ -315,13 +315,10 @@ def create_value_orders(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_rollup(con: duckdb.DuckDBPyConnection, name: str, select: str,
-                  params: dict[str, object] | None = None, *,
-                  repeated: frozenset[str] = frozenset()) -> None:
-    """``CREATE TABLE name AS select``, near-unique text stored uncompressed except the
-    columns ``repeated`` (a value repeated on neighbouring rows: compressed)."""
+                  params: dict[str, object] | None = None) -> None:
+    """``CREATE TABLE name AS select``, near-unique text stored uncompressed."""
     shape = con.execute(f"DESCRIBE {select}", params).fetchall()
-    columns = ", ".join(f"{column} {sql_type}" if column in repeated
-                        else column_sql(column, sql_type) for column, sql_type, *_ in shape)
+    columns = ", ".join(column_sql(column, sql_type) for column, sql_type, *_ in shape)
     con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
     run_step(con, f"INSERT INTO {name} {select}", params)
 
