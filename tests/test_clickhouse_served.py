@@ -10,7 +10,7 @@ over HTTP), from several processes at once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from engines.clickhouse_publish import publish
 from tests.chdb_http_front import refuse, running_front
 from tests.conftest import AS_OF
 from tests.ops_fixtures import with_own_database
-from tests.served_app import Remote, serve, workers
+from tests.served_app import Remote, Served, serve, workers
 from tests.served_rates import USD_RATES, Reader, access_log_env, day_zip
 
 
@@ -43,34 +43,54 @@ def on_clickhouse(tmp_path_factory: pytest.TempPathFactory,
         yield {"settings": own, "front": base, "root": root}
 
 
-def test_every_worker_serves_the_new_day_after_a_load(on_clickhouse: dict[str, Any],
-                                                     tmp_path: Path) -> None:
+@dataclass
+class App:
+    served: Served
+    pids: set[int]  # its workers, as started
+    reader: Reader
+    admin: Remote
+    front: str
+
+
+@pytest.fixture(scope="module")
+def app(on_clickhouse: dict[str, Any]) -> Iterator[App]:
+    """``bin/serve`` with three workers on it, a reader of each worker and the admin."""
     settings: Settings = on_clickhouse["settings"]
-    access_log = tmp_path / "access.log"
-    with serve(settings, tmp_path, web_workers=3,
+    root: Path = on_clickhouse["root"]
+    access_log = root / "access.log"
+    with serve(settings, root, web_workers=3,
                extra_env=access_log_env(access_log)) as served:
-        pids = set(workers(served.master))
-        reader = Reader(served, access_log)
-        before = reader.every_worker(pids)
-        assert set(before.values()) == {("2026-11-20", before[min(pids)][1])}
-        admin = Remote(served.base, "admin")
-        [done] = admin.wait_all([admin.start_load(day_zip("2026-11-21", "7.654321"), True)])
-        assert done["state"] == "done" and done["result"]["ok"] is True, done["message"]
-        after = reader.every_worker(pids)
-        assert set(after.values()) == {("2026-11-21", "7.654321")}, after
-        # The CSV export streams its rows from ClickHouse: the new day is in it too.
-        csv = reader.session.get(f"{served.base}/export/exchange-rates.csv", timeout=60,
-                                 params=USD_RATES)
-        assert csv.status_code == 200 and "2026-11-21" in csv.text and "7.654321" in csv.text
-        # A publish that fails (ClickHouse refuses the copy of one table): the load says
-        # so, and every worker goes on serving the day before.
-        refuse(on_clickhouse["front"], rb"INSERT INTO `insurance`.`rate_fact__new`")
-        try:
-            [failed] = admin.wait_all([admin.start_load(day_zip("2026-11-22", "7.000001"),
-                                                        True)])
-        finally:
-            refuse(on_clickhouse["front"])
-        assert failed["state"] == "done" and failed["result"]["ok"] is False
-        assert "发布到查询引擎失败, 报表仍显示导入前的数据" in failed["message"]
-        assert set(reader.every_worker(pids).values()) == {("2026-11-21", "7.654321")}
-        assert set(workers(served.master)) == pids  # no worker was restarted
+        yield App(served, set(workers(served.master)), Reader(served, access_log),
+                  Remote(served.base, "admin"), on_clickhouse["front"])
+
+
+def test_every_worker_serves_the_new_day_after_a_load(app: App) -> None:
+    before = app.reader.every_worker(app.pids)
+    assert {day for day, _ in before.values()} == {"2026-11-20"}, before
+    [done] = app.admin.wait_all([app.admin.start_load(day_zip("2026-11-21", "7.654321"),
+                                                      incremental=True)])
+    assert done["state"] == "done" and done["result"]["ok"] is True, done["message"]
+    after = app.reader.every_worker(app.pids)
+    assert set(after.values()) == {("2026-11-21", "7.654321")}, after
+    assert set(workers(app.served.master)) == app.pids  # no worker was restarted
+    # The CSV export streams its rows from ClickHouse: the new day is in it too.
+    csv = app.reader.session.get(f"{app.served.base}/export/exchange-rates.csv",
+                                 params=USD_RATES, timeout=60)
+    assert csv.status_code == 200 and "2026-11-21" in csv.text and "7.654321" in csv.text
+
+
+def test_a_failed_publish_leaves_every_worker_on_the_day_before(app: App) -> None:
+    # ClickHouse refuses the copy of one table: the load says so, and every worker goes
+    # on serving what it served before.
+    before = set(app.reader.every_worker(app.pids).values())
+    assert len(before) == 1
+    refuse(app.front, rb"INSERT INTO `insurance`.`rate_fact__new`")
+    try:
+        [failed] = app.admin.wait_all([app.admin.start_load(
+            day_zip("2026-11-28", "7.000001"), incremental=True)])
+    finally:
+        refuse(app.front)
+    assert failed["state"] == "done" and failed["result"]["ok"] is False
+    assert "发布到查询引擎失败, 报表仍显示导入前的数据" in failed["message"]
+    assert set(app.reader.every_worker(app.pids).values()) == before
+    assert set(workers(app.served.master)) == app.pids
