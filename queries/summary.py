@@ -127,8 +127,8 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
                      sort: Sequence[tuple[str, str]] = ()) -> SummaryResult:
     dims = summary_dims(report, summary_key, group_by)
     sv = settings_values(report, settings)
-    names, raw = run(settings, _groups_statement(settings, report, dims, values, viewer, sv=sv,
-                                                 max_groups=max_groups, sort=sort))
+    names, raw = run(settings, groups_statement(settings, report, dims, values, viewer, sv=sv,
+                                                max_groups=max_groups, sort=sort))
     rows, totals = [], {}
     for row in plain_rows(names, raw):
         if not dims:
@@ -157,9 +157,9 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
     return result
 
 
-def _groups_statement(settings: Settings, report: Report, dims: list[Dim], values: FilterValues,
-                      viewer: Viewer, *, sv: dict[str, object], max_groups: int | None,
-                      sort: Sequence[tuple[str, str]]) -> C.Statement:
+def groups_statement(settings: Settings, report: Report, dims: list[Dim], values: FilterValues,
+                     viewer: Viewer, *, sv: dict[str, object], max_groups: int | None,
+                     sort: Sequence[tuple[str, str]]) -> C.Statement:
     """Groups and the grand total in one scan of the rollup; a page's opening screen of
     one group per person or policy from the table that kept it at load time."""
     def statement(groups: int | None) -> C.Statement:

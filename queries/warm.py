@@ -31,6 +31,7 @@ from queries.catalog import CATALOG
 from queries.filter_kinds import kind_of
 from queries.spec import Report
 from queries.store import run
+from queries.summary import groups_statement
 
 log = logging.getLogger(__name__)
 WARM_VIEWER = Viewer(0, "warm", "warm", frozenset(CATALOG), DataScope("company"), False)
@@ -50,10 +51,11 @@ def opening_summary(report: Report, settings: Settings) -> C.Statement:
     filters at their defaults, a screen of groups in the summary's default order."""
     values = engine.parse_filters(report, default_args(report, settings), settings.today)
     dims = engine.summary_dims(report, None, None)
-    return C.summary_statement(report, dims, values.conditions, WARM_VIEWER,
-                               engine.settings_values(report, settings), periods=values.periods,
-                               with_totals=True, max_groups=engine.SUMMARY_GROUPS_SHOWN,
-                               sort=engine.default_summary_sort(report, dims))
+    # The groups kept at load time (queries/openings.py) when the store has them.
+    return groups_statement(settings, report, dims, values, WARM_VIEWER,
+                            sv=engine.settings_values(report, settings),
+                            max_groups=engine.SUMMARY_GROUPS_SHOWN,
+                            sort=engine.default_summary_sort(report, dims))
 
 
 READ_CHUNK = 8 << 20

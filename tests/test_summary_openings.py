@@ -18,7 +18,7 @@ from queries import engine, openings
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.openings_build import kept_summaries
-from queries.summary import _groups_statement
+from queries.summary import groups_statement
 from queries.warm import default_args
 from tests.test_engines_same_figures import BRANCH, GM, assert_same_rows
 
@@ -36,7 +36,7 @@ def _reads_opening(settings: Settings, slug: str, key: str, viewer: Viewer, args
     values = engine.parse_filters(report, args, settings.today)
     dims = engine.summary_dims(report, key, None)
     order = engine.default_summary_sort(report, dims) if sort is None else sort
-    st = _groups_statement(settings, report, dims, values, viewer,
+    st = groups_statement(settings, report, dims, values, viewer,
                            sv=engine.settings_values(report, settings), max_groups=max_groups,
                            sort=order)
     summary = next(s for s in report.summaries if s.key == key)
