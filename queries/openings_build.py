@@ -3,6 +3,7 @@ at load time (``queries.openings``): run on the store being built, after its rol
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import duckdb
@@ -20,6 +21,7 @@ from queries.sql_summary import OPENING, branch_tops_statement
 from queries.summary import default_summary_sort, summary_dims
 from queries.warm import default_args
 
+log = logging.getLogger(__name__)
 # Whoever sees the whole company, or one branch: the scopes openings are kept for.
 COMPANY = Viewer(0, "build", "build", frozenset(), DataScope("company"), False)
 BRANCH_OPENINGS = 1_000_000  # a branch's opening number: this × (variant + 1) + branch id
@@ -72,22 +74,34 @@ def build_openings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     for report, summary in kept_summaries():
         table = openings.table_name(report, summary)
         con.execute(f"DROP TABLE IF EXISTS {table}")
-        for variant, values in enumerate(opening_values(report, settings)):
-            st = opening_statement(report, summary, values, settings)
-            keep = f"INSERT INTO {table} " if variant else f"CREATE TABLE {table} AS "
-            run_step(con, f"{keep}SELECT {variant} AS {OPENING}, * FROM ({st.sql('duckdb')})",
-                     st.params)
-            index.append((openings.fingerprint(st), table, variant, report.slug, summary.key))
-            if kept_per_branch(report):
-                index += _keep_branches(con, table, report=report, summary=summary,
-                                        values=values, settings=settings,
-                                        first=BRANCH_OPENINGS * (variant + 1))
+        try:
+            index += _keep(con, table, report, summary, settings)
+        except Exception:  # a load never fails for want of a kept opening
+            log.exception("the opening of %s %s is not kept", report.slug, summary.key)
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"CREATE OR REPLACE TABLE {openings.INDEX} (fingerprint VARCHAR NOT NULL, "
                 "table_name VARCHAR NOT NULL, opening INTEGER NOT NULL, "
                 "groups INTEGER NOT NULL, report VARCHAR NOT NULL, summary VARCHAR NOT NULL)")
     if index:
         con.executemany(f"INSERT INTO {openings.INDEX} VALUES (?, ?, ?, ?, ?, ?)",
                         [(f, t, o, openings.OPENING_GROUPS, r, s) for f, t, o, r, s in index])
+
+
+def _keep(con: duckdb.DuckDBPyConnection, table: str, report: Report, summary: Summary,
+          settings: Settings) -> list[tuple[Any, ...]]:
+    """Write ``summary``'s openings into ``table``; their index rows."""
+    index: list[tuple[Any, ...]] = []
+    for variant, values in enumerate(opening_values(report, settings)):
+        st = opening_statement(report, summary, values, settings)
+        keep = f"INSERT INTO {table} " if variant else f"CREATE TABLE {table} AS "
+        run_step(con, f"{keep}SELECT {variant} AS {OPENING}, * FROM ({st.sql('duckdb')})",
+                 st.params)
+        index.append((openings.fingerprint(st), table, variant, report.slug, summary.key))
+        if kept_per_branch(report):
+            index += _keep_branches(con, table, report=report, summary=summary,
+                                    values=values, settings=settings,
+                                    first=BRANCH_OPENINGS * (variant + 1))
+    return index
 
 
 def _keep_branches(con: duckdb.DuckDBPyConnection, table: str, *, report: Report,

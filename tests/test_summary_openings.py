@@ -18,6 +18,7 @@ from queries import engine, openings
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.openings_build import kept_summaries
+from queries.spec import Report
 from queries.summary import groups_statement
 from queries.warm import default_args
 from tests.test_engines_same_figures import BRANCH, GM, assert_same_rows
@@ -135,3 +136,30 @@ def test_a_store_kept_by_an_earlier_build_runs_the_statement(
     values = engine.parse_filters(report, args, settings.today)
     assert engine.run_summary(earlier, report, values, GM, key, max_groups=20).rows == \
         engine.run_summary(settings, report, values, GM, key, max_groups=20).rows
+
+
+def test_a_load_keeps_the_other_openings_when_one_fails(
+        settings: Settings, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from queries import openings_build
+
+    path = tmp_path_factory.mktemp("rebuilt") / "store.duckdb"
+    shutil.copyfile(settings.store_path, path)
+    real = openings_build.opening_statement
+
+    def failing(report: Report, *args: object, **kwargs: object) -> object:
+        if report.slug == "pnl-insured":
+            raise RuntimeError("a report the store cannot answer")
+        return real(report, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(openings_build, "opening_statement", failing)
+    with duckdb.connect(str(path)) as con:
+        openings_build.build_openings(con, settings)
+        kept = {r for (r,) in con.execute(f"SELECT DISTINCT report FROM {openings.INDEX}")
+                .fetchall()}
+    assert "pnl-insured" not in kept
+    assert {"premium-received-monthly", "commission-list"} <= kept
+    rebuilt = replace(settings, store_path=path)
+    args = default_args(CATALOG["pnl-insured"], rebuilt)
+    assert not _reads_opening(rebuilt, "pnl-insured", "by-insured", GM, args, 20)
+    assert _reads_opening(rebuilt, "commission-list", "by-receipt", GM, {}, 20)
