@@ -34,7 +34,11 @@ requests), response compression (answers are identity-encoded, which a client as
 ``Accept-Encoding`` accepts), ``decompress=1`` (ClickHouse's native compressed body),
 external data (multipart tables), ``client_protocol_version`` (the probe falls back to
 protocol 0), progress headers, streaming (an answer is sent whole), users and passwords
-(any are accepted), ``SETTINGS`` inside an ``INSERT … FORMAT`` with data, HTTPS.
+(any are accepted), ``SETTINGS`` inside an ``INSERT … FORMAT`` with data, HTTPS, other
+handlers (every path but ``/ping`` is read as ``/``: no ``/play``, ``/replicas_status``
+…), concurrency (one query at a time), and cancelling the query of a client that went
+away. Output formats are chDB's own (the server's code): an empty result in ``Native``
+is empty bytes, as chDB gives it.
 """
 
 from __future__ import annotations
