@@ -42,9 +42,13 @@ def as_of() -> date:
 @pytest.fixture(scope="session")
 def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("store") / "store.duckdb"
+    # The generator resolves the work log's prospects from an operational store: an empty
+    # one of its own, never whatever a checkout's var/users.sqlite happens to hold.
+    builder = Settings(as_of=AS_OF, users_path=path.with_name("builder-users.sqlite"),
+                       database_url="")
     cache = os.environ.get("TEST_STORE_CACHE")
     if not cache:
-        generate(path, TEST_POLICIES, TEST_SEED, AS_OF, Settings(as_of=AS_OF))
+        generate(path, TEST_POLICIES, TEST_SEED, AS_OF, builder)
         return path
     # bin/test's runs share one generated store (a build is deterministic for a size,
     # seed, date and the builder's code); each process gets its own copy.
@@ -60,7 +64,7 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not cached.exists():
             built = cached.with_suffix(".building")
-            generate(built, TEST_POLICIES, TEST_SEED, AS_OF, Settings(as_of=AS_OF))
+            generate(built, TEST_POLICIES, TEST_SEED, AS_OF, builder)
             built.rename(cached)
     shutil.copyfile(cached, path)
     return path
