@@ -58,14 +58,20 @@ class Reader:
             time.sleep(0.05)
         return answered[-1], str(usd["rate_date"])[:10], f"{float(usd['rate_to_cny']):.6f}"
 
-    def every_worker(self, pids: set[int], tries: int = 90) -> dict[int, tuple[str, str]]:
-        """What each of ``pids`` answers (every answer is kept; one per worker back)."""
+    def every_worker(self, pids: set[int], seconds: float = 90) -> dict[int, tuple[str, str]]:
+        """What each of ``pids`` answers (every answer is kept; one per worker back).
+
+        Requests are spaced out: a worker busy warming a store it has just opened takes
+        its next request only once it is done, and back-to-back requests would all go to
+        the idle ones."""
         answers: dict[int, set[tuple[str, str]]] = {}
-        for _ in range(tries):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
             pid, day, rate = self.latest_rate()
             answers.setdefault(pid, set()).add((day, rate))
             if set(answers) >= pids:
                 break
+            time.sleep(0.1)
         assert set(answers) == pids, f"workers {pids}, answered by {set(answers)}"
         assert all(len(a) == 1 for a in answers.values()), answers  # one day per worker
         return {pid: next(iter(a)) for pid, a in answers.items()}
