@@ -25,6 +25,7 @@ from data.customer_changes import previous_customers, write_changes
 from data.customer_state import input_hashes, read_state, resolve_day, save_state
 from data.customer_tables import DEFAULT_SOURCE_SYSTEM, create_derived_tables_sql
 from data.customers import NO_DECISIONS, Decisions, MatchConfig, cleansing_table, resolve
+from data.customers.timing import timed
 from data.settings import Settings
 from data.steps import run_step
 
@@ -248,14 +249,19 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
     only the customers the day's records touch are resolved again (the whole book when
     that store kept no state to go on)."""
     started = time.perf_counter()
-    run_step(con, create_derived_tables_sql())
-    run_step(con, _BUSINESS_SQL)
-    records = con.sql(_RECORDS_SQL).to_arrow_table()
+    steps: dict[str, Any] = {}
+    with timed(steps, "store_tables"):
+        run_step(con, create_derived_tables_sql())
+    with timed(steps, "store_business"):
+        run_step(con, _BUSINESS_SQL)
+    with timed(steps, "store_records"):
+        records = con.sql(_RECORDS_SQL).to_arrow_table()
     if records.num_rows == 0:
         return {"records": 0}
     rcon = _resolution_connection(scratch, settings, records.num_rows)
     try:
-        saved = read_state(day_of) if day_of is not None else None
+        with timed(steps, "store_read_state"):
+            saved = read_state(day_of) if day_of is not None else None
         day = saved and resolve_day(rcon, records, saved, previous.model, inputs.config,
                                     decisions=inputs.decisions)
         if day:
@@ -265,39 +271,51 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
                                         decisions=inputs.decisions,
                                         previous_links=previous.links,
                                         model=previous.model, train=inputs.train)
-            input_hashes(rcon, records)
-        save_state(con, rcon, inputs.config, inputs.decisions)
-        norm = rcon.sql("""SELECT n.customer_code, n.id_kind, n.id_no AS id_norm, n.id_valid,
-                n.mobile AS mobile_norm, n.phone AS phone_norm, n.birth, n.sex, l.master_no,
-                l.linked_by
-            FROM cust_norm n JOIN cust_links l USING (rk)""").to_arrow_table()
-        staff = con.sql(_STAFF_SQL).to_arrow_table()
-        issues = cleansing_table(rcon, staff=staff if staff.num_rows else None)
+            with timed(steps, "store_input_hashes"):
+                input_hashes(rcon, records)
+        with timed(steps, "store_save_state"):
+            save_state(con, rcon, inputs.config, inputs.decisions)
+        with timed(steps, "store_norm_out"):
+            norm = rcon.sql("""SELECT n.customer_code, n.id_kind, n.id_no AS id_norm,
+                    n.id_valid, n.mobile AS mobile_norm, n.phone AS phone_norm, n.birth,
+                    n.sex, l.master_no, l.linked_by
+                FROM cust_norm n JOIN cust_links l USING (rk)""").to_arrow_table()
+        with timed(steps, "store_cleansing"):
+            staff = con.sql(_STAFF_SQL).to_arrow_table()
+            issues = cleansing_table(rcon, staff=staff if staff.num_rows else None)
         suspects = resolution.suspects
     finally:
         rcon.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    con.register("_norm_in", norm)
-    run_step(con, """CREATE OR REPLACE TEMP TABLE _cust_norm AS
-        SELECT *, dense_rank() OVER (ORDER BY master_no)::INTEGER AS master_id FROM _norm_in""")
-    con.unregister("_norm_in")
-    run_step(con, """UPDATE customer SET master_no = n.master_no, master_id = n.master_id
-        FROM _cust_norm n WHERE n.customer_code = customer.customer_code""")
-    run_step(con, _MASTER_SQL.format(core=DEFAULT_SOURCE_SYSTEM, lists=_SCOPE_OF_MASTERS))
+    with timed(steps, "store_cust_norm"):
+        con.register("_norm_in", norm)
+        run_step(con, """CREATE OR REPLACE TEMP TABLE _cust_norm AS
+            SELECT *, dense_rank() OVER (ORDER BY master_no)::INTEGER AS master_id
+            FROM _norm_in""")
+        con.unregister("_norm_in")
+    with timed(steps, "store_update_customer"):
+        run_step(con, """UPDATE customer SET master_no = n.master_no, master_id = n.master_id
+            FROM _cust_norm n WHERE n.customer_code = customer.customer_code""")
+    with timed(steps, "store_masters"):
+        run_step(con, _MASTER_SQL.format(core=DEFAULT_SOURCE_SYSTEM, lists=_SCOPE_OF_MASTERS))
     if suspects.num_rows:
-        keys, groups = _group_ids(suspects)
-        con.register("_suspects_in", suspects.append_column("pair_key", pa.array(keys))
-                     .append_column("group_id", pa.array(groups, pa.int32())))
-        run_step(con, "CREATE OR REPLACE TEMP TABLE _suspects AS SELECT * FROM _suspects_in")
-        con.unregister("_suspects_in")
-        run_step(con, _SUSPECT_SQL.format(left=_SIDE_SQL.format(s="l", x="l"),
-                                          right=_SIDE_SQL.format(s="r", x="r")))
-    con.register("_issues_in", issues)
-    run_step(con, "CREATE OR REPLACE TEMP TABLE _issues AS SELECT * FROM _issues_in")
-    con.unregister("_issues_in")
-    run_step(con, _ISSUE_SQL)
-    write_changes(con, previous.customers, previous.history, settings.today,
-                  demo=inputs.demo_history)
+        with timed(steps, "store_suspect_groups"):
+            keys, groups = _group_ids(suspects)
+            con.register("_suspects_in", suspects.append_column("pair_key", pa.array(keys))
+                         .append_column("group_id", pa.array(groups, pa.int32())))
+            run_step(con, "CREATE OR REPLACE TEMP TABLE _suspects AS SELECT * FROM _suspects_in")
+            con.unregister("_suspects_in")
+        with timed(steps, "store_suspects"):
+            run_step(con, _SUSPECT_SQL.format(left=_SIDE_SQL.format(s="l", x="l"),
+                                              right=_SIDE_SQL.format(s="r", x="r")))
+    with timed(steps, "store_issues"):
+        con.register("_issues_in", issues)
+        run_step(con, "CREATE OR REPLACE TEMP TABLE _issues AS SELECT * FROM _issues_in")
+        con.unregister("_issues_in")
+        run_step(con, _ISSUE_SQL)
+    with timed(steps, "store_changes"):
+        write_changes(con, previous.customers, previous.history, settings.today,
+                      demo=inputs.demo_history)
     if state.model is not None:
         con.execute("INSERT INTO customer_model VALUES (?, ?)",
                     [json.dumps(state.model, ensure_ascii=False), records.num_rows])
@@ -309,4 +327,5 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
                "seconds": round(time.perf_counter() - started, 2)}
     log.info("customers resolved: %s", figures)
     log.info("customer resolution stages: %s", resolution.stats)
+    log.info("customer resolution steps around the stages: %s", steps)
     return figures

@@ -6,7 +6,6 @@ day's changed records to the state a previous run left in the same DuckDB connec
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +26,7 @@ from data.customers.normalise import normalise_into
 from data.customers.numbering import assign_numbers
 from data.customers.rules import MatchConfig
 from data.customers.suspects import suspects_table
+from data.customers.timing import timed
 
 LINKS_SCHEMA = pa.schema([("customer_code", pa.string()), ("source_system", pa.string()),
                           ("master_no", pa.string()), ("linked_by", pa.string())])
@@ -147,13 +147,17 @@ def _link_by_rules(con: duckdb.DuckDBPyConnection, p: str, cc: ConstrainedCluste
 
 
 def _deterministic(con: duckdb.DuckDBPyConnection, p: str, n: int, config: MatchConfig,
-                   decisions: Decisions) -> tuple[ConstrainedClusters, list[str], list[int]]:
+                   decisions: Decisions, *, stats: dict[str, Any]
+                   ) -> tuple[ConstrainedClusters, list[str], list[int]]:
     """Forced merges, then each rule in priority order; returns the clusters, the
     decisive fields and, per node, the index of the rule that first linked it."""
     cc = ConstrainedClusters(n)
-    _set_decisive_values(con, p, cc, config)
-    _apply_decisions(con, p, cc, decisions)
-    decisive, linked_by = _link_by_rules(con, p, cc, config, n)
+    with timed(stats, "rules_decisive_values"):
+        _set_decisive_values(con, p, cc, config)
+    with timed(stats, "rules_decisions"):
+        _apply_decisions(con, p, cc, decisions)
+    with timed(stats, "rules_link"):
+        decisive, linked_by = _link_by_rules(con, p, cc, config, n)
     return cc, decisive, linked_by
 
 
@@ -186,41 +190,53 @@ def _model_input(con: duckdb.DuckDBPyConnection, p: str, det: list[int],
 def _finish(con: duckdb.DuckDBPyConnection, p: str, cc: ConstrainedClusters,
             decisive: list[str], linked_by: list[int], *, config: MatchConfig,
             previous: str | None, stats: dict[str, Any]) -> Resolution:
-    t = time.perf_counter()
+    with timed(stats, "cluster"):
+        return _clusters_and_numbers(con, p, cc, decisive, linked_by, config=config,
+                                     previous=previous, stats=stats)
+
+
+def _clusters_and_numbers(con: duckdb.DuckDBPyConnection, p: str, cc: ConstrainedClusters,
+                          decisive: list[str], linked_by: list[int], *, config: MatchConfig,
+                          previous: str | None, stats: dict[str, Any]) -> Resolution:
     if config.probabilistic:
-        edges = con.sql(f"""SELECT l.rid AS a, r.rid AS b FROM {p}_pairs s
-            JOIN {p}_nodes l ON l.rk = s.rk_l JOIN {p}_nodes r ON r.rk = s.rk_r
-            WHERE s.match_probability >= {config.auto_threshold} AND s.mw_name > 0
-            ORDER BY s.match_probability DESC, l.rid, r.rid""").fetchnumpy()
-        n_model = len(linked_by)
-        for a, b in zip(edges["a"].tolist(), edges["b"].tolist(), strict=True):
-            if cc.union(a, b, decisive):
-                for x in (a, b):
-                    if linked_by[x] < 0:
-                        linked_by[x] = n_model
-    roots = cc.roots()
-    con.register("_roots", pa.table({"rid": pa.array(range(len(roots)), pa.int64()),
-                                     "cluster": pa.array(roots, pa.int64()),
-                                     "linked": pa.array(linked_by, pa.int64())}))
-    con.execute(f"""CREATE OR REPLACE TABLE {p}_clusters AS
-        SELECT n.rk, n.customer_code, n.source_system, r.cluster, r.linked
-        FROM {p}_nodes n JOIN _roots r USING (rid)""")
-    con.unregister("_roots")
-    numbers = assign_numbers(con, f"{p}_clusters", previous)
-    con.register("_numbers", numbers)
-    labels = [r.label for r in config.active_rules]
-    case = " ".join(f"WHEN {i} THEN '{lab}'" for i, lab in enumerate(labels))
-    con.execute(f"""CREATE OR REPLACE TABLE {p}_links AS
-        SELECT c.rk, c.customer_code, c.source_system, m.master_no,
-               CASE c.linked {case} WHEN {len(labels)} THEN '模型' ELSE '' END AS linked_by
-        FROM {p}_clusters c JOIN _numbers m USING (cluster)""")
-    con.unregister("_numbers")
-    links = con.sql(f"SELECT customer_code, source_system, master_no, linked_by "
-                    f"FROM {p}_links ORDER BY master_no, source_system, customer_code"
-                    ).to_arrow_table().cast(LINKS_SCHEMA)
-    suspects = suspects_table(con, p, config) if config.probabilistic else pa.table({})
-    stats.update(cluster_s=round(time.perf_counter() - t, 2), refused=cc.refused,
-                 records=len(roots), masters=len(numbers), suspects=suspects.num_rows)
+        with timed(stats, "cluster_model_edges"):
+            edges = con.sql(f"""SELECT l.rid AS a, r.rid AS b FROM {p}_pairs s
+                JOIN {p}_nodes l ON l.rk = s.rk_l JOIN {p}_nodes r ON r.rk = s.rk_r
+                WHERE s.match_probability >= {config.auto_threshold} AND s.mw_name > 0
+                ORDER BY s.match_probability DESC, l.rid, r.rid""").fetchnumpy()
+            n_model = len(linked_by)
+            for a, b in zip(edges["a"].tolist(), edges["b"].tolist(), strict=True):
+                if cc.union(a, b, decisive):
+                    for x in (a, b):
+                        if linked_by[x] < 0:
+                            linked_by[x] = n_model
+    with timed(stats, "cluster_table"):
+        roots = cc.roots()
+        con.register("_roots", pa.table({"rid": pa.array(range(len(roots)), pa.int64()),
+                                         "cluster": pa.array(roots, pa.int64()),
+                                         "linked": pa.array(linked_by, pa.int64())}))
+        con.execute(f"""CREATE OR REPLACE TABLE {p}_clusters AS
+            SELECT n.rk, n.customer_code, n.source_system, r.cluster, r.linked
+            FROM {p}_nodes n JOIN _roots r USING (rid)""")
+        con.unregister("_roots")
+    with timed(stats, "cluster_numbers"):
+        numbers = assign_numbers(con, f"{p}_clusters", previous)
+    with timed(stats, "cluster_links"):
+        con.register("_numbers", numbers)
+        labels = [r.label for r in config.active_rules]
+        case = " ".join(f"WHEN {i} THEN '{lab}'" for i, lab in enumerate(labels))
+        con.execute(f"""CREATE OR REPLACE TABLE {p}_links AS
+            SELECT c.rk, c.customer_code, c.source_system, m.master_no,
+                   CASE c.linked {case} WHEN {len(labels)} THEN '模型' ELSE '' END AS linked_by
+            FROM {p}_clusters c JOIN _numbers m USING (cluster)""")
+        con.unregister("_numbers")
+        links = con.sql(f"SELECT customer_code, source_system, master_no, linked_by "
+                        f"FROM {p}_links ORDER BY master_no, source_system, customer_code"
+                        ).to_arrow_table().cast(LINKS_SCHEMA)
+    with timed(stats, "cluster_suspects"):
+        suspects = suspects_table(con, p, config) if config.probabilistic else pa.table({})
+    stats.update(refused=cc.refused, records=len(roots), masters=len(numbers),
+                 suspects=suspects.num_rows)
     return Resolution(links, suspects, stats)
 
 
@@ -236,9 +252,8 @@ def resolve(con: duckdb.DuckDBPyConnection, records: pa.Table | str, *,
     from (then the default model scores it)."""
     config = config or MatchConfig()
     stats: dict[str, Any] = {}
-    t = time.perf_counter()
-    _store_norm(con, f"{prefix}_norm", records)
-    stats["normalise_s"] = round(time.perf_counter() - t, 2)
+    with timed(stats, "normalise"):
+        _store_norm(con, f"{prefix}_norm", records)
     if model is None and not train and (train is False or con.execute(
             f"SELECT count(*) FROM {prefix}_norm").fetchall()[0][0] < MIN_TRAIN_RECORDS):
         model = default_model()
@@ -263,19 +278,27 @@ def _previous(con: duckdb.DuckDBPyConnection, p: str,
 
 
 def _run(con, p, config, decisions, model, *, changed, stats):
-    t = time.perf_counter()
-    n = _number_nodes(con, p)
-    cc, decisive, linked_by = _deterministic(con, p, n, config, decisions)
-    stats["rules_s"] = round(time.perf_counter() - t, 2)
+    with timed(stats, "rules"):
+        with timed(stats, "rules_number_nodes"):
+            n = _number_nodes(con, p)
+        cc, decisive, linked_by = _deterministic(con, p, n, config, decisions, stats=stats)
     if config.probabilistic:
-        t = time.perf_counter()
+        with timed(stats, "model"):
+            model = _score(con, p, config, cc, model, changed=changed, stats=stats)
+    return cc, decisive, linked_by, model
+
+
+def _score(con, p, config, cc, model, *, changed, stats):
+    with timed(stats, "model_input"):
         det = cc.roots()
         table = _model_input(con, p, det, changed)
+    with timed(stats, "model_score"):
         if model is None:
             model = train_and_score(con, table, config.review_threshold,
                                     config.model_sample_pairs, f"{p}_scored")
         else:
             score_with_model(con, table, model, config.review_threshold, f"{p}_scored")
+    with timed(stats, "model_pairs"):
         scored = f"""SELECT l.rk AS rk_l, r.rk AS rk_r, s.* EXCLUDE (rid_l, rid_r)
             FROM {p}_scored s JOIN {p}_nodes l ON l.rid = s.rid_l
             JOIN {p}_nodes r ON r.rid = s.rid_r"""
@@ -285,6 +308,4 @@ def _run(con, p, config, decisions, model, *, changed, stats):
             con.execute(f"""DELETE FROM {p}_pairs WHERE rk_l IN (SELECT rk FROM {changed})
                             OR rk_r IN (SELECT rk FROM {changed})""")
             con.execute(f"INSERT INTO {p}_pairs {scored}")
-        stats["model_s"] = round(time.perf_counter() - t, 2)
-    return cc, decisive, linked_by, model
-
+    return model
