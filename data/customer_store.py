@@ -240,6 +240,37 @@ def _resolution_connection(scratch: Path, settings: Settings, records: int
     return con
 
 
+def _write_master_tables(con: duckdb.DuckDBPyConnection, norm: pa.Table, suspects: pa.Table,
+                         issues: pa.Table, steps: dict[str, Any]) -> None:
+    """The numbers into ``customer``; customer_master, customer_suspect, customer_issue."""
+    with timed(steps, "store_cust_norm"):
+        con.register("_norm_in", norm)
+        run_step(con, """CREATE OR REPLACE TEMP TABLE _cust_norm AS
+            SELECT *, dense_rank() OVER (ORDER BY master_no)::INTEGER AS master_id
+            FROM _norm_in""")
+        con.unregister("_norm_in")
+    with timed(steps, "store_update_customer"):
+        run_step(con, """UPDATE customer SET master_no = n.master_no, master_id = n.master_id
+            FROM _cust_norm n WHERE n.customer_code = customer.customer_code""")
+    with timed(steps, "store_masters"):
+        run_step(con, _MASTER_SQL.format(core=DEFAULT_SOURCE_SYSTEM, lists=_SCOPE_OF_MASTERS))
+    if suspects.num_rows:
+        with timed(steps, "store_suspect_groups"):
+            keys, groups = _group_ids(suspects)
+            con.register("_suspects_in", suspects.append_column("pair_key", pa.array(keys))
+                         .append_column("group_id", pa.array(groups, pa.int32())))
+            run_step(con, "CREATE OR REPLACE TEMP TABLE _suspects AS SELECT * FROM _suspects_in")
+            con.unregister("_suspects_in")
+        with timed(steps, "store_suspects"):
+            run_step(con, _SUSPECT_SQL.format(left=_SIDE_SQL.format(s="l", x="l"),
+                                              right=_SIDE_SQL.format(s="r", x="r")))
+    with timed(steps, "store_issues"):
+        con.register("_issues_in", issues)
+        run_step(con, "CREATE OR REPLACE TEMP TABLE _issues AS SELECT * FROM _issues_in")
+        con.unregister("_issues_in")
+        run_step(con, _ISSUE_SQL)
+
+
 def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, *,
                             previous: Previous, inputs: CustomerInputs,
                             scratch: Path, day_of: Path | None = None
@@ -287,32 +318,7 @@ def resolve_store_customers(con: duckdb.DuckDBPyConnection, settings: Settings, 
     finally:
         rcon.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    with timed(steps, "store_cust_norm"):
-        con.register("_norm_in", norm)
-        run_step(con, """CREATE OR REPLACE TEMP TABLE _cust_norm AS
-            SELECT *, dense_rank() OVER (ORDER BY master_no)::INTEGER AS master_id
-            FROM _norm_in""")
-        con.unregister("_norm_in")
-    with timed(steps, "store_update_customer"):
-        run_step(con, """UPDATE customer SET master_no = n.master_no, master_id = n.master_id
-            FROM _cust_norm n WHERE n.customer_code = customer.customer_code""")
-    with timed(steps, "store_masters"):
-        run_step(con, _MASTER_SQL.format(core=DEFAULT_SOURCE_SYSTEM, lists=_SCOPE_OF_MASTERS))
-    if suspects.num_rows:
-        with timed(steps, "store_suspect_groups"):
-            keys, groups = _group_ids(suspects)
-            con.register("_suspects_in", suspects.append_column("pair_key", pa.array(keys))
-                         .append_column("group_id", pa.array(groups, pa.int32())))
-            run_step(con, "CREATE OR REPLACE TEMP TABLE _suspects AS SELECT * FROM _suspects_in")
-            con.unregister("_suspects_in")
-        with timed(steps, "store_suspects"):
-            run_step(con, _SUSPECT_SQL.format(left=_SIDE_SQL.format(s="l", x="l"),
-                                              right=_SIDE_SQL.format(s="r", x="r")))
-    with timed(steps, "store_issues"):
-        con.register("_issues_in", issues)
-        run_step(con, "CREATE OR REPLACE TEMP TABLE _issues AS SELECT * FROM _issues_in")
-        con.unregister("_issues_in")
-        run_step(con, _ISSUE_SQL)
+    _write_master_tables(con, norm, suspects, issues, steps)
     with timed(steps, "store_changes"):
         write_changes(con, previous.customers, previous.history, settings.today,
                       demo=inputs.demo_history)

@@ -25,13 +25,17 @@ def _staff_matches(con: duckdb.DuckDBPyConnection, p: str, staff: pa.Table) -> s
         kind AS source_system FROM _staff_in""")
     normalise_into(con, "_staff_raw", f"{p}_staff")
     con.unregister("_staff_in")
+    # Two equi-joins, not one join ON a OR b: an OR is a nested loop over every record
+    # and every staff member, which grows with the square of the book.
+    detail = "s.source_system || ' ' || s.customer_code || ' ' || coalesce(s.name_key, '')"
     return f"""
         SELECT c.customer_code, c.source_system, '业务员客户' AS issue,
-               s.source_system || ' ' || s.customer_code || ' ' || coalesce(s.name_key, '')
-               || CASE WHEN c.id_key = s.id_key THEN ' (证件号相同)' ELSE ' (手机相同)' END
-               AS detail
-        FROM {p}_norm c JOIN {p}_staff s
-          ON (c.id_key = s.id_key) OR (c.mobile = s.mobile AND NOT c.is_company)"""
+               {detail} || ' (证件号相同)' AS detail
+        FROM {p}_norm c JOIN {p}_staff s ON c.id_key = s.id_key
+        UNION ALL
+        SELECT c.customer_code, c.source_system, '业务员客户', {detail} || ' (手机相同)'
+        FROM {p}_norm c JOIN {p}_staff s ON c.mobile = s.mobile AND NOT c.is_company
+        WHERE NOT coalesce(c.id_key = s.id_key, false)"""
 
 
 def cleansing_table(con: duckdb.DuckDBPyConnection, prefix: str = "cust",
