@@ -20,7 +20,7 @@ from callbacks.routes import register_routes
 from callbacks.worklog_routes import register_worklog_routes
 from data.generate import ensure_demo_store
 from data.settings import Settings
-from engines import engine_for
+from engines import Engine, engine_for
 from engines.base import begin_request, end_request
 from layouts.shell import shell
 from ops import migrate as ops_migrate
@@ -40,19 +40,22 @@ from queries.warm import warm
 log = logging.getLogger("app")
 
 
-def create_app(settings: Settings) -> Dash:
+def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
+    """The app serving ``settings``; its store is answered by ``engine`` (by default the
+    engine for ``settings``), which every page, callback, API call and export is given."""
     server = Flask(__name__)
     server.config["SETTINGS"] = settings
     ops_migrate.upgrade(settings.users_db)  # users, audit, jobs: the current schema first
-    # The one engine of this process; everything reached with these settings uses it.
-    engine = server.config["ENGINE"] = engine_for(settings)
+    if engine is None:
+        engine = engine_for(settings)
+    server.config["ENGINE"] = engine
     _identity_per_request(server)
     auth.install(server, settings)
-    store_types.serve_from(settings)  # filters' value types, as the store's schema says
+    store_types.serve_from(engine)  # filters' value types, as the store's schema says
     if engine.has_store():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
-        validate(ALL_REPORTS, table_columns(settings))  # the store's and the mirror's
-        warm(settings, summaries_s=settings.warm_seconds)  # the first request answers like the next
+        validate(ALL_REPORTS, table_columns(engine))  # the store's and the mirror's
+        warm(engine, summaries_s=settings.warm_seconds)  # the first request answers like the next
     app = Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # documented; Dash's annotation omits a Flask app
@@ -67,7 +70,7 @@ def create_app(settings: Settings) -> Dash:
     register_customer_pages()
     register_record_pages()
     register_admin_pages(app, settings)
-    register_customer_data_pages(app, settings)
+    register_customer_data_pages(app, engine)
     register_worklog_pages(app)
     # The menu lists what is built: every report and the admin, action and 工作日志 pages above.
     admin = set(dash.page_registry) & {*ADMIN_SLUGS, *ACTION_SLUGS, *WORKLOG_SLUGS}
@@ -76,15 +79,15 @@ def create_app(settings: Settings) -> Dash:
         return shell(auth.current_viewer(), set(CATALOG) | admin)
 
     app.layout = layout
-    report_callbacks.register(app, settings)
-    export_callbacks.register(app, settings)
+    report_callbacks.register(app, engine)
+    export_callbacks.register(app, engine)
     shell_callbacks.register(app)
     view_callbacks.register(app, settings)
-    register_routes(server, settings)
+    register_routes(server, engine)
     register_load_routes(server, settings)
     register_worklog_routes(server)
-    register_customer_routes(server, settings)
-    register_customer_data_routes(server, settings)
+    register_customer_routes(server, engine)
+    register_customer_data_routes(server, engine)
     return app
 
 
@@ -105,9 +108,10 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env()
     ensure_demo_store(settings)
-    engine_for(settings).ensure_published(settings.store_path, log.info)
-    ensure_demo_users(settings)
-    app = create_app(settings)
+    engine = engine_for(settings)
+    engine.ensure_published(settings.store_path, log.info)
+    ensure_demo_users(engine)
+    app = create_app(settings, engine)
     log.info("serving on http://%s:%s", settings.host, settings.port)
     app.run(host=settings.host, port=settings.port, debug=False)
 

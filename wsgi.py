@@ -26,8 +26,9 @@ def prepare(settings: Settings) -> None:
 
     upgrade(settings.users_db)  # the operational store's schema, once before the workers
     ensure_demo_store(settings)
-    ensure_demo_users(settings)
-    engine_for(settings).ensure_published(settings.store_path, log.info)
+    engine = engine_for(settings)
+    ensure_demo_users(engine)
+    engine.ensure_published(settings.store_path, log.info)
 
 
 def create_server() -> Flask:

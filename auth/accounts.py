@@ -22,7 +22,7 @@ from auth.users import (
     update_user,
     username_problem,
 )
-from data.settings import Settings
+from engines.base import Engine
 from queries import export_jobs
 from queries.access import SCOPE_LABELS
 
@@ -101,7 +101,7 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None
             if (before or {}).get(k) != (after or {}).get(k)}
 
 
-def create_from_template(settings: Settings, *, username: str, display_name: str,
+def create_from_template(engine: Engine, *, username: str, display_name: str,
                          template: UserRecord | None, grants: Grants, password: str,
                          page: str | None, actor: str | None = None) -> UserRecord:
     username, display_name = (username or "").strip(), (display_name or "").strip()
@@ -109,28 +109,28 @@ def create_from_template(settings: Settings, *, username: str, display_name: str
                                 ("display_name", display_name_problem(display_name))) if v}
     if template is None:
         errors["template"] = "请选择参照的模板或用户"
-    org = load_org(settings)
+    org = load_org(engine)
     errors.update(check_org(org, grants.scope, grants.branch_id, grants.dept_id,
                             grants.staff_id))
-    if not errors and get_user(settings.users_db, username=username) is not None:
+    if not errors and get_user(engine.settings.users_db, username=username) is not None:
         errors["username"] = f"员工代码 {username} 已存在"
     if errors:
         raise FieldErrors(errors)
     assert template is not None
-    user = create_user(settings.users_db, username=username, display_name=display_name,
+    user = create_user(engine.settings.users_db, username=username, display_name=display_name,
                        password=password, scope=grants.scope, pages=grants.pages,
                        role=template.role, branch_id=grants.branch_id, dept_id=grants.dept_id,
                        staff_id=grants.staff_id, personal_data=grants.personal_data,
                        is_admin=grants.is_admin, must_change_password=True)
-    audit.record("user_created", page=page, username=actor, db=settings.users_db, detail={
+    audit.record("user_created", page=page, username=actor, db=engine.settings.users_db, detail={
         "user": username, "name": display_name, "template": template.username,
         "changes": changes(None, _readable(org, user))})
     return user
 
 
-def change_grants(settings: Settings, user: UserRecord, grants: Grants, enabled: bool,
+def change_grants(engine: Engine, user: UserRecord, grants: Grants, enabled: bool,
                   page: str) -> UserRecord:
-    org = load_org(settings)
+    org = load_org(engine)
     if not user.is_template:
         errors = check_org(org, grants.scope, grants.branch_id, grants.dept_id,
                            grants.staff_id)
@@ -141,7 +141,7 @@ def change_grants(settings: Settings, user: UserRecord, grants: Grants, enabled:
     org_ids = ({"branch_id": None, "dept_id": None, "staff_id": None} if user.is_template
                else {"branch_id": grants.branch_id, "dept_id": grants.dept_id,
                      "staff_id": grants.staff_id})
-    updated = update_user(settings.users_db, user.user_id, scope=grants.scope, **org_ids,
+    updated = update_user(engine.settings.users_db, user.user_id, scope=grants.scope, **org_ids,
                           pages=set(grants.pages), personal_data=grants.personal_data,
                           is_admin=grants.is_admin,
                           **({} if user.is_template else {"enabled": enabled}))
@@ -152,11 +152,11 @@ def change_grants(settings: Settings, user: UserRecord, grants: Grants, enabled:
     return updated
 
 
-def delete_account(settings: Settings, user: UserRecord, page: str) -> int:
+def delete_account(engine: Engine, user: UserRecord, page: str) -> int:
     """Delete the user (their sessions end with them) and their export jobs and files."""
-    before = _readable(load_org(settings), user)
-    delete_user(settings.users_db, user.user_id)
-    jobs = export_jobs.remove_user_jobs(settings, user.user_id)
+    before = _readable(load_org(engine), user)
+    delete_user(engine.settings.users_db, user.user_id)
+    jobs = export_jobs.remove_user_jobs(engine.settings, user.user_id)
     audit.record("user_deleted", page=page, detail={
         "user": user.username, "name": user.display_name, "export_jobs": jobs,
         "changes": changes(before, None)})

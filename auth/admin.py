@@ -27,6 +27,7 @@ from auth.templates import TEMPLATE_BY_ROLE, ensure_templates, template_for
 from auth.users import UserError, create_user
 from data.settings import Settings
 from engines import engine_for
+from engines.base import Engine
 from ops import migrate as ops_migrate
 
 CLI_ACTOR = "(命令行)"
@@ -105,26 +106,26 @@ def _place(org: Org, level: str, args: argparse.Namespace) -> tuple[int | None, 
     return unit.branch_id, unit.dept_id, unit.id
 
 
-def _add_user(settings: Settings, args: argparse.Namespace) -> str:
+def _add_user(engine: Engine, args: argparse.Namespace) -> str:
     if not args.password_stdin:
         raise Problem("请用 --password-stdin 从标准输入提供初始密码")
     password = sys.stdin.readline().rstrip("\r\n")
     problem = password_problem(password, args.username)
     if problem:
         raise Problem(f"密码不符合要求: {problem}")
-    if not engine_for(settings).has_store():
-        raise Problem(f"找不到数据仓库 {settings.store_path} (STORE_PATH)")
-    ensure_templates(settings.users_db)
-    template = template_for(settings.users_db, args.template)
+    if not engine.has_store():
+        raise Problem(f"找不到数据仓库 {engine.settings.store_path} (STORE_PATH)")
+    ensure_templates(engine.settings.users_db)
+    template = template_for(engine.settings.users_db, args.template)
     if template is None:
         raise Problem(f"没有模板 {args.template} (可用: "
                       + ", ".join(t.key for t in TEMPLATE_BY_ROLE.values()) + ")")
-    org = load_org(settings)
+    org = load_org(engine)
     branch_id, dept_id, staff_id = _place(org, template.scope, args)
     name = args.name or (org.staff[staff_id].name if staff_id else args.username)
     grants = Grants(template.scope, branch_id, dept_id, staff_id, template.pages,
                     template.personal_data, template.is_admin)
-    create_from_template(settings, username=args.username, display_name=name,
+    create_from_template(engine, username=args.username, display_name=name,
                          template=template, grants=grants, password=password,
                          page=None, actor=CLI_ACTOR)
     where = org.describe(branch_id, dept_id, staff_id) or "公司"
@@ -137,8 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         ops_migrate.upgrade(settings.users_db)  # the schema the app itself would see
-        run = _create_admin if args.command == "create-admin" else _add_user
-        print(run(settings, args))
+        if args.command == "create-admin":
+            print(_create_admin(settings, args))
+        else:  # a command of its own: it builds its process's engine
+            print(_add_user(engine_for(settings), args))
     except FieldErrors as exc:
         for field, message in exc.errors.items():
             print(f"错误: {_FLAG.get(field, field)}: {message}", file=sys.stderr)

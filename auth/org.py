@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from data.settings import Settings
+from engines.base import Engine
 from queries.sql import Statement, _parse
 from queries.store import run, store_identity
 
@@ -54,22 +54,22 @@ class Org:
                           for units, i in parts if i is not None)
 
 
-def _rows(settings: Settings, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    return run(settings, Statement(_parse(sql), {}))[1]
+def _rows(engine: Engine, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    return run(engine, Statement(_parse(sql), {}))[1]
 
 
 @lru_cache(maxsize=4)
-def _load(settings: Settings, _version: tuple[int, int]) -> Org:
+def _load(engine: Engine, _version: tuple[int, int]) -> Org:
     branches = {r[0]: Unit(r[0], r[1], r[2]) for r in _rows(
-        settings, "SELECT branch_id, branch_code, branch_name FROM branch ORDER BY branch_code")}
+        engine, "SELECT branch_id, branch_code, branch_name FROM branch ORDER BY branch_code")}
     depts = {r[0]: Unit(r[0], r[1], r[2], r[3]) for r in _rows(
-        settings, "SELECT dept_id, dept_code, dept_name, branch_id FROM department "
+        engine, "SELECT dept_id, dept_code, dept_name, branch_id FROM department "
                   "ORDER BY dept_code")}
     staff = {r[0]: Unit(r[0], r[1], r[2], r[3], r[4]) for r in _rows(
-        settings, "SELECT staff_id, staff_code, staff_name, branch_id, dept_id FROM staff "
+        engine, "SELECT staff_id, staff_code, staff_name, branch_id, dept_id FROM staff "
                   "ORDER BY staff_code")}
     return Org(branches, depts, staff)
 
 
-def load_org(settings: Settings) -> Org:
-    return _load(settings, store_identity(settings))
+def load_org(engine: Engine) -> Org:
+    return _load(engine, store_identity(engine))

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from auth.passwords import one_time_password
 from auth.users import UserRecord, create_user, get_user, update_user
-from data.settings import OpsDb, Settings
+from data.settings import OpsDb
+from engines.base import Engine
 from queries.areas import REPORT_AREAS, WORKLOG_AREA
 from queries.demo_people import find_demo_people
 from queries.grants import area_grant, tag_grant
@@ -81,13 +82,13 @@ def template_for(db: OpsDb, key: str) -> UserRecord | None:
     return user if user is not None and user.is_template else None
 
 
-def ensure_demo_users(settings: Settings) -> None:
+def ensure_demo_users(engine: Engine) -> None:
     """Templates plus, on a generated demo store only, one demo user per template
     (idempotent). An imported store gets none: its first administrator comes from
     ``auth.admin create-admin``."""
-    db: OpsDb = settings.users_db
+    db: OpsDb = engine.settings.users_db
     ensure_templates(db)
-    people = find_demo_people(settings)
+    people = find_demo_people(engine)
     if people is None:
         return
     demo: tuple[tuple[str, str, str, dict[str, int]], ...] = (
@@ -116,4 +117,4 @@ def ensure_demo_users(settings: Settings) -> None:
                     dept_id=org.get("dept_id"), staff_id=org.get("staff_id"))
     from auth.worklog_demo import ensure_worklog_demo
 
-    ensure_worklog_demo(settings, people, DEMO_PASSWORD)
+    ensure_worklog_demo(engine, people, DEMO_PASSWORD)

@@ -27,6 +27,7 @@ from auth.passwords import hash_password, password_problem, verify_nothing, veri
 from auth.secret import session_secret
 from auth.users import USERNAME_MAX, UserRecord, end_sessions, get_user, update_user
 from data.settings import Settings
+from engines.base import Engine
 from queries.access import Viewer
 
 PUBLIC_PATHS = ("/login", "/favicon.ico", "/healthz")
@@ -55,6 +56,12 @@ def current_settings() -> Settings:
     """The settings of the app serving this request (never a module global: tests and
     tools create several apps in one process, and pages are registered process-wide)."""
     return current_app.config["SETTINGS"]
+
+
+def current_engine() -> Engine:
+    """The engine answering this app's store (``create_app`` builds it once), for what a
+    page reads as it is drawn; callbacks and routes are handed it when registered."""
+    return current_app.config["ENGINE"]
 
 
 def current_viewer() -> Viewer | None:

@@ -7,7 +7,7 @@ plans, notes and expenses (``ops.worklog_demo``)."""
 from __future__ import annotations
 
 from auth.users import UserRecord, create_user, get_user
-from data.settings import Settings
+from engines.base import Engine
 from ops.worklog_demo import seed_worklog
 from queries.demo_people import DemoPeople
 from queries.worklog_store import demo_colleagues
@@ -15,10 +15,10 @@ from queries.worklog_store import demo_colleagues
 MAX_COLLEAGUES = 3
 
 
-def ensure_worklog_demo(settings: Settings, people: DemoPeople, password: str) -> None:
+def ensure_worklog_demo(engine: Engine, people: DemoPeople, password: str) -> None:
     from auth.templates import TEMPLATE_BY_ROLE
 
-    colleagues = demo_colleagues(settings, people.branch_id, people.dept_id,
+    colleagues = demo_colleagues(engine, people.branch_id, people.dept_id,
                                  people.sales_staff_id)[:MAX_COLLEAGUES]
     wanted: list[tuple[str, str, str, dict[str, int]]] = [
         (f"sales{i:02d}", "业务员", c.name, {"branch_id": c.branch_id, "dept_id": c.dept_id,
@@ -28,7 +28,7 @@ def ensure_worklog_demo(settings: Settings, people: DemoPeople, password: str) -
     if other_dept is not None:
         wanted.append(("section02", "科长", "科长(二)", {"branch_id": people.branch_id,
                                                          "dept_id": other_dept}))
-    db = settings.users_db
+    db = engine.settings.users_db
     first = get_user(db, username="sales01")
     for username, role, name, org in wanted:
         if get_user(db, username=username) is None:
@@ -42,4 +42,4 @@ def ensure_worklog_demo(settings: Settings, people: DemoPeople, password: str) -
     staff: list[UserRecord] = [u for u in (get_user(db, username=n) for n in
                                            ("sales01", *(w[0] for w in wanted if w[1] == "业务员")))
                                if u is not None and u.role == "业务员"]
-    seed_worklog(settings, staff)
+    seed_worklog(engine, staff)

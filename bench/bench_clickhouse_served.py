@@ -25,6 +25,7 @@ from pathlib import Path
 from auth.templates import ensure_demo_users
 from data.generate import generate
 from data.settings import ROOT, Settings
+from engines import engine_for
 from engines.clickhouse_publish import publish
 from tests.chdb_http_front import running_front
 from tests.served_app import Remote, serve, workers
@@ -49,7 +50,7 @@ def main() -> None:
         started = time.perf_counter()
         publish(settings.store_path, url, log=lambda _: None)
         first_publish = time.perf_counter() - started
-        ensure_demo_users(settings)
+        ensure_demo_users(engine_for(settings))
         access_log = root / "access.log"
         with serve(settings, root, web_workers=a.workers,
                    extra_env=access_log_env(access_log)) as served:

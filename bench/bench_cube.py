@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from data.settings import Settings
+from engines import engine_for
 from queries import sql as C
 from queries import store_types
 from queries.access import DataScope, Viewer
@@ -40,7 +41,7 @@ def main() -> None:
     store = Path(sys.argv[1])
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     settings = replace(Settings(), store_path=store, results_cache_entries=0)
-    store_types.serve_from(settings)
+    store_types.serve_from(engine_for(settings))
     report = CATALOG["pnl-auto-cube"]
     viewer = Viewer(0, "bench", "bench", frozenset(CATALOG), DataScope("company"), True)
     raw = duckdb.connect(str(store), read_only=True)
@@ -53,7 +54,7 @@ def main() -> None:
                 for f in FILTERS:
                     values = parse_filters(report, f)
                     t = time.perf_counter()
-                    run_summary(settings, report, values, viewer, group_by=g)
+                    run_summary(engine_for(settings), report, values, viewer, group_by=g)
                     app_t.append((time.perf_counter() - t) * 1000)
                     st = C.summary_statement(report, summary_dims(report, None, g),
                                              values.conditions, viewer, {},

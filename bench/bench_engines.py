@@ -45,7 +45,7 @@ def main() -> None:
     repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     # No results cache: every run is timed on the engine.
     duck = replace(Settings(), store_path=store, results_cache_entries=0)
-    store_types.serve_from(duck)
+    store_types.serve_from(engine_for(duck))
     ch = replace(duck, store_engine="clickhouse", clickhouse_url=f"chdb://{chdir}")
     marker = chdir / "published-from"
     stamp = f"{store.stat().st_ino}:{store.stat().st_mtime_ns}"
@@ -65,10 +65,10 @@ def main() -> None:
             for viewer in VIEWERS:
                 for name, target in (("duck", duck), ("ch", ch)):
                     t = time.perf_counter()
-                    run_summary(target, report, values, viewer)
+                    run_summary(engine_for(target), report, values, viewer)
                     times[f"{name}_s"].append((time.perf_counter() - t) * 1000)
                     t = time.perf_counter()
-                    run_detail(target, report, values, viewer, limit=100)
+                    run_detail(engine_for(target), report, values, viewer, limit=100)
                     times[f"{name}_d"].append((time.perf_counter() - t) * 1000)
         rows[report.slug] = {k: {"p50_ms": round(statistics.median(v), 1),
                                  "p95_ms": round(pct(v, 0.95), 1)} for k, v in times.items()}

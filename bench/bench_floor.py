@@ -31,7 +31,10 @@ import requests
 
 from bench.http_harness import free_port, raw_ms, recording, start_app
 from data.settings import Settings
-from queries import engine, store_types
+from engines import engine_for
+from engines.base import Engine
+from queries import engine as reporting
+from queries import store_types
 from queries.catalog import CATALOG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,11 +161,12 @@ def export_reader(store: str) -> Any:
     from queries.access import DataScope, Viewer
 
     settings = replace(Settings.from_env(), store_path=Path(store), as_of=AS_OF)
-    store_types.serve_from(settings)
+    store_types.serve_from(engine_for(settings))
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
-    return export_stream.arrow_reader(settings, report, engine.parse_filters(report, {}, AS_OF),
-                                      viewer, (), batch_rows=10_000)
+    values = reporting.parse_filters(report, {}, AS_OF)
+    return export_stream.arrow_reader(engine_for(settings), report, values, viewer, (),
+                                      batch_rows=10_000)
 
 
 def export_job_alone(store: str) -> None:
@@ -171,11 +175,11 @@ def export_job_alone(store: str) -> None:
     from queries.export_jobs import job_settings
 
     settings = job_settings(replace(Settings.from_env(), store_path=Path(store), as_of=AS_OF))
-    store_types.serve_from(settings)
+    store_types.serve_from(engine_for(settings))
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
-    export.detail_xlsx(Path("/tmp/bench-floor-job.xlsx"), settings, report,
-                       engine.parse_filters(report, {}, AS_OF), viewer)
+    export.detail_xlsx(Path("/tmp/bench-floor-job.xlsx"), engine_for(settings), report,
+                       reporting.parse_filters(report, {}, AS_OF), viewer)
 
 
 def csv_alone(store: str) -> None:
@@ -183,10 +187,11 @@ def csv_alone(store: str) -> None:
     from queries.access import DataScope, Viewer
 
     settings = replace(Settings.from_env(), store_path=Path(store), as_of=AS_OF)
-    store_types.serve_from(settings)
+    store_types.serve_from(engine_for(settings))
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
-    for _ in export.detail_csv(settings, report, engine.parse_filters(report, {}, AS_OF),
+    for _ in export.detail_csv(engine_for(settings), report,
+                               reporting.parse_filters(report, {}, AS_OF),
                                viewer):
         pass
 
@@ -222,13 +227,13 @@ def csv_rows(session: requests.Session, base: str, store: Path, floor_store: Pat
             "product_alone": own, "floor_copy_alone": ref}
 
 
-def small_summary(session: requests.Session, base: str, settings: Settings, viewer: Any,
+def small_summary(session: requests.Session, base: str, engine: Engine, viewer: Any,
                   store: Path, *, repeats: int = 30) -> dict[str, Any]:
     slug, args = SMALL
     report = CATALOG[slug]
     with recording() as statements:
-        engine.run_summary(settings, report, engine.parse_filters(report, args, AS_OF),
-                           viewer, max_groups=engine.SUMMARY_GROUPS_SHOWN)
+        reporting.run_summary(engine, report, reporting.parse_filters(report, args, AS_OF),
+                           viewer, max_groups=reporting.SUMMARY_GROUPS_SHOWN)
     con = duckdb.connect(str(store), read_only=True)
     con.execute("SET threads = 2")
     api, raw = [], []
@@ -337,10 +342,11 @@ def main() -> None:
 
         settings = replace(Settings.from_env(), store_path=store, as_of=AS_OF,
                            results_cache_entries=0)
-        store_types.serve_from(settings)
+        store_types.serve_from(engine_for(settings))
         user = get_user(settings.users_db, username="gm")
         assert user is not None
-        result["small_summary"] = small_summary(session, base, settings, user.viewer(), store)
+        result["small_summary"] = small_summary(session, base, engine_for(settings), user.viewer(),
+                                                store)
         say("small_summary", result["small_summary"])
         result["cube"] = cube(session, base, floor_store, floor_bench)
         say("cube", result["cube"])

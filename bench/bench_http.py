@@ -43,9 +43,12 @@ from bench.http_harness import (
     timed_get,
 )
 from data.settings import Settings
-from queries import engine, store_types
+from engines import engine_for
+from engines.base import Engine
+from queries import engine as reporting
 from queries import sql as C
 from queries import store as store_module
+from queries import store_types
 from queries.catalog import CATALOG
 from queries.spec import Report
 
@@ -65,7 +68,7 @@ CUBE_GROUPS = {1: [["use_nature"], ["branch"], ["use_years"]],
 # --- filters -------------------------------------------------------------------------
 
 
-def variants(report: Report, as_of: date, settings: Settings) -> list[dict[str, str]]:
+def variants(report: Report, as_of: date, engine: Engine) -> list[dict[str, str]]:
     """The widest filters first, then narrower and different ones."""
     spans = [None, 365, 90, 730, 30, 180]
     out: list[dict[str, str]] = []
@@ -86,64 +89,65 @@ def variants(report: Report, as_of: date, settings: Settings) -> list[dict[str, 
             choice = next((f for f in report.filters if f.kind in {"multi", "choice"}
                            and f.options is not None and not f.required), None)
             if choice is not None:
-                options = engine.filter_options(settings, report, choice.key)
+                options = reporting.filter_options(engine, report, choice.key)
                 if options:
                     args[choice.key] = options[(i // 2 - 1) % len(options)][0]
         out.append(args)
     return out
 
 
-def deep_cursor(settings: Settings, report: Report, values: engine.FilterValues,
+def deep_cursor(engine: Engine, report: Report, values: reporting.FilterValues,
                 viewer: Any, total: int) -> tuple[int, str | None]:
     """The keyset cursor of page ``DEEP_PAGE`` (or the last page): the sort values and id
     of the row just before it, as the grid holds it after scrolling there."""
     page = min(DEEP_PAGE, max(1, (total + PAGE - 1) // PAGE))
     if page == 1:
         return 1, None
-    order = engine.detail_order(report, [])
-    sv = engine.settings_values(report, settings)
+    order = reporting.detail_order(report, [])
+    sv = reporting.settings_values(report, engine.settings)
     st = C.detail_statement(report, [], values.conditions, viewer, sv, order=order, limit=1,
                             cursor=None, offset=(page - 1) * PAGE - 1)
-    names, rows = store_module.run(settings, st)
+    names, rows = store_module.run(engine, st)
     row = dict(zip(names, rows[0], strict=True))
     keys = [c for c, _ in order] + [report.id_column]
-    cursor = C.Cursor(tuple(engine.plain_value(row[k]) for k in keys), (page - 1) * PAGE)
+    cursor = C.Cursor(tuple(reporting.plain_value(row[k]) for k in keys), (page - 1) * PAGE)
     return page, cursor.encode()
 
 
 def summary_groups(con: duckdb.DuckDBPyConnection, settings: Settings, report: Report,
-                   values: engine.FilterValues, viewer: Any, *, group_by: list[str] | None
+                   values: reporting.FilterValues, viewer: Any, *, group_by: list[str] | None
                    ) -> int:
-    dims = engine.summary_dims(report, None, group_by)
+    dims = reporting.summary_dims(report, None, group_by)
     st = C.summary_statement(report, dims, values.conditions, viewer,
-                             engine.settings_values(report, settings), periods=values.periods)
+                             reporting.settings_values(report, settings), periods=values.periods)
     sql, params = st.sql(), st.params
     return int(con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])  # type: ignore[index]
 
 
-def bench_report(session: requests.Session, base: str, settings: Settings, report: Report,
+def bench_report(session: requests.Session, base: str, engine: Engine, report: Report,
                  viewer: Any, *, con: duckdb.DuckDBPyConnection, as_of: date, repeats: int,
                  log: Callable[[str], None]) -> dict[str, Any]:
     url = f"{base}/api/reports/{report.slug}"
     times: dict[str, list[float]] = {k: [] for k in (
         "summary", "summary_raw", "page1", "page1_raw", "deep", "deep_raw")}
     groups: dict[int, dict[str, list[float]]] = {}
-    all_variants = variants(report, as_of, settings)
+    all_variants = variants(report, as_of, engine)
     most_groups, skipped = 0, 0
     for args in all_variants:
-        values = engine.parse_filters(report, args, settings.today)
+        values = reporting.parse_filters(report, args, engine.settings.today)
         group_sets = [None] if not report.free_dims else \
             [g for n in sorted(CUBE_GROUPS) for g in CUBE_GROUPS[n]]
         for group_by in group_sets:
             query = {**args, **({"group_by": ",".join(group_by)} if group_by else {})}
-            n_groups = summary_groups(con, settings, report, values, viewer, group_by=group_by)
+            n_groups = summary_groups(con, engine.settings, report, values, viewer,
+                                      group_by=group_by)
             most_groups = max(most_groups, n_groups)
             if n_groups > MAX_GROUPS:
                 skipped += 1  # a list of one group per entity: see MAX_GROUPS
                 continue
             with recording() as statements:  # as the API runs it: a screen of groups
-                engine.run_summary(settings, report, values, viewer, None, group_by=group_by,
-                                   max_groups=engine.SUMMARY_GROUPS_SHOWN)
+                reporting.run_summary(engine, report, values, viewer, None, group_by=group_by,
+                                   max_groups=reporting.SUMMARY_GROUPS_SHOWN)
             for _ in range(repeats):
                 ms, _body = timed_get(session, url, query)
                 raw = raw_ms(con, statements)
@@ -154,18 +158,18 @@ def bench_report(session: requests.Session, base: str, settings: Settings, repor
                     g["app"].append(ms)
                     g["raw"].append(raw)
         with recording() as statements:
-            engine.run_detail(settings, report, values, viewer, limit=PAGE)
+            reporting.run_detail(engine, report, values, viewer, limit=PAGE)
         for _ in range(repeats):
             ms, _body = timed_get(session, url, {**args, "level": "detail",
                                                  "limit": str(PAGE)})
             times["page1"].append(ms)
             times["page1_raw"].append(raw_ms(con, statements))
     # Page 10 000 on the widest filters (the first variant): the most rows.
-    wide = engine.parse_filters(report, all_variants[0], settings.today)
-    total = engine.run_detail(settings, report, wide, viewer, limit=1).total
-    page, cursor = deep_cursor(settings, report, wide, viewer, total)
+    wide = reporting.parse_filters(report, all_variants[0], engine.settings.today)
+    total = reporting.run_detail(engine, report, wide, viewer, limit=1).total
+    page, cursor = deep_cursor(engine, report, wide, viewer, total)
     with recording() as statements:
-        engine.run_detail(settings, report, wide, viewer, limit=PAGE, cursor=cursor)
+        reporting.run_detail(engine, report, wide, viewer, limit=PAGE, cursor=cursor)
     for _ in range(max(3, repeats * 2)):
         ms, _body = timed_get(session, url, {**all_variants[0], "level": "detail",
                                              "limit": str(PAGE),
@@ -268,7 +272,7 @@ def main() -> None:
            "EXPORT_DIR": str(a.store.with_name("bench-exports"))}
     settings = replace(Settings.from_env(), store_path=a.store, as_of=a.as_of,
                        results_cache_entries=0)
-    store_types.serve_from(settings)
+    store_types.serve_from(engine_for(settings))
     load_before = [round(x, 2) for x in os.getloadavg()]
     proc = start_app(env, port)
     base = f"http://127.0.0.1:{port}"
@@ -290,7 +294,7 @@ def main() -> None:
         slugs = a.only.split(",") if a.only else list(CATALOG)
         reports = {}
         for slug in slugs:
-            reports[slug] = bench_report(session, base, settings, CATALOG[slug], viewer,
+            reports[slug] = bench_report(session, base, engine_for(settings), CATALOG[slug], viewer,
                                          con=con, as_of=a.as_of, repeats=a.repeats, log=print)
         memory = rss_mib(proc.pid)
         browser = browser_filter_to_grid(base, a.browser_runs) if a.browser_runs else None

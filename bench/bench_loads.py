@@ -27,6 +27,7 @@ from auth.templates import ensure_demo_users
 from data.export_layout import export_store
 from data.generate import generate
 from data.settings import ROOT, Settings
+from engines import engine_for
 from tests.served_app import Remote, kill_every_worker, serve, spans_overlap
 
 AS_OF = date(2026, 11, 20)
@@ -44,7 +45,7 @@ def main() -> None:
                            users_path=root / "users.sqlite", database_url=a.database_url)
         generate(settings.store_path, 500, 3, AS_OF, settings)
         export_store(settings.store_path, root / "files")
-        ensure_demo_users(settings)
+        ensure_demo_users(engine_for(settings))
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as z:
             for f in sorted((root / "files").iterdir()):

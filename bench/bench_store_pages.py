@@ -26,6 +26,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from engines import engine_for
+
 HERE = Path(__file__).resolve().parent
 AS_OF = date(2026, 11, 30)
 # Detail columns a user sorts and filters by that the narrower rollups look up.
@@ -37,7 +39,7 @@ GRID_TEXT = {"filterType": "text", "type": "contains", "filter": "12"}
 def worker_cases(store: Path, slugs: list[str]) -> list[tuple[str, Callable[[], object]]]:
     from data.settings import Settings
     from queries import detail as details
-    from queries import engine
+    from queries import engine as reporting
     from queries import summary as summaries
     from queries.catalog import CATALOG
     from queries.store_types import serve_from
@@ -46,31 +48,33 @@ def worker_cases(store: Path, slugs: list[str]) -> list[tuple[str, Callable[[], 
     # Each side its own operational store (the two codes may migrate it differently).
     settings = replace(Settings.from_env(), store_path=store, as_of=AS_OF,
                        users_path=store.with_name(f"{store.stem}-users.sqlite"))
-    serve_from(settings)
+    serve_from(engine_for(settings))
     cases: list[tuple[str, Callable[[], object]]] = []
     for slug in slugs:
         report = CATALOG[slug]
-        values = engine.parse_filters(report, default_args(report, settings), settings.today)
+        values = reporting.parse_filters(report, default_args(report, settings), settings.today)
 
         def summary(r=report, v=values) -> object:
-            dims = engine.summary_dims(r, None, None)
+            dims = reporting.summary_dims(r, None, None)
             try:  # keyword-only since the summary's split
-                return summaries._compute_summary(settings, r, v, WARM_VIEWER, None,
+                return summaries._compute_summary(engine_for(settings), r, v, WARM_VIEWER, None,
                                                group_by=[d.key for d in dims],
-                                               max_groups=engine.SUMMARY_GROUPS_SHOWN)
+                                               max_groups=reporting.SUMMARY_GROUPS_SHOWN)
             except TypeError:
-                return summaries._compute_summary(settings, r, v, WARM_VIEWER, None,
+                return summaries._compute_summary(engine_for(settings), r, v, WARM_VIEWER, None,
                                                [d.key for d in dims],
-                                               engine.SUMMARY_GROUPS_SHOWN)
+                                               reporting.SUMMARY_GROUPS_SHOWN)
 
         def detail(r=report, v=values, sort=(), grid=None) -> object:
-            chosen = engine.detail_order(r, sort, WARM_VIEWER)
-            v = engine.with_column_filters(r, v, grid, WARM_VIEWER)
+            chosen = reporting.detail_order(r, sort, WARM_VIEWER)
+            v = reporting.with_column_filters(r, v, grid, WARM_VIEWER)
             try:  # keyword-only since the engine's split
-                return details._compute_detail(settings, r, v, WARM_VIEWER, chosen, limit=100,
+                return details._compute_detail(engine_for(settings), r, v, WARM_VIEWER, chosen,
+                                               limit=100,
                                                parsed=None, offset=None, with_total=True)
             except TypeError:
-                return details._compute_detail(settings, r, v, WARM_VIEWER, chosen, 100, None,
+                return details._compute_detail(engine_for(settings), r, v, WARM_VIEWER, chosen,
+                                               100, None,
                                                None, True)
 
         cases.append((f"{report.number} {slug} 汇总", summary))

@@ -28,7 +28,10 @@ import requests
 from bench.bench_floor import AS_OF, cube, floor_module, sign_in, small_summary
 from bench.http_harness import children, free_port, pct, raw_ms, recording, start_app
 from data.settings import Settings
-from queries import engine, store_types
+from engines import engine_for
+from engines.base import Engine
+from queries import engine as reporting
+from queries import store_types
 from queries.catalog import CATALOG
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +137,7 @@ def first_request(env: dict[str, str], store: Path, cold: bool) -> dict[str, Any
     return out
 
 
-def top_n(base: str, settings: Settings, *, store: Path, repeats: int,
+def top_n(base: str, engine: Engine, *, store: Path, repeats: int,
           server_pid: int) -> list[dict[str, Any]]:
     """Each top-N summary over HTTP (median, p95, the server's CPU per request) beside
     the SQL its engine sent, replayed on a plain connection in the same loop."""
@@ -147,7 +150,7 @@ def top_n(base: str, settings: Settings, *, store: Path, repeats: int,
     for label, slug, args, username in TOP_N:
         session = sessions.get(username) or sessions.setdefault(username,
                                                                 sign_in(base, username))
-        user = get_user(settings.users_db, username=username)
+        user = get_user(engine.settings.users_db, username=username)
         assert user is not None
         viewer = user.viewer()
         report = CATALOG[slug]
@@ -155,9 +158,9 @@ def top_n(base: str, settings: Settings, *, store: Path, repeats: int,
         sort = [tuple(s.split(":")) for s in args["sort"].split(",")] if "sort" in args \
             else None
         with recording() as statements:
-            engine.run_summary(settings, report, engine.parse_filters(report, filters, AS_OF),
+            reporting.run_summary(engine, report, reporting.parse_filters(report, filters, AS_OF),
                                viewer, args.get("summary"),
-                               max_groups=int(args.get("limit", engine.SUMMARY_GROUPS_SHOWN)),
+                               max_groups=int(args.get("limit", reporting.SUMMARY_GROUPS_SHOWN)),
                                sort=sort)
         api, raw, ticks = [], [], 0
         for i in range(repeats + 1):
@@ -237,17 +240,18 @@ def main() -> None:
 
         settings = replace(Settings.from_env(), store_path=a.store, as_of=AS_OF,
                            results_cache_entries=0)
-        store_types.serve_from(settings)
+        store_types.serve_from(engine_for(settings))
         user = get_user(settings.users_db, username="gm")
         assert user is not None
         if a.only is None:
-            result["small_summary"] = small_summary(session, base, settings, user.viewer(),
+            result["small_summary"] = small_summary(session, base, engine_for(settings),
+                                                    user.viewer(),
                                                     a.store)
             print("small_summary", result["small_summary"], flush=True)
             result["cube"] = cube(session, base, a.floor_store, floor_module(a.floor),
                                   repeats=a.repeats)
             print("cube", result["cube"], flush=True)
-        result["top_n"] = top_n(base, settings, store=a.store, repeats=a.repeats,
+        result["top_n"] = top_n(base, engine_for(settings), store=a.store, repeats=a.repeats,
                                 server_pid=proc.pid)
         print("top_n", result["top_n"], flush=True)
     finally:

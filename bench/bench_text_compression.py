@@ -22,8 +22,10 @@ from pathlib import Path
 from data import schema
 from data.generate import generate
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from queries import detail as detail_module
-from queries import engine
+from queries import engine as reporting
 from queries import summary as summary_module
 from queries.catalog import CATALOG
 from queries.warm import WARM_VIEWER, default_args
@@ -54,26 +56,26 @@ def build(out: Path, policies: int, compress: bool) -> tuple[float, int]:
     return time.perf_counter() - started, out.stat().st_size
 
 
-def page_cases(settings: Settings) -> list[tuple[str, Callable[[], object]]]:
+def page_cases(engine: Engine) -> list[tuple[str, Callable[[], object]]]:
     """Each report's default summary, its first detail page, and that page sorted by
     its first near-unique text column (what the plain storage was chosen for)."""
     cases: list[tuple[str, Callable[[], object]]] = []
     for report in CATALOG.values():
         try:
-            values = engine.parse_filters(report, default_args(report, settings),
-                                          settings.today)
-        except engine.FilterError:
+            values = reporting.parse_filters(report, default_args(report, engine.settings),
+                                          engine.settings.today)
+        except reporting.FilterError:
             continue
 
         def summary(r=report, v=values) -> object:
-            dims = engine.summary_dims(r, None, None)
+            dims = reporting.summary_dims(r, None, None)
             return summary_module._compute_summary(
-                settings, r, v, WARM_VIEWER, None, group_by=[d.key for d in dims],
-                max_groups=engine.SUMMARY_GROUPS_SHOWN)
+                engine, r, v, WARM_VIEWER, None, group_by=[d.key for d in dims],
+                max_groups=reporting.SUMMARY_GROUPS_SHOWN)
 
         def detail(r=report, v=values, order=None) -> object:
-            chosen = engine.detail_order(r, order or (), WARM_VIEWER)
-            return detail_module._compute_detail(settings, r, v, WARM_VIEWER, chosen, limit=100,
+            chosen = reporting.detail_order(r, order or (), WARM_VIEWER)
+            return detail_module._compute_detail(engine, r, v, WARM_VIEWER, chosen, limit=100,
                                                  parsed=None, offset=None, with_total=True)
 
         cases.append((f"{report.number} {report.slug} 汇总", summary))
@@ -105,7 +107,7 @@ def main() -> None:
              else build(path, args.policies, name == "fsst") for name, path in stores.items()}
     settings = {name: replace(Settings.from_env(), store_path=path, as_of=AS_OF)
                 for name, path in stores.items()}
-    cases = {name: page_cases(s) for name, s in settings.items()}
+    cases = {name: page_cases(engine_for(s)) for name, s in settings.items()}
     for name in stores:  # first use of each store: parser, metadata
         for _, fn in cases[name]:
             fn()

@@ -11,7 +11,7 @@ import orjson
 from flask import Response, request
 
 import auth
-from queries import engine
+from queries import engine as reporting
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.export import TooManyRowsForExcel
@@ -71,7 +71,7 @@ def positive_int_arg(name: str, default: int) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise engine.FilterError(name, f"{name} 须为正整数 (收到 {text[:20]!r})")
+        raise reporting.FilterError(name, f"{name} 须为正整数 (收到 {text[:20]!r})")
     return value
 
 
@@ -85,7 +85,7 @@ def column_filters_arg() -> dict[str, Any]:
     except ValueError:
         model = None
     if not isinstance(model, dict):
-        raise engine.FilterError("filter", "列筛选参数无效: 应为 JSON 对象, 如 "
+        raise reporting.FilterError("filter", "列筛选参数无效: 应为 JSON 对象, 如 "
                                            '{"plate_no": {"type": "contains", "filter": "沪A"}}')
     return model
 

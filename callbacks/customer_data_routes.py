@@ -19,7 +19,7 @@ import orjson
 from flask import Blueprint, Flask, Response, request
 
 import auth
-from data.settings import Settings
+from engines.base import Engine
 from queries import customer_review as review
 from queries.filters import FilterError
 
@@ -51,7 +51,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def register_customer_data_routes(server: Flask, settings: Settings) -> None:
+def register_customer_data_routes(server: Flask, engine: Engine) -> None:
     bp = Blueprint("customer_data_api", __name__)
 
     @bp.get("/api/customers/suspects")
@@ -61,7 +61,7 @@ def register_customer_data_routes(server: Flask, settings: Settings) -> None:
             limit = _int_arg("limit", 20, 1, MAX_LIMIT)
             offset = _int_arg("offset", 0, 0, 100_000)
             args = {k: v for k, v in request.args.items() if k not in {"limit", "offset"}}
-            page = review.suspects(settings, viewer, args, limit=limit, offset=offset)
+            page = review.suspects(engine, viewer, args, limit=limit, offset=offset)
         except FilterError as exc:
             return _bad(exc.filter_key, exc.message)
         return _json({"suspects": page.rows, "total": page.total, "offset": page.offset,
@@ -70,7 +70,7 @@ def register_customer_data_routes(server: Flask, settings: Settings) -> None:
     @bp.get("/api/customers/suspects/<int:suspect_id>")
     def one_suspect(suspect_id: int) -> Response:
         viewer = auth.require_page(review.REVIEW_SLUG)
-        row = review.suspect(settings, viewer, suspect_id)
+        row = review.suspect(engine, viewer, suspect_id)
         return _json(row) if row else _not_found(suspect_id)
 
     @bp.post("/api/customers/suspects/<int:suspect_id>/decision")
@@ -80,7 +80,7 @@ def register_customer_data_routes(server: Flask, settings: Settings) -> None:
         if body is None:
             return _bad("decision", "请求内容应为 JSON 对象, 如 {\"decision\": \"merge\"}")
         try:
-            row = review.decide(settings, viewer, suspect_id, body)
+            row = review.decide(engine, viewer, suspect_id, body)
         except review.ReviewError as exc:
             return _bad(exc.field, exc.message)
         return _json(row) if row else _not_found(suspect_id)
@@ -88,7 +88,7 @@ def register_customer_data_routes(server: Flask, settings: Settings) -> None:
     @bp.post("/api/customers/decisions/<int:decision_id>/undo")
     def undo(decision_id: int) -> Response:
         viewer = auth.require_page(review.REVIEW_SLUG)
-        if not review.undo(settings, viewer, decision_id):
+        if not review.undo(engine, viewer, decision_id):
             return _json({"error": f"没有可撤销的决定 (或不在您的数据范围内): {decision_id}"},
                          404)
         return _json({"decision_id": decision_id, "undone": True})

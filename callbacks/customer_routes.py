@@ -11,7 +11,7 @@ import orjson
 from flask import Blueprint, Flask, Response, request
 
 import auth
-from data.settings import Settings
+from engines.base import Engine
 from ops.customer_lists import (
     ListError,
     add_to_blacklist,
@@ -32,7 +32,7 @@ def _json(data: Any, status: int = 200) -> Response:
                     mimetype="application/json")
 
 
-def register_customer_routes(server: Flask, settings: Settings) -> None:
+def register_customer_routes(server: Flask, engine: Engine) -> None:
     bp = Blueprint("customers_api", __name__)
 
     @bp.get("/api/search")
@@ -42,7 +42,7 @@ def register_customer_routes(server: Flask, settings: Settings) -> None:
         if not may_search(viewer):
             return _json({"error": "您没有综合查询的使用权限"}, 403)
         try:
-            result = search(settings, viewer, request.args.get("q", ""))
+            result = search(engine, viewer, request.args.get("q", ""))
         except SearchRefused as exc:
             # A personal lookup without the permission: refused, nothing looked up.
             status = 403 if "权限" in str(exc) else 400
@@ -55,7 +55,7 @@ def register_customer_routes(server: Flask, settings: Settings) -> None:
         assert viewer is not None
         if not may_search(viewer):
             return _json({"error": "您没有客户360的使用权限"}, 403)
-        view = customer_view(settings, viewer, key)
+        view = customer_view(engine, viewer, key)
         if view is None:
             return _json({"error": "没有该客户, 或该客户在您的数据范围内没有业务"}, 404)
         return _json({
@@ -71,7 +71,7 @@ def register_customer_routes(server: Flask, settings: Settings) -> None:
             "notes": view.notes})
 
     server.register_blueprint(bp)
-    register_list_routes(server, settings)
+    register_list_routes(server, engine)
 
 
 def _form_redirect(path: str, message: str, ok: bool) -> Response:
@@ -88,15 +88,15 @@ def _editor() -> Any:
     return viewer if may_edit_blacklist(viewer) else None
 
 
-def _add(settings: Settings, viewer: Any, code: str, reason: str) -> int:
-    if not customer_in_scope(settings, viewer, code):
+def _add(engine: Engine, viewer: Any, code: str, reason: str) -> int:
+    if not customer_in_scope(engine, viewer, code):
         raise ListError(f"客户代码: {code or '(空)'} 不存在或不在您的数据范围内")
-    entry = add_to_blacklist(settings.users_db, code, reason, viewer.username)
-    request_refresh(settings, user_id=viewer.user_id, username=viewer.username)
+    entry = add_to_blacklist(engine.settings.users_db, code, reason, viewer.username)
+    request_refresh(engine.settings, user_id=viewer.user_id, username=viewer.username)
     return entry
 
 
-def _do_reassign(settings: Settings, departed: str, handler_to: str, agent_to: str,
+def _do_reassign(engine: Engine, departed: str, handler_to: str, agent_to: str,
                  policies: list[str] | None) -> tuple[dict[str, Any], int]:
     """``departed``: a 经办人's code, or ``staff:``/``agent:`` and a code."""
     viewer = auth.current_viewer()
@@ -105,7 +105,7 @@ def _do_reassign(settings: Settings, departed: str, handler_to: str, agent_to: s
         return {"error": "只有支公司经理可以转交孤儿保单"}, 403
     try:
         kind, code = parse_departed(departed)
-        done = reassign_orphans(settings, viewer, kind, code, handler_to=handler_to,
+        done = reassign_orphans(engine, viewer, kind, code, handler_to=handler_to,
                                 agent_to=agent_to, policy_nos=policies)
     except ListError as exc:
         return {"error": str(exc)}, 400
@@ -121,7 +121,7 @@ def _done_message(data: dict[str, Any]) -> str:
             "各报表的经办人、代理人在数据刷新后更新")
 
 
-def _register_blacklist_api(bp: Blueprint, settings: Settings) -> None:
+def _register_blacklist_api(bp: Blueprint, engine: Engine) -> None:
     @bp.post("/api/customers/blacklist")
     def api_blacklist_add() -> Response:
         viewer = _editor()
@@ -129,7 +129,7 @@ def _register_blacklist_api(bp: Blueprint, settings: Settings) -> None:
             return _json({"error": "您没有维护黑名单的权限"}, 403)
         body = request.get_json(silent=True) or {}
         try:
-            entry = _add(settings, viewer, str(body.get("customer_code") or ""),
+            entry = _add(engine, viewer, str(body.get("customer_code") or ""),
                          str(body.get("reason") or ""))
         except ListError as exc:
             return _json({"error": str(exc)}, 400)
@@ -139,10 +139,10 @@ def _register_blacklist_api(bp: Blueprint, settings: Settings) -> None:
     def api_blacklist() -> Response:
         if _editor() is None:
             return _json({"error": "您没有维护黑名单的权限"}, 403)
-        return _json({"entries": blacklist_entries(settings.users_db)})
+        return _json({"entries": blacklist_entries(engine.settings.users_db)})
 
 
-def _register_blacklist_forms(bp: Blueprint, settings: Settings) -> None:
+def _register_blacklist_forms(bp: Blueprint, engine: Engine) -> None:
     @bp.post("/customers-admin/blacklist/add")
     def form_blacklist_add() -> Response:
         viewer = _editor()
@@ -150,7 +150,7 @@ def _register_blacklist_forms(bp: Blueprint, settings: Settings) -> None:
             return _json({"error": "您没有维护黑名单的权限"}, 403)
         code = request.form.get("customer_code", "").strip()
         try:
-            _add(settings, viewer, code, request.form.get("reason", ""))
+            _add(engine, viewer, code, request.form.get("reason", ""))
         except ListError as exc:
             return _form_redirect(BLACKLIST_PATH, str(exc), False)
         return _form_redirect(BLACKLIST_PATH, f"已将 {code} 列入黑名单; 报表在数据刷新后显示",
@@ -162,14 +162,14 @@ def _register_blacklist_forms(bp: Blueprint, settings: Settings) -> None:
         if viewer is None:
             return _json({"error": "您没有维护黑名单的权限"}, 403)
         try:
-            remove_from_blacklist(settings.users_db, entry_id, viewer.username)
+            remove_from_blacklist(engine.settings.users_db, entry_id, viewer.username)
         except ListError as exc:
             return _form_redirect(BLACKLIST_PATH, str(exc), False)
-        request_refresh(settings, user_id=viewer.user_id, username=viewer.username)
+        request_refresh(engine.settings, user_id=viewer.user_id, username=viewer.username)
         return _form_redirect(BLACKLIST_PATH, "已移出黑名单; 报表在数据刷新后更新", True)
 
 
-def _register_reassign(bp: Blueprint, settings: Settings) -> None:
+def _register_reassign(bp: Blueprint, engine: Engine) -> None:
     @bp.post("/api/orphans/reassign")
     def api_reassign() -> Response:
         """``{"from": 经办人代码}`` or ``{"from_agent": 代理人代码}``; ``to`` (经办人) and/or
@@ -178,7 +178,7 @@ def _register_reassign(bp: Blueprint, settings: Settings) -> None:
         policies = body.get("policies")
         departed = (f"agent:{body.get('from_agent') or ''}" if body.get("from_agent")
                     else str(body.get("from") or ""))
-        data, status = _do_reassign(settings, departed, str(body.get("to") or ""),
+        data, status = _do_reassign(engine, departed, str(body.get("to") or ""),
                                     str(body.get("agent_to") or ""),
                                     [str(p) for p in policies] if policies else None)
         return _json(data, status)
@@ -187,7 +187,7 @@ def _register_reassign(bp: Blueprint, settings: Settings) -> None:
     def form_reassign() -> Response:
         listed = [p for p in re.split(r"[\s,，;；]+", request.form.get("policies", "")) if p]
         departed = request.form.get("from", "")
-        data, status = _do_reassign(settings, departed, request.form.get("to", ""),
+        data, status = _do_reassign(engine, departed, request.form.get("to", ""),
                                     request.form.get("agent_to", ""), listed or None)
         if status == 403:
             return _json(data, status)
@@ -198,10 +198,10 @@ def _register_reassign(bp: Blueprint, settings: Settings) -> None:
         return _form_redirect(back, _done_message(data), True)
 
 
-def register_list_routes(server: Flask, settings: Settings) -> None:
+def register_list_routes(server: Flask, engine: Engine) -> None:
     """The 黑名单维护 and 孤儿保单转交 forms and their JSON twins."""
     bp = Blueprint("customer_lists", __name__)
-    _register_blacklist_api(bp, settings)
-    _register_blacklist_forms(bp, settings)
-    _register_reassign(bp, settings)
+    _register_blacklist_api(bp, engine)
+    _register_blacklist_forms(bp, engine)
+    _register_reassign(bp, engine)
     server.register_blueprint(bp)

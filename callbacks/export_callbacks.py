@@ -17,7 +17,9 @@ from dash.exceptions import PreventUpdate
 import auth
 from callbacks.triggered import triggered_report
 from data.settings import Settings
-from queries import engine, export_jobs
+from engines.base import Engine
+from queries import engine as reporting
+from queries import export_jobs
 from queries.export import TooManyRowsForExcel
 from queries.urls import export_url, filter_args, grid_args
 
@@ -75,7 +77,7 @@ def _register_follow_grid(app: Dash, settings: Settings) -> None:
         return csv_href(triggered_report()[0].slug, query, grid_request)
 
 
-def _register_start_export(app: Dash, settings: Settings) -> None:
+def _register_start_export(app: Dash, engine: Engine) -> None:
     @app.callback(
         Output(_id("export-job"), "data"),
         Output(_id("export-poll"), "disabled"),
@@ -95,13 +97,13 @@ def _register_start_export(app: Dash, settings: Settings) -> None:
         args = filter_args(query)
         sort, column_filters = grid_view(grid_request)
         try:
-            status = export_jobs.start_job(settings, report, viewer, args, sort=sort,
+            status = export_jobs.start_job(engine, report, viewer, args, sort=sort,
                                            column_filters=column_filters)
         except TooManyRowsForExcel as exc:
             csv = csv_href(slug, query, grid_request)
             return (no_update, True, HIDDEN,
                     _message(str(exc), link=("改为导出 CSV (全部行)", csv)), no_update)
-        except (engine.FilterError, export_jobs.JobRefused) as exc:
+        except (reporting.FilterError, export_jobs.JobRefused) as exc:
             return no_update, True, HIDDEN, _message(str(exc)), no_update
         auth.audit.record("export", page=slug, rows=status.rows_total,
                           detail={"format": "xlsx", "level": "detail", "filters": args,
@@ -166,8 +168,8 @@ def _register_cancel_export(app: Dash, settings: Settings) -> None:
         return True
 
 
-def register(app: Dash, settings: Settings) -> None:
-    _register_follow_grid(app, settings)
-    _register_start_export(app, settings)
-    _register_poll_export(app, settings)
-    _register_cancel_export(app, settings)
+def register(app: Dash, engine: Engine) -> None:
+    _register_follow_grid(app, engine.settings)
+    _register_start_export(app, engine)
+    _register_poll_export(app, engine.settings)
+    _register_cancel_export(app, engine.settings)

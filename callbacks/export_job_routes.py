@@ -17,11 +17,13 @@ from callbacks.api_request import (
     too_many_rows,
 )
 from data.settings import Settings
-from queries import engine, export_jobs
+from engines.base import Engine
+from queries import engine as reporting
+from queries import export_jobs
 from queries.export import TooManyRowsForExcel
 
 
-def _start_export(settings: Settings, slug: str) -> Response:
+def _start_export(engine: Engine, slug: str) -> Response:
     found = authorised_report(slug)
     if isinstance(found, Response):
         return found
@@ -34,13 +36,13 @@ def _start_export(settings: Settings, slug: str) -> Response:
     try:
         # A summary's groups follow ``sort``/``ssort`` as its page and direct link do.
         status = export_jobs.start_job(
-            settings, report, viewer, filters, level=level,
+            engine, report, viewer, filters, level=level,
             sort=() if summary_level else sort_arg(),
             summary=request.args.get("summary"),
             group_by=group_by_arg() if summary_level else None,
             column_filters=column_filters_arg(),
             summary_sort=summary_sort_arg() if summary_level else None)
-    except engine.FilterError as exc:
+    except reporting.FilterError as exc:
         return json_response({"error": exc.message, "filter": exc.filter_key}, 400)
     except TooManyRowsForExcel as exc:
         return too_many_rows(slug, exc)
@@ -66,23 +68,23 @@ def _own_job(settings: Settings, job_id: str) -> export_jobs.JobStatus | Respons
     return status
 
 
-def register_export_jobs(bp: Blueprint, settings: Settings) -> None:
+def register_export_jobs(bp: Blueprint, engine: Engine) -> None:
     """Background xlsx exports: start, poll, cancel, download. Each call checks the
     page grant; a job is visible only to the user who started it, and its file only
     while that user's data scope is the one it was made with."""
 
     @bp.post("/api/reports/<slug>/exports")
     def start_export(slug: str) -> Response:
-        return _start_export(settings, slug)
+        return _start_export(engine, slug)
 
     def own_job(job_id: str) -> export_jobs.JobStatus | Response:
-        return _own_job(settings, job_id)
+        return _own_job(engine.settings, job_id)
 
     @bp.get("/api/exports")
     def list_exports() -> Response:
         viewer = auth.current_viewer()
         assert viewer is not None
-        jobs = [s.public() for s in export_jobs.user_jobs(settings, viewer.user_id)
+        jobs = [s.public() for s in export_jobs.user_jobs(engine.settings, viewer.user_id)
                 if viewer.may_open(s.slug)]
         return json_response({"jobs": jobs})
 
@@ -97,7 +99,7 @@ def register_export_jobs(bp: Blueprint, settings: Settings) -> None:
         status = own_job(job_id)
         if isinstance(status, Response):
             return status
-        after = export_jobs.request_cancel(settings, job_id) or status  # queued: at once
+        after = export_jobs.request_cancel(engine.settings, job_id) or status  # queued: at once
         return json_response({**after.public(), "cancel_requested": not status.finished})
 
     @bp.get("/api/exports/<job_id>/download")
@@ -105,7 +107,7 @@ def register_export_jobs(bp: Blueprint, settings: Settings) -> None:
         status = own_job(job_id)
         if isinstance(status, Response):
             return status
-        path = export_jobs.result_path(settings, status)
+        path = export_jobs.result_path(engine.settings, status)
         if status.state != "done" or not path.exists():
             return json_response({"error": f"文件尚未生成 ({status.public()['state_label']})",
                           "state": status.state}, 409)

@@ -27,7 +27,8 @@ from callbacks.api_request import (
     too_many_rows,
 )
 from data.settings import Settings
-from queries import engine
+from engines.base import Engine
+from queries import engine as reporting
 from queries.access import Viewer
 from queries.engine import SummaryResult
 from queries.export import (
@@ -49,7 +50,7 @@ class _Export:
     level: str
     filters: dict[str, Any]
     sort: list[tuple[str, str]]
-    values: engine.FilterValues
+    values: reporting.FilterValues
     column_filters: dict[str, Any]
     summary: SummaryResult | None  # the summary's groups; None for the detail rows
     count: int
@@ -64,24 +65,24 @@ class _Export:
             "sort": self.sort, "column_filters": self.column_filters})
 
 
-def _counted_export(settings: Settings, report: Report, viewer: Viewer, fmt: str) -> _Export:
+def _counted_export(engine: Engine, report: Report, viewer: Viewer, fmt: str) -> _Export:
     """Raises ``engine.FilterError`` for a bad filter, column filter or sort."""
     level = request.args.get("level", "detail")
     filters = filter_args()
     sort = sort_arg()
-    values = engine.parse_filters(report, filters, settings.today)
+    values = reporting.parse_filters(report, filters, engine.settings.today)
     column_filters = column_filters_arg()
     summary = None
     if level == "summary":
-        summary = engine.run_summary(settings, report, values, viewer,
+        summary = reporting.run_summary(engine, report, values, viewer,
                                      request.args.get("summary"), group_by=group_by_arg(),
                                      sort=summary_sort_arg())
         count = len(summary.rows)
     else:
-        values = engine.with_column_filters(report, values, column_filters, viewer)
+        values = reporting.with_column_filters(report, values, column_filters, viewer)
         # A bad (or a masked column's) sort is a 400, not a cut file.
-        engine.detail_order(report, sort, viewer)
-        count = engine.run_detail(settings, report, values, viewer, limit=1).total
+        reporting.detail_order(report, sort, viewer)
+        count = reporting.run_detail(engine, report, values, viewer, limit=1).total
     return _Export(report, viewer, fmt, level, filters, sort, values, column_filters,
                    summary, count)
 
@@ -98,28 +99,28 @@ def _xlsx_refused(settings: Settings, slug: str, count: int) -> Response | None:
     return None
 
 
-def _csv_export(settings: Settings, e: _Export) -> Response:
+def _csv_export(engine: Engine, e: _Export) -> Response:
     chunks: Iterator[str] | Iterator[bytes]
     if e.summary is not None:
         chunks = summary_csv(e.summary)
     else:
-        chunks = detail_csv(settings, e.report, e.values, e.viewer, e.sort)
+        chunks = detail_csv(engine, e.report, e.values, e.viewer, e.sort)
     e.audit()
     resp = Response(chunks, mimetype="text/csv; charset=utf-8")
     resp.headers["Content-Disposition"] = _disposition(e.name)
     return resp
 
 
-def _xlsx_export(settings: Settings, e: _Export) -> Response:
+def _xlsx_export(engine: Engine, e: _Export) -> Response:
     handle, tmp_name = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)  # the writer opens the file by name; an open handle would leak
     tmp = Path(tmp_name)
     try:
         if e.summary is not None:
-            summary_xlsx(tmp, e.report.title, e.summary, max_rows=settings.excel_max_rows)
+            summary_xlsx(tmp, e.report.title, e.summary, max_rows=engine.settings.excel_max_rows)
         else:
-            detail_xlsx(tmp, settings, e.report, e.values, e.viewer, sort=e.sort,
-                        max_rows=settings.excel_max_rows)
+            detail_xlsx(tmp, engine, e.report, e.values, e.viewer, sort=e.sort,
+                        max_rows=engine.settings.excel_max_rows)
     except TooManyRowsForExcel as exc:
         tmp.unlink(missing_ok=True)
         return too_many_rows(e.report.slug, exc)
@@ -136,7 +137,7 @@ def _xlsx_export(settings: Settings, e: _Export) -> Response:
     return send_file(tmp, as_attachment=True, download_name=e.name, mimetype=XLSX_MIME)
 
 
-def export_response(settings: Settings, slug: str, fmt: str) -> Response:
+def export_response(engine: Engine, slug: str, fmt: str) -> Response:
     found = authorised_report(slug)
     if isinstance(found, Response):
         return found
@@ -144,13 +145,13 @@ def export_response(settings: Settings, slug: str, fmt: str) -> Response:
     if fmt not in {"csv", "xlsx"}:
         return json_response({"error": "只支持 csv 或 xlsx"}, 400)
     try:
-        e = _counted_export(settings, report, viewer, fmt)
-    except engine.FilterError as exc:
+        e = _counted_export(engine, report, viewer, fmt)
+    except reporting.FilterError as exc:
         return json_response({"error": exc.message, "filter": exc.filter_key}, 400)
     if fmt == "csv":
-        return _csv_export(settings, e)
-    refused = _xlsx_refused(settings, slug, e.count)
-    return refused if refused is not None else _xlsx_export(settings, e)
+        return _csv_export(engine, e)
+    refused = _xlsx_refused(engine.settings, slug, e.count)
+    return refused if refused is not None else _xlsx_export(engine, e)
 
 
 def _disposition(name: str) -> str:

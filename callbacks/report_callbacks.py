@@ -17,10 +17,11 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.triggered import triggered_report
 from data.settings import Settings
+from engines.base import Engine
 from layouts.dates import preset_values
 from layouts.grid_state import WRITE_GRID_STATE, WRITE_SUMMARY_SORT
 from layouts.shell import NAV_ID
-from queries import engine
+from queries import engine as reporting
 from queries.filter_kinds import kind_of
 from queries.grid_filters import grid_sort
 from queries.options import scoped_options
@@ -98,13 +99,13 @@ def block_bounds(request: dict[str, Any]) -> tuple[int, int]:
             value = default if default is not None else bounds[0] + 100
         if isinstance(value, bool) or not isinstance(value, int) \
                 or not 0 <= value <= MAX_OFFSET:
-            raise engine.FilterError(name, f"表格请求无效: {name} 应为 0 到 {MAX_OFFSET:,} "
+            raise reporting.FilterError(name, f"表格请求无效: {name} 应为 0 到 {MAX_OFFSET:,} "
                                            f"之间的整数 (收到 {str(value)[:20]!r})")
         bounds.append(value)
     start, end = bounds
-    if not start < end <= start + engine.MAX_PAGE:
-        raise engine.FilterError("endRow", f"表格请求无效: endRow 应大于 startRow 且相差不超过 "
-                                           f"{engine.MAX_PAGE:,} 行")
+    if not start < end <= start + reporting.MAX_PAGE:
+        raise reporting.FilterError("endRow", f"表格请求无效: endRow 应大于 startRow 且相差不超过 "
+                                           f"{reporting.MAX_PAGE:,} 行")
     return start, end
 
 
@@ -138,7 +139,7 @@ def _register_run_query(app: Dash, settings: Settings) -> None:
         return page_url(report.slug, args)
 
 
-def _register_narrow_departments(app: Dash, settings: Settings) -> None:
+def _register_narrow_departments(app: Dash, engine: Engine) -> None:
     @app.callback(
         Output({"type": "flt", "report": MATCH, "key": "dept"}, "data"),
         Input({"type": "flt", "report": MATCH, "key": "branch"}, "value"),
@@ -150,7 +151,7 @@ def _register_narrow_departments(app: Dash, settings: Settings) -> None:
                      and f.options.parent and f.options.parent[0] == "branch"), None)
         if dept is None:
             raise PreventUpdate
-        return scoped_options(settings, report, dept, viewer, branches or ())
+        return scoped_options(engine, report, dept, viewer, branches or ())
 
 
 def _register_pick_preset(app: Dash, settings: Settings) -> None:
@@ -217,7 +218,7 @@ def _register_relay_navigation(app: Dash, settings: Settings) -> None:
         return wanted[0]
 
 
-def _register_detail_rows(app: Dash, settings: Settings) -> None:
+def _register_detail_rows(app: Dash, engine: Engine) -> None:
     @app.callback(
         Output({"type": "detail-grid", "report": MATCH}, "getRowsResponse"),
         Output({"type": "detail-count", "report": MATCH}, "children"),
@@ -232,9 +233,9 @@ def _register_detail_rows(app: Dash, settings: Settings) -> None:
             raise PreventUpdate
         args = filter_args(query) if isinstance(query, dict) else {}
         try:
-            values = engine.parse_filters(report, args, settings.today)
+            values = reporting.parse_filters(report, args, engine.settings.today)
             if not isinstance(request, dict):
-                raise engine.FilterError("getRowsRequest", "表格请求无效")
+                raise reporting.FilterError("getRowsRequest", "表格请求无效")
             start, end = block_bounds(request)
             sort = grid_sort(request.get("sortModel"))
             filters = request.get("filterModel") or {}
@@ -243,11 +244,11 @@ def _register_detail_rows(app: Dash, settings: Settings) -> None:
                               ensure_ascii=False, default=str)
             with _CURSORS_LOCK:
                 cursor = _CURSORS.get(f"{base}|{start}")
-            result = engine.run_detail(settings, report, values, viewer, sort=sort,
+            result = reporting.run_detail(engine, report, values, viewer, sort=sort,
                                        limit=end - start, cursor=cursor,
                                        offset=None if cursor else start,
                                        column_filters=filters)
-        except engine.FilterError as exc:
+        except reporting.FilterError as exc:
             return {"rowData": [], "rowCount": 0}, f"查询条件有误: {exc.message}"
         if result.next_cursor:
             with _CURSORS_LOCK:
@@ -257,7 +258,7 @@ def _register_detail_rows(app: Dash, settings: Settings) -> None:
             else no_update
 
 
-def register(app: Dash, settings: Settings) -> None:
+def register(app: Dash, engine: Engine) -> None:
     app.clientside_callback(
         READ_TYPED_DATES,
         Output({"type": "run-request", "report": MATCH}, "data"),
@@ -284,10 +285,10 @@ def register(app: Dash, settings: Settings) -> None:
         State({"type": "detail-grid", "report": MATCH}, "id"),
         prevent_initial_call=True,
     )
-    _register_run_query(app, settings)
-    _register_narrow_departments(app, settings)
-    _register_pick_preset(app, settings)
-    _register_drill_down(app, settings)
-    _register_chart_by(app, settings)
-    _register_relay_navigation(app, settings)
-    _register_detail_rows(app, settings)
+    _register_run_query(app, engine.settings)
+    _register_narrow_departments(app, engine)
+    _register_pick_preset(app, engine.settings)
+    _register_drill_down(app, engine.settings)
+    _register_chart_by(app, engine.settings)
+    _register_relay_navigation(app, engine.settings)
+    _register_detail_rows(app, engine)

@@ -22,7 +22,8 @@ from callbacks.api_request import (
 from callbacks.export_job_routes import register_export_jobs
 from callbacks.export_routes import export_response
 from data.settings import Settings
-from queries import engine
+from engines.base import Engine
+from queries import engine as reporting
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.spec import Report
@@ -43,13 +44,14 @@ def _describe(settings: Settings, report: Report) -> dict[str, Any]:
     }
 
 
-def _summary_json(settings: Settings, report: Report, values: engine.FilterValues,
+def _summary_json(engine: Engine, report: Report, values: reporting.FilterValues,
                   viewer: Viewer) -> Response:
-    groups = positive_int_arg("limit", engine.SUMMARY_GROUPS_SHOWN)
-    if groups > settings.summary_max_limit:
-        raise engine.FilterError("limit", f"limit 最大为 {settings.summary_max_limit:,} 组 "
+    groups = positive_int_arg("limit", reporting.SUMMARY_GROUPS_SHOWN)
+    if groups > engine.settings.summary_max_limit:
+        raise reporting.FilterError("limit",
+                                    f"limit 最大为 {engine.settings.summary_max_limit:,} 组 "
                                           f"(收到 {groups:,})")
-    s = engine.run_summary(settings, report, values, viewer, request.args.get("summary"),
+    s = reporting.run_summary(engine, report, values, viewer, request.args.get("summary"),
                            group_by=group_by_arg(), max_groups=groups, sort=summary_sort_arg())
     # ``truncated``: more groups than ``limit``; the totals cover them all and the summary
     # export lists every one. ``sort``: the groups' order (the first ``limit`` in it over
@@ -60,53 +62,53 @@ def _summary_json(settings: Settings, report: Report, values: engine.FilterValue
                   "sort": ",".join(f"{k}:{d}" for k, d in s.sort)})
 
 
-def _detail_json(settings: Settings, report: Report, values: engine.FilterValues,
+def _detail_json(engine: Engine, report: Report, values: reporting.FilterValues,
                  viewer: Viewer) -> Response:
     limit = positive_int_arg("limit", 100)
-    d = engine.run_detail(settings, report, values, viewer, sort=sort_arg(), limit=limit,
+    d = reporting.run_detail(engine, report, values, viewer, sort=sort_arg(), limit=limit,
                           cursor=request.args.get("cursor") or None,
                           column_filters=column_filters_arg())
     return json_response({"columns": [c.__dict__ for c in d.columns], "rows": d.rows,
                   "total": d.total, "next_cursor": d.next_cursor})
 
 
-def _run_report(settings: Settings, slug: str) -> Response:
+def _run_report(engine: Engine, slug: str) -> Response:
     found = authorised_report(slug)
     if isinstance(found, Response):
         return found
     report, viewer = found
     level = request.args.get("level", "summary")
     try:
-        values = engine.parse_filters(report, filter_args(), settings.today)
+        values = reporting.parse_filters(report, filter_args(), engine.settings.today)
         if level == "summary":
-            return _summary_json(settings, report, values, viewer)
+            return _summary_json(engine, report, values, viewer)
         if level != "detail":
             return json_response({"error": "level 只能是 summary 或 detail", "filter": "level"},
                                  400)
-        return _detail_json(settings, report, values, viewer)
-    except engine.FilterError as exc:
+        return _detail_json(engine, report, values, viewer)
+    except reporting.FilterError as exc:
         return json_response({"error": exc.message, "filter": exc.filter_key}, 400)
     except ValueError as exc:
         return json_response({"error": str(exc), "filter": "cursor"}, 400)  # a bad cursor
 
 
-def register_routes(server: Flask, settings: Settings) -> None:
+def register_routes(server: Flask, engine: Engine) -> None:
     bp = Blueprint("reports_api", __name__)
 
     @bp.get("/api/reports")
     def list_reports() -> Response:
         viewer = auth.current_viewer()
         assert viewer is not None
-        return json_response({"reports": [_describe(settings, r) for r in CATALOG.values()
+        return json_response({"reports": [_describe(engine.settings, r) for r in CATALOG.values()
                                   if viewer.may_open(r.slug)]})
 
     @bp.get("/api/reports/<slug>")
     def run_report(slug: str) -> Response:
-        return _run_report(settings, slug)
+        return _run_report(engine, slug)
 
     @bp.get("/export/<slug>.<fmt>")
     def export(slug: str, fmt: str) -> Response:
-        return export_response(settings, slug, fmt)
+        return export_response(engine, slug, fmt)
 
-    register_export_jobs(bp, settings)
+    register_export_jobs(bp, engine)
     server.register_blueprint(bp)

@@ -31,7 +31,7 @@ import orjson
 from flask import Blueprint, Flask, Response, request
 
 import auth
-from data.settings import Settings
+from engines.base import Engine
 from ops import worklog_daily as daily
 from ops import worklog_entries as entries
 from ops import worklog_plans as plans
@@ -62,11 +62,11 @@ def _period() -> tuple[date | None, date | None]:
     return start, end
 
 
-def _answer(slug: str, work: Callable[[Viewer, Settings], Any], status: int = 200
+def _answer(slug: str, work: Callable[[Viewer, Engine], Any], status: int = 200
             ) -> Response:
     viewer = auth.require_page(slug)
     try:
-        return _json(work(viewer, auth.current_settings()), status)
+        return _json(work(viewer, auth.current_engine()), status)
     except WorklogError as exc:
         return _json(exc.public(), exc.status)
 
@@ -76,36 +76,36 @@ def _register_plans(bp: Blueprint) -> None:
 
     @bp.post("/plans")
     def new_plan() -> Response:
-        return _answer(PLANS, lambda v, s: plans.create_plan(s, v, _body(), _ip()), 201)
+        return _answer(PLANS, lambda v, e: plans.create_plan(e, v, _body(), _ip()), 201)
 
     @bp.get("/plans")
     def list_plans() -> Response:
-        def rows(v: Viewer, s: Settings) -> Any:
+        def rows(v: Viewer, e: Engine) -> Any:
             start, end = _period()
-            return {"rows": plans.list_plans(s, v, start, end,
+            return {"rows": plans.list_plans(e, v, start, end,
                                              request.args.get("status") or None)}
         return _answer(PLANS, rows)
 
     @bp.get("/plans/<int:plan_id>")
     def one_plan(plan_id: int) -> Response:
-        return _answer(PLANS, lambda v, s: plans.plan(s, v, plan_id))
+        return _answer(PLANS, lambda v, e: plans.plan(e, v, plan_id))
 
     @bp.put("/plans/<int:plan_id>")
     def change_plan(plan_id: int) -> Response:
-        return _answer(PLANS, lambda v, s: plans.update_plan(s, v, plan_id, _body(), _ip()))
+        return _answer(PLANS, lambda v, e: plans.update_plan(e, v, plan_id, _body(), _ip()))
 
     @bp.post("/plans/<int:plan_id>/submit")
     def submit(plan_id: int) -> Response:
-        return _answer(PLANS, lambda v, s: plans.submit_plan(
-            s, v, plan_id, request.get_json(silent=True) or {}, _ip()))
+        return _answer(PLANS, lambda v, e: plans.submit_plan(
+            e, v, plan_id, request.get_json(silent=True) or {}, _ip()))
 
     @bp.post("/plans/<int:plan_id>/review")
     def review(plan_id: int) -> Response:
-        return _answer(REVIEW, lambda v, s: plans.review_plan(s, v, plan_id, _body(), _ip()))
+        return _answer(REVIEW, lambda v, e: plans.review_plan(e, v, plan_id, _body(), _ip()))
 
     @bp.get("/reviews")
     def queue() -> Response:
-        return _answer(REVIEW, lambda v, s: {"rows": plans.review_queue(s, v)})
+        return _answer(REVIEW, lambda v, e: {"rows": plans.review_queue(e, v)})
 
 
 def _register_entries(bp: Blueprint) -> None:
@@ -113,32 +113,32 @@ def _register_entries(bp: Blueprint) -> None:
 
     @bp.post("/entries")
     def new_entry() -> Response:
-        return _answer(ENTRY, lambda v, s: entries.create_entry(s, v, _body(), _ip()), 201)
+        return _answer(ENTRY, lambda v, e: entries.create_entry(e, v, _body(), _ip()), 201)
 
     @bp.get("/entries")
     def list_entries() -> Response:
-        def rows(v: Viewer, s: Settings) -> Any:
+        def rows(v: Viewer, e: Engine) -> Any:
             start, end = _period()
             return {"rows": entries.list_entries(
-                s, v, start, end, with_removed=request.args.get("removed") == "1")}
+                e, v, start, end, with_removed=request.args.get("removed") == "1")}
         return _answer(ENTRY, rows)
 
     @bp.get("/entries/<int:entry_id>")
     def one_entry(entry_id: int) -> Response:
-        return _answer(ENTRY, lambda v, s: entries.entry(s, v, entry_id))
+        return _answer(ENTRY, lambda v, e: entries.entry(e, v, entry_id))
 
     @bp.put("/entries/<int:entry_id>")
     def change_entry(entry_id: int) -> Response:
-        return _answer(ENTRY, lambda v, s: entries.update_entry(s, v, entry_id, _body(), _ip()))
+        return _answer(ENTRY, lambda v, e: entries.update_entry(e, v, entry_id, _body(), _ip()))
 
     @bp.post("/entries/<int:entry_id>/correct")
     def correct(entry_id: int) -> Response:
-        return _answer(ENTRY, lambda v, s: entries.correct_entry(s, v, entry_id, _body(), _ip()),
+        return _answer(ENTRY, lambda v, e: entries.correct_entry(e, v, entry_id, _body(), _ip()),
                        201)
 
     @bp.delete("/entries/<int:entry_id>")
     def remove(entry_id: int) -> Response:
-        return _answer(ENTRY, lambda v, s: entries.delete_entry(s, v, entry_id, _ip()))
+        return _answer(ENTRY, lambda v, e: entries.delete_entry(e, v, entry_id, _ip()))
 
 
 def _register_budgets_and_forms(bp: Blueprint) -> None:
@@ -146,27 +146,27 @@ def _register_budgets_and_forms(bp: Blueprint) -> None:
 
     @bp.post("/budgets")
     def set_budget() -> Response:
-        return _answer(PLANS, lambda v, s: daily.set_budget(s, v, _body(), _ip()))
+        return _answer(PLANS, lambda v, e: daily.set_budget(e.settings, v, _body(), _ip()))
 
     @bp.get("/budgets")
     def budgets() -> Response:
-        def rows(v: Viewer, s: Settings) -> Any:
+        def rows(v: Viewer, e: Engine) -> Any:
             year = request.args.get("year")
             if year and not year.isdigit():
                 raise WorklogError("year", f"年度应为整数 (收到 {year[:10]!r})")
-            return {"rows": daily.list_budgets(s, v, int(year) if year else None)}
+            return {"rows": daily.list_budgets(e.settings, v, int(year) if year else None)}
         return _answer(PLANS, rows)
 
     @bp.post("/forms")
     def new_forms() -> Response:
-        return _answer(FORMS, lambda v, s: daily.record_forms(s, v, _body(), _ip()), 201)
+        return _answer(FORMS, lambda v, e: daily.record_forms(e.settings, v, _body(), _ip()), 201)
 
     @bp.get("/forms")
     def forms() -> Response:
-        def rows(v: Viewer, s: Settings) -> Any:
+        def rows(v: Viewer, e: Engine) -> Any:
             start, end = _period()
-            return {"rows": daily.list_forms(s, v, start, end),
-                    "balances": daily.form_balances(s, v)}
+            return {"rows": daily.list_forms(e.settings, v, start, end),
+                    "balances": daily.form_balances(e.settings, v)}
         return _answer(FORMS, rows)
 
 
@@ -175,20 +175,22 @@ def _register_problems(bp: Blueprint) -> None:
 
     @bp.post("/problems")
     def new_problem() -> Response:
-        return _answer(PROBLEMS, lambda v, s: daily.raise_problem(s, v, _body(), _ip()), 201)
+        return _answer(PROBLEMS, lambda v, e: daily.raise_problem(e.settings, v, _body(), _ip()),
+                       201)
 
     @bp.get("/problems")
     def problems() -> Response:
-        return _answer(PROBLEMS, lambda v, s: {"rows": daily.list_problems(
-            s, v, request.args.get("status") or None)})
+        return _answer(PROBLEMS, lambda v, e: {"rows": daily.list_problems(
+            e.settings, v, request.args.get("status") or None)})
 
     @bp.get("/problems/<int:problem_id>")
     def one_problem(problem_id: int) -> Response:
-        return _answer(PROBLEMS, lambda v, s: daily.problem(s, v, problem_id))
+        return _answer(PROBLEMS, lambda v, e: daily.problem(e.settings, v, problem_id))
 
     @bp.post("/problems/<int:problem_id>/replies")
     def reply(problem_id: int) -> Response:
-        return _answer(PROBLEMS, lambda v, s: daily.reply_problem(s, v, problem_id, _body(),
+        return _answer(PROBLEMS, lambda v, e: daily.reply_problem(e.settings, v, problem_id,
+                                                                  _body(),
                                                                   _ip()), 201)
 
 

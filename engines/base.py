@@ -15,9 +15,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from sqlglot import exp
+
+if TYPE_CHECKING:
+    from data.settings import Settings
 
 Row = tuple[Any, ...]
 Rows = tuple[list[str], list[Row]]  # column names, rows
@@ -45,6 +48,9 @@ class Capability(Enum):
 
 class Engine(Protocol):
     name: str
+    settings: Settings  # the configuration the engine was built with, read by all it serves
+
+    def __hash__(self) -> int: ...  # keys the caches of what it answered
 
     def run(self, statement: Statement) -> Rows:
         """Column names and rows of a catalog statement."""
@@ -95,19 +101,19 @@ def rendered_text(expression: exp.Expr, key: tuple[Any, ...],
 
 # --- a new store ---------------------------------------------------------------------------
 
-_new_store_hooks: list[Callable[[Any], None]] = []
+_new_store_hooks: list[Callable[[Engine], None]] = []
 
 
-def when_new_store(hook: Callable[[Any], None]) -> None:
-    """Call ``hook(settings)`` (in a thread) when an engine first serves a swapped-in
+def when_new_store(hook: Callable[[Engine], None]) -> None:
+    """Call ``hook(engine)`` (in a thread) when ``engine`` first serves a swapped-in
     store: the app warms it beside the request that noticed."""
     if hook not in _new_store_hooks:
         _new_store_hooks.append(hook)
 
 
-def new_store_opened(settings: Any) -> None:
+def new_store_opened(engine: Engine) -> None:
     for hook in _new_store_hooks:
-        threading.Thread(target=hook, args=(settings,), daemon=True).start()
+        threading.Thread(target=hook, args=(engine,), daemon=True).start()
 
 
 # --- identity, once per request ---------------------------------------------------------------

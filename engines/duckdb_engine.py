@@ -82,7 +82,7 @@ class DuckDBEngine:
             con.execute(f"SET memory_limit = '{self.settings.duckdb_memory_limit}'")
             _open[path] = (ident, con)
             if current is not None:  # a new store swapped in: warm it beside this request
-                new_store_opened(self.settings)
+                new_store_opened(self)
             # The old connection stays with queries still running on its cursors.
             return con
 

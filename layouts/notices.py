@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dash_mantine_components as dmc
 
-from data.settings import Settings
 from queries.access import Viewer
 from queries.filter_kinds import kind_of
 from queries.options import cached_options
 from queries.spec import Report
 
+if TYPE_CHECKING:  # the engine is handed through to queries/, never called here
+    from engines.base import Engine
 
-def scope_notice(settings: Settings, report: Report, viewer: Viewer,
+
+def scope_notice(engine: Engine, report: Report, viewer: Viewer,
                  args: Mapping[str, str]) -> Any:
     """A branch or department asked for that lies outside the user's scope is not shown:
     say which, instead of an unexplained 没有符合条件的数据."""
@@ -36,7 +38,7 @@ def scope_notice(settings: Settings, report: Report, viewer: Viewer,
     outside = [v for v in asked if v != str(own_id)]
     if not outside:
         return None
-    names = dict(cached_options(settings, report, flt.key))
+    names = dict(cached_options(engine, report, flt.key))
     mine = names.get(str(own_id), str(own_id))
     others = "、".join(names.get(v, v) for v in outside[:5]) + (" 等" if len(outside) > 5 else "")
     text = (f"按您的数据范围只显示 {mine} 的数据; 链接中的{flt.label} {others} "

@@ -8,13 +8,12 @@ the browser's back button returns from a drill-down to its summary.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import dcc, html
 
-from data.settings import Settings
 from layouts.charts import chart, chart_choices, is_band, missing_label
 from layouts.dates import date_input, date_range_input, month_input
 from layouts.export_panel import export_button, export_panel
@@ -39,15 +38,18 @@ from queries.page_data import detail_head, sort_words, summary_dims, summary_row
 from queries.spec import Chart, Filter, Report, Summary
 from queries.urls import bound_keys, export_url, page_url, summary_args
 
+if TYPE_CHECKING:  # the engine is handed through to queries/, never called here
+    from engines.base import Engine
+
 CODE_HINT = "可用 * 代表任意多个字符、? 代表一个字符; 不区分大小写, 如 Q* 或 QA?"
 
 
-def _select_input(settings: Settings, report: Report, f: Filter, args: Mapping[str, str],
+def _select_input(engine: Engine, report: Report, f: Filter, args: Mapping[str, str],
                   common: dict[str, Any], *, viewer: Viewer | None) -> Any:
     parent = f.options.parent if f.options else None
-    data = scoped_options(settings, report, f, viewer, (args.get(parent[0]) or "").split(",")
+    data = scoped_options(engine, report, f, viewer, (args.get(parent[0]) or "").split(",")
                           if parent and args.get(parent[0]) else ()) if viewer else \
-        [{"value": v, "label": lbl} for v, lbl in cached_options(settings, report, f.key)]
+        [{"value": v, "label": lbl} for v, lbl in cached_options(engine, report, f.key)]
     # A shared link's values outside the user's scope are not offered (the page
     # says so above the results).
     offered = {d["value"] for d in data}
@@ -69,7 +71,7 @@ def _text_input(f: Filter, args: Mapping[str, str], kind: Any, common: dict[str,
     return dmc.TextInput(value=args.get(f.key) or "", placeholder=kind.placeholder, **common)
 
 
-def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[str, str], *,
+def filter_input(engine: Engine, report: Report, f: Filter, args: Mapping[str, str], *,
                  error: str | None = None, viewer: Viewer | None = None) -> Any:
     fid = {"type": "flt", "report": report.slug, "key": f.key}
     label = f.label + (" *" if f.required else "")
@@ -77,24 +79,24 @@ def filter_input(settings: Settings, report: Report, f: Filter, args: Mapping[st
               "error": error}
     kind = kind_of(f)  # its widget: one of the shapes drawn here
     if kind.widget == "date_range":
-        return date_range_input(report, f, args, settings.today, label, error=error)
+        return date_range_input(report, f, args, engine.settings.today, label, error=error)
     if kind.widget == "month":
-        return month_input(f, args, settings.today, common)
+        return month_input(f, args, engine.settings.today, common)
     if kind.widget == "date":
-        return date_input(f, args, settings.today, common)
+        return date_input(f, args, engine.settings.today, common)
     if kind.widget == "select":
-        return _select_input(settings, report, f, args, common, viewer=viewer)
+        return _select_input(engine, report, f, args, common, viewer=viewer)
     return _text_input(f, args, kind, common)
 
 
-def filter_panel(settings: Settings, report: Report, args: Mapping[str, str],
+def filter_panel(engine: Engine, report: Report, args: Mapping[str, str],
                  error: FilterError | None = None, viewer: Viewer | None = None) -> Any:
     def span(f: Filter) -> dict[str, int]:
         wide = kind_of(f).widget == "date_range"
         return {"base": 12, "sm": 12 if wide else 6, "lg": 6 if wide else 3}
 
     controls: list[Any] = [
-        dmc.GridCol(filter_input(settings, report, f, args,
+        dmc.GridCol(filter_input(engine, report, f, args,
                                  error=error.message if error and error.filter_key == f.key
                                        else None, viewer=viewer), span=span(f))
         for f in report.filters]
@@ -160,14 +162,14 @@ def _dim_formatters(report: Report, defs: list[dict[str, Any]],
                 "function": f"fmtGroup(params, '{missing_label(key)}', {band})"}
 
 
-def summary_view(settings: Settings, report: Report, values: FilterValues,
+def summary_view(engine: Engine, report: Report, values: FilterValues,
                  viewer: Viewer, args: Mapping[str, str]) -> Any:
     summary_key = args.get("summary")
     group_by = [g for g in (args.get("group_by") or "").split(",") if g] \
         if report.free_dims else []
     dims = summary_dims(report, summary_key, group_by or None)
     server_sort, by_name = requested_sort(args, [d.key for d in dims])
-    result = summary_rows(settings, report, values, viewer, args, sort=server_sort)
+    result = summary_rows(engine, report, values, viewer, args, sort=server_sort)
     summary = None if report.free_dims else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     chart_by = args.get("chart_by") if args.get("chart_by") in result.group_by else None
@@ -243,9 +245,9 @@ def _cube_chart(report: Report, dim_key: str) -> Chart:
     return Chart("bar", dim_key, measures)
 
 
-def detail_view(settings: Settings, report: Report, values: FilterValues,
+def detail_view(engine: Engine, report: Report, values: FilterValues,
                 viewer: Viewer, args: Mapping[str, str]) -> Any:
-    head = detail_head(settings, report, values, viewer)
+    head = detail_head(engine, report, values, viewer)
     crumbs = head.crumbs
     back = summary_args(args)
     # Not a looked-up name, nor a personal column the viewer sees masked.
@@ -296,7 +298,7 @@ def detail_links(report: Report) -> dict[str, str]:
     return links
 
 
-def report_page(settings: Settings, report: Report, viewer: Viewer,
+def report_page(engine: Engine, report: Report, viewer: Viewer,
                 args: Mapping[str, str], toolbar: Any = None) -> Any:
     """``toolbar``: drawn beside the title (the page's saved views)."""
     header = dmc.Stack(gap=4, children=[
@@ -312,12 +314,12 @@ def report_page(settings: Settings, report: Report, viewer: Viewer,
     notices: list[Any] = []
     if args.get("run"):
         try:
-            values = parse_filters(report, args, settings.today)
-            notices = [scope_notice(settings, report, viewer, args),
-                       late_date_notice(report, values.query, settings.today)]
-            body = detail_view(settings, report, values, viewer, args) \
+            values = parse_filters(report, args, engine.settings.today)
+            notices = [scope_notice(engine, report, viewer, args),
+                       late_date_notice(report, values.query, engine.settings.today)]
+            body = detail_view(engine, report, values, viewer, args) \
                 if args.get("level") == "detail" else \
-                summary_view(settings, report, values, viewer, args)
+                summary_view(engine, report, values, viewer, args)
         except FilterError as exc:
             error = exc
             body = dmc.Alert(exc.message, title="查询条件有误", color="red",
@@ -326,7 +328,7 @@ def report_page(settings: Settings, report: Report, viewer: Viewer,
         dcc.Store(id={"type": "nav-request", "report": report.slug}),
         dcc.Store(id={"type": "page-query", "report": report.slug}, data=dict(args)),
         header,
-        filter_panel(settings, report, args, error, viewer),
+        filter_panel(engine, report, args, error, viewer),
         *[n for n in notices if n is not None],
         html.Div(body, id={"type": "results", "report": report.slug}),
     ])

@@ -30,7 +30,7 @@ from ops.tables import jobs
 
 log = logging.getLogger(__name__)
 
-HANDLERS = {"load": "ops.load_job", "export": "queries.export_jobs",
+HANDLERS = {"load": "ops.load_job", "export": "ops.export_job",
             "refresh": "ops.refresh_job"}
 # More kinds, as ``kind=module,kind=module`` (the tests' probe jobs).
 EXTRA_HANDLERS_ENV = "OPS_EXTRA_HANDLERS"

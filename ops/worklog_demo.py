@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from data.settings import Settings
+from engines.base import Engine
 from ops import db as ops_db
 from ops.worklog_access import reviewer_for
 from ops.worklog_tables import (
@@ -267,16 +267,16 @@ class _Writer:
                     at=_at(day + timedelta(days=2)), **self.author))
 
 
-def seed_worklog(settings: Settings, staff: list[UserRecord]) -> bool:
+def seed_worklog(engine: Engine, staff: list[UserRecord]) -> bool:
     """Write the demo year for ``staff`` when the work log is still empty; True if it did."""
     customers = {u.user_id: customer_choices(
-        settings, DataScope("self", u.branch_id, u.dept_id, u.staff_id), limit=40)
+        engine, DataScope("self", u.branch_id, u.dept_id, u.staff_id), limit=40)
         for u in staff}
-    with ops_db.write(settings.users_db) as con:
+    with ops_db.write(engine.settings.users_db) as con:
         if con.execute(select(func.count()).select_from(worklog_plans)).scalar_one():
             return False
         for user in staff:
-            _Writer(con, user, customers[user.user_id], settings.today).year()
+            _Writer(con, user, customers[user.user_id], engine.settings.today).year()
         con.execute(update(worklog_changes).where(worklog_changes.c.counter_id == 1)
                     .values(version=worklog_changes.c.version + 1))
     return True

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, insert, select, update
 
 from data.settings import Settings
+from engines.base import Engine
 from ops import db as ops_db
 from ops import worklog_fields as f
 from ops.audit import now_iso
@@ -45,8 +46,8 @@ def expense_limit(con: Connection) -> Decimal | None:
                        .where(worklog_settings.c.settings_id == 1)).scalar_one_or_none()
 
 
-def _fields(settings: Settings, data: Mapping[str, Any]) -> dict[str, Any]:
-    today = local_today(settings)
+def _fields(engine: Engine, data: Mapping[str, Any]) -> dict[str, Any]:
+    today = local_today(engine.settings)
     when = f.day(data, "date", "日期", default=today)
     assert when is not None
     if when > today:
@@ -55,7 +56,7 @@ def _fields(settings: Settings, data: Mapping[str, Any]) -> dict[str, Any]:
     name = f.text(data, "customer_name", "客户名称", max_len=f.SHORT_MAX)
     prospect = None
     if code:
-        names = customer_names(settings, [code])
+        names = customer_names(engine, [code])
         if code not in names:
             raise WorklogError("customer_code", f"客户代码 {code} 不存在")
         name = names[code]
@@ -91,18 +92,18 @@ def _check(con: Connection, actor: Actor, fields: dict[str, Any]) -> None:
             raise WorklogError("plan_id", f"没有您的计划 {fields['plan_id']}")
 
 
-def create_entry(settings: Settings, viewer: Viewer, data: Mapping[str, Any],
+def create_entry(engine: Engine, viewer: Viewer, data: Mapping[str, Any],
                  ip: str | None = None) -> dict[str, Any]:
-    fields = _fields(settings, f.mapping(data))
+    fields = _fields(engine, f.mapping(data))
     now = now_iso()
-    with ops_db.write(settings.users_db) as con:
+    with ops_db.write(engine.settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         _check(con, actor, fields)
         entry_id = ops_db.inserted_id(con.execute(insert(worklog_entries).values(
             **fields, created_at=now, updated_at=now, **actor.author())
         ))
         wrote(con, actor, "worklog_entry_created", PAGE, _detail(entry_id, fields))
-    return entry(settings, viewer, entry_id)
+    return entry(engine, viewer, entry_id)
 
 
 def _detail(entry_id: int, fields: dict[str, Any]) -> dict[str, Any]:
@@ -131,10 +132,10 @@ def _plan_approved(con: Connection, plan_id: int | None) -> bool:
     return status == "approved"
 
 
-def update_entry(settings: Settings, viewer: Viewer, entry_id: int, data: Mapping[str, Any],
+def update_entry(engine: Engine, viewer: Viewer, entry_id: int, data: Mapping[str, Any],
                  ip: str | None = None) -> dict[str, Any]:
-    fields = _fields(settings, f.mapping(data))
-    with ops_db.write(settings.users_db) as con:
+    fields = _fields(engine, f.mapping(data))
+    with ops_db.write(engine.settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         row = _own_entry(con, viewer, entry_id)
         if _plan_approved(con, row.plan_id):
@@ -146,15 +147,15 @@ def update_entry(settings: Settings, viewer: Viewer, entry_id: int, data: Mappin
         con.execute(update(worklog_entries).where(worklog_entries.c.entry_id == entry_id)
                     .values(**fields, updated_at=now_iso()))
         wrote(con, actor, "worklog_entry_updated", PAGE, _detail(entry_id, fields))
-    return entry(settings, viewer, entry_id)
+    return entry(engine, viewer, entry_id)
 
 
-def correct_entry(settings: Settings, viewer: Viewer, entry_id: int, data: Mapping[str, Any],
+def correct_entry(engine: Engine, viewer: Viewer, entry_id: int, data: Mapping[str, Any],
                   ip: str | None = None) -> dict[str, Any]:
     """A new note replacing ``entry_id`` whole (its amount is the amount, not a change)."""
-    fields = _fields(settings, f.mapping(data))
+    fields = _fields(engine, f.mapping(data))
     now = now_iso()
-    with ops_db.write(settings.users_db) as con:
+    with ops_db.write(engine.settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         old = _own_entry(con, viewer, entry_id)
         fields["plan_id"] = old.plan_id  # a correction stays with the plan it corrects
@@ -167,12 +168,12 @@ def correct_entry(settings: Settings, viewer: Viewer, entry_id: int, data: Mappi
         wrote(con, actor, "worklog_entry_corrected", PAGE,
               {**_detail(new_id, fields), "corrects": entry_id,
                "old_cost": str(old.expense_amount)})
-    return entry(settings, viewer, new_id)
+    return entry(engine, viewer, new_id)
 
 
-def delete_entry(settings: Settings, viewer: Viewer, entry_id: int,
+def delete_entry(engine: Engine, viewer: Viewer, entry_id: int,
                  ip: str | None = None) -> dict[str, Any]:
-    with ops_db.write(settings.users_db) as con:
+    with ops_db.write(engine.settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         row = _own_entry(con, viewer, entry_id)
         if _plan_approved(con, row.plan_id):
@@ -182,7 +183,7 @@ def delete_entry(settings: Settings, viewer: Viewer, entry_id: int,
                     .values(deleted_at=now_iso(), deleted_by=actor.user_id))
         wrote(con, actor, "worklog_entry_deleted", PAGE,
               {"entry_id": entry_id, "date": row.entry_date, "cost": str(row.expense_amount)})
-    return entry(settings, viewer, entry_id)
+    return entry(engine, viewer, entry_id)
 
 
 def entry_row(row: Any, plan_status: str | None = None) -> dict[str, Any]:
@@ -207,23 +208,23 @@ def _query(viewer: Viewer) -> Any:
             .where(in_scope(e, viewer)))
 
 
-def entry(settings: Settings, viewer: Viewer, entry_id: int) -> dict[str, Any]:
-    with ops_db.read(settings.users_db) as con:
+def entry(engine: Engine, viewer: Viewer, entry_id: int) -> dict[str, Any]:
+    with ops_db.read(engine.settings.users_db) as con:
         row = con.execute(_query(viewer).where(worklog_entries.c.entry_id == entry_id)).first()
     if row is None:
         raise WorklogError("entry_id", f"没有这条工作记事 (编号 {entry_id})", 404)
-    return _numbered(settings, [row])[0]
+    return _numbered(engine, [row])[0]
 
 
-def _numbered(settings: Settings, rows: Sequence[Any]) -> list[dict[str, Any]]:
+def _numbered(engine: Engine, rows: Sequence[Any]) -> list[dict[str, Any]]:
     """The notes with the 统一客户号 of their customer (``master_no``)."""
     out = [entry_row(r, r.plan_status) for r in rows]
-    add_master_numbers(settings, out, [record_code(r.customer_code, r.customer_name,
+    add_master_numbers(engine, out, [record_code(r.customer_code, r.customer_name,
                                                    r.prospect_kind, r.user_id) for r in rows])
     return out
 
 
-def list_entries(settings: Settings, viewer: Viewer, date_from: date | None = None,
+def list_entries(engine: Engine, viewer: Viewer, date_from: date | None = None,
                  date_to: date | None = None, *, mine: bool = False,
                  with_removed: bool = False, limit: int = 5000) -> list[dict[str, Any]]:
     """Notes in the viewer's scope, newest first; deleted and replaced notes only when
@@ -239,6 +240,6 @@ def list_entries(settings: Settings, viewer: Viewer, date_from: date | None = No
     if not with_removed:
         query = query.where(e.c.deleted_at.is_(None), e.c.superseded_by.is_(None))
     query = query.order_by(e.c.entry_date.desc(), e.c.entry_id.desc()).limit(limit)
-    with ops_db.read(settings.users_db) as con:
+    with ops_db.read(engine.settings.users_db) as con:
         rows = con.execute(query).all()
-    return _numbered(settings, rows)
+    return _numbered(engine, rows)

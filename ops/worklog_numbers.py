@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from data.settings import Settings
+from engines.base import Engine
 from ops.worklog_prospects import prospect_code
 from queries.worklog_store import master_numbers
 
@@ -20,9 +20,9 @@ def record_code(customer_code: str | None, customer_name: str | None,
     return prospect_code(user_id, customer_name) if prospect_kind and customer_name else None
 
 
-def add_master_numbers(settings: Settings, items: Sequence[dict[str, Any]],
+def add_master_numbers(engine: Engine, items: Sequence[dict[str, Any]],
                        codes: Sequence[str | None]) -> None:
     """Set ``master_no`` of each item to the number of its record code (one store query)."""
-    numbers = master_numbers(settings, [c for c in codes if c])
+    numbers = master_numbers(engine, [c for c in codes if c])
     for item, code in zip(items, codes, strict=True):
         item["master_no"] = numbers.get(code) if code else None

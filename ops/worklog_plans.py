@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
-from data.settings import Settings
+from engines.base import Engine
 from ops import db as ops_db
 from ops import worklog_fields as f
 from ops.audit import now_iso
@@ -59,7 +59,7 @@ def _id_no(entry: Mapping[str, Any], where: str) -> str | None:
     return value
 
 
-def _customers(settings: Settings, raw: Any) -> list[dict[str, Any]]:
+def _customers(engine: Engine, raw: Any) -> list[dict[str, Any]]:
     """The plan's customers, each a store customer (by code) or a prospect."""
     if raw is None or raw == "":
         return []
@@ -89,7 +89,7 @@ def _customers(settings: Settings, raw: Any) -> list[dict[str, Any]]:
                     "prospect_phone": phone, "prospect_id_no": _id_no(entry, where),
                     "_field": f"{where}.customer_name"})
     codes = [c["customer_code"] for c in out if c["customer_code"]]
-    names = customer_names(settings, codes)
+    names = customer_names(engine, codes)
     for c in out:
         if c["customer_code"] and c["customer_code"] not in names:
             raise WorklogError(c["_field"], f"客户代码 {c['customer_code']} 不存在")
@@ -98,7 +98,7 @@ def _customers(settings: Settings, raw: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _fields(settings: Settings, data: Mapping[str, Any]) -> dict[str, Any]:
+def _fields(engine: Engine, data: Mapping[str, Any]) -> dict[str, Any]:
     kind = f.choice(data, "kind", "计划类别", PLAN_KINDS, default="日常工作计划")
     single = f.day(data, "date", "日期", required=False)
     start = f.day(data, "start_date", "开始日期", required=single is None, default=single)
@@ -111,7 +111,7 @@ def _fields(settings: Settings, data: Mapping[str, Any]) -> dict[str, Any]:
     return {"kind": kind, "start_date": start, "end_date": end,
             "purpose": f.text(data, "purpose", "计划目的", required=True),
             "planned_cost": f.money(data, "planned_cost", "计划费用"),
-            "customers": _customers(settings, data.get("customers"))}
+            "customers": _customers(engine, data.get("customers"))}
 
 
 def _write_customers(con: Connection, plan_id: int, author: dict[str, Any],
@@ -124,12 +124,12 @@ def _write_customers(con: Connection, plan_id: int, author: dict[str, Any],
             **author))
 
 
-def create_plan(settings: Settings, viewer: Viewer, data: Mapping[str, Any],
+def create_plan(engine: Engine, viewer: Viewer, data: Mapping[str, Any],
                 ip: str | None = None) -> dict[str, Any]:
-    fields = _fields(settings, f.mapping(data))
+    fields = _fields(engine, f.mapping(data))
     customers = fields.pop("customers")
     now = now_iso()
-    with ops_db.write(settings.users_db) as con:
+    with ops_db.write(engine.settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         author = actor.author()
         plan_id = ops_db.inserted_id(con.execute(insert(worklog_plans).values(
@@ -140,14 +140,14 @@ def create_plan(settings: Settings, viewer: Viewer, data: Mapping[str, Any],
               {"plan_id": plan_id, "kind": fields["kind"], "start": fields["start_date"]})
         if data.get("submit"):
             _submit(con, actor, plan_id, str(data.get("comment") or ""))
-    return plan(settings, viewer, plan_id)
+    return plan(engine, viewer, plan_id)
 
 
-def update_plan(settings: Settings, viewer: Viewer, plan_id: int, data: Mapping[str, Any],
+def update_plan(engine: Engine, viewer: Viewer, plan_id: int, data: Mapping[str, Any],
                 ip: str | None = None) -> dict[str, Any]:
-    fields = _fields(settings, f.mapping(data))
+    fields = _fields(engine, f.mapping(data))
     customers = fields.pop("customers")
-    with ops_db.write(settings.users_db) as con:
+    with ops_db.write(engine.settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         row = _own_plan(con, viewer, plan_id)
         if row.status not in EDITABLE:
@@ -156,7 +156,7 @@ def update_plan(settings: Settings, viewer: Viewer, plan_id: int, data: Mapping[
                     .values(**fields, updated_at=now_iso()))
         _write_customers(con, plan_id, actor.author(), customers)
         wrote(con, actor, "worklog_plan_updated", PAGE, {"plan_id": plan_id})
-    return plan(settings, viewer, plan_id)
+    return plan(engine, viewer, plan_id)
 
 
 def _own_plan(con: Connection, viewer: Viewer, plan_id: int) -> Any:
@@ -187,22 +187,22 @@ def _plan_author(row: Any) -> dict[str, Any]:
             "dept_id": row.dept_id, "branch_id": row.branch_id}
 
 
-def submit_plan(settings: Settings, viewer: Viewer, plan_id: int, data: Mapping[str, Any],
+def submit_plan(engine: Engine, viewer: Viewer, plan_id: int, data: Mapping[str, Any],
                 ip: str | None = None) -> dict[str, Any]:
     comment = f.text(f.mapping(data), "comment", "说明")
-    with ops_db.write(settings.users_db) as con:
+    with ops_db.write(engine.settings.users_db) as con:
         _submit(con, actor_of(con, viewer, ip), plan_id, comment)
-    return plan(settings, viewer, plan_id)
+    return plan(engine, viewer, plan_id)
 
 
-def review_plan(settings: Settings, viewer: Viewer, plan_id: int, data: Mapping[str, Any],
+def review_plan(engine: Engine, viewer: Viewer, plan_id: int, data: Mapping[str, Any],
                 ip: str | None = None) -> dict[str, Any]:
     data = f.mapping(data)
     decision = f.choice(data, "decision", "审批结论", ("approve", "return"))
     if decision is None:
         raise WorklogError("decision", "请选择审批结论: approve (批准) 或 return (退回)")
     comment = f.text(data, "comment", "审批意见", required=decision == "return")
-    with ops_db.write(settings.users_db) as con:
+    with ops_db.write(engine.settings.users_db) as con:
         actor = actor_of(con, viewer, ip)
         row = one_in_scope(con, worklog_plans, worklog_plans.c.plan_id, plan_id, viewer,
                            what="计划")
@@ -222,7 +222,7 @@ def review_plan(settings: Settings, viewer: Viewer, plan_id: int, data: Mapping[
             by_name=viewer.display_name, comment=comment, at=now, **_plan_author(row)))
         wrote(con, actor, f"worklog_plan_{status}", REVIEW_PAGE,
               {"plan_id": plan_id, "author": row.author_name, "comment": comment})
-    return plan(settings, viewer, plan_id)
+    return plan(engine, viewer, plan_id)
 
 
 def plan_row(row: Any) -> dict[str, Any]:
@@ -251,18 +251,18 @@ def _customers_of(con: Connection, plan_ids: list[int]) -> dict[int, list[dict[s
     return out
 
 
-def _numbered(settings: Settings, by_plan: dict[int, list[dict[str, Any]]]
+def _numbered(engine: Engine, by_plan: dict[int, list[dict[str, Any]]]
               ) -> dict[int, list[dict[str, Any]]]:
     """Each customer with its 统一客户号 (``master_no``): a prospect has one once the
     load after it was entered has resolved it; None until then."""
     flat = [c for cs in by_plan.values() for c in cs]
-    add_master_numbers(settings, flat, [c.pop("record_code") for c in flat])
+    add_master_numbers(engine, flat, [c.pop("record_code") for c in flat])
     return by_plan
 
 
-def plan(settings: Settings, viewer: Viewer, plan_id: int) -> dict[str, Any]:
+def plan(engine: Engine, viewer: Viewer, plan_id: int) -> dict[str, Any]:
     """One plan in the viewer's scope, with its customers and every approval step."""
-    with ops_db.read(settings.users_db) as con:
+    with ops_db.read(engine.settings.users_db) as con:
         row = one_in_scope(con, worklog_plans, worklog_plans.c.plan_id, plan_id, viewer,
                            what="计划")
         t = worklog_approvals
@@ -271,11 +271,11 @@ def plan(settings: Settings, viewer: Viewer, plan_id: int) -> dict[str, Any]:
                  for s in con.execute(select(t).where(t.c.plan_id == plan_id)
                                       .order_by(t.c.approval_id))]
         customers = _customers_of(con, [plan_id])
-    return {**plan_row(row), "customers": _numbered(settings, customers)[plan_id],
+    return {**plan_row(row), "customers": _numbered(engine, customers)[plan_id],
             "history": steps}
 
 
-def list_plans(settings: Settings, viewer: Viewer, date_from: date | None = None,
+def list_plans(engine: Engine, viewer: Viewer, date_from: date | None = None,
                date_to: date | None = None, status: str | None = None, *,
                mine: bool = False, limit: int = 2000) -> list[dict[str, Any]]:
     """Plans in the viewer's scope whose period meets [from, to], newest first."""
@@ -290,17 +290,17 @@ def list_plans(settings: Settings, viewer: Viewer, date_from: date | None = None
     if status:
         query = query.where(t.c.status == status)
     query = query.order_by(t.c.start_date.desc(), t.c.plan_id.desc()).limit(limit)
-    with ops_db.read(settings.users_db) as con:
+    with ops_db.read(engine.settings.users_db) as con:
         rows = con.execute(query).all()
-        customers = _numbered(settings, _customers_of(con, [r.plan_id for r in rows]))
+        customers = _numbered(engine, _customers_of(con, [r.plan_id for r in rows]))
     return [{**plan_row(r), "customers": customers[r.plan_id]} for r in rows]
 
 
-def review_queue(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
+def review_queue(engine: Engine, viewer: Viewer) -> list[dict[str, Any]]:
     """Plans waiting for this user's decision: those submitted to them, and for a
     支公司经理 / 总经理 also those of their branch / the company waiting elsewhere."""
     t = worklog_plans
-    with ops_db.read(settings.users_db) as con:
+    with ops_db.read(engine.settings.users_db) as con:
         actor = actor_of(con, viewer)
         mine = t.c.reviewer_user_id == viewer.user_id
         if actor.role == GENERAL_MANAGER:
@@ -313,6 +313,6 @@ def review_queue(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
                                            t.c.user_id != viewer.user_id)
                            .order_by((t.c.reviewer_user_id == viewer.user_id).desc(),
                                      t.c.submitted_at, t.c.plan_id).limit(500)).all()
-        customers = _numbered(settings, _customers_of(con, [r.plan_id for r in rows]))
+        customers = _numbered(engine, _customers_of(con, [r.plan_id for r in rows]))
     return [{**plan_row(r), "customers": customers[r.plan_id],
              "assigned_to_me": r.reviewer_user_id == viewer.user_id} for r in rows]

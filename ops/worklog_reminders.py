@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from data.settings import Settings
+from engines.base import Engine
 from ops import db as ops_db
 from ops import worklog_plans as plans
 from ops.tables import audit
@@ -48,18 +49,18 @@ def previous_sign_in(settings: Settings, username: str) -> date | None:
     return at.astimezone(ZoneInfo(settings.time_zone)).date()
 
 
-def reminders(settings: Settings, viewer: Viewer) -> Reminders:
-    today = local_today(settings)
+def reminders(engine: Engine, viewer: Viewer) -> Reminders:
+    today = local_today(engine.settings)
     monday = today - timedelta(days=today.weekday())
     sunday = monday + timedelta(days=6)
-    planned = [p for p in plans.list_plans(settings, viewer, monday, sunday, mine=True)
+    planned = [p for p in plans.list_plans(engine, viewer, monday, sunday, mine=True)
                if p["status"] != "returned"]
     planned.sort(key=lambda p: (p["kind"] != "日常工作计划", p["start_date"]))
-    returned = plans.list_plans(settings, viewer, status="returned", mine=True, limit=20)
-    due_total, due = renewals_due(settings, viewer.scope, today, RENEWAL_DAYS)
-    last = previous_sign_in(settings, viewer.username)
+    returned = plans.list_plans(engine, viewer, status="returned", mine=True, limit=20)
+    due_total, due = renewals_due(engine, viewer.scope, today, RENEWAL_DAYS)
+    last = previous_sign_in(engine.settings, viewer.username)
     floor = today - timedelta(days=CLAIMS_AT_LEAST_DAYS - 1)
     since = min(last, floor) if last else floor
-    claims_total, claims = claims_since(settings, viewer.scope, since)
+    claims_total, claims = claims_since(engine, viewer.scope, since)
     return Reminders((monday, sunday), planned, returned, due_total, due, since,
                      claims_total, claims)

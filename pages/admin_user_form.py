@@ -86,7 +86,7 @@ def register_org_pickers(app: Dash, prefix: str, page_slug: str) -> None:
                   Input(f"{prefix}-branch", "value"), Input(f"{prefix}-dept", "value"))
     def narrow(branch: Any, dept: Any):  # type: ignore[no-untyped-def]
         auth.require_page(page_slug)
-        org = load_org(auth.current_settings())
+        org = load_org(auth.current_engine())
         branch_id, dept_id = unit_id(branch), unit_id(dept)
         depts = org.departments_of(branch_id) if branch_id else []
         if dept_id:

@@ -18,6 +18,7 @@ from auth.org import load_org
 from auth.passwords import hash_password, one_time_password
 from auth.users import UserError, get_user, list_users, update_user
 from data.settings import Settings
+from engines.base import Engine
 from layouts.grid import LOCALE_TEXT
 from pages.admin_user_form import (
     ORG_FIELDS,
@@ -52,7 +53,7 @@ def new_user_layout(**_args: str) -> Any:
     except auth.Forbidden:
         return forbidden_notice("用户权限录入")
     settings: Settings = auth.current_settings()
-    org = load_org(settings)
+    org = load_org(auth.current_engine())
     return dmc.Stack(maw=760, children=[
         dmc.Title("6.1 用户权限录入", order=3),
         dmc.Text("以模板 (或现有用户) 为参照复制权限; 模板只定数据范围的级别, 请再选择具体的"
@@ -77,7 +78,7 @@ def users_layout(**_args: str) -> Any:
         auth.require_page(USERS)
     except auth.Forbidden:
         return forbidden_notice("用户权限查询")
-    org = load_org(auth.current_settings())
+    org = load_org(auth.current_engine())
     return dmc.Stack(children=[
         dmc.Title("6.2 用户权限查询", order=3),
         dmc.Group([dmc.TextInput(id="users-search", placeholder="员工代码或姓名", w=260),
@@ -125,8 +126,8 @@ def _status(u: Any) -> str:
     return ("启用" if u.enabled else "停用") + (" · 须改密码" if u.must_change_password else "")
 
 
-def _rows(settings: Settings, text: str = "") -> list[dict[str, Any]]:
-    org = load_org(settings)
+def _rows(engine: Engine, text: str = "") -> list[dict[str, Any]]:
+    org = load_org(engine)
     return [{
         "user_id": u.user_id, "username": u.username, "display_name": u.display_name,
         "role": u.role + ("(模板)" if u.is_template else ""),
@@ -135,7 +136,7 @@ def _rows(settings: Settings, text: str = "") -> list[dict[str, Any]]:
         else org.describe(u.branch_id, u.dept_id, u.staff_id) or "全公司",
         "pages": len(resolve(u.pages)), "pii": "是" if u.personal_data else "否",
         "status": _status(u),
-    } for u in list_users(settings.users_db, text)]
+    } for u in list_users(engine.settings.users_db, text)]
 
 
 def _ok(text: str) -> Any:
@@ -200,7 +201,8 @@ def _register_new(app: Dash) -> None:
         password = one_time_password()
         try:
             create_from_template(
-                settings, username=username or "", display_name=name or "", template=template,
+                auth.current_engine(), username=username or "", display_name=name or "",
+                template=template,
                 grants=grants_of(scope, branch, dept, staff, pages, pii=pii, admin=admin),
                 password=password, page=NEW)
         except FieldErrors as exc:
@@ -220,7 +222,7 @@ def _register_edit(app: Dash) -> None:
                   Input("edit-message", "children"), State("users-search", "value"))
     def find(_n, _msg, text):  # type: ignore[no-untyped-def]
         auth.require_page(USERS)
-        return _rows(auth.current_settings(), text or "")
+        return _rows(auth.current_engine(), text or "")
 
     @app.callback(Output("edit-title", "children"), Output("edit-scope", "value"),
                   Output("edit-branch", "value"), Output("edit-dept", "value"),
@@ -284,7 +286,7 @@ def _register_edit(app: Dash) -> None:
             return (_err("请先在表格中选择一位用户"), *no_errors, *keep)
         try:
             if ctx.triggered_id == "delete-yes":
-                jobs = delete_account(settings, user, page=USERS)
+                jobs = delete_account(auth.current_engine(), user, page=USERS)
                 files = f", 及其 {jobs} 个导出任务" if jobs else ""
                 return (_ok(f"已删除用户 {user.username}{files}"), *no_errors, *CLEARED, False)
             if ctx.triggered_id == "edit-reset":
@@ -295,7 +297,7 @@ def _register_edit(app: Dash) -> None:
                 return (_ok(f"{user.username} 的一次性密码: {password} (下次登录须修改; "
                             "其现有会话已结束)"), *no_errors, *keep)
             grants = grants_of(scope, branch, dept, staff, pages, pii=pii, admin=admin)
-            change_grants(settings, user, grants, bool(enabled), page=USERS)
+            change_grants(auth.current_engine(), user, grants, bool(enabled), page=USERS)
         except FieldErrors as exc:
             return (_err("请按红色提示修改后再保存"), *_field_errors(ORG_FIELDS, exc.errors),
                     *keep)

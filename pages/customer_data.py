@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dash import Dash
 
-from data.settings import Settings
+from engines.base import Engine
 
 
-def register_customer_data_pages(app: Dash, settings: Settings) -> None:
+def register_customer_data_pages(app: Dash, engine: Engine) -> None:
     from pages import customer_review, customer_rules
 
-    customer_review.register(app, settings)
-    customer_rules.register(app, settings)
+    customer_review.register(app, engine)
+    customer_rules.register(app, engine.settings)

@@ -14,7 +14,7 @@ import dash_mantine_components as dmc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html
 
 import auth
-from data.settings import Settings
+from engines.base import Engine
 from pages.reports import forbidden_notice
 from queries import customer_review as review
 from queries.access import SCOPE_LABELS
@@ -83,10 +83,10 @@ def _card(row: dict[str, Any]) -> dmc.Card:
         dmc.Group(gap="xs", children=actions)])
 
 
-def _cards(settings: Settings, args: dict[str, Any], offset: int) -> tuple[Any, str]:
+def _cards(engine: Engine, args: dict[str, Any], offset: int) -> tuple[Any, str]:
     viewer = auth.require_page(SLUG)
     try:
-        page = review.suspects(settings, viewer, args, limit=PAGE_SIZE, offset=offset)
+        page = review.suspects(engine, viewer, args, limit=PAGE_SIZE, offset=offset)
     except FilterError as exc:
         return dmc.Alert(exc.message, color="red", title="筛选条件有误"), ""
     if not page.rows:
@@ -110,8 +110,8 @@ def layout(**_args: str) -> Any:
         viewer = auth.require_page(SLUG)
     except auth.Forbidden:
         return forbidden_notice("疑似客户审核")
-    settings: Settings = auth.current_settings()
-    cards, shown = _cards(settings, {}, 0)
+    engine = auth.current_engine()
+    cards, shown = _cards(engine, {}, 0)
     return dmc.Stack(children=[
         dmc.Title("9.5 疑似客户审核", order=3),
         dmc.Text("两条记录分属两个统一客户号、相似度在待审核区间内。绿色为一致的字段, 红色为"
@@ -135,7 +135,7 @@ def layout(**_args: str) -> Any:
     ])
 
 
-def register(app: Dash, settings: Settings) -> None:
+def register(app: Dash, engine: Engine) -> None:
     dash.register_page(SLUG, path=f"/admin/{SLUG}", title="疑似客户审核", layout=layout)
 
     @app.callback(Output("review-cards", "children"), Output("review-shown", "children"),
@@ -163,7 +163,7 @@ def register(app: Dash, settings: Settings) -> None:
             body = ({"decision": "split", "side": act[-1]} if act.startswith("split-")
                     else {"decision": act})
             try:
-                done = review.decide(settings, viewer, int(trigger["id"]), body)
+                done = review.decide(engine, viewer, int(trigger["id"]), body)
             except review.ReviewError as exc:
                 done, message = None, dmc.Alert(exc.message, color="red")
             if done is None and message is None:
@@ -172,8 +172,8 @@ def register(app: Dash, settings: Settings) -> None:
                 label = review.DECISIONS[body["decision"]]
                 message = dmc.Alert(f"第 {int(trigger['id']):,} 对: {label} — 已记录",
                                     color="teal", id="review-done")
-        cards, shown = _cards(settings, _args(score_min, name), offset)
+        cards, shown = _cards(engine, _args(score_min, name), offset)
         if offset and not shown:  # paged past the end: back to the last page
             offset = max(0, offset - PAGE_SIZE)
-            cards, shown = _cards(settings, _args(score_min, name), offset)
+            cards, shown = _cards(engine, _args(score_min, name), offset)
         return cards, shown, offset, message

@@ -24,7 +24,7 @@ def customer_layout(key: str = "", **_args: str) -> Any:
     viewer = auth.current_viewer()
     if viewer is None or not may_search(viewer):
         return forbidden_notice("客户360")
-    view = customer_view(auth.current_settings(), viewer, key)
+    view = customer_view(auth.current_engine(), viewer, key)
     if view is None:
         return dmc.Alert("没有该客户, 或该客户在您的数据范围内没有业务。", title="找不到客户",
                          color="yellow", id="customer-not-found")
@@ -38,7 +38,7 @@ def search_layout(q: str = "", **_args: str) -> Any:
     if not q:
         return search_page(None, None, "")
     try:
-        return search_page(search(auth.current_settings(), viewer, q), None, q)
+        return search_page(search(auth.current_engine(), viewer, q), None, q)
     except SearchRefused as exc:
         return search_page(None, str(exc), q)
 
@@ -61,7 +61,7 @@ def reassign_layout(**args: str) -> Any:
     if viewer is None or not may_reassign(viewer):
         return forbidden_notice("孤儿保单转交")
     settings = auth.current_settings()
-    view = reassign_view(settings, viewer, args.get("from", ""))
+    view = reassign_view(auth.current_engine(), viewer, args.get("from", ""))
     return reassign_page(view, args, _last_refresh(settings))
 
 

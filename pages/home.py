@@ -73,7 +73,7 @@ def home_layout(**_args: str) -> Any:
                 dmc.Text(h.value, fw=700, size="xl", c="blue.8"),
                 dmc.Text(h.detail, size="xs", c="dimmed"),
             ]))
-        for h in headlines(settings, viewer)
+        for h in headlines(auth.current_engine(), viewer)
     ]
     return dmc.Stack(gap="lg", children=[
         dmc.Title(f"您好, {viewer.display_name}", order=3),
@@ -85,7 +85,7 @@ def home_layout(**_args: str) -> Any:
                 ("黑名单维护", "/customers-admin/blacklist", may_edit_blacklist(viewer)),
                 ("孤儿保单转交", "/customers-admin/reassign", may_reassign(viewer)))
             if allowed]) if may_search(viewer) else None,
-        reminder_cards(settings, viewer),
+        reminder_cards(auth.current_engine(), viewer),
         dmc.SimpleGrid(cols={"base": 1, "sm": 2, "lg": 4}, children=figures) if figures
         else None,
         # The user's saved views of the pages they may still open.

@@ -17,7 +17,7 @@ from queries.records import RECORD_PAGES
 def _layout_for(kind: str):  # type: ignore[no-untyped-def]
     def layout(number: str = "", **_args: str) -> Any:
         viewer = auth.current_viewer()
-        view = None if viewer is None else record_view(auth.current_settings(), kind,
+        view = None if viewer is None else record_view(auth.current_engine(), kind,
                                                         number, viewer)
         return record_missing(kind, number) if view is None else record_page(view)
 

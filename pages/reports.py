@@ -36,7 +36,7 @@ def _layout_for(report: Report):  # type: ignore[no-untyped-def]
         toolbar = views_menu(report.slug, list_views(settings.users_db, viewer.user_id,
                                                      report.slug),
                              colleagues(settings, viewer, report.slug))
-        return report_page(settings, report, viewer, args, toolbar)
+        return report_page(auth.current_engine(), report, viewer, args, toolbar)
 
     return layout
 

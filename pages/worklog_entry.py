@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 
 import auth
 from data.settings import Settings
+from engines.base import Engine
 from ops import worklog_entries as entries
 from ops import worklog_plans as plans
 from ops.worklog_fields import WorklogError, money_text
@@ -33,38 +34,38 @@ RECENT = 8
 PICKER_CUSTOMERS = 1000
 
 
-def _customer_data(settings: Settings, viewer: Viewer, keep: str | None = None
+def _customer_data(engine: Engine, viewer: Viewer, keep: str | None = None
                    ) -> list[dict[str, str]]:
     """The user's customers, latest business first, searched in the browser as typed
     (the field lists the first few that match)."""
-    found = customer_choices(settings, viewer.scope, limit=PICKER_CUSTOMERS)
+    found = customer_choices(engine, viewer.scope, limit=PICKER_CUSTOMERS)
     data = [{"value": code, "label": f"{name} · {code}"} for code, name in found]
     if keep and keep not in {d["value"] for d in data}:
         data.insert(0, {"value": keep, "label": keep})
     return data
 
 
-def _plan_data(settings: Settings, viewer: Viewer) -> list[dict[str, str]]:
-    today = entries.local_today(settings)
-    found = plans.list_plans(settings, viewer, today - timedelta(days=45),
+def _plan_data(engine: Engine, viewer: Viewer) -> list[dict[str, str]]:
+    today = entries.local_today(engine.settings)
+    found = plans.list_plans(engine, viewer, today - timedelta(days=45),
                              today + timedelta(days=7), mine=True, limit=200)
     return [{"value": str(p["plan_id"]), "label": f"{p['start_date']} {p['kind']} · "
              f"{p['purpose'][:16]} ({p['status_label']})"} for p in found]
 
 
-def _plan_of_day(settings: Settings, viewer: Viewer, day: str | None) -> str | None:
+def _plan_of_day(engine: Engine, viewer: Viewer, day: str | None) -> str | None:
     """That day's own daily plan, if there is one (a note most often belongs to it)."""
     try:
         when = date.fromisoformat((day or "")[:10])
     except ValueError:
         return None
-    found = [p for p in plans.list_plans(settings, viewer, when, when, mine=True, limit=20)
+    found = [p for p in plans.list_plans(engine, viewer, when, when, mine=True, limit=20)
              if p["kind"] == "日常工作计划"]
     return str(found[0]["plan_id"]) if found else None
 
 
-def _recent(settings: Settings, viewer: Viewer) -> list[Any]:
-    rows = entries.list_entries(settings, viewer, mine=True, limit=RECENT)
+def _recent(engine: Engine, viewer: Viewer) -> list[Any]:
+    rows = entries.list_entries(engine, viewer, mine=True, limit=RECENT)
     if not rows:
         return [dmc.Text("还没有工作记事。", c="dimmed", size="sm")]
     cards = []
@@ -101,10 +102,12 @@ def build(viewer: Viewer, settings: Settings) -> Any:
         dmc.DateInput(id=IDS["date"], label="日期", value=today, valueFormat="YYYY-MM-DD",
                       maxDate=today, **BIG),
         dmc.Select(id=IDS["plan_id"], label="所属计划 (可不选)",
-                   data=_plan_data(settings, viewer), value=_plan_of_day(settings, viewer, today),
+                   data=_plan_data(auth.current_engine(), viewer),
+                   value=_plan_of_day(auth.current_engine(), viewer, today),
                    clearable=True, searchable=True, **BIG),
         dmc.Select(id=IDS["customer_code"], label="客户", placeholder="输入姓名或客户代码查找",
-                   data=_customer_data(settings, viewer), searchable=True, clearable=True,
+                   data=_customer_data(auth.current_engine(), viewer), searchable=True,
+                   clearable=True,
                    limit=30,
                    nothingFoundMessage="没有找到, 可打开“新客户”", **BIG),
         dmc.Switch(id="we-new", label="新客户 (客户库中还没有)", size="md"),
@@ -134,7 +137,7 @@ def build(viewer: Viewer, settings: Settings) -> Any:
         html.Div(id="we-message"),
         dash.dcc.Store(id="we-editing"),
         dmc.Title("我最近的记事", order=5, mt="md"),
-        dmc.Stack(id="we-recent", gap="xs", children=_recent(settings, viewer)),
+        dmc.Stack(id="we-recent", gap="xs", children=_recent(auth.current_engine(), viewer)),
     ])
 
 
@@ -152,7 +155,7 @@ def _register_plan_of_day(app: Dash) -> None:
         viewer = auth.require_page(SLUG)
         if editing:
             raise PreventUpdate
-        return _plan_of_day(auth.current_settings(), viewer, day)
+        return _plan_of_day(auth.current_engine(), viewer, day)
 
 
 def _register_save(app: Dash) -> None:
@@ -175,7 +178,7 @@ def _register_save(app: Dash) -> None:
     def save(_n, day, plan_id, code, new, name, ckind, content, kind, cost, receipt,  # noqa: PLR0913, PLR0917
              outcome, policy, editing):  # type: ignore[no-untyped-def]
         viewer = auth.require_page(SLUG)
-        settings = auth.current_settings()
+        engine = auth.current_engine()
         cost = cost if cost not in (None, "") else 0
         data = {"date": day, "plan_id": plan_id, "content": content, "cost": cost,
                 "kind": kind if cost else None, "receipt_no": receipt, "outcome": outcome,
@@ -184,19 +187,19 @@ def _register_save(app: Dash) -> None:
                    else {"customer_code": code})}
         try:
             if editing:
-                current = entries.entry(settings, viewer, int(editing))
+                current = entries.entry(engine, viewer, int(editing))
                 act = entries.update_entry if current["editable"] else entries.correct_entry
-                saved = act(settings, viewer, int(editing), data, client_ip())
+                saved = act(engine, viewer, int(editing), data, client_ip())
                 done = "已保存修改" if act is entries.update_entry else "已保存更正记事"
             else:
-                saved = entries.create_entry(settings, viewer, data, client_ip())
+                saved = entries.create_entry(engine, viewer, data, client_ip())
                 done = "已保存"
         except WorklogError as exc:
             return (refused(exc), *field_errors(FIELDS, exc), *[no_update] * 6,
                     no_update, no_update)
         spent = f", 费用 {money_text(saved['cost'])} 元" if saved["cost"] else ""
         return (ok(f"{done}: {saved['date']} {saved['customer_name'] or ''}{spent}"),
-                *field_errors(FIELDS, None), _recent(settings, viewer), "", None, "", "",
+                *field_errors(FIELDS, None), _recent(engine, viewer), "", None, "", "",
                 None, "保存记事", hidden(True))
 
 
@@ -219,20 +222,20 @@ def _register_edit(app: Dash) -> None:
                   Input("we-cancel", "n_clicks"), prevent_initial_call=True)
     def edit(clicks: list[int | None], _cancel: int | None) -> Any:
         viewer = auth.require_page(SLUG)
-        settings = auth.current_settings()
+        engine = auth.current_engine()
         if ctx.triggered_id == "we-cancel":
             return (no_update, no_update, no_update, None, False, "", PROSPECT_KINDS[0], "",
                     EXPENSE_KINDS[0], None, "", "无", "", None, "保存记事", hidden(True))
         if not any(clicks) or not isinstance(ctx.triggered_id, dict):
             raise PreventUpdate
         try:
-            r = entries.entry(settings, viewer, int(ctx.triggered_id["index"]))
+            r = entries.entry(engine, viewer, int(ctx.triggered_id["index"]))
         except WorklogError:
             raise PreventUpdate from None
         code = r["customer_code"]
         label = "保存修改" if r["editable"] else "保存为更正记事"
         return (r["date"], str(r["plan_id"]) if r["plan_id"] else None,
-                _customer_data(settings, viewer, keep=code), code,
+                _customer_data(engine, viewer, keep=code), code,
                 not code and bool(r["customer_name"]), "" if code else r["customer_name"],
                 r["customer_kind"] or PROSPECT_KINDS[0], r["content"],
                 r["kind"] or EXPENSE_KINDS[0], r["cost"] or None, r["receipt_no"] or "",
@@ -246,16 +249,16 @@ def _register_remove(app: Dash) -> None:
                   prevent_initial_call=True)
     def remove(clicks: list[int | None]) -> Any:
         viewer = auth.require_page(SLUG)
-        settings = auth.current_settings()
+        engine = auth.current_engine()
         if not any(clicks) or not isinstance(ctx.triggered_id, dict):
             raise PreventUpdate
         try:
-            gone = entries.delete_entry(settings, viewer, int(ctx.triggered_id["index"]),
+            gone = entries.delete_entry(engine, viewer, int(ctx.triggered_id["index"]),
                                         client_ip())
         except WorklogError as exc:
             return refused(exc), no_update
         return (ok(f"已删除 {gone['date']} {gone['customer_name'] or ''} 的记事"),
-                _recent(settings, viewer))
+                _recent(engine, viewer))
 
 
 def register(app: Dash) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import dash_mantine_components as dmc
 
-from data.settings import Settings
+from engines.base import Engine
 from ops.worklog_fields import money_text
 from ops.worklog_reminders import reminders
 from queries.access import Viewer
@@ -32,10 +32,10 @@ def _card(title: str, count: int, unit: str, lines: list[str], empty: str, *,
     return dmc.Anchor(card, href=href, underline="never") if href else card
 
 
-def reminder_cards(settings: Settings, viewer: Viewer) -> Any:
+def reminder_cards(engine: Engine, viewer: Viewer) -> Any:
     if not viewer.may_open("worklog-plans"):
         return None
-    r = reminders(settings, viewer)
+    r = reminders(engine, viewer)
     monday, sunday = r.week
     return dmc.Stack(gap="xs", id="worklog-reminders", children=[
         dmc.Title("工作提醒", order=5),

@@ -14,6 +14,7 @@ from dash.exceptions import PreventUpdate
 
 import auth
 from data.settings import Settings
+from engines.base import Engine
 from ops import worklog_daily as daily
 from ops import worklog_entries as entries
 from ops import worklog_plans as plans
@@ -67,20 +68,20 @@ def _errors(exc: WorklogError | None) -> list[str | None]:
     return [exc.message if exc is not None and at == f else None for f in FIELDS]
 
 
-def _customer_data(settings: Settings, viewer: Viewer, keep: list[str] | None = None
+def _customer_data(engine: Engine, viewer: Viewer, keep: list[str] | None = None
                    ) -> list[dict[str, str]]:
     """The user's customers, latest business first, searched in the browser as typed."""
     data = [{"value": c, "label": f"{n} · {c}"}
-            for c, n in customer_choices(settings, viewer.scope, limit=PICKER_CUSTOMERS)]
+            for c, n in customer_choices(engine, viewer.scope, limit=PICKER_CUSTOMERS)]
     known = {d["value"] for d in data}
     return [*data, *({"value": k, "label": k} for k in keep or [] if k not in known)]
 
 
-def _budget_text(settings: Settings, viewer: Viewer, year: int) -> str:
-    mine = [b for b in daily.list_budgets(settings, viewer, year)
+def _budget_text(engine: Engine, viewer: Viewer, year: int) -> str:
+    mine = [b for b in daily.list_budgets(engine.settings, viewer, year)
             if b["user_id"] == viewer.user_id]
     spent = sum(e["cost"] for e in entries.list_entries(
-        settings, viewer, date(year, 1, 1), date(year, 12, 31), mine=True))
+        engine, viewer, date(year, 1, 1), date(year, 12, 31), mine=True))
     budget = f"{money_text(mine[0]['amount'])} 元" if mine else "未填写"
     return f"{year} 年预算 {budget} · 已记费用 {money_text(spent)} 元"
 
@@ -95,7 +96,7 @@ def build(viewer: Viewer, settings: Settings) -> Any:
             dmc.NumberInput(id="wp-budget", label="年费用预算 (元)", min=0, decimalScale=2,
                             thousandSeparator=",", hideControls=True, w=200),
             dmc.Button("保存预算", id="wp-budget-save", variant="light"),
-            dmc.Text(_budget_text(settings, viewer, today.year), id="wp-budget-text",
+            dmc.Text(_budget_text(auth.current_engine(), viewer, today.year), id="wp-budget-text",
                      size="sm", c="dimmed"),
         ]), html.Div(id="wp-budget-message")),
         section("填写计划", dmc.Stack(gap="sm", maw=760, children=[
@@ -112,7 +113,8 @@ def build(viewer: Viewer, settings: Settings) -> Any:
             dmc.Textarea(id=IDS["purpose"], label="计划目的", autosize=True, minRows=2,
                          placeholder="例: 拜访续保客户, 确认续保意向"),
             dmc.MultiSelect(id=IDS["customers"], label="客户 (我的客户)", searchable=True,
-                            clearable=True, data=_customer_data(settings, viewer), limit=30,
+                            clearable=True, data=_customer_data(auth.current_engine(), viewer),
+                            limit=30,
                             placeholder="输入姓名或客户代码查找",
                             nothingFoundMessage="没有找到, 可在下面填写新客户"),
             dmc.SimpleGrid(cols={"base": 1, "sm": 2, "md": 4}, spacing="sm", children=[
@@ -169,7 +171,7 @@ def _register_rows(app: Dash) -> None:
     @app.callback(Output("wp-grid", "rowData"), Input("wp-refresh", "data"))
     def rows(_n: int) -> Any:
         viewer = auth.require_page(SLUG)
-        return plans.list_plans(auth.current_settings(), viewer, mine=True, limit=500)
+        return plans.list_plans(auth.current_engine(), viewer, mine=True, limit=500)
 
 
 def _register_budget(app: Dash) -> None:
@@ -185,7 +187,7 @@ def _register_budget(app: Dash) -> None:
         except WorklogError as exc:
             return refused(exc), no_update
         return (ok(f"已保存 {saved['year']} 年预算 {money_text(saved['amount'])} 元"),
-                _budget_text(settings, viewer, saved["year"]))
+                _budget_text(auth.current_engine(), viewer, saved["year"]))
 
 
 def _register_save(app: Dash) -> None:
@@ -208,7 +210,7 @@ def _register_save(app: Dash) -> None:
     def save(_s, _n, kind, start, end, purpose, cost, codes, name, ckind, phone, id_no,  # noqa: PLR0913, PLR0917
              editing, refresh):  # type: ignore[no-untyped-def]
         viewer = auth.require_page(SLUG)
-        settings = auth.current_settings()
+        engine = auth.current_engine()
         customers: list[dict[str, Any]] = [{"customer_code": c} for c in codes or []]
         if (name or "").strip() or ckind:
             customers.append({"customer_name": name, "customer_kind": ckind, "phone": phone,
@@ -218,11 +220,11 @@ def _register_save(app: Dash) -> None:
                 "submit": ctx.triggered_id == "wp-submit-new"}
         try:
             if editing:
-                saved = plans.update_plan(settings, viewer, int(editing), data, client_ip())
+                saved = plans.update_plan(engine, viewer, int(editing), data, client_ip())
                 if data["submit"]:
-                    saved = plans.submit_plan(settings, viewer, int(editing), {}, client_ip())
+                    saved = plans.submit_plan(engine, viewer, int(editing), {}, client_ip())
             else:
-                saved = plans.create_plan(settings, viewer, data, client_ip())
+                saved = plans.create_plan(engine, viewer, data, client_ip())
         except WorklogError as exc:
             return (refused(exc), *_errors(exc), *[no_update] * 9)
         where = f", 已报备给 {saved['reviewer_name']}" if saved["status"] == "submitted" else ""
@@ -238,7 +240,7 @@ def _register_select(app: Dash) -> None:
         if not rows_:
             raise PreventUpdate
         try:
-            p = plans.plan(auth.current_settings(), viewer, int(rows_[0]["plan_id"]))
+            p = plans.plan(auth.current_engine(), viewer, int(rows_[0]["plan_id"]))
         except WorklogError as exc:
             return refused(exc), None
         return _detail(p), p["plan_id"]
@@ -260,17 +262,17 @@ def _register_edit(app: Dash) -> None:
                   State("wp-selected", "data"), prevent_initial_call=True)
     def edit(_e: int | None, _c: int | None, plan_id: int | None) -> Any:
         viewer = auth.require_page(SLUG)
-        settings = auth.current_settings()
+        engine = auth.current_engine()
         if ctx.triggered_id == "wp-cancel":
             return (no_update, no_update, None, "", None, no_update, [], "", None, "", "",
                     None, hidden(True))
         if not plan_id or not _e:
             raise PreventUpdate
-        p = plans.plan(settings, viewer, int(plan_id))
+        p = plans.plan(engine, viewer, int(plan_id))
         codes = [c["customer_code"] for c in p["customers"] if c["customer_code"]]
         prospect = next((c for c in p["customers"] if not c["customer_code"]), None) or {}
         return (p["kind"], p["start_date"], p["end_date"], p["purpose"], p["planned_cost"],
-                _customer_data(settings, viewer, codes), codes,
+                _customer_data(engine, viewer, codes), codes,
                 prospect.get("customer_name") or "", prospect.get("customer_kind"),
                 prospect.get("phone") or "", prospect.get("id_no") or "", p["plan_id"], {})
 
@@ -286,7 +288,7 @@ def _register_submit(app: Dash) -> None:
         if not n or not plan_id:
             raise PreventUpdate
         try:
-            p = plans.submit_plan(auth.current_settings(), viewer, int(plan_id), {},
+            p = plans.submit_plan(auth.current_engine(), viewer, int(plan_id), {},
                                   client_ip())
         except WorklogError as exc:
             return refused(exc), no_update, no_update

@@ -96,24 +96,25 @@ def register(app: Dash) -> None:
         viewer = auth.require_page(SLUG)
         settings = auth.current_settings()
         today = entries.local_today(settings)
-        done = [p for p in plans.list_plans(settings, viewer, today - timedelta(days=60),
+        done = [p for p in plans.list_plans(auth.current_engine(), viewer,
+                                            today - timedelta(days=60),
                                             today + timedelta(days=31), limit=1000)
                 if p["status"] in ("approved", "returned") and p["user_id"] != viewer.user_id]
-        return plans.review_queue(settings, viewer), done
+        return plans.review_queue(auth.current_engine(), viewer), done
 
     @app.callback(Output("wr-detail", "children"), Output("wr-selected", "data"),
                   Input("wr-queue", "selectedRows"), prevent_initial_call=True)
     def select(chosen: list[dict[str, Any]] | None) -> Any:
         viewer = auth.require_page(SLUG)
-        settings = auth.current_settings()
+        engine = auth.current_engine()
         if not chosen:
             raise PreventUpdate
         try:
-            p = plans.plan(settings, viewer, int(chosen[0]["plan_id"]))
+            p = plans.plan(engine, viewer, int(chosen[0]["plan_id"]))
         except WorklogError as exc:
             return refused(exc), None
         notes = [n for n in entries.list_entries(
-            settings, viewer, date.fromisoformat(p["start_date"]),
+            engine, viewer, date.fromisoformat(p["start_date"]),
             date.fromisoformat(p["end_date"])) if n["plan_id"] == p["plan_id"]]
         return _detail(p, notes), p["plan_id"]
 
@@ -130,7 +131,7 @@ def register(app: Dash) -> None:
             raise PreventUpdate
         decision = "approve" if ctx.triggered_id == "wr-approve" else "return"
         try:
-            p = plans.review_plan(auth.current_settings(), viewer, int(plan_id),
+            p = plans.review_plan(auth.current_engine(), viewer, int(plan_id),
                                   {"decision": decision, "comment": comment or ""},
                                   client_ip())
         except WorklogError as exc:

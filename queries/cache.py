@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from cachetools import LRUCache
 
 from data.settings import Settings
+from engines.base import Engine
 from queries.access import Viewer
 from queries.store import store_key
 
@@ -46,11 +47,11 @@ class ResultCache:
         """The values (rows x columns) the cache holds now."""
         return int(self._data.currsize)
 
-    def get_or_compute(self, settings: Settings, viewer: Viewer, key: tuple[Any, ...],
+    def get_or_compute(self, engine: Engine, viewer: Viewer, key: tuple[Any, ...],
                        compute: Callable[[], T]) -> T:
         if self.entries <= 0:
             return compute()
-        store = store_key(settings)
+        store = store_key(engine)
         full = (store, viewer.scope.cache_key, viewer.personal_data, *key)
         with self._lock:
             if store != self._store:

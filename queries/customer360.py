@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from data.settings import Settings
+from engines.base import Engine
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.engine import DetailResult, SummaryResult, run_detail, run_summary
@@ -86,54 +87,54 @@ def _masked(viewer: Viewer, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def customer_records(settings: Settings, key: str) -> tuple[str | None, list[dict[str, Any]]]:
+def customer_records(engine: Engine, key: str) -> tuple[str | None, list[dict[str, Any]]]:
     """(统一客户号 or None, the records of the customer ``key`` names): a 客户代码 or a
     统一客户号."""
-    has_master = "master_no" in table_columns(settings).get("customer", set())
+    has_master = "master_no" in table_columns(engine).get("customer", set())
     extra = ", c.master_no" + (", c.source_system" if "source_system" in
-                               table_columns(settings).get("customer", set()) else "")
+                               table_columns(engine).get("customer", set()) else "")
     if has_master:
-        rows = store_rows(settings, f"""
+        rows = store_rows(engine, f"""
             SELECT c.customer_id, c.master_id, {', '.join('c.' + f for f in IDENTITY_FIELDS)}
                    {extra}
             FROM customer c WHERE c.master_no = coalesce(
                 (SELECT master_no FROM customer WHERE customer_code = $key LIMIT 1), $key)
             ORDER BY c.customer_code""", {"key": key})
         return (rows[0]["master_no"] if rows else None), rows
-    rows = store_rows(settings, f"SELECT customer_id, {', '.join(IDENTITY_FIELDS)} FROM customer "
+    rows = store_rows(engine, f"SELECT customer_id, {', '.join(IDENTITY_FIELDS)} FROM customer "
                            "WHERE customer_code = $key", {"key": key})
     return None, rows
 
 
-def _listed_in_scope(settings: Settings, viewer: Viewer, master_no: str | None) -> bool:
+def _listed_in_scope(engine: Engine, viewer: Viewer, master_no: str | None) -> bool:
     """The master customer's scope lists name the viewer's branch / 科室 / person."""
     if master_no is None:
         return False
     params: dict[str, Any] = {"no": master_no}
-    rows = store_rows(settings, f"SELECT count(*) AS n FROM customer_master WHERE "
+    rows = store_rows(engine, f"SELECT count(*) AS n FROM customer_master WHERE "
                                 f"master_no = $no AND {list_scope(viewer, params)}", params)
     return bool(rows and rows[0]["n"])
 
 
-def customer_view(settings: Settings, viewer: Viewer, key: str) -> CustomerView | None:
+def customer_view(engine: Engine, viewer: Viewer, key: str) -> CustomerView | None:
     """The page's content, or None when the customer is unknown or has no business in
     the viewer's scope (the two look alike)."""
-    master_no, records = customer_records(settings, key)
+    master_no, records = customer_records(engine, key)
     if not records:
         return None
     ids = [int(r["customer_id"]) for r in records]
     params: dict[str, Any] = {}
     scope = scope_predicate(viewer, params)
-    links = store_rows(settings, f"SELECT policy_id, ({scope}) AS inside FROM customer_policy "
+    links = store_rows(engine, f"SELECT policy_id, ({scope}) AS inside FROM customer_policy "
                             f"WHERE customer_id IN ({id_list(ids)})", params)
     inside = sorted({int(r["policy_id"]) for r in links if r["inside"]})
     outside = {int(r["policy_id"]) for r in links if not r["inside"]} - set(inside)
     if not inside and viewer.scope.level != "company" and \
-            not _listed_in_scope(settings, viewer, master_no):
+            not _listed_in_scope(engine, viewer, master_no):
         return None
     claims_outside = 0
     if outside:
-        claims_outside = int(store_rows(settings, "SELECT count(*) AS n FROM claim_fact WHERE "
+        claims_outside = int(store_rows(engine, "SELECT count(*) AS n FROM claim_fact WHERE "
                                              f"policy_id IN ({id_list(sorted(outside))})",
                                    {})[0]["n"])
     view = CustomerView(key, master_no, [_masked(viewer, r) for r in records], len(inside),
@@ -150,17 +151,17 @@ def customer_view(settings: Settings, viewer: Viewer, key: str) -> CustomerView 
             view.sections.append((section, None))
             continue
         shown = _section_values(section, values, codes, master_no)
-        result = run_detail(settings, report, shown, viewer, limit=SECTION_ROWS) \
+        result = run_detail(engine, report, shown, viewer, limit=SECTION_ROWS) \
             if shown else DetailResult([], [], 0)
         view.sections.append((section, result))
     if values and viewer.may_open(PNL_REPORT):
-        view.pnl = run_summary(settings, CATALOG[PNL_REPORT], values, viewer, PNL_SUMMARY)
+        view.pnl = run_summary(engine, CATALOG[PNL_REPORT], values, viewer, PNL_SUMMARY)
     # The groups count master customers (data/customer_rollups.py customer_party).
     parties = sorted({int(r["master_id"]) if r.get("master_id") is not None
                       else -int(r["customer_id"]) for r in records})
-    view.groups = _groups(settings, viewer, parties)
-    view.blacklist = _blacklisted(settings, viewer, parties)
-    view.decisions = customer_decisions(settings, records)
+    view.groups = _groups(engine, viewer, parties)
+    view.blacklist = _blacklisted(engine, viewer, parties)
+    view.decisions = customer_decisions(engine.settings, records)
     return view
 
 
@@ -204,11 +205,11 @@ def customer_decisions(settings: Settings, records: list[dict[str, Any]]
     return out
 
 
-def _groups(settings: Settings, viewer: Viewer, ids: list[int]) -> list[dict[str, Any]]:
+def _groups(engine: Engine, viewer: Viewer, ids: list[int]) -> list[dict[str, Any]]:
     """The customer's groups and value grade year by year (customer_year_fact)."""
     params: dict[str, Any] = {}
     scope = scope_predicate(viewer, params)
-    rows = store_rows(settings, f"""
+    rows = store_rows(engine, f"""
         SELECT stat_year, sum(policies) AS policies, sum(premium_cny) AS premium_cny,
                sum(contribution_cny) AS contribution_cny, max(is_new) AS is_new,
                max(is_renewed) AS is_renewed, max(has_claims) AS has_claims,
@@ -231,11 +232,11 @@ def _groups(settings: Settings, viewer: Viewer, ids: list[int]) -> list[dict[str
     return out
 
 
-def _blacklisted(settings: Settings, viewer: Viewer, ids: list[int]) -> list[dict[str, Any]]:
+def _blacklisted(engine: Engine, viewer: Viewer, ids: list[int]) -> list[dict[str, Any]]:
     """黑名单 entries of the store (the list as of the last build, and the rule flags)."""
     params: dict[str, Any] = {}
     scope = scope_predicate(viewer, params)
-    rows = store_rows(settings, f"""
+    rows = store_rows(engine, f"""
         SELECT DISTINCT source, reason, added_by, added_at FROM blacklist_fact
         WHERE customer_id IN ({id_list(ids)}) AND {scope} ORDER BY source, reason""", params)
     return [{k: r[k] for k in ("source", "reason", "added_by", "added_at")} for r in rows]

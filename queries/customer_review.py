@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from data.settings import Settings
+from engines.base import Engine
 from ops import customers as decisions_store
-from queries import engine
+from queries import engine as reporting
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.filters import FilterError, parse_filters
@@ -64,26 +65,26 @@ class SuspectPage:
     limit: int
 
 
-def suspects(settings: Settings, viewer: Viewer, args: Mapping[str, Any], *,
+def suspects(engine: Engine, viewer: Viewer, args: Mapping[str, Any], *,
              limit: int = 20, offset: int = 0) -> SuspectPage:
     """A page of the queue with each pair's live decision; filters as the list's."""
     report = CATALOG[LIST_SLUG]
-    values = parse_filters(report, args, settings.today)
-    result = engine.run_detail(settings, report, values, viewer, limit=limit, offset=offset)
-    return SuspectPage(_with_decisions(settings, [dict(r) for r in result.rows]),
+    values = parse_filters(report, args, engine.settings.today)
+    result = reporting.run_detail(engine, report, values, viewer, limit=limit, offset=offset)
+    return SuspectPage(_with_decisions(engine.settings, [dict(r) for r in result.rows]),
                        result.total, offset, limit)
 
 
-def suspect(settings: Settings, viewer: Viewer, suspect_id: int) -> dict[str, Any] | None:
+def suspect(engine: Engine, viewer: Viewer, suspect_id: int) -> dict[str, Any] | None:
     """One pair if it lies in the viewer's scope (else None: as if it did not exist)."""
     report = CATALOG[LIST_SLUG]
-    values = parse_filters(report, {}, settings.today)
-    result = engine.run_detail(
-        settings, report, values, viewer, limit=1, with_total=False,
+    values = parse_filters(report, {}, engine.settings.today)
+    result = reporting.run_detail(
+        engine, report, values, viewer, limit=1, with_total=False,
         column_filters={"suspect_id": {"filterType": "number", "type": "equals",
                                        "filter": suspect_id}})
     rows = [dict(r) for r in result.rows]
-    return _with_decisions(settings, rows)[0] if rows else None
+    return _with_decisions(engine.settings, rows)[0] if rows else None
 
 
 def _checked(body: Mapping[str, Any]) -> tuple[str, str | None, str]:
@@ -106,21 +107,21 @@ def _checked(body: Mapping[str, Any]) -> tuple[str, str | None, str]:
     return decision, side, reason.strip()
 
 
-def decide(settings: Settings, viewer: Viewer, suspect_id: int,
+def decide(engine: Engine, viewer: Viewer, suspect_id: int,
            body: Mapping[str, Any]) -> dict[str, Any] | None:
     """Take a decision on a pair the viewer sees; None when the pair is not theirs to see.
     Raises ReviewError for bad input (before anything is written)."""
     decision, side, reason = _checked(body)
-    row = suspect(settings, viewer, suspect_id)
+    row = suspect(engine, viewer, suspect_id)
     if row is None:
         return None
-    db = settings.users_db
+    db = engine.settings.users_db
     if decision == "undo":
         live = row["decision"]
         if live is None:
             raise ReviewError("decision", "这对疑似客户还没有决定, 无可撤销")
         decisions_store.undo_decision(db, live["decision_id"], viewer.username)
-        return suspect(settings, viewer, suspect_id)
+        return suspect(engine, viewer, suspect_id)
     refs = {x: decisions_store.Record(row[f"customer_code_{x}"], row[f"source_system_{x}"])
             for x in "lr"}
     if decision == "split":
@@ -133,25 +134,25 @@ def decide(settings: Settings, viewer: Viewer, suspect_id: int,
             db, decision=decision, a=refs["l"], b=refs["r"], username=viewer.username,
             pair_key=row["pair_key"], master_no=f"{row['master_no_l']},{row['master_no_r']}",
             reason=reason)
-    return suspect(settings, viewer, suspect_id)
+    return suspect(engine, viewer, suspect_id)
 
 
-def undo(settings: Settings, viewer: Viewer, decision_id: int) -> bool:
+def undo(engine: Engine, viewer: Viewer, decision_id: int) -> bool:
     """Undo a live decision on customers in the viewer's scope: one of the 统一客户号 it
     was taken on must be visible to them in the 统一客户 list (a merge applied by a load
     keeps one of the two numbers)."""
-    found = decisions_store.decision(settings.users_db, decision_id)
+    found = decisions_store.decision(engine.settings.users_db, decision_id)
     if found is None or found["undone_at"] is not None:
         return False
     report = CATALOG[MASTERS_SLUG]
     visible = False
     for number in filter(None, (found["master_no"] or "").split(",")):
-        values = parse_filters(report, {"master": number}, settings.today)
-        if engine.run_detail(settings, report, values, viewer, limit=1,
+        values = parse_filters(report, {"master": number}, engine.settings.today)
+        if reporting.run_detail(engine, report, values, viewer, limit=1,
                              with_total=False).rows:
             visible = True
             break
-    return visible and decisions_store.undo_decision(settings.users_db, decision_id,
+    return visible and decisions_store.undo_decision(engine.settings.users_db, decision_id,
                                                      viewer.username)
 
 

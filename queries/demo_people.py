@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from data.settings import Settings
+from engines.base import Engine
 from queries.sql import Params, Statement, _parse
 from queries.store import run, table_columns
 
@@ -26,38 +26,38 @@ class DemoPeople:
     finance_staff_id: int
 
 
-def _one(settings: Settings, sql: str, *values: Any) -> tuple[Any, ...] | None:
+def _one(engine: Engine, sql: str, *values: Any) -> tuple[Any, ...] | None:
     params = Params()
     for value in values:
         sql = sql.replace("?", params.bind(value), 1)
-    rows = run(settings, Statement(_parse(sql), params.values))[1]
+    rows = run(engine, Statement(_parse(sql), params.values))[1]
     return rows[0] if rows and all(v is not None for v in rows[0]) else None
 
 
-def is_generated_demo_store(settings: Settings) -> bool:
+def is_generated_demo_store(engine: Engine) -> bool:
     """The store says it was generated (``store_info``, written by the build)."""
-    if "store_info" not in table_columns(settings):
+    if "store_info" not in table_columns(engine):
         return False
-    row = _one(settings, "SELECT count(*) FROM store_info WHERE origin = ?", "generated")
+    row = _one(engine, "SELECT count(*) FROM store_info WHERE origin = ?", "generated")
     return bool(row and row[0])
 
 
-def find_demo_people(settings: Settings) -> DemoPeople | None:
+def find_demo_people(engine: Engine) -> DemoPeople | None:
     """The demo people, or None when the store is no generated demo store (or lacks one
     of them)."""
-    if not is_generated_demo_store(settings):
+    if not is_generated_demo_store(engine):
         return None
-    dept = _one(settings, "SELECT min(dept_id) FROM department WHERE branch_id = ?", 1)
+    dept = _one(engine, "SELECT min(dept_id) FROM department WHERE branch_id = ?", 1)
     if dept is None:
         return None
-    sales = _one(settings,
+    sales = _one(engine,
                  "SELECT s.staff_id, s.staff_name FROM policy p JOIN staff s "
                  "ON s.staff_id = p.handler_id WHERE s.dept_id = ? AND s.title = ? "
                  "GROUP BY s.staff_id, s.staff_name ORDER BY count(*) DESC, s.staff_id "
                  "LIMIT 1", dept[0], "业务员")
-    claims = _one(settings, "SELECT min(staff_id) FROM staff WHERE branch_id = ? "
+    claims = _one(engine, "SELECT min(staff_id) FROM staff WHERE branch_id = ? "
                             "AND title = ?", 1, "理赔员")
-    finance = _one(settings, "SELECT min(staff_id) FROM staff WHERE branch_id = ? "
+    finance = _one(engine, "SELECT min(staff_id) FROM staff WHERE branch_id = ? "
                              "AND title = ?", 1, "财务")
     if sales is None or claims is None or finance is None:
         return None

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from data.settings import Settings
+from engines.base import Engine
 from queries import grid_filters
 from queries import sql as C
 from queries.access import Viewer
@@ -51,7 +51,7 @@ def detail_columns(report: Report) -> list[ColumnMeta]:
     return [ColumnMeta(c.key, c.label, c.type) for c in report.detail]
 
 
-def _apply_lookups(settings: Settings, report: Report, rows: list[dict[str, Any]]) -> None:
+def _apply_lookups(engine: Engine, report: Report, rows: list[dict[str, Any]]) -> None:
     # One statement per lookup table: the insured's and the applicant's names alike.
     groups: dict[tuple[str, str], list[Col]] = {}
     for c in report.detail:
@@ -65,7 +65,7 @@ def _apply_lookups(settings: Settings, report: Report, rows: list[dict[str, Any]
             [c.lookup.column for c in cols if c.lookup]
             + (["customer_code"] if any(customer_link(c) == "lookup" for c in cols) else [])))
         at = {name: i for i, name in enumerate(columns)}
-        found = lookup_rows(settings, table, key, columns, ids)
+        found = lookup_rows(engine, table, key, columns, ids)
         for r in rows:
             for c in cols:
                 hit = found.get(r[f"__{c.source_column}"])
@@ -74,7 +74,7 @@ def _apply_lookups(settings: Settings, report: Report, rows: list[dict[str, Any]
                     r[c.key + KEY_SUFFIX] = hit[at["customer_code"]] if hit else None
 
 
-def run_detail(settings: Settings, report: Report, values: FilterValues, viewer: Viewer, *,
+def run_detail(engine: Engine, report: Report, values: FilterValues, viewer: Viewer, *,
                sort: Sequence[tuple[str, str]] = (), limit: int = 100,
                cursor: str | None = None, offset: int | None = None,
                column_filters: Mapping[str, Any] | None = None,
@@ -89,13 +89,15 @@ def run_detail(settings: Settings, report: Report, values: FilterValues, viewer:
         raise FilterError("offset", f"起始行须在 0 到 {C.MAX_OFFSET:,} 之间")
     if limit > CACHED_PAGE_ROWS:
         # Export pages: read once, too big to keep.
-        return _compute_detail(settings, report, values, viewer, order, limit=limit, parsed=parsed,
+        return _compute_detail(engine, report, values, viewer, order, limit=limit, parsed=parsed,
                                offset=offset, with_total=with_total)
-    key = ("detail", report.slug, filters_key(values), repr(settings_values(report, settings)),
-           tuple(order), limit, parsed, offset, with_total, written_identity(settings, report))
-    return results_cache(settings).get_or_compute(
-        settings, viewer, key,
-        lambda: _compute_detail(settings, report, values, viewer, order, limit=limit, parsed=parsed,
+    key = ("detail", report.slug, filters_key(values), repr(settings_values(report,
+                                                                            engine.settings)),
+           tuple(order), limit, parsed, offset, with_total, written_identity(engine.settings,
+                                                                             report))
+    return results_cache(engine.settings).get_or_compute(
+        engine, viewer, key,
+        lambda: _compute_detail(engine, report, values, viewer, order, limit=limit, parsed=parsed,
                                 offset=offset, with_total=with_total))
 
 
@@ -124,19 +126,19 @@ def checked_cursor(report: Report, order: list[tuple[str, str]], text: str) -> C
     return cursor
 
 
-def _compute_detail(settings: Settings, report: Report, values: FilterValues,
+def _compute_detail(engine: Engine, report: Report, values: FilterValues,
                     viewer: Viewer, order: list[tuple[str, str]], *, limit: int,
                     parsed: C.Cursor | None, offset: int | None,
                     with_total: bool) -> DetailResult:
     conditions = values.conditions
-    sv = settings_values(report, settings)
+    sv = settings_values(report, engine.settings)
     code_columns = {c.key: customer_link(c) for c in report.detail
                     if customer_link(c) not in (None, "lookup")}
     sources = list(dict.fromkeys([*(c.source_column for c in report.detail),
                                   *(v for v in code_columns.values() if v)]))
     st = C.detail_statement(report, sources, conditions, viewer, sv, order=order, limit=limit,
                             cursor=parsed, offset=offset)
-    names, raw = run(settings, st)
+    names, raw = run(engine, st)
     base = [dict(zip(names, r, strict=True)) for r in raw]
     rows: list[dict[str, Any]] = []
     for b in base:
@@ -147,7 +149,7 @@ def _compute_detail(settings: Settings, report: Report, values: FilterValues,
         for key, code in code_columns.items():
             row[key + KEY_SUFFIX] = b[code or ""]
         rows.append(row)
-    _apply_lookups(settings, report, rows)
+    _apply_lookups(engine, report, rows)
     out = []
     for r in rows:
         clean = {}
@@ -168,17 +170,17 @@ def _compute_detail(settings: Settings, report: Report, values: FilterValues,
     total = -1
     if with_total:
         ct = C.count_statement(report, conditions, viewer, sv)
-        total = int(run(settings, ct)[1][0][0])
+        total = int(run(engine, ct)[1][0][0])
     return DetailResult(detail_columns(report), out, total, next_cursor)
 
 
-def iter_detail_rows(settings: Settings, report: Report, values: FilterValues,
+def iter_detail_rows(engine: Engine, report: Report, values: FilterValues,
                      viewer: Viewer, sort: Sequence[tuple[str, str]] = (), *,
                      page: int = MAX_PAGE) -> Iterator[dict[str, Any]]:
     """Every detail row the filters select, page by page (constant memory)."""
     cursor = None
     while True:
-        result = run_detail(settings, report, values, viewer, sort=sort, limit=page,
+        result = run_detail(engine, report, values, viewer, sort=sort, limit=page,
                             cursor=cursor, with_total=False)
         yield from result.rows
         if result.next_cursor is None:

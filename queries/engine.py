@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from data.settings import Settings
+from engines.base import Engine
 from queries import sql as C
 from queries.access import Viewer
 from queries.detail import (
@@ -72,7 +72,7 @@ def drill_values(report: Report, values: FilterValues, summary_row: Mapping[str,
     return parse_filters(report, {**values.query, **drill_args(group_by, summary_row)})
 
 
-def drill_names(settings: Settings, report: Report, values: FilterValues, viewer: Viewer
+def drill_names(engine: Engine, report: Report, values: FilterValues, viewer: Viewer
                 ) -> dict[str, str]:
     """The names of the drilled dimensions that have one (dimension key → "code name"),
     for the breadcrumb. Looked up only when the viewer's own detail list holds rows: a
@@ -81,7 +81,7 @@ def drill_names(settings: Settings, report: Report, values: FilterValues, viewer
     dims = {d.key: d for d in report.dims}
     drilled = [(dims[key[2:]], value) for key, value in values.drill.items()
                if value != C.NULL_TOKEN and dims[key[2:]].lookup is not None]
-    if not drilled or not run_detail(settings, report, values, viewer, limit=1,
+    if not drilled or not run_detail(engine, report, values, viewer, limit=1,
                                      with_total=False).rows:
         return {}
     names = {}
@@ -89,7 +89,7 @@ def drill_names(settings: Settings, report: Report, values: FilterValues, viewer
         assert dim.lookup is not None
         key = int(value) if dim.type in {"int", "year"} else value
         code = [dim.lookup.code] if dim.lookup.code else []
-        hit = lookup_rows(settings, dim.lookup.table, dim.lookup.key,
+        hit = lookup_rows(engine, dim.lookup.table, dim.lookup.key,
                           [*code, dim.lookup.column], [key]).get(key)
         if hit:
             # With a code: "C000000005 廖成", as the summary shows it.

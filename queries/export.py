@@ -13,8 +13,9 @@ from typing import Any
 
 import xlsxwriter
 
-from data.settings import Settings
-from queries import engine, export_stream, export_xlsx
+from engines.base import Engine
+from queries import engine as reporting
+from queries import export_stream, export_xlsx
 from queries.access import Viewer
 from queries.engine import ColumnMeta, SummaryResult
 from queries.export_stream import ColumnBatch, excel_dates
@@ -70,18 +71,18 @@ def csv_chunks(columns: list[ColumnMeta], rows: Iterable[dict[str, Any]]) -> Ite
 XLSX_BATCH_ROWS = 10_000  # a progress step (and a cancel check) about every second
 
 
-def detail_csv(settings: Settings, report: Report, values: engine.FilterValues,
+def detail_csv(engine: Engine, report: Report, values: reporting.FilterValues,
                viewer: Viewer, sort: Sequence[tuple[str, str]] = ()) -> Iterator[bytes]:
     """Every detail row as CSV (UTF-8, BOM first) in chunks. The first chunk is made
     before returning, so a failing query is an error answer, not a 200 whose file stops
     short."""
-    columns = engine.detail_columns(report)
-    if export_stream.supported(settings):
+    columns = reporting.detail_columns(report)
+    if export_stream.supported(engine):
         header = "".join(csv_chunks(columns, ())).encode()
-        chunks = _then(header, export_stream.copy_csv(settings, report, values, viewer, sort))
+        chunks = _then(header, export_stream.copy_csv(engine, report, values, viewer, sort))
     else:
         chunks = (text.encode() for text in csv_chunks(
-            columns, engine.iter_detail_rows(settings, report, values, viewer, sort)))
+            columns, reporting.iter_detail_rows(engine, report, values, viewer, sort)))
     first = next(chunks)
     second = next(chunks, b"")  # the header alone is ready before any query ran
     return _then(first + second, chunks)
@@ -98,24 +99,24 @@ def _then(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
             close()
 
 
-def detail_xlsx(path: Path, settings: Settings, report: Report, values: engine.FilterValues,
+def detail_xlsx(path: Path, engine: Engine, report: Report, values: reporting.FilterValues,
                 viewer: Viewer, *, sort: Sequence[tuple[str, str]] = (),
                 max_rows: int = EXCEL_MAX_ROWS,
                 on_rows: Callable[[int], None] | None = None) -> int:
     """Every detail row into ``path``; ``on_rows(rows so far)`` after each step."""
-    columns = engine.detail_columns(report)
-    if export_stream.supported(settings) and export_xlsx.available():
-        with export_stream.arrow_reader(settings, report, values, viewer, sort,
+    columns = reporting.detail_columns(report)
+    if export_stream.supported(engine) and export_xlsx.available():
+        with export_stream.arrow_reader(engine, report, values, viewer, sort,
                                         batch_rows=XLSX_BATCH_ROWS) as reader:
             return export_xlsx.write_arrow_xlsx(
                 path, report.title, columns, reader, max_rows=max_rows, on_rows=on_rows,
                 too_many=lambda n: TooManyRowsForExcel(n, max_rows, at_least=True))
-    if export_stream.supported(settings):
-        batches = export_stream.iter_batches(settings, report, values, viewer, sort,
+    if export_stream.supported(engine):
+        batches = export_stream.iter_batches(engine, report, values, viewer, sort,
                                              batch_rows=XLSX_BATCH_ROWS)
         return write_xlsx_batches(path, report.title, columns, batches, max_rows=max_rows,
                                   on_rows=on_rows)
-    rows = engine.iter_detail_rows(settings, report, values, viewer, sort)
+    rows = reporting.iter_detail_rows(engine, report, values, viewer, sort)
     if on_rows is not None:
         rows = _counted(rows, on_rows)
     return write_xlsx(path, report.title, columns, rows, max_rows=max_rows)

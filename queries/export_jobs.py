@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from data.settings import Settings
+from engines.base import Engine
 from ops import jobs as ops_jobs
 from ops.runner import Cancelled, JobContext, Outcome
-from queries import engine, store_types
+from queries import engine as reporting
+from queries import store_types
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.export import TooManyRowsForExcel, detail_xlsx, summary_xlsx
@@ -198,18 +200,18 @@ def remove_user_jobs(settings: Settings, user_id: int) -> int:
     return len(mine)
 
 
-def count_rows(settings: Settings, report: Report, values: engine.FilterValues,
+def count_rows(engine: Engine, report: Report, values: reporting.FilterValues,
                viewer: Viewer, level: str, *, summary: str | None,
                group_by: Sequence[str] | None,
                summary_sort: Sequence[tuple[str, str]] | None = None) -> int:
     if level == "summary":
         # In the job's order: a bad sort key fails here, and the job reads this result.
-        return len(engine.run_summary(settings, report, values, viewer, summary, group_by=group_by,
+        return len(reporting.run_summary(engine, report, values, viewer, summary, group_by=group_by,
                                       sort=summary_sort).rows) + 1  # the totals row
-    return engine.run_detail(settings, report, values, viewer, limit=1).total
+    return reporting.run_detail(engine, report, values, viewer, limit=1).total
 
 
-def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[str, Any], *,
+def start_job(engine: Engine, report: Report, viewer: Viewer, args: Mapping[str, Any], *,
               level: str = "detail", sort: Sequence[tuple[str, str]] = (),
               summary: str | None = None, group_by: Sequence[str] | None = None,
               column_filters: Mapping[str, Any] | None = None,
@@ -221,18 +223,18 @@ def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[
     Raises ``engine.FilterError`` for bad filters, ``TooManyRowsForExcel`` when the rows
     would not fit a sheet (the caller offers CSV), ``JobRefused`` when the user already
     has ``MAX_RUNNING_PER_USER`` jobs running or queued."""
-    values = engine.parse_filters(report, args, settings.today)
+    values = reporting.parse_filters(report, args, engine.settings.today)
     if level == "detail":
-        values = engine.with_column_filters(report, values, column_filters, viewer)
-    engine.detail_order(report, sort, viewer)  # a bad sort key fails here, not in the job
-    waiting = [s for s in user_jobs(settings, viewer.user_id) if not s.finished]
+        values = reporting.with_column_filters(report, values, column_filters, viewer)
+    reporting.detail_order(report, sort, viewer)  # a bad sort key fails here, not in the job
+    waiting = [s for s in user_jobs(engine.settings, viewer.user_id) if not s.finished]
     if len(waiting) >= MAX_RUNNING_PER_USER:  # before counting: a refusal costs no query
         raise JobRefused(REFUSED.format(n=len(waiting)))
-    total = count_rows(settings, report, values, viewer, level, summary=summary,
+    total = count_rows(engine, report, values, viewer, level, summary=summary,
                        group_by=group_by, summary_sort=summary_sort)
-    if total > settings.excel_max_rows:
-        raise TooManyRowsForExcel(total, settings.excel_max_rows)
-    remove_old_jobs(settings)
+    if total > engine.settings.excel_max_rows:
+        raise TooManyRowsForExcel(total, engine.settings.excel_max_rows)
+    remove_old_jobs(engine.settings)
     spec = JobSpec(viewer, report.slug, dict(args), level, tuple(sort), summary,
                    tuple(group_by) if group_by else None,
                    dict(column_filters or {}) if level == "detail" else {},
@@ -241,10 +243,10 @@ def start_job(settings: Settings, report: Report, viewer: Viewer, args: Mapping[
     params = {"slug": report.slug, "scope_key": scope_key(viewer), "level": level,
               "file_name": name, "rows_total": total}
     job_id = ops_jobs.new_job_id()
-    folder = _job_dir(settings, job_id)
+    folder = _job_dir(engine.settings, job_id)
     folder.mkdir(parents=True)  # the job's files go here, from the start
     try:
-        job = ops_jobs.submit(settings, KIND, params, user_id=viewer.user_id,
+        job = ops_jobs.submit(engine.settings, KIND, params, user_id=viewer.user_id,
                               username=viewer.username, job_id=job_id, payload=spec,
                               per_user=MAX_RUNNING_PER_USER, refused=REFUSED)
     except ops_jobs.Refused as exc:
@@ -261,36 +263,37 @@ def job_settings(settings: Settings) -> Settings:
                    duckdb_memory_limit=JOB_MEMORY_LIMIT)
 
 
-def _write(settings: Settings, spec: JobSpec, path: Path, context: JobContext,
+def _write(engine: Engine, spec: JobSpec, path: Path, context: JobContext,
            total: int) -> int:
     report = CATALOG[spec.slug]
-    values = engine.parse_filters(report, spec.args, settings.today)
-    values = engine.with_column_filters(report, values, spec.column_filters, spec.viewer)
+    values = reporting.parse_filters(report, spec.args, engine.settings.today)
+    values = reporting.with_column_filters(report, values, spec.column_filters, spec.viewer)
     if spec.level == "summary":
         order = None if spec.summary_sort is None else list(spec.summary_sort)
-        s = engine.run_summary(settings, report, values, spec.viewer, spec.summary,
+        s = reporting.run_summary(engine, report, values, spec.viewer, spec.summary,
                                group_by=spec.group_by, sort=order)
-        return summary_xlsx(path, report.title, s, max_rows=settings.excel_max_rows)
+        return summary_xlsx(path, report.title, s, max_rows=engine.settings.excel_max_rows)
 
     def on_rows(rows_done: int, force: bool = False) -> None:
         context.progress("正在导出", rows_done / total if total else 0.0, force)
 
-    return detail_xlsx(path, settings, report, values, spec.viewer, sort=spec.sort,
-                       max_rows=settings.excel_max_rows, on_rows=on_rows)
+    return detail_xlsx(path, engine, report, values, spec.viewer, sort=spec.sort,
+                       max_rows=engine.settings.excel_max_rows, on_rows=on_rows)
 
 
-def run(context: JobContext) -> Outcome:
-    """The runner's entry for kind ``export``: write the file, never a cut one."""
+def run(engine: Engine, context: JobContext) -> Outcome:
+    """The export job's work (``ops.export_job`` builds the job process's engine, with
+    ``job_settings``): write the file, never a cut one."""
     spec = context.payload
     assert isinstance(spec, JobSpec)
-    settings = job_settings(context.settings)
-    store_types.serve_from(settings)  # the job process reads the filters' types itself
+    settings = engine.settings
+    store_types.serve_from(engine)  # the job process reads the filters' types itself
     folder = _job_dir(settings, context.job.job_id)
     folder.mkdir(parents=True, exist_ok=True)
     part = folder / "result.xlsx.part"
     started = time.monotonic()
     try:
-        written = _write(settings, spec, part, context,
+        written = _write(engine, spec, part, context,
                          int(context.job.params.get("rows_total", 0)))
         os.replace(part, folder / "result.xlsx")
         seconds = round(time.monotonic() - started, 1)

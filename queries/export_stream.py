@@ -23,9 +23,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from data.settings import Settings
-from engines import Capability, engine_for
-from queries import engine, mirror
+from engines import Capability
+from engines.base import Engine
+from queries import engine as reporting
+from queries import mirror
 from queries import sql as C
 from queries.access import Viewer
 from queries.spec import DECIMALS, Report
@@ -42,15 +43,15 @@ class ColumnBatch:
     dates: frozenset[int]  # positions of the columns holding ``date`` values
 
 
-def cursor(settings: Settings, report: Report) -> Any:
+def cursor(engine: Engine, report: Report) -> Any:
     """A DuckDB cursor where the report's rows live (written data: the mirror)."""
     if report.store == "operational":
-        return mirror.cursor(settings)
-    return engine_for(settings).cursor()
+        return mirror.cursor(engine.settings)
+    return engine.cursor()
 
 
-def supported(settings: Settings) -> bool:
-    return engine_for(settings).supports(Capability.EXPORT_CURSOR)
+def supported(engine: Engine) -> bool:
+    return engine.supports(Capability.EXPORT_CURSOR)
 
 
 def mask_sql(kind: str, column: str) -> str:
@@ -66,13 +67,13 @@ def mask_sql(kind: str, column: str) -> str:
     return f"CASE WHEN {column} IS NULL OR {v} = '' THEN {v} ELSE {masked} END"
 
 
-def export_statement(report: Report, values: engine.FilterValues, viewer: Viewer,
+def export_statement(report: Report, values: reporting.FilterValues, viewer: Viewer,
                      settings_values: dict[str, Any], sort: list[tuple[str, str]], *,
                      casts: dict[int, str] | None = None) -> tuple[str, dict[str, Any]]:
     """The detail rows in the pages' order; column ``x<i>`` is ``report.detail[i]``,
     wrapped in ``casts[i]`` (a template with ``{}``) when given."""
     params = C.Params()
-    order = engine.detail_order(report, sort)
+    order = reporting.detail_order(report, sort)
     full_order = [*order, (report.id_column, order[-1][1] if order else "asc")]
     where = C.where_sql(report, values.conditions, viewer, params, settings_values,
                         detail=True)
@@ -126,15 +127,15 @@ def _casts(types: list[str], text: bool) -> dict[int, str]:
 
 
 @contextmanager
-def arrow_reader(settings: Settings, report: Report, values: engine.FilterValues,
+def arrow_reader(engine: Engine, report: Report, values: reporting.FilterValues,
                  viewer: Viewer, sort: Sequence[tuple[str, str]] = (), *,
                  batch_rows: int = BATCH_ROWS, text: bool = False
                  ) -> Iterator[pa.RecordBatchReader]:
     """The detail rows as Arrow batches, column ``i`` being ``report.detail[i]``:
     DECIMAL as DOUBLE; ``text``: numbers and dates as the text the engine's values print
     as (for CSV), otherwise as numbers and dates."""
-    sv = engine.settings_values(report, settings)
-    cur = cursor(settings, report)
+    sv = reporting.settings_values(report, engine.settings)
+    cur = cursor(engine, report)
     try:
         sql, params = export_statement(report, values, viewer, sv, list(sort))
         types = [str(t) for t in cur.sql(sql, params=params).types]  # bound, not run
@@ -146,12 +147,12 @@ def arrow_reader(settings: Settings, report: Report, values: engine.FilterValues
         cur.close()
 
 
-def iter_batches(settings: Settings, report: Report, values: engine.FilterValues,
+def iter_batches(engine: Engine, report: Report, values: reporting.FilterValues,
                  viewer: Viewer, sort: Sequence[tuple[str, str]] = (), *,
                  batch_rows: int = BATCH_ROWS, text: bool = False
                  ) -> Iterator[ColumnBatch]:
     """Batches of every detail row as Python lists (see ``arrow_reader``)."""
-    with arrow_reader(settings, report, values, viewer, sort, batch_rows=batch_rows,
+    with arrow_reader(engine, report, values, viewer, sort, batch_rows=batch_rows,
                       text=text) as reader:
         dates = frozenset(i for i, f in enumerate(reader.schema) if pa.types.is_date(f.type))
         for batch in reader:
@@ -173,14 +174,14 @@ def csv_text_sql(expr: str) -> str:
             f"THEN chr(39) || {expr} ELSE {expr} END")
 
 
-def copy_csv(settings: Settings, report: Report, values: engine.FilterValues,
+def copy_csv(engine: Engine, report: Report, values: reporting.FilterValues,
              viewer: Viewer, sort: Sequence[tuple[str, str]] = ()) -> Iterator[bytes]:
     """The detail rows as CSV bytes (no header) written by DuckDB's ``COPY`` into a pipe
     and read from it as they come: numbers and dates as the engine's values print, text
     safe from formula injection, NULL as an empty field. Constant memory; closing the
     iterator stops the statement."""
-    sv = engine.settings_values(report, settings)
-    cur = cursor(settings, report)
+    sv = reporting.settings_values(report, engine.settings)
+    cur = cursor(engine, report)
     try:
         sql, params = export_statement(report, values, viewer, sv, list(sort))
         types = [str(t) for t in cur.sql(sql, params=params).types]  # bound, not run

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from data.settings import Settings
-from queries import engine
+from engines.base import Engine
+from queries import engine as reporting
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.chart_data import band_label
@@ -29,11 +29,11 @@ def _money(x: Any) -> str:
     return "—" if x is None else f"{x:,.2f}"
 
 
-def _summary(settings: Settings, viewer: Viewer, slug: str, args: dict[str, str]
-             ) -> engine.SummaryResult:
+def _summary(engine: Engine, viewer: Viewer, slug: str, args: dict[str, str]
+             ) -> reporting.SummaryResult:
     report = CATALOG[slug]
-    values = engine.parse_filters(report, args, settings.today)
-    return engine.run_summary(settings, report, values, viewer)
+    values = reporting.parse_filters(report, args, engine.settings.today)
+    return reporting.run_summary(engine, report, values, viewer)
 
 
 def _href(slug: str, args: dict[str, str]) -> str:
@@ -45,14 +45,14 @@ def _between(key: str, lo: date, hi: date) -> dict[str, str]:
     return dict(zip(range_keys(key), (lo.isoformat(), hi.isoformat()), strict=True))
 
 
-def _received(settings: Settings, viewer: Viewer) -> Headline:
-    today = settings.today
+def _received(engine: Engine, viewer: Viewer) -> Headline:
+    today = engine.settings.today
     first = today.replace(day=1)
     last_year = (first.replace(year=first.year - 1), _same_day(today, today.year - 1))
     now = _between("received", first, today)
     before = _between("received", *last_year)
-    a = _summary(settings, viewer, "premium-received-daily", now).totals["received"] or 0
-    b = _summary(settings, viewer, "premium-received-daily", before).totals["received"] or 0
+    a = _summary(engine, viewer, "premium-received-daily", now).totals["received"] or 0
+    b = _summary(engine, viewer, "premium-received-daily", before).totals["received"] or 0
     change = f"去年同期 {_money(b)}" + (f", 同比 {(a - b) / b * 100:+.1f}%" if b else "")
     return Headline("本月实收保费 (折人民币)", _money(a), change,
                     _href("premium-received-daily", now))
@@ -65,28 +65,28 @@ def _same_day(d: date, year: int) -> date:
         return d.replace(year=year, day=28)
 
 
-def _open_claims(settings: Settings, viewer: Viewer) -> Headline:
-    args = {**_between("registered", date(2000, 1, 1), settings.today), "summary": "by-age"}
+def _open_claims(engine: Engine, viewer: Viewer) -> Headline:
+    args = {**_between("registered", date(2000, 1, 1), engine.settings.today), "summary": "by-age"}
     report = CATALOG["claims-open"]
-    values = engine.parse_filters(report, args, settings.today)
-    s = engine.run_summary(settings, report, values, viewer, "by-age")
+    values = reporting.parse_filters(report, args, engine.settings.today)
+    s = reporting.run_summary(engine, report, values, viewer, "by-age")
     bands = ", ".join(f"{band_label(r['age'])} {r['claims']:,}" for r in s.rows)
     return Headline("已立案未结案件", f"{s.totals['claims'] or 0:,} 件", bands or "无",
                     _href("claims-open", args))
 
 
-def _unpaid(settings: Settings, viewer: Viewer) -> Headline:
-    args = {"stat_date": settings.today.isoformat()}
-    t = _summary(settings, viewer, "receivable-branch", args).totals
+def _unpaid(engine: Engine, viewer: Viewer) -> Headline:
+    args = {"stat_date": engine.settings.today.isoformat()}
+    t = _summary(engine, viewer, "receivable-branch", args).totals
     ratio = t.get("unpaid_ratio")
     return Headline("未到款应收保费 (折人民币)", _money(t.get("unpaid")),
                     f"未到款比例 {ratio:.2f}%" if ratio is not None else "无应收",
                     _href("receivable-branch", args))
 
 
-def _auto_loss_ratio(settings: Settings, viewer: Viewer) -> Headline:
-    args = _between("start", settings.today.replace(month=1, day=1), settings.today)
-    t = _summary(settings, viewer, "pnl-auto-cube", args).totals
+def _auto_loss_ratio(engine: Engine, viewer: Viewer) -> Headline:
+    args = _between("start", engine.settings.today.replace(month=1, day=1), engine.settings.today)
+    t = _summary(engine, viewer, "pnl-auto-cube", args).totals
     ratio = t.get("settled_ratio")
     total = t.get("total_ratio")
     return Headline("本年车险已决赔付率", "—" if ratio is None else f"{ratio:.2f}%",
@@ -94,33 +94,33 @@ def _auto_loss_ratio(settings: Settings, viewer: Viewer) -> Headline:
                     _href("pnl-auto-cube", args))
 
 
-def _received_month(settings: Settings, viewer: Viewer) -> Headline:
-    args = {"month": settings.today.strftime("%Y-%m"), "summary": "by-branch"}
-    t = _summary(settings, viewer, "premium-received-monthly", args).totals
+def _received_month(engine: Engine, viewer: Viewer) -> Headline:
+    args = {"month": engine.settings.today.strftime("%Y-%m"), "summary": "by-branch"}
+    t = _summary(engine, viewer, "premium-received-monthly", args).totals
     return Headline("本月实收保费 (折人民币)", _money(t.get("month_cny")),
                     f"本年累计 {_money(t.get('ytd_received'))}",
                     _href("premium-received-monthly", args))
 
 
-def _renewals_due(settings: Settings, viewer: Viewer) -> Headline:
+def _renewals_due(engine: Engine, viewer: Viewer) -> Headline:
     """Auto policies ending in the next 30 days and not renewed yet: whom to call."""
-    args = _between("end", settings.today + timedelta(days=1),
-                    settings.today + timedelta(days=30))
-    t = _summary(settings, viewer, "lapsed-auto", args).totals
+    args = _between("end", engine.settings.today + timedelta(days=1),
+                    engine.settings.today + timedelta(days=30))
+    t = _summary(engine, viewer, "lapsed-auto", args).totals
     return Headline("30天内到期未续保车险", f"{t.get('policies') or 0:,} 件",
                     f"保费 {_money(t.get('premium'))}", _href("lapsed-auto", args))
 
 
-def _unpaid_policies(settings: Settings, viewer: Viewer) -> Headline:
-    args = {"stat_date": settings.today.isoformat()}
-    t = _summary(settings, viewer, "receivable-policies", args).totals
+def _unpaid_policies(engine: Engine, viewer: Viewer) -> Headline:
+    args = {"stat_date": engine.settings.today.isoformat()}
+    t = _summary(engine, viewer, "receivable-policies", args).totals
     ratio = t.get("unpaid_ratio")
     return Headline("未到款应收保费 (折人民币)", _money(t.get("unpaid")),
                     f"未到款比例 {ratio:.2f}%" if ratio is not None else "无应收",
                     _href("receivable-policies", args))
 
 
-Figure = Callable[[Settings, Viewer], Headline]
+Figure = Callable[[Engine, Viewer], Headline]
 # Each figure from the first of its reports the user may open: a salesperson, who may
 # not open 1.7 or 4.1, sees premium from 1.6 and receivable from 4.5, in his own scope.
 WATCHED: tuple[tuple[tuple[str, Figure], ...], ...] = (
@@ -132,12 +132,12 @@ WATCHED: tuple[tuple[tuple[str, Figure], ...], ...] = (
 )
 
 
-def headlines(settings: Settings, viewer: Viewer) -> list[Headline]:
+def headlines(engine: Engine, viewer: Viewer) -> list[Headline]:
     shown = []
     for choices in WATCHED:
         figure = next((f for slug, f in choices if viewer.may_open(slug)), None)
         if figure is not None:
-            headline = figure(settings, viewer)
+            headline = figure(engine, viewer)
             if viewer.scope.level == "self":  # the salesperson's own business
                 headline = Headline(f"我的{headline.title}", headline.value, headline.detail,
                                     headline.href)

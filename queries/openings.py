@@ -20,8 +20,7 @@ import threading
 import sqlglot
 from cachetools import LRUCache, cached
 
-from data.settings import Settings
-from engines.base import rendered_text
+from engines.base import Engine, rendered_text
 from queries.spec import Report, Summary
 from queries.sql_parts import Statement
 from queries.store import run, store_key, table_columns
@@ -44,23 +43,23 @@ def fingerprint(st: Statement) -> str:
 
 
 @cached(LRUCache(maxsize=16), key=store_key, lock=threading.Lock())
-def _stored(settings: Settings) -> dict[str, tuple[str, int, int]]:
+def _stored(engine: Engine) -> dict[str, tuple[str, int, int]]:
     """{fingerprint: (table, opening, groups)} of the served store; empty for a store
     built before openings were kept as they are now."""
     if not {"fingerprint", "table_name", "opening", "groups"} <= \
-            table_columns(settings).get(INDEX, set()):
+            table_columns(engine).get(INDEX, set()):
         return {}
     st = Statement(sqlglot.parse_one(
         f"SELECT fingerprint, table_name, opening, groups FROM {INDEX}"), {})
-    return {f: (t, int(o), int(g)) for f, t, o, g in run(settings, st)[1]}
+    return {f: (t, int(o), int(g)) for f, t, o, g in run(engine, st)[1]}
 
 
-def stored_opening(settings: Settings, ranked: Statement, max_groups: int
+def stored_opening(engine: Engine, ranked: Statement, max_groups: int
                    ) -> tuple[str, int] | None:
     """The table and opening number holding the answer of ``ranked`` (the statement of
     the top ``OPENING_GROUPS`` groups), when a request for ``max_groups`` groups can
     read it."""
-    found = _stored(settings).get(fingerprint(ranked))
+    found = _stored(engine).get(fingerprint(ranked))
     if found is None or max_groups > found[2]:
         return None
     return found[0], found[1]

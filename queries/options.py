@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from data.settings import Settings
-from queries import engine, mirror
+from engines.base import Engine
+from queries import engine as reporting
+from queries import mirror
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.spec import Filter, Report
@@ -18,23 +19,23 @@ Row = tuple[str, str, str | None]  # value, label, parent value
 
 
 @lru_cache(maxsize=512)
-def _options(settings: Settings, identity: tuple[object, ...], slug: str, key: str
+def _options(engine: Engine, identity: tuple[object, ...], slug: str, key: str
              ) -> tuple[Row, ...]:
-    return tuple(engine.filter_option_rows(settings, CATALOG[slug], key))
+    return tuple(reporting.filter_option_rows(engine, CATALOG[slug], key))
 
 
-def option_rows(settings: Settings, report: Report, key: str) -> list[Row]:
+def option_rows(engine: Engine, report: Report, key: str) -> list[Row]:
     table = next((f.options.table for f in report.filters if f.key == key and f.options), None)
     # Options read from written data follow its writes, the others the store's swaps.
-    ident = mirror.identity(settings) if table in mirror.names() else store_identity(settings)
-    return list(_options(settings, ident, report.slug, key))
+    ident = mirror.identity(engine.settings) if table in mirror.names() else store_identity(engine)
+    return list(_options(engine, ident, report.slug, key))
 
 
-def cached_options(settings: Settings, report: Report, key: str) -> list[tuple[str, str]]:
-    return [(v, lbl) for v, lbl, _ in option_rows(settings, report, key)]
+def cached_options(engine: Engine, report: Report, key: str) -> list[tuple[str, str]]:
+    return [(v, lbl) for v, lbl, _ in option_rows(engine, report, key)]
 
 
-def _scope_values(settings: Settings, report: Report, f: Filter, viewer: Viewer
+def _scope_values(engine: Engine, report: Report, f: Filter, viewer: Viewer
                   ) -> set[str] | None:
     """The option values the user's scope holds, or None when the scope does not limit
     this filter (company, or a filter on neither branch nor department)."""
@@ -45,22 +46,22 @@ def _scope_values(settings: Settings, report: Report, f: Filter, viewer: Viewer
         if scope.level == "branch":
             return {str(scope.branch_id)}
         dept = next((f2 for f2 in report.filters if f2.column == report.scope.department), None)
-        parents = {p for v, _, p in option_rows(settings, report, dept.key)
+        parents = {p for v, _, p in option_rows(engine, report, dept.key)
                    if v == str(scope.dept_id)} if dept else set()
         return {p for p in parents if p} or None
     if f.column == report.scope.department:
         if scope.level == "department":
             return {str(scope.dept_id)}
-        return {v for v, _, p in option_rows(settings, report, f.key)
+        return {v for v, _, p in option_rows(engine, report, f.key)
                 if p == str(scope.branch_id)}
     return None
 
 
-def scoped_options(settings: Settings, report: Report, f: Filter, viewer: Viewer,
+def scoped_options(engine: Engine, report: Report, f: Filter, viewer: Viewer,
                    parents: Iterable[str] = ()) -> list[dict[str, str]]:
     """The choices offered: within the user's scope, and within the parent filter's
     chosen values (归属部门 of the chosen 归属支公司) when any are chosen."""
-    allowed = _scope_values(settings, report, f, viewer)
+    allowed = _scope_values(engine, report, f, viewer)
     chosen = set(parents)
-    return [{"value": v, "label": lbl} for v, lbl, parent in option_rows(settings, report, f.key)
+    return [{"value": v, "label": lbl} for v, lbl, parent in option_rows(engine, report, f.key)
             if (allowed is None or v in allowed) and (not chosen or parent in chosen)]

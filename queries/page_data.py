@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from data.settings import Settings
-from queries import engine
+from engines.base import Engine
+from queries import engine as reporting
 from queries.access import Viewer
 from queries.chart_data import band_label, is_band, missing_label
 from queries.engine import ColumnMeta, SummaryResult, sort_words, summary_columns, summary_dims
@@ -20,15 +20,15 @@ __all__ = ["ColumnMeta", "DetailHead", "SummaryResult", "detail_head", "drill_cr
            "drill_label", "sort_words", "summary_columns", "summary_dims", "summary_rows"]
 
 
-def summary_rows(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
+def summary_rows(engine: Engine, report: Report, values: FilterValues, viewer: Viewer,
                  args: Mapping[str, str], *,
                  sort: Sequence[tuple[str, str]] | None = None) -> SummaryResult:
     """The summary chosen (``summary``, or a cube's ``group_by``), as many groups as the
     screen shows: the first in ``sort`` order (None: the summary's default)."""
     group_by = [g for g in (args.get("group_by") or "").split(",") if g] or None
-    return engine.run_summary(settings, report, values, viewer, args.get("summary"),
+    return reporting.run_summary(engine, report, values, viewer, args.get("summary"),
                               group_by=group_by if report.free_dims else None,
-                              max_groups=engine.SUMMARY_GROUPS_SHOWN, sort=sort)
+                              max_groups=reporting.SUMMARY_GROUPS_SHOWN, sort=sort)
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,10 @@ class DetailHead:
     crumbs: list[str]  # the drilled values as users know them: "归属支公司: 4401 广州"
 
 
-def detail_head(settings: Settings, report: Report, values: FilterValues, viewer: Viewer
+def detail_head(engine: Engine, report: Report, values: FilterValues, viewer: Viewer
                 ) -> DetailHead:
-    names = engine.drill_names(settings, report, values, viewer)
-    return DetailHead(engine.detail_columns(report), names, drill_crumbs(report, values, names))
+    names = reporting.drill_names(engine, report, values, viewer)
+    return DetailHead(reporting.detail_columns(report), names, drill_crumbs(report, values, names))
 
 
 def drill_crumbs(report: Report, values: FilterValues, names: Mapping[str, str]) -> list[str]:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from data.settings import Settings
+from engines.base import Engine
 from ops.customer_lists import (
     ListError,
     new_batch,
@@ -44,11 +44,11 @@ def may_reassign(viewer: Viewer) -> bool:
     return viewer.may_open(SLUG) and viewer.scope.level in {"branch", "company"}
 
 
-def departed_handlers(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
+def departed_handlers(engine: Engine, viewer: Viewer) -> list[dict[str, Any]]:
     """The 经办人 who left with orphan policies in the viewer's scope, and how many."""
     params: dict[str, Any] = {}
     scope = scope_predicate(viewer, params)
-    return store_rows(settings, f"""
+    return store_rows(engine, f"""
         SELECT handler_code, any_value(handler_name) AS handler_name,
                any_value(handler_left_date) AS left_date, count(*) AS policies,
                count(*) FILTER (WHERE agent_left_date IS NOT NULL) AS agent_left
@@ -56,12 +56,12 @@ def departed_handlers(settings: Settings, viewer: Viewer) -> list[dict[str, Any]
         GROUP BY handler_code ORDER BY handler_code""", params)
 
 
-def departed_agents(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
+def departed_agents(engine: Engine, viewer: Viewer) -> list[dict[str, Any]]:
     """The 代理人 who left with orphan policies in the viewer's scope, and how many (of
     them, how many also lost their 经办人)."""
     params: dict[str, Any] = {}
     scope = scope_predicate(viewer, params)
-    return store_rows(settings, f"""
+    return store_rows(engine, f"""
         SELECT agent_code, any_value(agent_name) AS agent_name,
                any_value(agent_left_date) AS left_date, count(*) AS policies,
                count(*) FILTER (WHERE handler_left_date IS NOT NULL) AS handler_left
@@ -69,21 +69,21 @@ def departed_agents(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
         GROUP BY agent_code ORDER BY agent_code""", params)
 
 
-def colleagues(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
+def colleagues(engine: Engine, viewer: Viewer) -> list[dict[str, Any]]:
     """Staff in service in the viewer's scope, who may take policies over."""
     params: dict[str, Any] = {}
     where = "TRUE"
     if viewer.scope.level == "branch":
         where = "s.branch_id = $branch"
         params["branch"] = viewer.scope.branch_id
-    return store_rows(settings, f"""
+    return store_rows(engine, f"""
         SELECT s.staff_code, s.staff_name, s.title, d.dept_name, s.branch_id FROM staff s
         JOIN department d ON d.dept_id = s.dept_id
         WHERE s.left_date IS NULL AND s.title IN ('业务员', '科长') AND {where}
         ORDER BY s.staff_code""", params)
 
 
-def active_agents(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
+def active_agents(engine: Engine, viewer: Viewer) -> list[dict[str, Any]]:
     """Agents under contract in the viewer's scope (their 支公司), who may take policies
     over; a company-wide user sees every branch's."""
     params: dict[str, Any] = {}
@@ -91,20 +91,20 @@ def active_agents(settings: Settings, viewer: Viewer) -> list[dict[str, Any]]:
     if viewer.scope.level == "branch":
         where = "a.branch_id = $branch"
         params["branch"] = viewer.scope.branch_id
-    return store_rows(settings, f"""
+    return store_rows(engine, f"""
         SELECT a.agent_code, a.agent_name, a.agent_kind, a.branch_id, b.branch_name
         FROM agent a JOIN branch b ON b.branch_id = a.branch_id
         WHERE a.left_date IS NULL AND {where} ORDER BY a.agent_code""", params)
 
 
-def orphan_policies(settings: Settings, viewer: Viewer, kind: Kind, code: str,
+def orphan_policies(engine: Engine, viewer: Viewer, kind: Kind, code: str,
                     limit: int | None = None) -> list[dict[str, Any]]:
     """The orphan policies of one 经办人 or 代理人 who left, in the viewer's scope."""
     column = {"staff": "handler", "agent": "agent"}[kind]
     params: dict[str, Any] = {"code": code}
     scope = scope_predicate(viewer, params)
     bound = f"LIMIT {int(limit)}" if limit else ""
-    return store_rows(settings, f"""
+    return store_rows(engine, f"""
         SELECT policy_no, orphan_reason, branch_id, handler_code, handler_name,
                handler_left_date, agent_code, agent_name, agent_left_date, risk_code,
                class_name, end_date, premium_cny
@@ -126,16 +126,16 @@ def parse_departed(value: str) -> tuple[Kind, str]:
     raise ListError(f"原离职人员: {value} 不是离职的经办人或代理人")
 
 
-def _departed(settings: Settings, viewer: Viewer, kind: Kind, code: str) -> None:
+def _departed(engine: Engine, viewer: Viewer, kind: Kind, code: str) -> None:
     if kind == "staff":
-        if not any(h["handler_code"] == code for h in departed_handlers(settings, viewer)):
+        if not any(h["handler_code"] == code for h in departed_handlers(engine, viewer)):
             raise ListError(f"原经办人: {code or '(空)'} 不是您范围内有孤儿保单的离职人员")
-    elif not any(a["agent_code"] == code for a in departed_agents(settings, viewer)):
+    elif not any(a["agent_code"] == code for a in departed_agents(engine, viewer)):
         raise ListError(f"原代理人: {code or '(空)'} 不是您范围内有孤儿保单的离职代理人")
 
 
-def _agent_target(settings: Settings, viewer: Viewer, code: str) -> dict[str, Any]:
-    found = store_rows(settings, """
+def _agent_target(engine: Engine, viewer: Viewer, code: str) -> dict[str, Any]:
+    found = store_rows(engine, """
         SELECT a.agent_code, a.agent_name, a.left_date, a.branch_id, b.branch_name
         FROM agent a JOIN branch b ON b.branch_id = a.branch_id
         WHERE a.agent_code = $code""", {"code": code})
@@ -200,7 +200,7 @@ def _to_move(rows: list[dict[str, Any]], handler_to: str, agent: dict[str, Any] 
     return handler_rows, agent_rows
 
 
-def reassign_orphans(settings: Settings, viewer: Viewer, kind: Kind, from_code: str, *,
+def reassign_orphans(engine: Engine, viewer: Viewer, kind: Kind, from_code: str, *,
                      handler_to: str = "", agent_to: str = "",
                      policy_nos: list[str] | None = None) -> Reassigned:
     """Move the orphan policies of the 经办人 (``kind`` staff) or 代理人 (agent) who left,
@@ -211,14 +211,14 @@ def reassign_orphans(settings: Settings, viewer: Viewer, kind: Kind, from_code: 
         raise ListError("只有支公司经理可以转交孤儿保单")
     from_code = (from_code or "").strip()
     handler_to, agent_to = (handler_to or "").strip(), (agent_to or "").strip()
-    _departed(settings, viewer, kind, from_code)
+    _departed(engine, viewer, kind, from_code)
     if not handler_to and not agent_to:
         raise ListError("转交内容: 请选择接收的经办人或接收的代理人 (至少一项)")
     if handler_to and not any(c["staff_code"] == handler_to
-                              for c in colleagues(settings, viewer)):
+                              for c in colleagues(engine, viewer)):
         raise ListError(f"接收经办人: {handler_to} 不是您范围内在职的业务员或科长")
-    agent = _agent_target(settings, viewer, agent_to) if agent_to else None
-    rows = orphan_policies(settings, viewer, kind, from_code)
+    agent = _agent_target(engine, viewer, agent_to) if agent_to else None
+    rows = orphan_policies(engine, viewer, kind, from_code)
     if policy_nos is not None:
         rows = _listed(rows, policy_nos)
         _check_listed(rows, handler_to, agent_to)
@@ -232,19 +232,19 @@ def reassign_orphans(settings: Settings, viewer: Viewer, kind: Kind, from_code: 
     for r in handler_rows:
         by_handler[r["handler_code"]].append(r["policy_no"])
     for gone, policies in sorted(by_handler.items()):
-        record_reassignment(settings.users_db, policies, gone, handler_to, viewer.username,
+        record_reassignment(engine.settings.users_db, policies, gone, handler_to, viewer.username,
                             batch=batch)
     if agent_rows:
-        record_agent_reassignment(settings.users_db,
+        record_agent_reassignment(engine.settings.users_db,
                                   [(r["policy_no"], r["agent_code"]) for r in agent_rows],
                                   agent_to, viewer.username, batch=batch)
-    job = request_refresh(settings, user_id=viewer.user_id, username=viewer.username)
+    job = request_refresh(engine.settings, user_id=viewer.user_id, username=viewer.username)
     return Reassigned(batch, len(touched), job.job_id if job else None, len(handler_rows),
                       len(agent_rows))
 
 
-def reassign(settings: Settings, viewer: Viewer, from_code: str, to_code: str,
+def reassign(engine: Engine, viewer: Viewer, from_code: str, to_code: str,
              policy_nos: list[str] | None = None) -> Reassigned:
     """Move the orphan policies of the 经办人 ``from_code`` to ``to_code``."""
-    return reassign_orphans(settings, viewer, "staff", from_code, handler_to=to_code,
+    return reassign_orphans(engine, viewer, "staff", from_code, handler_to=to_code,
                             policy_nos=policy_nos)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from data.settings import Settings
-from queries import engine
+from engines.base import Engine
+from queries import engine as reporting
 from queries.access import Viewer
 from queries.catalog import ALL_REPORTS
 from queries.engine import ColumnMeta
@@ -46,7 +46,7 @@ def _granted(viewer: Viewer, section: Section) -> bool:
         viewer.may_open(r.slug) for r in ALL_REPORTS if r.source == section.grant)
 
 
-def record_view(settings: Settings, kind: str, number: str, viewer: Viewer
+def record_view(engine: Engine, kind: str, number: str, viewer: Viewer
                 ) -> RecordView | None:
     """The record's sections the viewer may see, or None when the record does not exist
     or lies outside the viewer's scope (or page grants): the two are not told apart."""
@@ -69,7 +69,7 @@ def record_view(settings: Settings, kind: str, number: str, viewer: Viewer
             if not values:
                 continue
             condition = Condition(section.match, "in", values)
-        result = engine.run_detail(settings, section.list, FilterValues([condition]), viewer,
+        result = reporting.run_detail(engine, section.list, FilterValues([condition]), viewer,
                                    limit=section.limit + 1, with_total=False)
         rows = result.rows[:section.limit]
         if i == 0 and not rows:

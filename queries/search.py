@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from data.search_index import CUSTOMER_FIELDS, RECORD_FIELDS
-from data.settings import Settings
+from engines.base import Engine
 from queries.access import Viewer
 from queries.catalog import CATALOG
 from queries.links import customer_url, record_url
@@ -71,11 +71,11 @@ def may_edit_blacklist(viewer: Viewer) -> bool:
                                                                              "company"}
 
 
-def customer_in_scope(settings: Settings, viewer: Viewer, code: str) -> bool:
+def customer_in_scope(engine: Engine, viewer: Viewer, code: str) -> bool:
     """The customer exists and (below company level) has business in the viewer's scope."""
     params: dict[str, Any] = {"code": (code or "").strip()}
     scope = scope_predicate(viewer, params, "k.")
-    return bool(store_rows(settings, f"""
+    return bool(store_rows(engine, f"""
         SELECT 1 AS hit FROM customer c LEFT JOIN customer_policy k USING (customer_id)
         WHERE c.customer_code = $code AND ({scope}) LIMIT 1""", params))
 
@@ -104,9 +104,9 @@ def scope_predicate(viewer: Viewer, params: dict[str, Any], prefix: str = "") ->
     return f"{prefix}{column} = ${name}"
 
 
-def store_rows(settings: Settings, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def store_rows(engine: Engine, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     # Parsed once per text (values are bound, never in it), rendered once per engine.
-    names, raw = run(settings, Statement(parse_statement(sql), params))
+    names, raw = run(engine, Statement(parse_statement(sql), params))
     return [dict(zip(names, r, strict=True)) for r in raw]
 
 
@@ -131,7 +131,7 @@ def list_scope(viewer: Viewer, params: dict[str, Any]) -> str:
     return f"list_contains({column}, $scope)"
 
 
-def search(settings: Settings, viewer: Viewer, text: str) -> SearchResult:
+def search(engine: Engine, viewer: Viewer, text: str) -> SearchResult:
     query = (text or "").strip()[:MAX_QUERY]
     if len(query) < MIN_QUERY:
         raise SearchRefused(f"请输入至少 {MIN_QUERY} 个字符")
@@ -143,13 +143,13 @@ def search(settings: Settings, viewer: Viewer, text: str) -> SearchResult:
     if not viewer.personal_data and len(query) >= MIN_ADDRESS:
         result.notes.append("按地址查找需要个人信息权限, 未查地址")
     if not _RECORD_LIKE.match(term):
-        result.customers = _customers(settings, viewer, term, personal)
+        result.customers = _customers(engine, viewer, term, personal)
     if not personal:
-        _records(settings, viewer, term, result)
+        _records(engine, viewer, term, result)
     return result
 
 
-def _customers(settings: Settings, viewer: Viewer, term: str, personal: bool
+def _customers(engine: Engine, viewer: Viewer, term: str, personal: bool
                ) -> list[dict[str, Any]]:
     """Customers by a whole number (证件号, 手机, 电话) or by the start of a name or
     (with the personal-data permission) an address, in the viewer's scope."""
@@ -165,7 +165,7 @@ def _customers(settings: Settings, viewer: Viewer, term: str, personal: bool
     listed = ", ".join(str(CUSTOMER_FIELDS[f]) for f in fields)
     scope = list_scope(viewer, params)
     # The first key rows (a pruned read of the term), then what they show, by id.
-    rows = store_rows(settings, f"""
+    rows = store_rows(engine, f"""
         WITH hit AS (
             SELECT term, field, customer_id, code_order, policies FROM search_customer_key
             WHERE {match} AND field IN ({listed}) AND {scope}
@@ -204,12 +204,12 @@ STAGES = {"unregistered": "已报案未立案", "open": "已立案未结案", "c
           "cancelled": "已注销"}
 
 
-def _records(settings: Settings, viewer: Viewer, term: str, result: SearchResult) -> None:
+def _records(engine: Engine, viewer: Viewer, term: str, result: SearchResult) -> None:
     params: dict[str, Any] = {"term": term}
     scope = scope_predicate(viewer, params, "p.")
     # The key rows of the term and their policies, read by id; their claims (a claim
     # number's key row) by id too, so a policy's lookup never reads claim_fact.
-    rows = store_rows(settings, f"""
+    rows = store_rows(engine, f"""
         SELECT {_named("k.field", "k.claim_id", "p.policy_no", "p.risk_code", "p.start_date",
                        "p.end_date", "p.status", "p.plate_no", "v.vin", "p.brand_model",
                        "p.handler_code", "p.insured_code")},
@@ -219,7 +219,7 @@ def _records(settings: Settings, viewer: Viewer, term: str, result: SearchResult
         JOIN customer ins ON ins.customer_id = p.insured_id
         WHERE k.term = $term AND {scope}""", params)
     claim_ids = sorted({int(r["claim_id"]) for r in rows if r["claim_id"] is not None})
-    claims = {int(c["claim_id"]): c for c in store_rows(settings, """
+    claims = {int(c["claim_id"]): c for c in store_rows(engine, """
         SELECT claim_id, claim_no, report_no, report_date, stage, estimated_loss_cny, paid_cny
         FROM claim_fact WHERE claim_id = ANY($ids)""", {"ids": claim_ids})} if claim_ids else {}
     for r in rows:

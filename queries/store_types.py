@@ -14,15 +14,14 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from data.settings import Settings
-from engines import engine_for
+from engines.base import Engine
 from queries import mirror
 
 ValueType = Literal["int", "decimal", "float", "date", "timestamp", "bool", "text"]
 
 _lock = threading.Lock()
 _types: dict[tuple[str, str], ValueType] = {}
-_source: list[Settings] = []  # the store whose types are read on first use
+_source: list[Engine] = []  # the store whose types are read on first use
 
 _INT = re.compile(r"^(U?INT\d*|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|U?HUGEINT)$")
 
@@ -56,19 +55,19 @@ def capture_tables(types: Mapping[str, Mapping[str, str]]) -> None:
                 _types[(table, column)] = value_type(kind)
 
 
-def capture(settings: Settings) -> dict[str, set[str]]:
-    """Read every column's type from the store ``settings`` serve; returns the tables'
+def capture(engine: Engine) -> dict[str, set[str]]:
+    """Read every column's type from the store ``engine`` serves; returns the tables'
     columns (for the catalog's start-up check)."""
-    types = {**engine_for(settings).column_types(), **mirror.column_types(settings)}
+    types = {**engine.column_types(), **mirror.column_types(engine.settings)}
     capture_tables(types)
     return {table: set(columns) for table, columns in types.items()}
 
 
-def serve_from(settings: Settings) -> None:
+def serve_from(engine: Engine) -> None:
     """The store of this process: its types are read now if it exists, else on first use."""
-    _source[:] = [settings]
-    if engine_for(settings).has_store():
-        capture(settings)
+    _source[:] = [engine]
+    if engine.has_store():
+        capture(engine)
 
 
 def is_served() -> bool:

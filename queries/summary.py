@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from data.settings import Settings
+from engines.base import Engine
 from queries import openings
 from queries import sql as C
 from queries.access import Viewer
@@ -60,7 +60,7 @@ def summary_columns(report: Report, dims: list[Dim], summary: Summary | None = N
 SUMMARY_GROUPS_SHOWN = openings.OPENING_GROUPS
 
 
-def run_summary(settings: Settings, report: Report, values: FilterValues, viewer: Viewer,
+def run_summary(engine: Engine, report: Report, values: FilterValues, viewer: Viewer,
                 summary_key: str | None = None, *,
                 group_by: Sequence[str] | None = None,
                 max_groups: int | None = None,
@@ -73,12 +73,14 @@ def run_summary(settings: Settings, report: Report, values: FilterValues, viewer
     dims = summary_dims(report, summary_key, group_by)
     order = summary_sort(report, dims, sort) if sort is not None \
         else default_summary_sort(report, dims)
-    key = ("summary", report.slug, filters_key(values), repr(settings_values(report, settings)),
-           summary_key, tuple(group_by or ()), max_groups, written_identity(settings, report),
+    key = ("summary", report.slug, filters_key(values), repr(settings_values(report,
+                                                                             engine.settings)),
+           summary_key, tuple(group_by or ()), max_groups, written_identity(engine.settings,
+                                                                            report),
            tuple(order))
-    return results_cache(settings).get_or_compute(
-        settings, viewer, key,
-        lambda: _compute_summary(settings, report, values, viewer, summary_key, group_by=group_by,
+    return results_cache(engine.settings).get_or_compute(
+        engine, viewer, key,
+        lambda: _compute_summary(engine, report, values, viewer, summary_key, group_by=group_by,
                                  max_groups=max_groups, sort=order))
 
 
@@ -120,14 +122,14 @@ def sort_words(report: Report, dims: Sequence[Dim], sort: Sequence[tuple[str, st
     return "、".join(f"{labels.get(k, k)}{'降序' if d == 'desc' else '升序'}" for k, d in sort)
 
 
-def _compute_summary(settings: Settings, report: Report, values: FilterValues,
+def _compute_summary(engine: Engine, report: Report, values: FilterValues,
                      viewer: Viewer, summary_key: str | None, *,
                      group_by: Sequence[str] | None,
                      max_groups: int | None = None,
                      sort: Sequence[tuple[str, str]] = ()) -> SummaryResult:
     dims = summary_dims(report, summary_key, group_by)
-    sv = settings_values(report, settings)
-    names, raw = run(settings, groups_statement(settings, report, dims, values, viewer, sv=sv,
+    sv = settings_values(report, engine.settings)
+    names, raw = run(engine, groups_statement(engine, report, dims, values, viewer, sv=sv,
                                                 max_groups=max_groups, sort=sort))
     rows, totals = [], {}
     for row in plain_rows(names, raw):
@@ -139,7 +141,7 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
             rows.append(row)
     truncated = max_groups is not None and len(rows) > max_groups
     rows = rows[:max_groups] if truncated else rows
-    dim_labels(settings, dims, rows)
+    dim_labels(engine, dims, rows)
     summary = None if group_by else next(
         (s for s in report.summaries if s.key == summary_key), report.summaries[0])
     columns = summary_columns(report, dims, summary)
@@ -148,16 +150,16 @@ def _compute_summary(settings: Settings, report: Report, values: FilterValues,
                            tuple(d.key for d in dims), truncated=truncated,
                            sort=list(sort))
     if summary is not None and summary.chart and summary.chart.compare == "previous_year":
-        earlier = previous_year(report, values, settings.today)
+        earlier = previous_year(report, values, engine.settings.today)
         st = C.summary_statement(report, dims, earlier.conditions, viewer, sv,
                                  periods=earlier.periods)
-        names, raw = run(settings, st)
+        names, raw = run(engine, st)
         result.previous_year = plain_rows(names, raw)
-        dim_labels(settings, dims, result.previous_year)
+        dim_labels(engine, dims, result.previous_year)
     return result
 
 
-def groups_statement(settings: Settings, report: Report, dims: list[Dim], values: FilterValues,
+def groups_statement(engine: Engine, report: Report, dims: list[Dim], values: FilterValues,
                      viewer: Viewer, *, sv: dict[str, object], max_groups: int | None,
                      sort: Sequence[tuple[str, str]]) -> C.Statement:
     """Groups and the grand total in one scan of the rollup; a page's opening screen of
@@ -171,7 +173,7 @@ def groups_statement(settings: Settings, report: Report, dims: list[Dim], values
             or max_groups > openings.OPENING_GROUPS:
         return statement(max_groups)
     ranked = statement(openings.OPENING_GROUPS)
-    kept = openings.stored_opening(settings, ranked, max_groups)
+    kept = openings.stored_opening(engine, ranked, max_groups)
     if kept is None:
         return ranked if max_groups == openings.OPENING_GROUPS else statement(max_groups)
     return C.stored_groups_statement(*kept, report=report, dims=dims, sort=sort,

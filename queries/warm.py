@@ -23,8 +23,9 @@ from typing import Any
 import sqlglot
 
 from data.settings import Settings
-from engines import Capability, engine_for
-from queries import engine
+from engines import Capability
+from engines.base import Engine
+from queries import engine as reporting
 from queries import sql as C
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
@@ -46,16 +47,17 @@ def default_args(report: Report, settings: Settings) -> dict[str, str]:
     return args
 
 
-def opening_summary(report: Report, settings: Settings) -> C.Statement:
+def opening_summary(report: Report, engine: Engine) -> C.Statement:
     """The statement of the summary a user gets on opening the page: its required
     filters at their defaults, a screen of groups in the summary's default order."""
-    values = engine.parse_filters(report, default_args(report, settings), settings.today)
-    dims = engine.summary_dims(report, None, None)
+    settings = engine.settings
+    values = reporting.parse_filters(report, default_args(report, settings), settings.today)
+    dims = reporting.summary_dims(report, None, None)
     # The groups kept at load time (queries/openings.py) when the store has them.
-    return groups_statement(settings, report, dims, values, WARM_VIEWER,
-                            sv=engine.settings_values(report, settings),
-                            max_groups=engine.SUMMARY_GROUPS_SHOWN,
-                            sort=engine.default_summary_sort(report, dims))
+    return groups_statement(engine, report, dims, values, WARM_VIEWER,
+                            sv=reporting.settings_values(report, engine.settings),
+                            max_groups=reporting.SUMMARY_GROUPS_SHOWN,
+                            sort=reporting.default_summary_sort(report, dims))
 
 
 READ_CHUNK = 8 << 20
@@ -87,12 +89,12 @@ def read_through(path: Path) -> int:
     return done
 
 
-def read_store_file(settings: Settings) -> threading.Thread | None:
+def read_store_file(engine: Engine) -> threading.Thread | None:
     """Read the store file through in a thread of its own (I/O, little CPU), when the
     engine serves a local file."""
-    if not engine_for(settings).supports(Capability.LOCAL_FILE):
+    if not engine.supports(Capability.LOCAL_FILE):
         return None
-    path = settings.store_path
+    path = engine.settings.store_path
 
     def read() -> None:
         try:
@@ -105,7 +107,7 @@ def read_store_file(settings: Settings) -> threading.Thread | None:
     return thread
 
 
-def warm(settings: Settings, budget_s: float = 3.0, summaries_s: float = 0.0
+def warm(engine: Engine, budget_s: float = 3.0, summaries_s: float = 0.0
          ) -> dict[str, Any]:
     """Compile each report's opening summary and read a row of each table it names (for
     at most ``budget_s``), then run the summaries for at most ``summaries_s`` more: a
@@ -116,29 +118,29 @@ def warm(settings: Settings, budget_s: float = 3.0, summaries_s: float = 0.0
     with _warming_lock:
         _warming.add(me)
     try:
-        return _warm(settings, budget_s, summaries_s, started)
+        return _warm(engine, budget_s, summaries_s, started)
     finally:
         with _warming_lock:
             _warming.discard(me)
 
 
-def _warm(settings: Settings, budget_s: float, summaries_s: float, started: float
+def _warm(engine: Engine, budget_s: float, summaries_s: float, started: float
           ) -> dict[str, Any]:
-    reading = read_store_file(settings)
+    reading = read_store_file(engine)
     opened: list[tuple[Report, C.Statement]] = []
     tables: set[str] = set()
     for report in CATALOG.values():
         if time.perf_counter() - started > budget_s or _stopping.is_set():
             break
         try:
-            st = opening_summary(report, settings)
+            st = opening_summary(report, engine)
             opened.append((report, st))
-            dims = engine.summary_dims(report, None, None)
+            dims = reporting.summary_dims(report, None, None)
             for table in {report.source, *(d.lookup.table for d in dims if d.lookup)}:
                 if table not in tables:
                     tables.add(table)
                     one_row = sqlglot.parse_one(f"SELECT * FROM {table} LIMIT 1", read="duckdb")
-                    run(settings, C.Statement(one_row, {}))
+                    run(engine, C.Statement(one_row, {}))
         except Exception:  # warming is best effort: a request will show the real error
             log.exception("warming %s failed", report.slug)
     ran, compiled = 0, time.perf_counter()
@@ -146,7 +148,7 @@ def _warm(settings: Settings, budget_s: float, summaries_s: float, started: floa
         if time.perf_counter() - compiled > summaries_s or _stopping.is_set():
             break
         try:
-            run(settings, st)
+            run(engine, st)
             ran += 1
         except Exception:
             log.exception("warming %s failed", report.slug)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from data.settings import Settings
+from engines.base import Engine
 from queries.access import DataScope
 from queries.sql import Params, Statement, _parse, escape_like
 from queries.store import run
@@ -21,8 +21,8 @@ PICKER_LIMIT = 50
 REMINDER_LIMIT = 20
 
 
-def _rows(settings: Settings, sql: str, params: Params) -> list[tuple[Any, ...]]:
-    return run(settings, Statement(_parse(sql), params.values))[1]
+def _rows(engine: Engine, sql: str, params: Params) -> list[tuple[Any, ...]]:
+    return run(engine, Statement(_parse(sql), params.values))[1]
 
 
 def _policy_scope(scope: DataScope, params: Params, alias: str = "p") -> str:
@@ -34,17 +34,17 @@ def _policy_scope(scope: DataScope, params: Params, alias: str = "p") -> str:
     return f"{alias}.{column} = {params.bind(value)}"
 
 
-def customer_names(settings: Settings, codes: list[str]) -> dict[str, str]:
+def customer_names(engine: Engine, codes: list[str]) -> dict[str, str]:
     """The name of each code the customer table holds (codes it lacks are left out)."""
     if not codes:
         return {}
     params = Params()
     sql = (f"SELECT customer_code, customer_name FROM customer WHERE customer_code IN "
            f"(SELECT unnest({params.bind(sorted(set(codes)))}))")
-    return {str(code): str(name) for code, name in _rows(settings, sql, params)}
+    return {str(code): str(name) for code, name in _rows(engine, sql, params)}
 
 
-def master_numbers(settings: Settings, codes: list[str]) -> dict[str, str]:
+def master_numbers(engine: Engine, codes: list[str]) -> dict[str, str]:
     """The 统一客户号 of each record code that has one (a work-log prospect's once a load
     has resolved it)."""
     if not codes:
@@ -52,10 +52,10 @@ def master_numbers(settings: Settings, codes: list[str]) -> dict[str, str]:
     params = Params()
     sql = (f"SELECT customer_code, master_no FROM customer WHERE master_no IS NOT NULL "
            f"AND customer_code IN (SELECT unnest({params.bind(sorted(set(codes)))}))")
-    return {str(code): str(number) for code, number in _rows(settings, sql, params)}
+    return {str(code): str(number) for code, number in _rows(engine, sql, params)}
 
 
-def customer_choices(settings: Settings, scope: DataScope, search: str = "",
+def customer_choices(engine: Engine, scope: DataScope, search: str = "",
                      limit: int = PICKER_LIMIT) -> list[tuple[str, str]]:
     """(code, name) of the scope's customers, latest policy first; ``search`` matches the
     start of the code or any part of the name."""
@@ -69,7 +69,7 @@ def customer_choices(settings: Settings, scope: DataScope, search: str = "",
            f"FROM policy p JOIN customer c ON c.customer_id = p.insured_id WHERE {where} "
            f"GROUP BY c.customer_code, c.customer_name "
            f"ORDER BY latest DESC, c.customer_code LIMIT {int(limit)}")
-    return [(str(r[0]), str(r[1])) for r in _rows(settings, sql, params)]
+    return [(str(r[0]), str(r[1])) for r in _rows(engine, sql, params)]
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class NewClaim:
     estimated_loss: float
 
 
-def renewals_due(settings: Settings, scope: DataScope, today: date, days: int = 30,
+def renewals_due(engine: Engine, scope: DataScope, today: date, days: int = 30,
                  limit: int = REMINDER_LIMIT) -> tuple[int, list[Renewal]]:
     """In-force policies of the scope's customers ending within ``days`` of ``today``
     and not yet renewed: how many, and the first ``limit`` by end date."""
@@ -103,12 +103,12 @@ def renewals_due(settings: Settings, scope: DataScope, today: date, days: int = 
     sql = (f"SELECT p.policy_no, c.customer_code, c.customer_name, p.end_date, p.premium_cny, "
            f"count(*) OVER () FROM policy p JOIN customer c ON c.customer_id = p.insured_id "
            f"WHERE {where} ORDER BY p.end_date, p.policy_no LIMIT {int(limit)}")
-    rows = _rows(settings, sql, params)
+    rows = _rows(engine, sql, params)
     return (int(rows[0][5]) if rows else 0,
             [Renewal(str(r[0]), str(r[1]), str(r[2]), r[3], float(r[4])) for r in rows])
 
 
-def claims_since(settings: Settings, scope: DataScope, since: date,
+def claims_since(engine: Engine, scope: DataScope, since: date,
                  limit: int = REMINDER_LIMIT) -> tuple[int, list[NewClaim]]:
     """Claims reported on or after ``since`` on policies of the scope's customers: how
     many, and the newest ``limit``."""
@@ -119,7 +119,7 @@ def claims_since(settings: Settings, scope: DataScope, since: date,
            f"JOIN customer c ON c.customer_id = p.insured_id "
            f"WHERE {_policy_scope(scope, params)} AND k.report_date >= {params.bind(since)} "
            f"ORDER BY k.report_date DESC, k.report_no LIMIT {int(limit)}")
-    rows = _rows(settings, sql, params)
+    rows = _rows(engine, sql, params)
     return (int(rows[0][6]) if rows else 0,
             [NewClaim(str(r[0]), str(r[1]), str(r[2]), r[3], str(r[4]), float(r[5]))
              for r in rows])
@@ -133,7 +133,7 @@ class Colleague:
     branch_id: int
 
 
-def demo_colleagues(settings: Settings, branch_id: int, dept_id: int, sales_staff_id: int
+def demo_colleagues(engine: Engine, branch_id: int, dept_id: int, sales_staff_id: int
                     ) -> list[Colleague]:
     """For the demo's work log: the busiest other 业务员 of the demo department, then the
     busiest 业务员 of each other department of the branch (by policies handled)."""
@@ -148,7 +148,7 @@ def demo_colleagues(settings: Settings, branch_id: int, dept_id: int, sales_staf
            f"AND s.staff_id <> {params.bind(sales_staff_id)} "
            f"GROUP BY s.staff_id, s.staff_name, s.dept_id, s.branch_id")
     # Every name qualified: ClickHouse reads a bare name in the outer ORDER BY as ambiguous.
-    rows = _rows(settings, f"SELECT t.staff_id, t.staff_name, t.dept_id, t.branch_id "
+    rows = _rows(engine, f"SELECT t.staff_id, t.staff_name, t.dept_id, t.branch_id "
                            f"FROM ({sql}) t WHERE t.rn = 1 ORDER BY "
                            f"t.dept_id <> {params.bind(dept_id)}, t.dept_id", params)
     return [Colleague(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from auth.templates import DEMO_PASSWORD, ensure_demo_users
 from data.settings import Settings
+from engines import engine_for
 
 DEMO_USERS = ("admin", "gm", "branch01", "section01", "sales01", "claims01", "finance01")
 
@@ -21,7 +22,7 @@ def app_server(settings: Settings) -> Flask:
     from app import create_app
 
     fast = replace(settings, login_fail_delay=0.0)
-    ensure_demo_users(fast)
+    ensure_demo_users(engine_for(fast))
     return create_app(fast).server
 
 

@@ -19,6 +19,7 @@ from auth import passwords
 from auth.templates import ensure_demo_users
 from data.generate import generate
 from data.settings import Settings
+from engines import Engine, engine_for
 from engines.clickhouse_publish import publish
 from queries import store_types
 from tests.chdb_http_front import running_front
@@ -79,10 +80,17 @@ def settings(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Sett
     found = with_own_database(plain, users)  # PostgreSQL when DATABASE_URL names one
     # The 工作日志 reports' written data: the demo users' year (as the app writes it) and
     # a few rows of another branch with one case of each anomaly.
-    ensure_demo_users(found)
-    sample_worklog(found)
-    store_types.serve_from(found)  # as the app does at start-up: filters' value types
+    engine = engine_for(found)
+    ensure_demo_users(engine)
+    sample_worklog(engine)
+    store_types.serve_from(engine)  # as the app does at start-up: filters' value types
     return found
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Engine:
+    """The engine answering the session's store (``settings``), as an app builds it."""
+    return engine_for(settings)
 
 
 @pytest.fixture(autouse=True)

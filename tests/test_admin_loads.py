@@ -20,6 +20,7 @@ from auth.templates import ensure_demo_users
 from data.export_layout import export_store
 from data.generate import generate
 from data.settings import Settings
+from engines import engine_for
 from tests.auth_fixtures import sign_in
 from tests.conftest import AS_OF
 from tests.ops_fixtures import with_own_database
@@ -34,7 +35,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> dict[s
                                     login_fail_delay=0.0), root / "u.sqlite")
     generate(own.store_path, 500, 3, AS_OF, own)
     export_store(own.store_path, root / "files")
-    ensure_demo_users(own)
+    ensure_demo_users(engine_for(own))
     return {"server": create_app(own).server, "files": root / "files", "settings": own}
 
 

@@ -30,6 +30,8 @@ from data.export_layout import export_store
 from data.generate import generate
 from data.load import load
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from ops import db as ops_db
 from ops import jobs
 from ops.agent_reassign_tables import policy_agent_reassignment
@@ -76,9 +78,9 @@ def _company() -> Viewer:
     return Viewer(9, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
 
 
-def _agent_branch(settings: Settings) -> int:
+def _agent_branch(engine: Engine) -> int:
     """The 支公司 with the most policies whose 代理人 alone left."""
-    return int(store_rows(settings, """SELECT branch_id, count(*) AS n FROM orphan_fact
+    return int(store_rows(engine, """SELECT branch_id, count(*) AS n FROM orphan_fact
         WHERE orphan_reason = '代理人离职' GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1""",
                           {})[0]["branch_id"])
 
@@ -90,10 +92,10 @@ def _saved(settings: Settings) -> tuple[int, int]:
                 con.execute(select(func.count()).select_from(audit)).scalar_one())
 
 
-def _agents_of(settings: Settings, table: str, policies: list[str]) -> dict[str, str]:
+def _agents_of(engine: Engine, table: str, policies: list[str]) -> dict[str, str]:
     listed = ", ".join(f"'{p}'" for p in policies)
     return {r["policy_no"]: r["agent_code"] for r in store_rows(
-        settings, f"SELECT DISTINCT policy_no, agent_code FROM {table} "
+        engine, f"SELECT DISTINCT policy_no, agent_code FROM {table} "
                   f"WHERE policy_no IN ({listed})", {})}
 
 
@@ -106,28 +108,28 @@ def _wait_refreshes(settings: Settings, seconds: float = 240) -> None:
     raise AssertionError("the refresh did not finish")
 
 
-def _departed_agent(settings: Settings) -> tuple[Viewer, dict[str, Any], str, str]:
+def _departed_agent(engine: Engine) -> tuple[Viewer, dict[str, Any], str, str]:
     """The branch head, the departed agent with orphan policies of that branch, an agent
     in service of the branch and one of another branch."""
-    branch = _agent_branch(settings)
+    branch = _agent_branch(engine)
     head = _head(branch)
-    gone = departed_agents(settings, head)[0]
-    mine = [a["agent_code"] for a in active_agents(settings, head)]
-    other = store_rows(settings, "SELECT agent_code FROM agent WHERE branch_id <> $b AND "
+    gone = departed_agents(engine, head)[0]
+    mine = [a["agent_code"] for a in active_agents(engine, head)]
+    other = store_rows(engine, "SELECT agent_code FROM agent WHERE branch_id <> $b AND "
                                  "left_date IS NULL ORDER BY agent_code LIMIT 1", {"b": branch})
     assert mine and other
     return head, gone, mine[0], other[0]["agent_code"]
 
 
 def test_an_agent_only_orphan_is_listed_with_its_reason_and_names(own: Settings) -> None:
-    head, gone, _, _ = _departed_agent(own)
+    head, gone, _, _ = _departed_agent(engine_for(own))
     assert gone["agent_name"] and gone["left_date"] and gone["policies"] > 0
-    rows = orphan_policies(own, head, "agent", gone["agent_code"])
+    rows = orphan_policies(engine_for(own), head, "agent", gone["agent_code"])
     assert len(rows) == gone["policies"]
     alone = [r for r in rows if r["orphan_reason"] == "代理人离职"]
     assert alone, "an agent-only orphan"
     in_service = {r["staff_code"] for r in store_rows(
-        own, "SELECT staff_code FROM staff WHERE left_date IS NULL", {})}
+        engine_for(own), "SELECT staff_code FROM staff WHERE left_date IS NULL", {})}
     for r in alone:
         assert r["handler_left_date"] is None and r["handler_code"] in in_service
         assert r["handler_name"] and r["agent_name"] == gone["agent_name"]
@@ -135,7 +137,7 @@ def test_an_agent_only_orphan_is_listed_with_its_reason_and_names(own: Settings)
 
 
 def test_wrong_input_is_refused_in_chinese_and_nothing_is_saved(own: Settings) -> None:
-    head, gone, mine, other = _departed_agent(own)
+    head, gone, mine, other = _departed_agent(engine_for(own))
     code = gone["agent_code"]
     before = _saved(own)
     cases: list[tuple[str, dict[str, Any]]] = [
@@ -149,38 +151,40 @@ def test_wrong_input_is_refused_in_chinese_and_nothing_is_saved(own: Settings) -
     ]
     for message, args in cases:
         with pytest.raises(ListError, match=message):
-            reassign_orphans(own, head, "agent", code, **args)
-    alone = [r["policy_no"] for r in orphan_policies(own, head, "agent", code)
+            reassign_orphans(engine_for(own), head, "agent", code, **args)
+    alone = [r["policy_no"] for r in orphan_policies(engine_for(own), head, "agent", code)
              if r["orphan_reason"] == "代理人离职"]
-    staff = store_rows(own, "SELECT staff_code FROM staff WHERE branch_id = $b AND "
+    staff = store_rows(engine_for(own), "SELECT staff_code FROM staff WHERE branch_id = $b AND "
                             "left_date IS NULL AND title = '业务员' LIMIT 1",
                        {"b": head.scope.branch_id})[0]["staff_code"]
     with pytest.raises(ListError, match=f"保单号: {alone[0]} 的经办人在职, 不能转交经办人"):
-        reassign_orphans(own, head, "agent", code, handler_to=staff, policy_nos=alone[:1])
+        reassign_orphans(engine_for(own), head, "agent", code, handler_to=staff,
+                         policy_nos=alone[:1])
     # Another branch's head cannot take the agent's policies, nor a 科长.
-    elsewhere = _head(int(store_rows(own, "SELECT min(branch_id) AS b FROM branch WHERE "
+    elsewhere = _head(int(store_rows(engine_for(own),
+                                     "SELECT min(branch_id) AS b FROM branch WHERE "
                                           "branch_id <> $b", {"b": head.scope.branch_id}
                                      )[0]["b"]))
     with pytest.raises(ListError, match=f"原代理人: {code} 不是您范围内"):
-        reassign_orphans(own, elsewhere, "agent", code, agent_to=mine)
+        reassign_orphans(engine_for(own), elsewhere, "agent", code, agent_to=mine)
     section = Viewer(8, "section", "科长", frozenset(CATALOG),
                      DataScope("department", head.scope.branch_id, dept_id=1), True)
     with pytest.raises(ListError, match="支公司经理"):
-        reassign_orphans(own, section, "agent", code, agent_to=mine)
+        reassign_orphans(engine_for(own), section, "agent", code, agent_to=mine)
     # A company-wide user may not give the branch's policies to another branch's agent.
     with pytest.raises(ListError, match=f"接收代理人: {other} 属于.*不能接收其他支公司的保单"):
-        reassign_orphans(own, _company(), "agent", code, agent_to=other)
+        reassign_orphans(engine_for(own), _company(), "agent", code, agent_to=other)
     # A departed 经办人's policy with no 代理人, or with one in service, keeps its agent.
-    handler_orphans = store_rows(own, """SELECT handler_code, policy_no, agent_code,
+    handler_orphans = store_rows(engine_for(own), """SELECT handler_code, policy_no, agent_code,
             agent_left_date FROM orphan_fact WHERE handler_left_date IS NOT NULL
             AND branch_id = $b ORDER BY policy_no""", {"b": head.scope.branch_id})
     none = next(r for r in handler_orphans if r["agent_code"] is None)
     with pytest.raises(ListError, match=f"保单号: {none['policy_no']} 没有代理人, 不能转交代理人"):
-        reassign_orphans(own, head, "staff", none["handler_code"], agent_to=mine,
+        reassign_orphans(engine_for(own), head, "staff", none["handler_code"], agent_to=mine,
                          policy_nos=[none["policy_no"]])
     kept = next(r for r in handler_orphans if r["agent_code"] and not r["agent_left_date"])
     with pytest.raises(ListError, match=f"保单号: {kept['policy_no']} 的代理人在职"):
-        reassign_orphans(own, head, "staff", kept["handler_code"], agent_to=mine,
+        reassign_orphans(engine_for(own), head, "staff", kept["handler_code"], agent_to=mine,
                          policy_nos=[kept["policy_no"]])
     with pytest.raises(ListError, match="原离职人员"):
         parse_departed("boss:X")
@@ -195,11 +199,11 @@ def own_app(own: Settings) -> Flask:
     """The app on this module's store, with a head of the agent's branch."""
     from app import create_app
 
-    ensure_demo_users(own)
+    ensure_demo_users(engine_for(own))
     template = get_user(own.users_db, username="branch01")
     assert template is not None
     create_user(own.users_db, username=HEAD, display_name="支公司经理",
-                password=DEMO_PASSWORD, scope="branch", branch_id=_agent_branch(own),
+                password=DEMO_PASSWORD, scope="branch", branch_id=_agent_branch(engine_for(own)),
                 pages=set(template.pages), must_change_password=False)
     server: Flask = create_app(own).server
     return server
@@ -215,8 +219,8 @@ def test_the_page_shows_why_each_policy_is_an_orphan(own: Settings) -> None:
     with their reason and both parties' names, the agents who may take them."""
     from layouts.customer_lists_page import reassign_page
 
-    head, gone, mine, other = _departed_agent(own)
-    view = reassign_view(own, head, f"agent:{gone['agent_code']}")
+    head, gone, mine, other = _departed_agent(engine_for(own))
+    view = reassign_view(engine_for(own), head, f"agent:{gone['agent_code']}")
     assert view.chosen is not None and view.chosen["code"] == gone["agent_code"]
     assert {d["kind"] for d in view.departed} == {"staff", "agent"}
     assert {a["agent_code"] for a in view.agents} >= {mine} and other not in {
@@ -229,19 +233,19 @@ def test_the_page_shows_why_each_policy_is_an_orphan(own: Settings) -> None:
                   f"离职 {gone['left_date']}", first["policy_no"]):
         assert shown in text, shown
     # A company-wide user is offered the people of the policies' own 支公司.
-    wide = reassign_view(own, _company(), f"agent:{gone['agent_code']}")
+    wide = reassign_view(engine_for(own), _company(), f"agent:{gone['agent_code']}")
     assert wide.chosen is not None and wide.chosen["code"] == gone["agent_code"]
     assert {a["branch_id"] for a in wide.agents} == {head.scope.branch_id}
     assert {c["branch_id"] for c in wide.colleagues} == {head.scope.branch_id}
     # A code not of the viewer's shows the first who left, not an error.
-    assert reassign_view(own, head, "agent:A-NOBODY").chosen == view.departed[0]
+    assert reassign_view(engine_for(own), head, "agent:A-NOBODY").chosen == view.departed[0]
 
 
 def test_the_form_and_the_api_reassign_an_agent(own: Settings, head_client: FlaskClient
                                                 ) -> None:
-    head, gone, mine, other = _departed_agent(own)
+    head, gone, mine, other = _departed_agent(engine_for(own))
     code = gone["agent_code"]
-    alone = [r["policy_no"] for r in orphan_policies(own, head, "agent", code)
+    alone = [r["policy_no"] for r in orphan_policies(engine_for(own), head, "agent", code)
              if r["orphan_reason"] == "代理人离职"]
     by_api, by_form = alone[0], alone[1]
     resp = head_client.post("/api/orphans/reassign", json={
@@ -261,10 +265,10 @@ def test_the_form_and_the_api_reassign_an_agent(own: Settings, head_client: Flas
         "from": f"agent:{code}", "to": "", "agent_to": "", "policies": ""})
     assert "转交内容" in parse_qs(urlparse(resp.headers["Location"]).query)["error"][0]
     # One submission moves both parties of a policy that lost both, in one batch.
-    both = store_rows(own, """SELECT policy_no, handler_code FROM orphan_fact
+    both = store_rows(engine_for(own), """SELECT policy_no, handler_code FROM orphan_fact
         WHERE handler_left_date IS NOT NULL AND agent_left_date IS NOT NULL
           AND branch_id = $b ORDER BY policy_no LIMIT 1""", {"b": head.scope.branch_id})[0]
-    staff = store_rows(own, "SELECT staff_code FROM staff WHERE branch_id = $b AND "
+    staff = store_rows(engine_for(own), "SELECT staff_code FROM staff WHERE branch_id = $b AND "
                             "left_date IS NULL AND title = '业务员' ORDER BY 1 LIMIT 1",
                        {"b": head.scope.branch_id})[0]["staff_code"]
     resp = head_client.post("/api/orphans/reassign", json={
@@ -279,19 +283,20 @@ def test_the_form_and_the_api_reassign_an_agent(own: Settings, head_client: Flas
             policy_agent_reassignment.c.policy_no == both["policy_no"]))}
     assert batches == {answer["batch_id"]}
     _wait_refreshes(own)
-    assert _agents_of(own, "policy_pnl", [by_api, by_form]) == {by_api: mine, by_form: mine}
-    assert store_rows(own, "SELECT handler_code, agent_code FROM policy_pnl WHERE "
+    assert _agents_of(engine_for(own), "policy_pnl", [by_api, by_form]) == {by_api: mine,
+                                                                            by_form: mine}
+    assert store_rows(engine_for(own), "SELECT handler_code, agent_code FROM policy_pnl WHERE "
                            "policy_no = $p", {"p": both["policy_no"]}) == [
         {"handler_code": staff, "agent_code": mine}]
-    assert not store_rows(own, "SELECT 1 FROM orphan_fact WHERE policy_no = $p",
+    assert not store_rows(engine_for(own), "SELECT 1 FROM orphan_fact WHERE policy_no = $p",
                           {"p": both["policy_no"]})
 
 
 def test_the_branch_head_reassigns_an_agent_on_the_page(own: Settings, own_app: Flask,
                                                        browser: Any) -> None:
-    head, gone, mine, _ = _departed_agent(own)
+    head, gone, mine, _ = _departed_agent(engine_for(own))
     code = gone["agent_code"]
-    policy = next(r["policy_no"] for r in orphan_policies(own, head, "agent", code)
+    policy = next(r["policy_no"] for r in orphan_policies(engine_for(own), head, "agent", code)
                   if r["orphan_reason"] == "代理人离职")
     server = make_server("127.0.0.1", 0, own_app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -319,7 +324,7 @@ def test_the_branch_head_reassigns_an_agent_on_the_page(own: Settings, own_app: 
         page.close()
         server.shutdown()
     _wait_refreshes(own)
-    assert _agents_of(own, "policy_pnl", [policy]) == {policy: mine}
+    assert _agents_of(engine_for(own), "policy_pnl", [policy]) == {policy: mine}
 
 
 def _agent_pnl(client: FlaskClient) -> dict[str, tuple[int, float]]:
@@ -338,27 +343,29 @@ def _agent_pnl(client: FlaskClient) -> dict[str, tuple[int, float]]:
 
 def test_a_reassigned_agent_is_audited_reported_and_kept_by_every_load(
         own: Settings, head_client: FlaskClient, tmp_path: Path) -> None:
-    head, gone, mine, _ = _departed_agent(own)
+    head, gone, mine, _ = _departed_agent(engine_for(own))
     code = gone["agent_code"]
-    left = orphan_policies(own, head, "agent", code)
+    left = orphan_policies(engine_for(own), head, "agent", code)
     both = [r["policy_no"] for r in left if r["handler_left_date"] is not None]
     moved = [r["policy_no"] for r in left]
     fees = f"""SELECT policy_no, agent_code, amount_cny FROM commission_fact
         WHERE policy_no IN ({", ".join(f"'{p}'" for p in moved)}) ORDER BY ALL"""
-    paid = store_rows(own, fees, {})
+    paid = store_rows(engine_for(own), fees, {})
 
     def premium_of(agent: str) -> Any:
-        return store_rows(own, "SELECT coalesce(sum(premium_cny), 0) AS p FROM policy_pnl "
+        return store_rows(engine_for(own),
+                          "SELECT coalesce(sum(premium_cny), 0) AS p FROM policy_pnl "
                                "WHERE agent_code = $a", {"a": agent})[0]["p"]
 
     before = {a: premium_of(a) for a in (code, mine)}
     moving = sum(r["premium_cny"] for r in left)
     reported = _agent_pnl(head_client)
-    in_reports = store_rows(own, f"""SELECT count(*) AS n, sum(premium_cny) AS p FROM policy_pnl
+    in_reports = store_rows(engine_for(own),
+                            f"""SELECT count(*) AS n, sum(premium_cny) AS p FROM policy_pnl
         WHERE line IN ('auto', 'property') AND policy_no IN ({", ".join(f"'{p}'" for p in moved)})
         """, {})[0]
     assert in_reports["n"] > 0
-    done = reassign_orphans(own, head, "agent", code, agent_to=mine)
+    done = reassign_orphans(engine_for(own), head, "agent", code, agent_to=mine)
     assert done.agent_policies == len(moved) and done.handler_policies == 0
     with ops_db.read(own.users_db) as con:
         row = con.execute(select(audit.c.username, audit.c.rows, audit.c.detail)
@@ -369,7 +376,7 @@ def test_a_reassigned_agent_is_audited_reported_and_kept_by_every_load(
     _wait_refreshes(own)
     # Every fact of the policy reads its new 代理人, and the agent P&L moves with it.
     for table in ("policy_pnl", "receivable_fact", "receipt_fact"):
-        assert set(_agents_of(own, table, moved).values()) <= {mine}, table
+        assert set(_agents_of(engine_for(own), table, moved).values()) <= {mine}, table
     assert premium_of(code) == before[code] - moving
     assert premium_of(mine) == before[mine] + moving
     # The agent P&L reports count them for the new agent.
@@ -379,24 +386,24 @@ def test_a_reassigned_agent_is_audited_reported_and_kept_by_every_load(
         assert got[0] == was[0] + sign * in_reports["n"]
         assert got[1] == pytest.approx(was[1] + sign * float(in_reports["p"]), abs=0.01)
     # Fees paid stay with the agent who earned them.
-    assert paid and paid == store_rows(own, fees, {})
+    assert paid and paid == store_rows(engine_for(own), fees, {})
     # No longer orphans of the agent; those whose 经办人 also left still are, for that.
-    assert not departed_agents(own, head)
+    assert not departed_agents(engine_for(own), head)
     assert both and {r["policy_no"]: (r["orphan_reason"], r["agent_code"]) for r in store_rows(
-        own, f"""SELECT policy_no, orphan_reason, agent_code FROM orphan_fact
+        engine_for(own), f"""SELECT policy_no, orphan_reason, agent_code FROM orphan_fact
                  WHERE policy_no IN ({", ".join(f"'{p}'" for p in moved)})""", {})
     } == dict.fromkeys(both, ("经办人离职", mine))
     # A new generated store, a full import of its files and a T+1 day re-sending the
     # policies with the departed agent all apply it again.
     generate(own.store_path, POLICIES, SEED, AS_OF, own)
-    assert set(_agents_of(own, "policy_pnl", moved).values()) == {mine}
+    assert set(_agents_of(engine_for(own), "policy_pnl", moved).values()) == {mine}
     # The source still names the agent who left.
     files = tmp_path / "files"
     export_store(own.store_path, files)
     head_row, resent = _name_agent(files / "policy.csv", set(moved), code)
     imported = replace(own, store_path=tmp_path / "imported.duckdb")
     assert load(files, imported.store_path, imported, user="tester").ok
-    assert set(_agents_of(imported, "policy_pnl", moved).values()) == {mine}
+    assert set(_agents_of(engine_for(imported), "policy_pnl", moved).values()) == {mine}
     day = tmp_path / "day"
     day.mkdir()
     with (day / "policy.csv").open("w", encoding="utf-8", newline="") as f:
@@ -405,7 +412,7 @@ def test_a_reassigned_agent_is_audited_reported_and_kept_by_every_load(
     shutil.copy(imported.store_path, daily.store_path)
     result = load(day, daily.store_path, daily, incremental=True)
     assert result.ok, result.rejects[:5]
-    assert set(_agents_of(daily, "policy_pnl", moved).values()) == {mine}
+    assert set(_agents_of(engine_for(daily), "policy_pnl", moved).values()) == {mine}
 
 
 def _name_agent(path: Path, policies: set[str], agent: str

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from data.settings import Settings
+from engines.base import Engine
 from queries import sql as C
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG
@@ -21,25 +21,25 @@ from tests.catalog_args import wide_args
 GM = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
 
 
-def a_value(settings: Settings, report: Report, dim_key: str, args: dict[str, str]) -> Any:
+def a_value(engine: Engine, report: Report, dim_key: str, args: dict[str, str]) -> Any:
     """A value of the dimension that some row within ``args`` has (the first, not NULL)."""
-    values = parse_filters(report, args, settings.today)
+    values = parse_filters(report, args, engine.settings.today)
     dim = next(d for d in report.dims if d.key == dim_key)
     st = C.summary_statement(report, [dim], values.conditions, GM,
-                             settings_values(report, settings), periods=values.periods)
-    found = [row[0] for row in run(settings, st)[1] if row[0] is not None]
+                             settings_values(report, engine.settings), periods=values.periods)
+    found = [row[0] for row in run(engine, st)[1] if row[0] is not None]
     assert found, f"{report.slug}: no value of {dim_key}"
     value = found[0]
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
 @pytest.mark.parametrize("report", ALL_REPORTS, ids=lambda r: r.slug)
-def test_every_summary_drills_by_every_dimension(report: Report, settings: Settings,
+def test_every_summary_drills_by_every_dimension(report: Report, engine: Engine,
                                                  login: Any) -> None:
     client = login("gm")
-    args = wide_args(report, settings.today)
+    args = wide_args(report, engine.settings.today)
     for dim in report.dims:
-        value = a_value(settings, report, dim.key, args)
+        value = a_value(engine, report, dim.key, args)
         drill = {**args, f"d_{dim.key}": value}
         for s in report.summaries:
             what = f"{report.slug} summary={s.key} d_{dim.key}={value}"

@@ -11,7 +11,8 @@ import duckdb
 import pytest
 
 from data.settings import Settings
-from queries import engine
+from engines.base import Engine
+from queries import engine as reporting
 from queries.access import DataScope, Viewer
 from queries.borrowed import BORROWED
 from queries.catalog import CATALOG
@@ -42,13 +43,13 @@ def base(settings: Settings) -> dict[int, dict[str, Any]]:
         con.close()
 
 
-def _rows(settings: Settings, **kw: Any) -> list[dict[str, Any]]:
+def _rows(engine: Engine, **kw: Any) -> list[dict[str, Any]]:
     report = CATALOG[SLUG]
-    values = engine.parse_filters(report, {**START, **kw.pop("args", {})})
+    values = reporting.parse_filters(report, {**START, **kw.pop("args", {})})
     out: list[dict[str, Any]] = []
     cursor = None
     while True:  # pages of 500: the keyset cursor over the order columns is exercised
-        page = engine.run_detail(settings, report, values, GM, limit=500, cursor=cursor,
+        page = reporting.run_detail(engine, report, values, GM, limit=500, cursor=cursor,
                                  with_total=False, **kw)
         out += page.rows
         if page.next_cursor is None:
@@ -68,9 +69,9 @@ def test_the_rollup_stores_keys_and_orders_not_the_values(settings: Settings) ->
         con.close()
 
 
-def test_the_list_shows_the_values_of_the_base_tables(settings: Settings,
+def test_the_list_shows_the_values_of_the_base_tables(engine: Engine,
                                                       base: dict[int, dict[str, Any]]) -> None:
-    rows = _rows(settings)
+    rows = _rows(engine)
     assert len(rows) == len(base) > 500
     by_no = {b["proposal_no"]: b for b in base.values()}
     for r in rows:
@@ -84,8 +85,8 @@ def test_the_list_shows_the_values_of_the_base_tables(settings: Settings,
 @pytest.mark.parametrize("key", ["proposal_no", "policy_no", "insured_name", "applicant_code"])
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 def test_sorting_by_a_borrowed_column_sorts_by_its_value(
-        settings: Settings, base: dict[int, dict[str, Any]], key: str, direction: str) -> None:
-    rows = _rows(settings, sort=[(key, direction)])
+        engine: Engine, base: dict[int, dict[str, Any]], key: str, direction: str) -> None:
+    rows = _rows(engine, sort=[(key, direction)])
     values = [r[key] for r in rows]
     present = sorted((v for v in values if v is not None), reverse=direction == "desc")
     # NULLS LAST either way, as every list sorts.
@@ -94,12 +95,12 @@ def test_sorting_by_a_borrowed_column_sorts_by_its_value(
 
 
 def test_a_report_filter_on_a_borrowed_column_is_the_base_tables_match(
-        settings: Settings, base: dict[int, dict[str, Any]]) -> None:
+        engine: Engine, base: dict[int, dict[str, Any]]) -> None:
     some = next(b for b in base.values() if b["policy_no"])
-    rows = _rows(settings, args={"policy_no": some["policy_no"]})
+    rows = _rows(engine, args={"policy_no": some["policy_no"]})
     assert [r["proposal_no"] for r in rows] == [some["proposal_no"]]
     part = some["insured_name"][1:]
-    rows = _rows(settings, args={"insured_name": part})
+    rows = _rows(engine, args={"insured_name": part})
     assert {r["proposal_no"] for r in rows} == {
         b["proposal_no"] for b in base.values() if part in b["insured_name"]}
 
@@ -113,14 +114,14 @@ def test_a_report_filter_on_a_borrowed_column_is_the_base_tables_match(
      lambda v: v is None or v.lower().startswith("p")),
 ])
 def test_a_grid_filter_on_a_nullable_borrowed_column_keeps_what_the_grid_would(
-        settings: Settings, base: dict[int, dict[str, Any]], model: dict, keep: Any) -> None:
-    rows = _rows(settings, column_filters={"policy_no": model})
+        engine: Engine, base: dict[int, dict[str, Any]], model: dict, keep: Any) -> None:
+    rows = _rows(engine, column_filters={"policy_no": model})
     assert {r["proposal_no"] for r in rows} == {
         b["proposal_no"] for b in base.values() if keep(b["policy_no"])}
 
 
 def test_either_party_of_a_customer_matches_across_two_borrowed_columns(
-        settings: Settings, base: dict[int, dict[str, Any]]) -> None:
+        engine: Engine, base: dict[int, dict[str, Any]]) -> None:
     """A customer's business: proposals where it is the applicant or the insured (one
     OR over two borrowed columns, as the customer page asks)."""
     one = next(b for b in base.values() if b["applicant_code"] != b["insured_code"])
@@ -128,9 +129,9 @@ def test_either_party_of_a_customer_matches_across_two_borrowed_columns(
     either = Condition("", "or", (Condition("applicant_code", "in", [one["applicant_code"]]),
                                   Condition("insured_code", "in", [other["insured_code"]])))
     report = CATALOG[SLUG]
-    values = engine.parse_filters(report, START)
+    values = reporting.parse_filters(report, START)
     values = replace(values, conditions=[*values.conditions, either])
-    rows = engine.run_detail(settings, report, values, GM, limit=1000, with_total=False).rows
+    rows = reporting.run_detail(engine, report, values, GM, limit=1000, with_total=False).rows
     assert {r["proposal_no"] for r in rows} == {
         b["proposal_no"] for b in base.values()
         if b["applicant_code"] == one["applicant_code"]

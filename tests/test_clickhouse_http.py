@@ -20,6 +20,7 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 
 from data.generate import generate
 from data.settings import Settings
+from engines import engine_for
 from engines.clickhouse_engine import ClickHouseEngine, server_client
 from engines.clickhouse_publish import publish
 from queries.demo_people import find_demo_people
@@ -129,10 +130,11 @@ def test_publish_swaps_a_new_version_in(front: str, small: tuple[Settings, Setti
 def test_demo_colleagues_are_found_on_clickhouse(small: tuple[Settings, Settings]) -> None:
     # The demo users' work log names colleagues: the same ones on either engine.
     duck, clickhouse = small
-    demo = find_demo_people(clickhouse)
-    assert demo is not None and demo == find_demo_people(duck)
-    found = demo_colleagues(clickhouse, demo.branch_id, demo.dept_id, demo.sales_staff_id)
-    assert found and found == demo_colleagues(duck, demo.branch_id, demo.dept_id,
+    demo = find_demo_people(engine_for(clickhouse))
+    assert demo is not None and demo == find_demo_people(engine_for(duck))
+    found = demo_colleagues(engine_for(clickhouse), demo.branch_id, demo.dept_id,
+                            demo.sales_staff_id)
+    assert found and found == demo_colleagues(engine_for(duck), demo.branch_id, demo.dept_id,
                                               demo.sales_staff_id)
 
 

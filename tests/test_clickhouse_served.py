@@ -19,6 +19,7 @@ import pytest
 from auth.templates import ensure_demo_users
 from data.generate import generate
 from data.settings import Settings
+from engines import engine_for
 from engines.clickhouse_publish import publish
 from tests.chdb_http_front import refuse, running_front
 from tests.conftest import AS_OF
@@ -39,7 +40,7 @@ def on_clickhouse(tmp_path_factory: pytest.TempPathFactory,
             store_engine="clickhouse", clickhouse_url=url), root / "users.sqlite")
         generate(own.store_path, 500, 3, AS_OF, own)
         publish(own.store_path, url, log=lambda _: None)
-        ensure_demo_users(own)  # its people are read through the engine
+        ensure_demo_users(engine_for(own))  # its people are read through the engine
         yield {"settings": own, "front": base, "root": root}
 
 

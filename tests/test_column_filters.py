@@ -16,7 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 from data.settings import Settings
-from queries import engine
+from engines import engine_for
+from engines.base import Engine
+from queries import engine as reporting
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 
@@ -31,9 +33,9 @@ QUARTER = {"start_from": "2024-01-01", "start_to": "2024-03-31"}  # ~1,800 rows
 
 
 @pytest.fixture(scope="module")
-def quarter(settings: Settings) -> list[dict[str, Any]]:
+def quarter(engine: Engine) -> list[dict[str, Any]]:
     report = CATALOG[SLUG]
-    rows = list(engine.iter_detail_rows(settings, report, engine.parse_filters(report, QUARTER),
+    rows = list(reporting.iter_detail_rows(engine, report, reporting.parse_filters(report, QUARTER),
                                         GM))
     assert len(rows) > 1000
     return rows
@@ -145,7 +147,7 @@ def test_every_operator_of_the_grid_is_covered() -> None:
 
 @pytest.mark.parametrize(("key", "model"), CASES,
                          ids=[f"{k}-{json.dumps(m, ensure_ascii=False)}" for k, m in CASES])
-def test_a_column_filter_selects_the_rows_the_grid_means(settings: Settings,
+def test_a_column_filter_selects_the_rows_the_grid_means(engine: Engine,
                                                          quarter: list[dict[str, Any]],
                                                          key: str, model: dict[str, Any]
                                                          ) -> None:
@@ -155,8 +157,8 @@ def test_a_column_filter_selects_the_rows_the_grid_means(settings: Settings,
                                                                          .lower()))
                        .replace('"@premium"', str(quarter[0]["premium_cny"])))
     wanted = sorted(r["policy_no"] for r in quarter if expected(key, model)(r))
-    got = engine.run_detail(settings, report, engine.parse_filters(report, QUARTER), GM,
-                            limit=engine.MAX_PAGE, column_filters={key: model})
+    got = reporting.run_detail(engine, report, reporting.parse_filters(report, QUARTER), GM,
+                            limit=reporting.MAX_PAGE, column_filters={key: model})
     assert got.total == len(wanted)
     assert sorted(r["policy_no"] for r in got.rows) == wanted
     if key == "policy_no":
@@ -165,12 +167,12 @@ def test_a_column_filter_selects_the_rows_the_grid_means(settings: Settings,
         assert 0 < len(wanted) < len(quarter)
 
 
-def test_two_columns_filter_together(settings: Settings, quarter: list[dict[str, Any]]) -> None:
+def test_two_columns_filter_together(engine: Engine, quarter: list[dict[str, Any]]) -> None:
     report = CATALOG[SLUG]
     models = {"plate_no": text("contains", "闽"), "premium_cny": number("lessThan", 4000)}
     wanted = [r for r in quarter if all(expected(k, m)(r) for k, m in models.items())]
-    got = engine.run_detail(settings, report, engine.parse_filters(report, QUARTER), GM,
-                            limit=engine.MAX_PAGE, column_filters=models)
+    got = reporting.run_detail(engine, report, reporting.parse_filters(report, QUARTER), GM,
+                            limit=reporting.MAX_PAGE, column_filters=models)
     assert 0 < got.total == len(wanted)
 
 
@@ -213,12 +215,12 @@ REFUSED: list[tuple[str, Any]] = [
 @pytest.mark.parametrize(("key", "model"), REFUSED,
                          ids=[f"{k}-{json.dumps(m, ensure_ascii=False)[:60]}"
                               for k, m in REFUSED])
-def test_a_filter_the_server_does_not_implement_is_refused(settings: Settings, key: str,
+def test_a_filter_the_server_does_not_implement_is_refused(engine: Engine, key: str,
                                                            model: Any) -> None:
     report = CATALOG[SLUG]
     label = next(c.label for c in report.detail if c.key == key)
-    with pytest.raises(engine.FilterError) as err:
-        engine.run_detail(settings, report, engine.parse_filters(report, QUARTER), GM,
+    with pytest.raises(reporting.FilterError) as err:
+        reporting.run_detail(engine, report, reporting.parse_filters(report, QUARTER), GM,
                           column_filters={key: model})
     assert err.value.filter_key == key and err.value.message.startswith(label)
 
@@ -257,7 +259,7 @@ def test_the_grid_offers_the_filters_the_server_implements() -> None:
     from layouts.grid import column_defs
 
     report = CATALOG[SLUG]
-    defs = {d["field"]: d for d in column_defs(engine.detail_columns(report), sortable=True,
+    defs = {d["field"]: d for d in column_defs(reporting.detail_columns(report), sortable=True,
                                                 filterable={"plate_no", "premium_cny",
                                                             "start_date"})}
     assert defs["plate_no"]["filter"] == "agTextColumnFilter"
@@ -269,10 +271,10 @@ def test_the_grid_offers_the_filters_the_server_implements() -> None:
     assert "filter" not in defs["policy_no"]
 
 
-def test_dates_compare_as_dates(settings: Settings) -> None:
+def test_dates_compare_as_dates(engine: Engine) -> None:
     report = CATALOG[SLUG]
-    got = engine.run_detail(settings, report, engine.parse_filters(report, QUARTER), GM,
-                            limit=engine.MAX_PAGE,
+    got = reporting.run_detail(engine, report, reporting.parse_filters(report, QUARTER), GM,
+                            limit=reporting.MAX_PAGE,
                             column_filters={"start_date": {"type": "equals",
                                                            "filter": "2024-02-15"}})
     assert got.total > 0 and {r["start_date"] for r in got.rows} == {date(2024, 2, 15)
@@ -281,7 +283,7 @@ def test_dates_compare_as_dates(settings: Settings) -> None:
 
 @pytest.mark.parametrize(("key", "model"), CASES,
                          ids=[f"{k}-{json.dumps(m, ensure_ascii=False)}" for k, m in CASES])
-def test_column_filters_give_the_same_rows_on_clickhouse(settings: Settings, clickhouse: Settings,
+def test_column_filters_give_the_same_rows_on_clickhouse(engine: Engine, clickhouse: Settings,
                                                          quarter: list[dict[str, Any]],
                                                          key: str, model: dict[str, Any]
                                                          ) -> None:
@@ -289,10 +291,11 @@ def test_column_filters_give_the_same_rows_on_clickhouse(settings: Settings, cli
     model = json.loads(json.dumps(model).replace('"@plate"', json.dumps(quarter[0]["plate_no"]
                                                                          .lower()))
                        .replace('"@premium"', str(quarter[0]["premium_cny"])))
-    values = engine.parse_filters(report, QUARTER)
-    duck = engine.run_detail(settings, report, values, GM, limit=engine.MAX_PAGE,
+    values = reporting.parse_filters(report, QUARTER)
+    duck = reporting.run_detail(engine, report, values, GM, limit=reporting.MAX_PAGE,
                              column_filters={key: model})
-    house = engine.run_detail(clickhouse, report, values, GM, limit=engine.MAX_PAGE,
+    house = reporting.run_detail(engine_for(clickhouse), report, values, GM,
+                                 limit=reporting.MAX_PAGE,
                               column_filters={key: model})
     assert house.total == duck.total
     assert [r["policy_no"] for r in house.rows] == [r["policy_no"] for r in duck.rows]

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.customer360 import CustomerView, customer_view
@@ -19,7 +21,7 @@ BRANCH = Viewer(2, "b", "支公司经理", frozenset(CATALOG), DataScope("branch
 
 
 @pytest.fixture(scope="module")
-def customers(settings: Settings) -> list[str]:
+def customers(engine: Engine) -> list[str]:
     """客户代码 of customers the 360 page has most to show for: business in branch 1 and
     elsewhere, several records, proposals, a change history."""
     picks = [
@@ -37,7 +39,7 @@ def customers(settings: Settings) -> list[str]:
         """SELECT customer_code AS code FROM customer_change WHERE field <> '新增记录'
            ORDER BY change_id LIMIT 1""",
     ]
-    return [store_rows(settings, sql, {})[0]["code"] for sql in picks]
+    return [store_rows(engine, sql, {})[0]["code"] for sql in picks]
 
 
 def _sections(view: CustomerView) -> dict[str, Any]:
@@ -46,10 +48,11 @@ def _sections(view: CustomerView) -> dict[str, Any]:
 
 @pytest.mark.parametrize("viewer", [GM, BRANCH], ids=["company", "branch-masked"])
 def test_the_customer_page_is_the_same_on_both_engines(
-        settings: Settings, clickhouse: Settings, customers: list[str], viewer: Viewer) -> None:
+        engine: Engine, clickhouse: Settings, customers: list[str], viewer: Viewer) -> None:
     shown = 0
     for code in customers:
-        duck, ch = customer_view(settings, viewer, code), customer_view(clickhouse, viewer, code)
+        duck, ch = customer_view(engine, viewer, code), customer_view(engine_for(clickhouse),
+                                                                      viewer, code)
         assert (duck is None) == (ch is None), code
         if duck is None or ch is None:
             continue
@@ -73,7 +76,7 @@ def test_the_customer_page_is_the_same_on_both_engines(
     # What the comparison covered: every section has rows for some customer.
     if viewer is GM:
         filled = {key for code in customers
-                  for key, r in _sections(customer_view(settings, GM, code)).items()
+                  for key, r in _sections(customer_view(engine, GM, code)).items()
                   if r is not None and r.rows}
         assert {"policies", "proposals", "claims", "changes"} <= filled
 
@@ -83,8 +86,8 @@ def _hits(result: Any) -> dict[str, list[dict[str, Any]]]:
             "vehicles": result.vehicles, "claims": result.claims}
 
 
-def test_search_is_the_same_on_both_engines(settings: Settings, clickhouse: Settings) -> None:
-    row = store_rows(settings, """SELECT c.mobile, c.id_no, c.customer_name, c.address,
+def test_search_is_the_same_on_both_engines(engine: Engine, clickhouse: Settings) -> None:
+    row = store_rows(engine, """SELECT c.mobile, c.id_no, c.customer_name, c.address,
             p.policy_no, p.plate_no, cl.claim_no
         FROM claim_fact cl JOIN policy_pnl p USING (policy_id)
         JOIN customer c ON c.customer_id = p.insured_id
@@ -95,7 +98,7 @@ def test_search_is_the_same_on_both_engines(settings: Settings, clickhouse: Sett
     found = 0
     for viewer in (GM, replace_scope(BRANCH)):
         for term in terms:
-            duck, ch = search(settings, viewer, term), search(clickhouse, viewer, term)
+            duck, ch = search(engine, viewer, term), search(engine_for(clickhouse), viewer, term)
             for kind, hits in _hits(duck).items():
                 assert_same_rows(hits, _hits(ch)[kind], f"{term!r} {kind} as {viewer.username}")
                 found += len(hits)

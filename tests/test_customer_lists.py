@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from data.generate import generate
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from ops import db as ops_db
 from ops import jobs
 from ops.customer_lists import ListError, add_to_blacklist, request_refresh
@@ -55,25 +57,26 @@ def _wait(settings: Settings, job_id: str, seconds: float = 180) -> jobs.Job:
     raise AssertionError(f"refresh {job_id} did not finish")
 
 
-def _handlers(settings: Settings, table: str, policies: list[str]) -> set[str]:
+def _handlers(engine: Engine, table: str, policies: list[str]) -> set[str]:
     listed = ", ".join(f"'{p}'" for p in policies)
     return {r["handler_code"] for r in store_rows(
-        settings, f"SELECT DISTINCT handler_code FROM {table} WHERE policy_no IN ({listed})",
+        engine, f"SELECT DISTINCT handler_code FROM {table} WHERE policy_no IN ({listed})",
         {})}
 
 
-def _orphan_branch(settings: Settings) -> int:
-    return int(store_rows(settings, "SELECT branch_id, count(*) AS n FROM orphan_fact "
+def _orphan_branch(engine: Engine) -> int:
+    return int(store_rows(engine, "SELECT branch_id, count(*) AS n FROM orphan_fact "
                                     "GROUP BY 1 ORDER BY n DESC LIMIT 1", {})[0]["branch_id"])
 
 
 def test_orphans_are_the_policies_whose_handler_or_agent_left(own: Settings) -> None:
-    rows = store_rows(own, """SELECT p.policy_no, s.left_date IS NOT NULL AS handler_left,
+    rows = store_rows(engine_for(own),
+                      """SELECT p.policy_no, s.left_date IS NOT NULL AS handler_left,
             a.left_date AS agent_left FROM policy p JOIN staff s ON s.staff_id = p.handler_id
         LEFT JOIN agent a ON a.agent_id = p.agent_id
         WHERE p.status = '有效' AND p.end_date >= $d""", {"d": AS_OF})
     agent_only = {r["policy_no"] for r in rows if r["agent_left"] and not r["handler_left"]}
-    listed = store_rows(own, "SELECT policy_no, orphan_reason, agent_left_date, "
+    listed = store_rows(engine_for(own), "SELECT policy_no, orphan_reason, agent_left_date, "
                              "handler_left_date FROM orphan_fact", {})
     assert agent_only and {r["policy_no"] for r in listed
                            if r["orphan_reason"] == "代理人离职"} == agent_only
@@ -81,22 +84,22 @@ def test_orphans_are_the_policies_whose_handler_or_agent_left(own: Settings) -> 
         r["policy_no"] for r in rows if r["handler_left"]}
     assert all(r["agent_left_date"] for r in listed if r["orphan_reason"] == "代理人离职")
     # The reassignment page lists departed 经办人 only, not the handlers of an agent's.
-    head = _head(_orphan_branch(own))
-    codes = {d["handler_code"] for d in departed_handlers(own, head)}
+    head = _head(_orphan_branch(engine_for(own)))
+    codes = {d["handler_code"] for d in departed_handlers(engine_for(own), head)}
     in_service = {r["staff_code"] for r in store_rows(
-        own, "SELECT staff_code FROM staff WHERE left_date IS NULL", {})}
+        engine_for(own), "SELECT staff_code FROM staff WHERE left_date IS NULL", {})}
     assert codes and not codes & in_service
 
 
 def test_reassignment_is_audited_refreshed_and_survives_a_reload(own: Settings) -> None:
-    head = _head(_orphan_branch(own))
-    departed = departed_handlers(own, head)[0]
-    to = colleagues(own, head)[0]["staff_code"]
+    head = _head(_orphan_branch(engine_for(own)))
+    departed = departed_handlers(engine_for(own), head)[0]
+    to = colleagues(engine_for(own), head)[0]["staff_code"]
     moved = [r["policy_no"] for r in store_rows(
-        own, "SELECT policy_no FROM orphan_fact WHERE handler_code = $h", {"h":
+        engine_for(own), "SELECT policy_no FROM orphan_fact WHERE handler_code = $h", {"h":
                                                                              departed["handler_code"]})]
     assert moved and len(moved) == departed["policies"]
-    done = reassign(own, head, departed["handler_code"], to)
+    done = reassign(engine_for(own), head, departed["handler_code"], to)
     assert done.policies == len(moved) and done.job_id
     with ops_db.read(own.users_db) as con:
         row = con.execute(select(audit.c.username, audit.c.rows, audit.c.detail).where(
@@ -105,43 +108,44 @@ def test_reassignment_is_audited_refreshed_and_survives_a_reload(own: Settings) 
     assert _wait(own, done.job_id).state == "done"
     # Every list reads the new 经办人; the orphans are gone from 孤儿保单.
     for table in ("policy_pnl", "receivable_fact", "receipt_fact", "renewal_fact"):
-        found = _handlers(own, table, moved)
+        found = _handlers(engine_for(own), table, moved)
         assert found <= {to}, table
     # Still orphans only where their 代理人 left too, and for that reason alone.
     listed = ", ".join(f"'{p}'" for p in moved)
     assert {r["orphan_reason"] for r in store_rows(
-        own, f"SELECT orphan_reason FROM orphan_fact WHERE policy_no IN ({listed})", {})
+        engine_for(own), f"SELECT orphan_reason FROM orphan_fact WHERE policy_no IN ({listed})", {})
     } <= {"代理人离职"}
     # A new build of the book (the next load) applies the reassignment again.
     generate(own.store_path, POLICIES, 11, AS_OF, own)
-    assert _handlers(own, "policy_pnl", moved) == {to}
+    assert _handlers(engine_for(own), "policy_pnl", moved) == {to}
     assert departed["handler_code"] not in {
-        d["handler_code"] for d in departed_handlers(own, head)}
+        d["handler_code"] for d in departed_handlers(engine_for(own), head)}
 
 
 def test_reassignment_is_refused_outside_the_branch_heads_scope(own: Settings) -> None:
-    branch = _orphan_branch(own)
+    branch = _orphan_branch(engine_for(own))
     head = _head(branch)
-    other = store_rows(own, "SELECT staff_code FROM staff WHERE branch_id <> $b AND "
+    other = store_rows(engine_for(own), "SELECT staff_code FROM staff WHERE branch_id <> $b AND "
                             "left_date IS NULL ORDER BY staff_code LIMIT 1", {"b": branch})
-    departed = departed_handlers(own, head)
+    departed = departed_handlers(engine_for(own), head)
     if not departed:
         pytest.skip("every orphan was reassigned by the test before")
     with pytest.raises(ListError, match="接收经办人"):
-        reassign(own, head, departed[0]["handler_code"], other[0]["staff_code"])
-    in_service = colleagues(own, head)[0]["staff_code"]
+        reassign(engine_for(own), head, departed[0]["handler_code"], other[0]["staff_code"])
+    in_service = colleagues(engine_for(own), head)[0]["staff_code"]
     with pytest.raises(ListError, match="原经办人"):
-        reassign(own, head, in_service, in_service)
+        reassign(engine_for(own), head, in_service, in_service)
     section = Viewer(8, "section", "科长", frozenset(CATALOG), DataScope("department", 1,
                                                                           dept_id=1), True)
     with pytest.raises(ListError, match="支公司经理"):
-        reassign(own, section, departed[0]["handler_code"], in_service)
+        reassign(engine_for(own), section, departed[0]["handler_code"], in_service)
     with pytest.raises(ListError, match="保单号"):
-        reassign(own, head, departed[0]["handler_code"], in_service, ["P-NOT-AN-ORPHAN"])
+        reassign(engine_for(own), head, departed[0]["handler_code"], in_service,
+                 ["P-NOT-AN-ORPHAN"])
 
 
 def test_blacklist_entry_reaches_the_report_and_survives_a_reload(own: Settings) -> None:
-    code = store_rows(own, "SELECT customer_code FROM customer WHERE customer_id IN "
+    code = store_rows(engine_for(own), "SELECT customer_code FROM customer WHERE customer_id IN "
                            "(SELECT insured_id FROM policy) ORDER BY customer_code LIMIT 1",
                       {})[0]["customer_code"]
     add_to_blacklist(own.users_db, code, "骗保嫌疑, 经理赔调查确认", "branch-head")
@@ -151,7 +155,7 @@ def test_blacklist_entry_reaches_the_report_and_survives_a_reload(own: Settings)
     assert _wait(own, job.job_id).state == "done"
 
     def listed() -> list[dict[str, Any]]:
-        return store_rows(own, "SELECT DISTINCT reason, added_by FROM blacklist_fact "
+        return store_rows(engine_for(own), "SELECT DISTINCT reason, added_by FROM blacklist_fact "
                                "WHERE customer_code = $c AND source = '名单'", {"c": code})
 
     assert listed() == [{"reason": "骗保嫌疑, 经理赔调查确认", "added_by": "branch-head"}]
@@ -182,4 +186,5 @@ def test_a_store_built_without_an_operational_store_has_an_empty_list(
                    users_path=tmp_path / "none.sqlite")
     generate(lone.store_path, 2_000, 3, AS_OF, lone)
     assert not (tmp_path / "none.sqlite").exists()
-    assert store_rows(lone, "SELECT count(*) AS n FROM customer_blacklist", {})[0]["n"] == 0
+    assert store_rows(engine_for(lone), "SELECT count(*) AS n FROM customer_blacklist",
+                      {})[0]["n"] == 0

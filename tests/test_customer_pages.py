@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from data.settings import Settings
+from engines.base import Engine
 from layouts.report_page import detail_links
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG
@@ -20,16 +20,16 @@ from tests.catalog_args import wide_args
 BRANCH = 1  # branch01's branch in the demo book
 
 
-def _one(settings: Settings, sql: str, **params: Any) -> dict[str, Any]:
-    rows = store_rows(settings, sql, params)
+def _one(engine: Engine, sql: str, **params: Any) -> dict[str, Any]:
+    rows = store_rows(engine, sql, params)
     assert rows, sql
     return rows[0]
 
 
 @pytest.fixture(scope="module")
-def shared_customer(settings: Settings) -> dict[str, Any]:
+def shared_customer(engine: Engine) -> dict[str, Any]:
     """A master customer (统一客户号) insured with policies in branch 1 and in another."""
-    return _one(settings, """
+    return _one(engine, """
         SELECT c.master_no, min(c.customer_code) AS customer_code,
                arg_min(c.mobile, c.customer_code) AS mobile,
                arg_min(c.id_no, c.customer_code) AS id_no,
@@ -42,9 +42,9 @@ def shared_customer(settings: Settings) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def foreign_customer(settings: Settings) -> dict[str, Any]:
+def foreign_customer(engine: Engine) -> dict[str, Any]:
     """A master customer with no business at all in branch 1."""
-    return _one(settings, """
+    return _one(engine, """
         SELECT min(c.customer_code) AS customer_code, arg_min(c.mobile, c.customer_code)
                AS mobile, min(c.customer_name) AS customer_name
         FROM customer c JOIN customer_policy k USING (customer_id)
@@ -54,7 +54,7 @@ def foreign_customer(settings: Settings) -> dict[str, Any]:
 
 
 def test_branch_head_sees_only_the_branch_business_of_a_customer(
-        login: Any, shared_customer: dict[str, Any], settings: Settings) -> None:
+        login: Any, shared_customer: dict[str, Any], engine: Engine) -> None:
     code = shared_customer["customer_code"]
     gm = login("gm").get(f"/api/customers/{code}").get_json()
     assert gm["master_no"] == shared_customer["master_no"]
@@ -64,7 +64,7 @@ def test_branch_head_sees_only_the_branch_business_of_a_customer(
     # Business elsewhere only as a count; every listed row is of branch 1.
     assert body["policies_in_scope"] == shared_customer["inside"]
     assert body["policies_outside_scope"] == shared_customer["outside"]
-    branch_code = _one(settings, "SELECT branch_code FROM branch WHERE branch_id = 1")[
+    branch_code = _one(engine, "SELECT branch_code FROM branch WHERE branch_id = 1")[
         "branch_code"]
     policies = body["sections"]["policies"]
     assert policies["total"] == shared_customer["inside"]
@@ -99,13 +99,13 @@ def test_identity_is_masked_without_the_personal_data_permission(
 
 
 def test_search_finds_a_customer_by_phone_id_and_name(
-        login: Any, shared_customer: dict[str, Any], settings: Settings) -> None:
+        login: Any, shared_customer: dict[str, Any], engine: Engine) -> None:
     client = login("gm")
     master = shared_customer["master_no"]
     for q in (shared_customer["mobile"], shared_customer["id_no"]):
         found = client.get(f"/api/search?q={quote(q)}").get_json()["customers"]
         assert master in {c["master_no"] for c in found}, q
-    record = _one(settings, "SELECT customer_name, address FROM customer "
+    record = _one(engine, "SELECT customer_name, address FROM customer "
                             "WHERE customer_code = $c", c=shared_customer["customer_code"])
     name, address = record["customer_name"], record["address"]
     found = client.get(f"/api/search?q={quote(name)}").get_json()["customers"]
@@ -131,11 +131,11 @@ def test_search_refuses_a_personal_lookup_without_the_permission(
         assert "权限" in body["error"] and "customers" not in body
 
 
-def test_search_is_scoped(login: Any, settings: Settings,
+def test_search_is_scoped(login: Any, engine: Engine,
                           foreign_customer: dict[str, Any]) -> None:
-    outside = _one(settings, "SELECT policy_no, plate_no FROM policy_pnl WHERE branch_id <> 1 "
+    outside = _one(engine, "SELECT policy_no, plate_no FROM policy_pnl WHERE branch_id <> 1 "
                              "AND plate_no IS NOT NULL ORDER BY policy_no LIMIT 1")
-    inside = _one(settings, "SELECT policy_no FROM policy_pnl WHERE branch_id = 1 "
+    inside = _one(engine, "SELECT policy_no FROM policy_pnl WHERE branch_id = 1 "
                             "ORDER BY policy_no LIMIT 1")
     branch = login("branch01")
     assert branch.get(f"/api/search?q={outside['policy_no']}").get_json()["policies"] == []
@@ -166,21 +166,21 @@ def test_every_insured_or_applicant_name_links_to_the_customer_page() -> None:
 
 
 @pytest.mark.parametrize("slug", ["pnl-auto-policy", "proposal-status", "customer-renewals"])
-def test_a_listed_name_carries_its_customers_code(settings: Settings, slug: str) -> None:
+def test_a_listed_name_carries_its_customers_code(engine: Engine, slug: str) -> None:
     report = CATALOG[slug]
     gm = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
-    values = parse_filters(report, wide_args(report, settings.today), settings.today)
-    rows = run_detail(settings, report, values, gm, limit=20).rows
+    values = parse_filters(report, wide_args(report, engine.settings.today), engine.settings.today)
+    rows = run_detail(engine, report, values, gm, limit=20).rows
     name = next(c.key for c in report.detail if customer_link(c))
     assert rows
     for r in rows:
         code = r[name + KEY_SUFFIX]
-        got = _one(settings, "SELECT customer_name FROM customer WHERE customer_code = $c",
+        got = _one(engine, "SELECT customer_name FROM customer WHERE customer_code = $c",
                    c=code)["customer_name"]
         assert got == r[name], (slug, r)
 
 
-def test_the_pages_build_for_each_viewer(settings: Settings,
+def test_the_pages_build_for_each_viewer(engine: Engine,
                                          shared_customer: dict[str, Any]) -> None:
     """The page functions make valid components (a wrong prop fails when built)."""
     from layouts.customer_lists_page import blacklist_page, reassign_page
@@ -191,14 +191,14 @@ def test_the_pages_build_for_each_viewer(settings: Settings,
 
     for viewer in (Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True),
                    Viewer(2, "s", "科长", frozenset(CATALOG), DataScope("branch", 1), False)):
-        view = customer_view(settings, viewer, shared_customer["customer_code"])
+        view = customer_view(engine, viewer, shared_customer["customer_code"])
         assert view is not None
         assert customer_page(viewer, view) is not None
-        result = search(settings, viewer, shared_customer["customer_code"][:4])
+        result = search(engine, viewer, shared_customer["customer_code"][:4])
         assert search_page(result, None, "x") is not None
         assert search_page(None, "无权", "x") is not None
         assert search_box("x") is not None
-        view = reassign_view(settings, viewer)
+        view = reassign_view(engine, viewer)
         assert reassign_page(replace(view, recent=[
             {"at": "2026-11-20T00:00:00", "policy_no": "P1", "role": "代理人",
              "from_code": "A1", "from_name": "甲", "to_code": "A2", "to_name": "乙",
@@ -207,11 +207,11 @@ def test_the_pages_build_for_each_viewer(settings: Settings,
                             "added_by": "b", "added_at": "t"}], {"error": "x"}, None)
 
 
-def test_every_linked_name_has_its_key_column_in_the_store(settings: Settings) -> None:
+def test_every_linked_name_has_its_key_column_in_the_store(engine: Engine) -> None:
     """A name linking by a column of its source (insured_code, master_no …) finds it."""
     from queries.store import table_columns
 
-    columns = table_columns(settings)
+    columns = table_columns(engine)
     for report in ALL_REPORTS:
         for col in report.detail:
             key = customer_link(col)

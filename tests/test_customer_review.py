@@ -16,6 +16,7 @@ from auth.audit import query_audit
 from auth.users import create_user, get_user
 from data.customers import MatchRule
 from data.settings import Settings
+from engines.base import Engine
 from ops import customers as decisions
 from queries import customer_review as review
 from queries.access import DataScope, Viewer
@@ -46,26 +47,26 @@ def steward(app_server: Flask) -> FlaskClient:
     return sign_in(app_server, "steward01")
 
 
-def test_a_branch_sees_only_pairs_touching_its_business(settings: Settings, branch: int
+def test_a_branch_sees_only_pairs_touching_its_business(engine: Engine, branch: int
                                                          ) -> None:
-    everyone = review.suspects(settings, _viewer(DataScope("company")), {}, limit=200)
-    mine = review.suspects(settings, _viewer(DataScope("branch", branch_id=branch)), {},
+    everyone = review.suspects(engine, _viewer(DataScope("company")), {}, limit=200)
+    mine = review.suspects(engine, _viewer(DataScope("branch", branch_id=branch)), {},
                            limit=200)
-    total, touching = _store_rows(settings, """SELECT count(*),
+    total, touching = _store_rows(engine.settings, """SELECT count(*),
         count(*) FILTER (WHERE list_contains(branch_ids, ?)) FROM customer_suspect""",
                                   [branch])[0]
     assert everyone.total == total > 0
     assert mine.total == touching and 0 < touching < total
     ids = [r["suspect_id"] for r in mine.rows]
-    inside = _store_rows(settings, "SELECT count(*) FROM customer_suspect WHERE suspect_id "
+    inside = _store_rows(engine.settings, "SELECT count(*) FROM customer_suspect WHERE suspect_id "
                                    "IN (SELECT unnest(?)) AND list_contains(branch_ids, ?)",
                          [ids, branch])[0][0]
     assert inside == len(ids) == min(200, touching)
 
 
-def test_personal_fields_are_masked_without_the_flag(settings: Settings) -> None:
-    plain = review.suspects(settings, _viewer(DataScope("company")), {}, limit=50).rows
-    masked = review.suspects(settings, _viewer(DataScope("company"), personal=False), {},
+def test_personal_fields_are_masked_without_the_flag(engine: Engine) -> None:
+    plain = review.suspects(engine, _viewer(DataScope("company")), {}, limit=50).rows
+    masked = review.suspects(engine, _viewer(DataScope("company"), personal=False), {},
                              limit=50).rows
     assert [r["suspect_id"] for r in plain] == [r["suspect_id"] for r in masked]
     shown = [(p, m) for p, m in zip(plain, masked, strict=True) if p["id_no_l"]

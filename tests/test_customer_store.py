@@ -18,6 +18,7 @@ from data.export_layout import export_store
 from data.generate import generate
 from data.load import load
 from data.settings import Settings
+from engines import engine_for
 from ops import customers as decisions
 from tests.conftest import AS_OF
 from tests.ops_fixtures import with_own_database
@@ -274,19 +275,20 @@ def test_the_customer_page_lists_proposals_the_change_history_and_decisions(
         gm = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
         masked = replace(gm, personal_data=False)
         code = next(c for c in changed if old[c])
-        view = customer_view(settings, gm, code)
+        view = customer_view(engine_for(settings), gm, code)
         assert view is not None
         history = dict((s.key, r) for s, r in view.sections)["changes"]
         rows = [r for r in history.rows if r["customer_code"] == code]
         assert [(r["field"], r["old_value"], r["new_value"]) for r in rows] == [
             ("地址", old[code], old[code] + "附1号")]
-        hidden = dict((s.key, r) for s, r in customer_view(settings, masked, code).sections)
+        masked_view = customer_view(engine_for(settings), masked, code)
+        hidden = dict((s.key, r) for s, r in masked_view.sections)
         assert all(r["new_value"].endswith("****") for r in hidden["changes"].rows)
         # 投保单: every proposal where a record of the customer is 投保人 or 被保险人.
         (with_proposals,) = _rows(store, """SELECT c.customer_code FROM proposal p
             JOIN customer c ON c.customer_id = p.insured_id
             GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")[0]
-        view = customer_view(settings, gm, with_proposals)
+        view = customer_view(engine_for(settings), gm, with_proposals)
         codes = {r["customer_code"] for r in view.records}
         proposals = dict((s.key, r) for s, r in view.sections)["proposals"]
         expected = _rows(store, f"""SELECT count(*) FROM proposal p
@@ -299,7 +301,7 @@ def test_the_customer_page_lists_proposals_the_change_history_and_decisions(
         # The steward's decision, with who and when, on both customers' pages (newest
         # first; earlier tests' decisions on the same records are listed as undone).
         for code in (a[0], b[0]):
-            listed = customer_view(settings, gm, code).decisions
+            listed = customer_view(engine_for(settings), gm, code).decisions
             assert (listed[0]["decision_id"], listed[0]["decision"], listed[0]["made_by"],
                     listed[0]["reason"], listed[0]["undone"]) == (
                 made, "不是同一客户", "steward01", "两个人", "有效") and listed[0]["made_at"]

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from data.settings import Settings
+from engines.base import Engine
 from queries import sql as C
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG, CatalogError, check_report, validate
@@ -116,15 +117,15 @@ def test_bad_filters_name_the_filter(args: dict[str, str], key: str) -> None:
     assert err.value.filter_key == key
 
 
-def test_keyset_pages_give_every_row_once_in_order(settings: Settings) -> None:
+def test_keyset_pages_give_every_row_once_in_order(engine: Engine) -> None:
     report = CATALOG["pnl-auto-cube"]
     values = parse_filters(report, {"start_from": "2024-01-01", "start_to": "2024-03-31"})
     sort = [("premium_cny", "desc")]
-    everything = run_detail(settings, report, values, GM, sort=sort, limit=10_000)
+    everything = run_detail(engine, report, values, GM, sort=sort, limit=10_000)
     assert 100 < everything.total < 10_000
     seen, cursor = [], None
     while True:
-        page = run_detail(settings, report, values, GM, sort=sort, limit=97, cursor=cursor)
+        page = run_detail(engine, report, values, GM, sort=sort, limit=97, cursor=cursor)
         seen += [r["policy_no"] for r in page.rows]
         if page.next_cursor is None:
             break
@@ -134,13 +135,13 @@ def test_keyset_pages_give_every_row_once_in_order(settings: Settings) -> None:
     assert premiums == sorted(premiums, reverse=True)
 
 
-def _nullable_sort_column(settings: Settings, report_slug: str) -> str | None:
+def _nullable_sort_column(engine: Engine, report_slug: str) -> str | None:
     """A detail column the report sorts by that is NULL on some rows and not on others."""
     from queries.catalog import CATALOG as CAT
 
     report = CAT[report_slug]
-    values = parse_filters(report, wide_args(report, settings.today), settings.today)
-    rows = run_detail(settings, report, values, GM, limit=5_000).rows
+    values = parse_filters(report, wide_args(report, engine.settings.today), engine.settings.today)
+    rows = run_detail(engine, report, values, GM, limit=5_000).rows
     for col in report.detail:
         if col.lookup is not None or col.key == report.id_column:
             continue
@@ -152,21 +153,21 @@ def _nullable_sort_column(settings: Settings, report_slug: str) -> str | None:
 
 @pytest.mark.parametrize("slug", sorted(CATALOG))
 @pytest.mark.parametrize("direction", ["asc", "desc"])
-def test_keyset_pages_keep_rows_whose_sort_value_is_null(settings: Settings, slug: str,
+def test_keyset_pages_keep_rows_whose_sort_value_is_null(engine: Engine, slug: str,
                                                          direction: str) -> None:
     """Sorted on a column with NULLs (NULLS LAST either way), pages reach every row once."""
     report = CATALOG[slug]
-    key = _nullable_sort_column(settings, slug)
+    key = _nullable_sort_column(engine, slug)
     if key is None:
         pytest.skip("no detail column with NULLs on the test store")
-    values = parse_filters(report, wide_args(report, settings.today), settings.today)
+    values = parse_filters(report, wide_args(report, engine.settings.today), engine.settings.today)
     sort = [(key, direction)]
-    everything = run_detail(settings, report, values, GM, sort=sort, limit=3_000)
+    everything = run_detail(engine, report, values, GM, sort=sort, limit=3_000)
     ids = [tuple(sorted(r.items(), key=lambda kv: kv[0])) for r in everything.rows]
     assert any(r[key] is None for r in everything.rows) or everything.total > 3_000
     seen, cursor = [], None
     while len(seen) < len(ids):
-        page = run_detail(settings, report, values, GM, sort=sort, limit=293, cursor=cursor)
+        page = run_detail(engine, report, values, GM, sort=sort, limit=293, cursor=cursor)
         seen += [tuple(sorted(r.items(), key=lambda kv: kv[0])) for r in page.rows]
         if page.next_cursor is None:
             break
@@ -189,12 +190,12 @@ def test_id_column_is_unique_among_detail_rows(settings: Settings, slug: str) ->
     assert rows == ids > 0
 
 
-def test_catalog_matches_the_store(settings: Settings) -> None:
-    validate(ALL_REPORTS, table_columns(settings))
+def test_catalog_matches_the_store(engine: Engine) -> None:
+    validate(ALL_REPORTS, table_columns(engine))
 
 
-def test_catalog_check_catches_mistakes(store_path: Path, settings: Settings) -> None:
-    columns = table_columns(settings)
+def test_catalog_check_catches_mistakes(store_path: Path, engine: Engine) -> None:
+    columns = table_columns(engine)
     report = CATALOG["lapsed-auto"]
     bad_col = replace(report, detail=(*report.detail, Col("no_such_column", "x")))
     bad_filter = replace(report, filters=(Filter("f", "f", "text", "nope"),))

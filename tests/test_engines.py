@@ -15,6 +15,7 @@ from data.export_layout import export_store
 from data.generate import generate
 from data.settings import Settings
 from engines import Capability, engine_for, request_scope
+from engines.base import Engine
 from engines.clickhouse_engine import ClickHouseEngine
 from engines.clickhouse_publish import publish
 from engines.duckdb_engine import DuckDBEngine
@@ -39,12 +40,12 @@ def test_one_engine_per_store_and_the_app_holds_it(settings: Settings) -> None:
     assert server.config["ENGINE"] is engine
 
 
-def test_export_cursor_is_an_ability_asked_of_the_engine(settings: Settings,
+def test_export_cursor_is_an_ability_asked_of_the_engine(engine: Engine,
                                                          clickhouse: Settings) -> None:
-    duck, ch = engine_for(settings), engine_for(clickhouse)
-    assert duck.supports(Capability.EXPORT_CURSOR) and export_stream.supported(settings)
+    duck, ch = engine, engine_for(clickhouse)
+    assert duck.supports(Capability.EXPORT_CURSOR) and export_stream.supported(engine)
     assert not ch.supports(Capability.EXPORT_CURSOR)
-    assert not export_stream.supported(clickhouse)
+    assert not export_stream.supported(engine_for(clickhouse))
     with pytest.raises(NotImplementedError):
         ch.cursor()
 
@@ -90,7 +91,7 @@ def test_a_request_through_the_app_asks_clickhouse_its_version_once(
     from tests.auth_fixtures import sign_in
 
     own = with_own_database(replace(clickhouse, login_fail_delay=0.0), tmp_path / "u.sqlite")
-    ensure_demo_users(replace(own, store_engine="duckdb"))  # the users, from the file
+    ensure_demo_users(engine_for(replace(own, store_engine="duckdb")))  # the users, from the file
     server = create_app(own).server
     client = sign_in(server, "gm")
     asked: list[int] = []

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from auth.templates import ensure_demo_users
 from data.settings import Settings
+from engines import engine_for
 from queries.catalog import CATALOG
 from queries.sql import Params, Statement, _parse
 from queries.store import run
@@ -38,7 +39,7 @@ def both(settings: Settings, clickhouse: Settings
 
     duck = replace(settings, login_fail_delay=0.0)
     ch = replace(clickhouse, login_fail_delay=0.0)
-    ensure_demo_users(duck)
+    ensure_demo_users(engine_for(duck))
     return _signed_in(create_app(duck).server), _signed_in(create_app(ch).server)
 
 
@@ -75,12 +76,12 @@ def test_awkward_values_round_trip_as_parameters(engine: str, settings: Settings
     target = clickhouse if engine == "clickhouse" else settings
     params = Params()
     select = ", ".join(f"{params.bind(v)} AS v{i}" for i, v in enumerate(AWKWARD))
-    _, rows = run(target, Statement(_parse(f"SELECT {select}"), params.values))
+    _, rows = run(engine_for(target), Statement(_parse(f"SELECT {select}"), params.values))
     assert list(rows[0]) == AWKWARD
     # Old dates survive too (a ClickHouse Date parameter would turn 1950 into 1970).
     p = Params()
     st = Statement(_parse(f"SELECT {p.bind(date(1950, 1, 1))} AS d"), p.values)
-    assert run(target, st)[1][0][0] == date(1950, 1, 1)
+    assert run(engine_for(target), st)[1][0][0] == date(1950, 1, 1)
 
 
 def test_text_filter_with_wildcards_same_on_both(both: tuple) -> None:
@@ -108,7 +109,7 @@ def test_failed_publish_changes_nothing(settings: Settings, clickhouse: Settings
     gm = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
     values = parse_filters(report, wide_args(report, date(2026, 11, 20)))
     fresh = replace(clickhouse, results_cache_entries=0)
-    before = run_summary(fresh, report, values, gm).totals
+    before = run_summary(engine_for(fresh), report, values, gm).totals
     copied = []
 
     def failing_copy(con, ch, database, table, target):  # type: ignore[no-untyped-def]
@@ -122,7 +123,7 @@ def test_failed_publish_changes_nothing(settings: Settings, clickhouse: Settings
     with pytest.raises(RuntimeError, match="disk full"):
         P.publish(settings.store_path, clickhouse.clickhouse_url, log=lambda _: None)
     assert served.published_version() == version
-    assert run_summary(fresh, report, values, gm).totals == before
+    assert run_summary(engine_for(fresh), report, values, gm).totals == before
     _, tables = engine_for(clickhouse).fetch(
         "SELECT name FROM system.tables WHERE database = currentDatabase()")
     names = {t[0] for t in tables}

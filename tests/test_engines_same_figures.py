@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG
 from queries.engine import drill_values, iter_detail_rows, parse_filters, run_detail, run_summary
@@ -56,25 +58,26 @@ def groupings(report: Report) -> list[tuple[str | None, tuple[str, ...]]]:
 
 
 @pytest.mark.parametrize("report", ALL_REPORTS, ids=lambda r: r.slug)
-def test_same_summaries_and_totals(report: Report, settings: Settings, clickhouse: Settings,
+def test_same_summaries_and_totals(report: Report, engine: Engine, clickhouse: Settings,
                                    as_of: date) -> None:
     values = parse_filters(report, wide_args(report, as_of), as_of)
     for viewer in (GM, BRANCH):
         for key, group_by in groupings(report):
             what = f"{report.slug} summary {key or group_by} as {viewer.username}"
-            d = run_summary(settings, report, values, viewer, key, group_by=group_by or None)
-            c = run_summary(clickhouse, report, values, viewer, key, group_by=group_by or None)
+            d = run_summary(engine, report, values, viewer, key, group_by=group_by or None)
+            c = run_summary(engine_for(clickhouse), report, values, viewer, key,
+                            group_by=group_by or None)
             assert d.rows or report.slug == "claims-unregistered" or viewer is BRANCH, what
             assert_same_rows(d.rows, c.rows, what)
             assert_same_rows([d.totals], [c.totals], what + " totals")
 
 
 @pytest.mark.parametrize("report", ALL_REPORTS, ids=lambda r: r.slug)
-def test_same_detail_pages_drill_and_export(report: Report, settings: Settings,
+def test_same_detail_pages_drill_and_export(report: Report, engine: Engine,
                                             clickhouse: Settings, as_of: date) -> None:
     values = parse_filters(report, wide_args(report, as_of), as_of)
-    d = run_detail(settings, report, values, GM, limit=100)
-    c = run_detail(clickhouse, report, values, GM, limit=100)
+    d = run_detail(engine, report, values, GM, limit=100)
+    c = run_detail(engine_for(clickhouse), report, values, GM, limit=100)
     assert d.total == c.total, report.slug
     assert_same_rows(d.rows, c.rows, f"{report.slug} page 1")
     # A deep keyset page: follow the cursor five pages of 200 on, sorted on a value
@@ -83,26 +86,26 @@ def test_same_detail_pages_drill_and_export(report: Report, settings: Settings,
     sort = [(sortable[-1], "desc")]
     cursors = {"duck": None, "ch": None}
     for page in range(5):
-        dp = run_detail(settings, report, values, GM, sort=sort, limit=200,
+        dp = run_detail(engine, report, values, GM, sort=sort, limit=200,
                         cursor=cursors["duck"], with_total=False)
-        cp = run_detail(clickhouse, report, values, GM, sort=sort, limit=200,
+        cp = run_detail(engine_for(clickhouse), report, values, GM, sort=sort, limit=200,
                         cursor=cursors["ch"], with_total=False)
         assert_same_rows(dp.rows, cp.rows, f"{report.slug} sorted page {page + 1}")
         assert (dp.next_cursor is None) == (cp.next_cursor is None)
         if dp.next_cursor is None:
             break
         cursors = {"duck": dp.next_cursor, "ch": cp.next_cursor}
-    summary = run_summary(settings, report, values, GM)
+    summary = run_summary(engine, report, values, GM)
     if summary.rows:
         row = summary.rows[len(summary.rows) // 2]
         drilled = drill_values(report, values, row, summary.group_by)
-        dd = run_detail(settings, report, drilled, GM, limit=100)
-        cd = run_detail(clickhouse, report, drilled, GM, limit=100)
+        dd = run_detail(engine, report, drilled, GM, limit=100)
+        cd = run_detail(engine_for(clickhouse), report, drilled, GM, limit=100)
         assert dd.total == cd.total and dd.total > 0, f"{report.slug} drill {row}"
         assert_same_rows(dd.rows, cd.rows, f"{report.slug} drill-down")
-    de = list(itertools.islice(iter_detail_rows(settings, report, values, BRANCH, page=1000),
+    de = list(itertools.islice(iter_detail_rows(engine, report, values, BRANCH, page=1000),
                                EXPORT_ROWS))
-    ce = list(itertools.islice(iter_detail_rows(clickhouse, report, values, BRANCH,
+    ce = list(itertools.islice(iter_detail_rows(engine_for(clickhouse), report, values, BRANCH,
                                                 page=1000), EXPORT_ROWS))
     assert_same_rows(de, ce, f"{report.slug} export rows")
 
@@ -113,7 +116,7 @@ MANY = [(r, s.key) for r in ALL_REPORTS for s in r.summaries
 
 @pytest.mark.parametrize(("report", "key"), MANY, ids=lambda x: getattr(x, "slug", x))
 def test_a_screen_of_groups_is_the_head_of_all_groups(report: Report, key: str,
-                                                      settings: Settings,
+                                                      engine: Engine,
                                                       clickhouse: Settings,
                                                       as_of: date) -> None:
     """A summary led by a dimension of very many values aggregates only the rows of its
@@ -123,11 +126,11 @@ def test_a_screen_of_groups_is_the_head_of_all_groups(report: Report, key: str,
     # Ranked by the main measure (the default) and in dimension order (sort=[]), which
     # reads only the rows of the first values.
     for viewer, sort in itertools.product((GM, BRANCH), (None, [])):
-        full = run_summary(settings, report, values, viewer, key, sort=sort)
+        full = run_summary(engine, report, values, viewer, key, sort=sort)
         shown = 37
         assert len(full.rows) > shown, "the test store must have more groups than shown"
-        for engine_settings in (settings, clickhouse):
-            head = run_summary(engine_settings, report, values, viewer, key,
+        for engine_settings in (engine.settings, clickhouse):
+            head = run_summary(engine_for(engine_settings), report, values, viewer, key,
                                max_groups=shown, sort=sort)
             what = f"{report.slug} {key} first {shown} as {viewer.username} by {sort}"
             assert head.truncated, what

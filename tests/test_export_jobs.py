@@ -21,6 +21,8 @@ from openpyxl import load_workbook
 from auth.templates import DEMO_PASSWORD, ensure_demo_users
 from auth.users import create_user, get_user, update_user
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from queries.engine import ColumnMeta
 from queries.export import TooManyRowsForExcel, write_xlsx
 
@@ -43,7 +45,7 @@ def jobs_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 def server(jobs_settings: Settings) -> Flask:
     from app import create_app
 
-    ensure_demo_users(jobs_settings)
+    ensure_demo_users(engine_for(jobs_settings))
     if get_user(jobs_settings.users_db, username=TESTER) is None:
         create_user(jobs_settings.users_db, username=TESTER, display_name="导出测试",
                     password=DEMO_PASSWORD, scope="company", pages={SLUG},
@@ -322,10 +324,10 @@ def test_exports_hold_the_rows_the_grid_shows(client_for: Callable) -> None:
 @pytest.mark.parametrize("slug", ["lapsed-auto", "pnl-auto-cube", "receivable-person",
                                   "premium-received-daily"])
 @pytest.mark.parametrize("personal", [True, False])
-def test_streamed_export_matches_the_engine_pages(settings: Settings, slug: str,
+def test_streamed_export_matches_the_engine_pages(engine: Engine, slug: str,
                                                   personal: bool) -> None:
     """One joined, SQL-masked statement gives byte for byte the CSV of the engine's pages."""
-    from queries import engine
+    from queries import engine as reporting
     from queries.access import DataScope, Viewer
     from queries.catalog import CATALOG
     from queries.export import csv_chunks, detail_csv, detail_xlsx
@@ -334,12 +336,13 @@ def test_streamed_export_matches_the_engine_pages(settings: Settings, slug: str,
     report = CATALOG[slug]
     viewer = Viewer(0, "t", "t", frozenset(CATALOG), DataScope("branch", branch_id=1),
                     personal)
-    values = engine.parse_filters(report, wide_args(report, settings.today), settings.today)
+    values = reporting.parse_filters(report, wide_args(report, engine.settings.today),
+                                     engine.settings.today)
     # Sorted like a user would: the streamed statement and the keyset pages agree.
     sort = [(report.detail[0].key, "desc")] if report.detail[0].lookup is None else []
-    pages = list(engine.iter_detail_rows(settings, report, values, viewer, sort, page=997))
-    expected = "".join(csv_chunks(engine.detail_columns(report), pages))
-    streamed = b"".join(detail_csv(settings, report, values, viewer, sort)).decode()
+    pages = list(reporting.iter_detail_rows(engine, report, values, viewer, sort, page=997))
+    expected = "".join(csv_chunks(reporting.detail_columns(report), pages))
+    streamed = b"".join(detail_csv(engine, report, values, viewer, sort)).decode()
     assert streamed.startswith("\ufeff")
     assert streamed == expected
     assert expected.count("\n") == len(pages) + 1 > 50
@@ -347,8 +350,8 @@ def test_streamed_export_matches_the_engine_pages(settings: Settings, slug: str,
         return
     masked = [r["mobile"] for r in pages if r.get("mobile")]
     assert masked and all(("****" in m) != personal for m in masked)
-    path = settings.export_dir / f"stream-{personal}.xlsx"
-    assert detail_xlsx(path, settings, report, values, viewer, sort=sort) == len(pages)
+    path = engine.settings.export_dir / f"stream-{personal}.xlsx"
+    assert detail_xlsx(path, engine, report, values, viewer, sort=sort) == len(pages)
     ws = load_workbook(path, read_only=True).active
     cells = list(ws.iter_rows(min_row=2, values_only=True))
     keys = [c.key for c in report.detail]

@@ -19,6 +19,7 @@ from auth.templates import DEMO_PASSWORD, ensure_demo_users
 from auth.users import create_user, get_user
 from callbacks.export_callbacks import progress_text
 from data.settings import Settings
+from engines import engine_for
 from queries import export_jobs
 from queries.catalog import CATALOG
 from tests.ops_fixtures import with_own_database
@@ -37,7 +38,7 @@ def _server(settings: Settings, export_dir: Path, max_running: int) -> Flask:
     fast = with_own_database(replace(settings, login_fail_delay=0.0, export_dir=export_dir,
                                      export_max_running=max_running),
                              export_dir / "users.sqlite")
-    ensure_demo_users(fast)
+    ensure_demo_users(engine_for(fast))
     for name in USERS:
         if get_user(fast.users_db, username=name) is None:
             create_user(fast.users_db, username=name, display_name=name,

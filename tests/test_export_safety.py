@@ -16,6 +16,8 @@ from flask import Flask
 from openpyxl import load_workbook
 
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.engine import FilterValues, parse_filters, run_summary
@@ -105,7 +107,7 @@ def test_summary_xlsx_writes_names_as_text(evil_store: Settings, tmp_path: Path)
                                   ("pnl-auto-cube", ["branch", "dept"],
                                    [EVIL["branch"], EVIL["department"]])]:
         report = CATALOG[slug]
-        s = run_summary(evil_store, report, _wide(report), GM, group_by=group_by)
+        s = run_summary(engine_for(evil_store), report, _wide(report), GM, group_by=group_by)
         path = tmp_path / f"{slug}.xlsx"
         summary_xlsx(path, report.title, s)
         _assert_text_only(path, names)
@@ -114,19 +116,19 @@ def test_summary_xlsx_writes_names_as_text(evil_store: Settings, tmp_path: Path)
 def test_detail_xlsx_writes_names_as_text(evil_store: Settings, tmp_path: Path) -> None:
     report = CATALOG["pnl-auto-policy"]
     path = tmp_path / "detail.xlsx"
-    assert detail_xlsx(path, evil_store, report, _wide(report), GM) == 2
+    assert detail_xlsx(path, engine_for(evil_store), report, _wide(report), GM) == 2
     _assert_text_only(path, [HYPERLINK, "=1+1", EVIL["vehicle"]])
 
 
 def test_report_csvs_neutralise_formulas(evil_store: Settings) -> None:
     report = CATALOG["pnl-auto-policy"]
     values = _wide(report)
-    detail = _csv_cells(b"".join(detail_csv(evil_store, report, values, GM)).decode())
+    detail = _csv_cells(b"".join(detail_csv(engine_for(evil_store), report, values, GM)).decode())
     _assert_csv_safe(detail, [HYPERLINK, "=1+1", EVIL["vehicle"]])
     premium = detail[0].index("签单保费")
     assert sorted(r[premium] for r in detail[1:]) == ["-5.0", "1000.0"]  # numbers stay numbers
     cube = CATALOG["pnl-auto-cube"]
-    s = run_summary(evil_store, cube, _wide(cube), GM, group_by=["branch", "dept"])
+    s = run_summary(engine_for(evil_store), cube, _wide(cube), GM, group_by=["branch", "dept"])
     _assert_csv_safe(_csv_cells("".join(summary_csv(s))), [EVIL["branch"], EVIL["department"]])
 
 
@@ -141,13 +143,13 @@ def test_audit_csv_never_starts_a_cell_with_a_formula(app_server: Flask, login: 
     assert any(c.startswith("'=HYPERLINK(") for row in rows for c in row)
 
 
-def test_csv_stream_stopped_early_ends_its_statement(settings: Settings, tmp_path: Path,
+def test_csv_stream_stopped_early_ends_its_statement(engine: Engine, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the pipe is made
     report = CATALOG["pnl-auto-cube"]
-    chunks = detail_csv(settings, report, _wide(report), GM)
+    chunks = detail_csv(engine, report, _wide(report), GM)
     assert next(chunks).startswith("\ufeff".encode())
     assert list(tmp_path.glob("csv-*/rows.csv"))
     chunks.close()  # the client went away

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from data.settings import Settings
-from queries import engine, export_xlsx
+from engines.base import Engine
+from queries import engine as reporting
+from queries import export_xlsx
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.export import TooManyRowsForExcel, detail_xlsx
@@ -42,24 +43,24 @@ def _sheet(path: Path) -> tuple[Any, list[list[tuple[Any, str]]]]:
     return ws, cells
 
 
-def _both(settings: Settings, slug: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def _both(engine: Engine, slug: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
           **kw: Any) -> tuple[Path, Path]:
     report = CATALOG[slug]
-    values = engine.parse_filters(report, wide_args(report, AS_OF), AS_OF)
+    values = reporting.parse_filters(report, wide_args(report, AS_OF), AS_OF)
     rust, python = tmp_path / "rust.xlsx", tmp_path / "python.xlsx"
     viewer = STEWARD if report.area == "customer_data" else SECTION
-    detail_xlsx(rust, settings, report, values, viewer, **kw)
+    detail_xlsx(rust, engine, report, values, viewer, **kw)
     with monkeypatch.context() as m:
         m.setattr(export_xlsx, "rx", None)
-        detail_xlsx(python, settings, report, values, viewer, **kw)
+        detail_xlsx(python, engine, report, values, viewer, **kw)
     return rust, python
 
 
 @pytest.mark.parametrize("slug", list(CATALOG))
-def test_rust_workbook_matches_xlsxwriter(settings: Settings, slug: str, tmp_path: Path,
+def test_rust_workbook_matches_xlsxwriter(engine: Engine, slug: str, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     assert export_xlsx.available()
-    rust, python = _both(settings, slug, tmp_path, monkeypatch)
+    rust, python = _both(engine, slug, tmp_path, monkeypatch)
     ws_rust, cells_rust = _sheet(rust)
     ws_python, cells_python = _sheet(python)
     assert len(cells_rust) > 1 or slug == "exchange-rates"
@@ -76,9 +77,9 @@ def test_rust_workbook_matches_xlsxwriter(settings: Settings, slug: str, tmp_pat
             assert not isinstance(value, datetime) or value.time() == datetime.min.time()
 
 
-def test_rust_writer_dates_and_money(settings: Settings, tmp_path: Path,
+def test_rust_writer_dates_and_money(engine: Engine, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    rust, _ = _both(settings, "pnl-auto-cube", tmp_path, monkeypatch)
+    rust, _ = _both(engine, "pnl-auto-cube", tmp_path, monkeypatch)
     ws = load_workbook(rust).active
     header = [c.value for c in ws[1]]
     start, premium = header.index("起保日期"), header.index("签单保费")
@@ -88,15 +89,15 @@ def test_rust_writer_dates_and_money(settings: Settings, tmp_path: Path,
     assert date(2000, 1, 1) <= row[start].value.date() <= AS_OF.replace(year=AS_OF.year + 2)
 
 
-def test_rust_writer_refuses_to_cut_and_reports_progress(settings: Settings, tmp_path: Path
+def test_rust_writer_refuses_to_cut_and_reports_progress(engine: Engine, tmp_path: Path
                                                          ) -> None:
     report = CATALOG["pnl-auto-cube"]
-    values = engine.parse_filters(report, {}, AS_OF)
-    total = engine.run_detail(settings, report, values, SECTION, limit=1).total
+    values = reporting.parse_filters(report, {}, AS_OF)
+    total = reporting.run_detail(engine, report, values, SECTION, limit=1).total
     with pytest.raises(TooManyRowsForExcel):
-        detail_xlsx(tmp_path / "cut.xlsx", settings, report, values, SECTION,
+        detail_xlsx(tmp_path / "cut.xlsx", engine, report, values, SECTION,
                     max_rows=total - 1)
     seen: list[int] = []
-    assert detail_xlsx(tmp_path / "all.xlsx", settings, report, values, SECTION,
+    assert detail_xlsx(tmp_path / "all.xlsx", engine, report, values, SECTION,
                        max_rows=total, on_rows=seen.append) == total
     assert seen and seen[-1] == total and seen == sorted(seen)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from data.settings import Settings
+from engines.base import Engine
 from queries import store_types
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG, check_report
@@ -66,7 +67,7 @@ def at_least() -> Iterator[Report]:
         del KINDS[AtLeast.name]
 
 
-def test_a_new_filter_kind_is_one_class(settings: Settings, at_least: Report) -> None:
+def test_a_new_filter_kind_is_one_class(engine: Engine, at_least: Report) -> None:
     assert check_report(at_least) == []
     flt = at_least.filters[-1]
     kind = kind_of(flt)
@@ -74,11 +75,11 @@ def test_a_new_filter_kind_is_one_class(settings: Settings, at_least: Report) ->
     assert kind.url_keys(flt) == {"waiting_min": "等待天数下限"}
     args = wide_args(at_least, AS_OF)
     assert args["waiting_min"] == "0"
-    every = run_summary(settings, at_least, parse_filters(at_least, args, AS_OF), GM)
+    every = run_summary(engine, at_least, parse_filters(at_least, args, AS_OF), GM)
     waiting = parse_filters(at_least, {**args, "waiting_min": "60"}, AS_OF)
     assert Condition("days_open", ">=", 60) in waiting.conditions
     assert waiting.query["waiting_min"] == "60"
-    fewer = run_summary(settings, at_least, waiting, GM)
+    fewer = run_summary(engine, at_least, waiting, GM)
     assert 0 < fewer.totals["claims"] < every.totals["claims"]
     assert previous_year(at_least, waiting).query["waiting_min"] == "60"  # not a date
     with pytest.raises(FilterError, match="等待天数: 请输入整数"):
@@ -148,14 +149,14 @@ def test_previous_year_moves_only_dates_and_months() -> None:
     assert earlier[drill_key("branch")] == "1"
 
 
-def test_value_types_come_from_the_schema_not_the_name(settings: Settings) -> None:
+def test_value_types_come_from_the_schema_not_the_name(engine: Engine) -> None:
     """A text column named like a key stays text; an integer column becomes an int."""
     report = CATALOG["claims-open"]
     store_types.capture_tables({"claim_fact": {"branch_id": "VARCHAR"}})
     try:
         assert parse_filters(report, {"branch": "0044"}, AS_OF).conditions[0].value == ["0044"]
     finally:
-        store_types.capture(settings)
+        store_types.capture(engine)
     assert parse_filters(report, {"branch": "0044"}, AS_OF).conditions[0].value == [44]
     assert store_types.value_type("Nullable(Int32)") == "int"
     assert store_types.value_type("DECIMAL(18,2)") == "decimal"

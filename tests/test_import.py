@@ -18,6 +18,7 @@ from data.export_layout import export_store
 from data.generate import generate
 from data.load import find_files, load, load_history
 from data.settings import Settings
+from engines import engine_for
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG
 from queries.engine import parse_filters, run_detail, run_summary
@@ -79,12 +80,12 @@ def test_round_trip_gives_the_same_reports(book: tuple[Settings, Path, Path]) ->
                    if r.store == "analytical" and r.source != "customer_change"):
         values = parse_filters(report, wide_args(report, AS_OF), AS_OF)
         for s in report.summaries:
-            x, y = run_summary(a, report, values, GM, s.key), run_summary(b, report, values,
-                                                                           GM, s.key)
+            x = run_summary(engine_for(a), report, values, GM, s.key)
+            y = run_summary(engine_for(b), report, values, GM, s.key)
             assert_same_rows(x.rows, y.rows, f"{report.slug} {s.key}")
             assert_same_rows([x.totals], [y.totals], f"{report.slug} totals")
-        x, y = run_detail(a, report, values, GM, limit=500), run_detail(b, report, values, GM,
-                                                                        limit=500)
+        x = run_detail(engine_for(a), report, values, GM, limit=500)
+        y = run_detail(engine_for(b), report, values, GM, limit=500)
         assert x.total == y.total > 0 or report.slug == "claims-unregistered"
         assert_same_rows(x.rows, y.rows, f"{report.slug} detail")
 

@@ -22,6 +22,7 @@ from data.export_layout import export_store
 from data.generate import generate
 from data.load import LoadResult, load
 from data.settings import Settings
+from engines import engine_for
 from tests.test_store_generate import table_checksums
 
 AS_OF = date(2026, 11, 20)
@@ -334,8 +335,8 @@ def test_imported_store_without_claims_or_finance_staff_starts_without_demo_user
     edit(work, "staff", everyone_sells)
     own = replace(settings, store_path=tmp_path / "s.duckdb", users_path=tmp_path / "u.sqlite")
     assert load(work, own.store_path, own).ok
-    assert find_demo_people(own) is None
-    ensure_demo_users(own)  # what the app does at start-up
+    assert find_demo_people(engine_for(own)) is None
+    ensure_demo_users(engine_for(own))  # what the app does at start-up
     assert list_users(own.users_db, templates=False) == []
 
 
@@ -353,7 +354,7 @@ def test_readme_first_install_steps_work_on_an_imported_store(
     settings, files = book
     own = replace(settings, store_path=tmp_path / "s.duckdb", users_path=tmp_path / "u.sqlite")
     assert load(files, own.store_path, own).ok
-    ensure_demo_users(own)
+    ensure_demo_users(engine_for(own))
     assert list_users(own.users_db, templates=False) == []
     monkeypatch.setenv("STORE_PATH", str(own.store_path))
     monkeypatch.setenv("USERS_PATH", str(own.users_db))

@@ -18,6 +18,7 @@ from data.export_layout import export_store
 from data.generate import generate
 from data.load import load_history
 from data.settings import Settings
+from engines import engine_for
 from ops import jobs
 from tests.auth_fixtures import sign_in
 from tests.conftest import AS_OF
@@ -34,7 +35,7 @@ def book(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> dict[s
                             root / "users.sqlite")
     generate(own.store_path, 500, 3, AS_OF, own)
     export_store(own.store_path, root / "files")
-    ensure_demo_users(own)
+    ensure_demo_users(engine_for(own))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for f in sorted((root / "files").iterdir()):

@@ -7,7 +7,9 @@ from dataclasses import replace
 import pytest
 
 from data.settings import Settings
-from queries import engine, lookups
+from engines import engine_for
+from queries import engine as reporting
+from queries import lookups
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 
@@ -21,10 +23,10 @@ def test_chunked_lookups_give_the_same_names(engine_name: str, settings: Setting
     target = replace(clickhouse if engine_name == "clickhouse" else settings,
                      results_cache_entries=0)
     report = CATALOG["pnl-insured"]
-    values = engine.parse_filters(report, {})
-    whole = engine.run_summary(target, report, values, GM)
+    values = reporting.parse_filters(report, {})
+    whole = reporting.run_summary(engine_for(target), report, values, GM)
     monkeypatch.setattr(lookups, "LOOKUP_CHUNK", 997)
-    chunked = engine.run_summary(target, report, values, GM)
+    chunked = reporting.run_summary(engine_for(target), report, values, GM)
     assert len(whole.rows) > 3 * 997
     assert [r["insured_label"] for r in chunked.rows] == [r["insured_label"] for r in whole.rows]
     assert all(r["insured_label"] for r in chunked.rows)
@@ -36,13 +38,13 @@ def test_bounded_summary_keeps_full_totals(engine_name: str, settings: Settings,
     target = replace(clickhouse if engine_name == "clickhouse" else settings,
                      results_cache_entries=0)
     report = CATALOG["pnl-insured"]
-    values = engine.parse_filters(report, {})
-    whole = engine.run_summary(target, report, values, GM)
-    bounded = engine.run_summary(target, report, values, GM, max_groups=100)
+    values = reporting.parse_filters(report, {})
+    whole = reporting.run_summary(engine_for(target), report, values, GM)
+    bounded = reporting.run_summary(engine_for(target), report, values, GM, max_groups=100)
     assert bounded.truncated and not whole.truncated
     assert bounded.rows == whole.rows[:100]
     assert bounded.totals == whole.totals
-    few = engine.run_summary(target, CATALOG["claims-open"], engine.parse_filters(
+    few = reporting.run_summary(engine_for(target), CATALOG["claims-open"], reporting.parse_filters(
         CATALOG["claims-open"], {"registered_from": "2025-01-01",
                                  "registered_to": "2026-11-20"}), GM, max_groups=100)
     assert not few.truncated and few.rows

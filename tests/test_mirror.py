@@ -13,6 +13,8 @@ import sqlalchemy as sa
 import sqlglot
 
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from ops import db as ops_db
 from queries import catalog, mirror
 from queries.access import DataScope, Viewer
@@ -97,32 +99,33 @@ def write_note(settings: Settings, note_id: int, staff_id: int, cost: str) -> No
         con.execute(sa.update(CHANGES).values(version=CHANGES.c.version + 1))
 
 
-def count_notes(settings: Settings) -> int:
+def count_notes(engine: Engine) -> int:
     st = Statement(sqlglot.parse_one("SELECT count(*) FROM probe_note_fact"), {})
-    return int(run(settings, st)[1][0][0])
+    return int(run(engine, st)[1][0][0])
 
 
 def test_a_write_is_in_the_next_statement(probe: Settings) -> None:
-    before = count_notes(probe)
+    before = count_notes(engine_for(probe))
     write_note(probe, 1, 1, "120.50")
-    assert count_notes(probe) == before + 1
+    assert count_notes(engine_for(probe)) == before + 1
     write_note(probe, 2, 2, "80.25")
-    assert count_notes(probe) == before + 2
+    assert count_notes(engine_for(probe)) == before + 2
 
 
 def test_a_report_over_written_data_is_checked_scoped_and_not_served_stale(
         probe: Settings) -> None:
-    assert check_report(REPORT, table_columns(probe)) == []
+    assert check_report(REPORT, table_columns(engine_for(probe))) == []
     values = parse_filters(REPORT, {}, AS_OF)
-    first = run_summary(probe, REPORT, values, GM)
+    first = run_summary(engine_for(probe), REPORT, values, GM)
     write_note(probe, 3, 1, "10.00")
-    again = run_summary(probe, REPORT, values, GM)  # the cached result is of the old copy
+    # the cached result is of the old copy
+    again = run_summary(engine_for(probe), REPORT, values, GM)
     assert again.totals["notes"] == first.totals["notes"] + 1
     # Parallel workers share out this module's tests: the first may see no note yet.
     assert float(again.totals["cost"]) == pytest.approx(float(first.totals["cost"] or 0) + 10.0)
     by_staff = {r["staff_label"]: r["cost"] for r in again.rows}
     assert by_staff["张三"] == pytest.approx(130.50) and by_staff["王五"] == pytest.approx(80.25)
-    own = run_detail(probe, REPORT, values, SALES_2)
+    own = run_detail(engine_for(probe), REPORT, values, SALES_2)
     assert [r["staff_name"] for r in own.rows] == ["王五"]
     assert own.rows[0]["cost"] == pytest.approx(80.25)
 
@@ -133,7 +136,7 @@ def test_a_report_over_written_data_exports_from_the_mirror(probe: Settings) -> 
     if mine is None:
         write_note(probe, 12, 2, "80.25")
     values = parse_filters(REPORT, {}, AS_OF)
-    text = b"".join(detail_csv(probe, REPORT, values, SALES_2)).decode("utf-8-sig")
+    text = b"".join(detail_csv(engine_for(probe), REPORT, values, SALES_2)).decode("utf-8-sig")
     assert "王五" in text and "80.25" in text and "张三" not in text
 
 

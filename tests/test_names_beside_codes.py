@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from data.settings import Settings
+from engines.base import Engine
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.engine import parse_filters, run_detail
@@ -52,17 +53,17 @@ def test_every_code_has_its_name_beside_it(slug: str) -> None:
 
 
 @pytest.mark.parametrize("slug", sorted(CATALOG))
-def test_the_page_and_the_export_show_the_right_names(settings: Settings, as_of: date,
+def test_the_page_and_the_export_show_the_right_names(engine: Engine, as_of: date,
                                                       slug: str) -> None:
     report = CATALOG[slug]
     pairs = [(c.key, c.key.removesuffix("_code") + "_name") for c in report.detail
              if c.key in NAME_OF_CODE]
     if not pairs:
         pytest.skip("no code column")
-    truth = _names(settings)
+    truth = _names(engine.settings)
     values = parse_filters(report, wide_args(report, as_of), as_of)
-    page = run_detail(settings, report, values, GM, limit=200).rows
-    with arrow_reader(settings, report, values, GM, batch_rows=200) as reader:
+    page = run_detail(engine, report, values, GM, limit=200).rows
+    with arrow_reader(engine, report, values, GM, batch_rows=200) as reader:
         batch = next(iter(reader))
     exported = [dict(zip([c.key for c in report.detail], row, strict=True))
                 for row in zip(*(col.to_pylist() for col in batch.columns), strict=True)]

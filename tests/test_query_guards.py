@@ -17,8 +17,9 @@ from flask.testing import FlaskClient
 from auth.templates import DEMO_PASSWORD
 from auth.users import create_user, get_user
 from data.settings import Settings
+from engines.base import Engine
 from layouts.report_page import detail_view, report_page
-from queries import engine
+from queries import engine as reporting
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.spec import Col, Report
@@ -84,9 +85,9 @@ def viewer_of(settings: Settings, username: str) -> Viewer:
     return user.viewer()
 
 
-def grid_columns(settings: Settings, report: Report, viewer: Viewer, args: dict[str, str]
+def grid_columns(engine: Engine, report: Report, viewer: Viewer, args: dict[str, str]
                  ) -> dict[str, dict[str, Any]]:
-    view = detail_view(settings, report, engine.parse_filters(report, args, settings.today),
+    view = detail_view(engine, report, reporting.parse_filters(report, args, engine.settings.today),
                        viewer, args)
     found: list[dict[str, Any]] = []
 
@@ -122,7 +123,7 @@ def test_the_masking_oracle_of_the_report_is_refused(login: Any, as_of: date) ->
 
 @pytest.mark.parametrize(("slug", "col"), PERSONAL, ids=[f"{s}-{c.key}" for s, c in PERSONAL])
 def test_a_masked_personal_column_is_neither_filtered_nor_sorted(
-        login: Any, masked_user: Any, settings: Settings, as_of: date, slug: str, col: Col
+        login: Any, masked_user: Any, engine: Engine, as_of: date, slug: str, col: Col
 ) -> None:
     report = CATALOG[slug]
     client = login(masked_user(slug))
@@ -147,7 +148,7 @@ def test_a_masked_personal_column_is_neither_filtered_nor_sorted(
                                                                   "sort": "desc"}]})
     assert rows["rowData"] == [] and col.label in count
     # The grid does not offer what the server refuses.
-    masked = grid_columns(settings, report, viewer_of(settings, masked_user(slug)),
+    masked = grid_columns(engine, report, viewer_of(engine.settings, masked_user(slug)),
                           args)[col.key]
     assert masked["sortable"] is False and "filter" not in masked
 
@@ -155,7 +156,7 @@ def test_a_masked_personal_column_is_neither_filtered_nor_sorted(
 @pytest.mark.parametrize(("slug", "col"), [(s, c) for s, c in PERSONAL if c.lookup is None],
                          ids=[f"{s}-{c.key}" for s, c in PERSONAL if c.lookup is None])
 def test_with_the_permission_a_personal_column_still_filters_and_sorts(
-        login: Any, settings: Settings, as_of: date, slug: str, col: Col) -> None:
+        login: Any, engine: Engine, as_of: date, slug: str, col: Col) -> None:
     report = CATALOG[slug]
     client = login(PERSONAL_USER)
     args = wide_args(report, as_of)
@@ -172,7 +173,7 @@ def test_with_the_permission_a_personal_column_still_filters_and_sorts(
     assert hit.status_code == 200
     assert hit.get_json()["total"] >= 1
     assert {r[col.key] for r in hit.get_json()["rows"]} == {present[0]}
-    offered = grid_columns(settings, report, viewer_of(settings, PERSONAL_USER), args)[col.key]
+    offered = grid_columns(engine, report, viewer_of(engine.settings, PERSONAL_USER), args)[col.key]
     assert offered["sortable"] is True and offered["filter"] == "agTextColumnFilter"
 
 
@@ -182,79 +183,79 @@ LABELLED = [(slug, d.key) for slug, r in sorted(CATALOG.items()) if r.scoped
             for d in r.dims if d.lookup is not None]
 
 
-def _outside(settings: Settings, report: Report, dim_key: str, branch_id: int,
+def _outside(engine: Engine, report: Report, dim_key: str, branch_id: int,
              args: dict[str, str], as_of: date) -> Any:
     """A value of the dimension whose rows are all in other branches, with rows within the
     report's required filters (a month, a date)."""
     dim = next(d for d in report.dims if d.key == dim_key)
     where = report.where or "TRUE"
     for name in report.setting_params:
-        value = getattr(settings, name)
+        value = getattr(engine.settings, name)
         literal = f"[{', '.join(repr(v) for v in value)}]" if isinstance(value, tuple) \
             else f"DATE '{value}'" if isinstance(value, date) else str(value)
         where = where.replace(f"${name}", literal)
-    rows = source_rows(settings, report,
+    rows = source_rows(engine.settings, report,
                        f"SELECT {dim.column} FROM {report.source} WHERE ({where}) "
                        f"AND {dim.column} IS NOT NULL GROUP BY 1 "
                        f"HAVING bool_and({report.scope.branch} <> ?) ORDER BY 1 LIMIT 200",
                        [branch_id])
     for (value,) in rows:
-        drilled = engine.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
-        if engine.run_detail(settings, report, drilled, GM, limit=1, with_total=False).rows:
+        drilled = reporting.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
+        if reporting.run_detail(engine, report, drilled, GM, limit=1, with_total=False).rows:
             return value
     raise AssertionError(f"{report.slug}: no {dim_key} outside branch {branch_id} with rows")
 
 
 @pytest.mark.parametrize(("slug", "dim_key"), LABELLED, ids=[f"{s}-{d}" for s, d in LABELLED])
-def test_a_drill_down_names_only_what_the_viewer_may_see(app_server: Any, settings: Settings,
+def test_a_drill_down_names_only_what_the_viewer_may_see(app_server: Any, engine: Engine,
                                                          as_of: date, slug: str, dim_key: str
                                                          ) -> None:
     report = CATALOG[slug]
     dim = next(d for d in report.dims if d.key == dim_key)
-    branch = viewer_of(settings, "branch01")
+    branch = viewer_of(engine.settings, "branch01")
     assert branch.scope.branch_id is not None
     args = wide_args(report, as_of)
-    value = _outside(settings, report, dim_key, branch.scope.branch_id, args, as_of)
+    value = _outside(engine, report, dim_key, branch.scope.branch_id, args, as_of)
     assert dim.lookup is not None
     code = [dim.lookup.code] if dim.lookup.code else []
-    found = engine.lookup_rows(settings, dim.lookup.table, dim.lookup.key,
+    found = reporting.lookup_rows(engine, dim.lookup.table, dim.lookup.key,
                                [dim.lookup.column, *code], [value])[value]
     shown = " ".join(str(v) for v in [*found[1:], found[0]])
-    drilled = engine.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
-    assert engine.drill_names(settings, report, drilled, branch) == {}
+    drilled = reporting.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
+    assert reporting.drill_names(engine, report, drilled, branch) == {}
     query = {**args, f"d_{dim_key}": str(value), "run": "1", "level": "detail"}
-    page = str(report_page(settings, report, branch, query).to_plotly_json())
+    page = str(report_page(engine, report, branch, query).to_plotly_json())
     assert f"{dim.label}: {value}" in page and f"{dim.label}: {shown}" not in page
-    assert f"{dim.label}: {shown}" in str(report_page(settings, report, GM, query)
+    assert f"{dim.label}: {shown}" in str(report_page(engine, report, GM, query)
                                           .to_plotly_json())
-    company = engine.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
-    assert engine.drill_names(settings, report, company, GM) == {dim_key: shown}
+    company = reporting.parse_filters(report, {**args, f"d_{dim_key}": str(value)}, as_of)
+    assert reporting.drill_names(engine, report, company, GM) == {dim_key: shown}
     # Within the scope the name is shown: a group of branch01's own summary.
     summary = next((s.key for s in report.summaries if dim_key in s.dimensions), None)
     group_by = [dim_key] if dim_key in report.free_dims else None
     if summary is None and group_by is None:
         return  # the dimension is only ever drilled from a link
-    mine = engine.run_summary(settings, report, engine.parse_filters(report, args, as_of),
+    mine = reporting.run_summary(engine, report, reporting.parse_filters(report, args, as_of),
                               branch, summary, group_by=group_by, max_groups=5)
     own = next(r for r in mine.rows if r[dim_key] is not None)
-    own_values = engine.parse_filters(report, {**args, f"d_{dim_key}": str(own[dim_key])},
+    own_values = reporting.parse_filters(report, {**args, f"d_{dim_key}": str(own[dim_key])},
                                       as_of)
     own_shown = " ".join(str(own[k]) for k in (f"{dim_key}_code", f"{dim_key}_label")
                          if own.get(k) is not None)
-    assert engine.drill_names(settings, report, own_values, branch) == {dim_key: own_shown}
+    assert reporting.drill_names(engine, report, own_values, branch) == {dim_key: own_shown}
 
 
 def test_the_reported_breadcrumb_leak_is_closed(login: Any, app_server: Any,
-                                                settings: Settings) -> None:
+                                                engine: Engine) -> None:
     """/reports/pnl-insured?run=1&level=detail&d_insured=<another branch's customer>."""
     report = CATALOG["pnl-insured"]
-    branch = viewer_of(settings, "branch01")
+    branch = viewer_of(engine.settings, "branch01")
     assert branch.scope.branch_id is not None
-    value = _outside(settings, report, "insured", branch.scope.branch_id,
-                     wide_args(report, settings.today), settings.today)
-    name = engine.lookup_rows(settings, "customer", "customer_id", ["customer_name"],
+    value = _outside(engine, report, "insured", branch.scope.branch_id,
+                     wide_args(report, engine.settings.today), engine.settings.today)
+    name = reporting.lookup_rows(engine, "customer", "customer_id", ["customer_name"],
                               [value])[value][0]
-    page = str(report_page(settings, report, branch, {"run": "1", "level": "detail",
+    page = str(report_page(engine, report, branch, {"run": "1", "level": "detail",
                                                       "d_insured": str(value)})
                .to_plotly_json())
     assert name not in page and f"被保险人: {value}" in page
@@ -341,41 +342,42 @@ def test_a_malformed_grid_request_shows_the_message(login: Any, grid: Any, named
     assert count.startswith("查询条件有误") and named in count
 
 
-def test_every_cursor_the_server_hands_out_is_taken_back(settings: Settings) -> None:
+def test_every_cursor_the_server_hands_out_is_taken_back(engine: Engine) -> None:
     """Each report, sorted by a column of each type it may be sorted on (a cursor holds the
     sort value as its type encodes it): the next page's cursor is accepted (the checks
     above refuse only what the server never made)."""
     for report in CATALOG.values():
-        values = engine.parse_filters(report, wide_args(report, settings.today), settings.today)
+        values = reporting.parse_filters(report, wide_args(report, engine.settings.today),
+                                         engine.settings.today)
         kinds: set[tuple[str, bool]] = set()
         for col in report.detail:
             if col.lookup is not None or (col.type, bool(col.personal)) in kinds:
                 continue
             kinds.add((col.type, bool(col.personal)))
-            first = engine.run_detail(settings, report, values, GM, sort=[(col.key, "desc")],
+            first = reporting.run_detail(engine, report, values, GM, sort=[(col.key, "desc")],
                                       limit=3, with_total=False)
             if first.next_cursor is None:
                 continue
-            second = engine.run_detail(settings, report, values, GM,
+            second = reporting.run_detail(engine, report, values, GM,
                                        sort=[(col.key, "desc")], limit=3,
                                        cursor=first.next_cursor, with_total=False)
             assert second.rows != first.rows, (report.slug, col.key)
-        default = engine.run_detail(settings, report, values, GM, limit=2, with_total=False)
+        default = reporting.run_detail(engine, report, values, GM, limit=2, with_total=False)
         if default.next_cursor:
-            engine.run_detail(settings, report, values, GM, limit=2,
+            reporting.run_detail(engine, report, values, GM, limit=2,
                               cursor=default.next_cursor, with_total=False)
 
 
-def test_a_cursor_of_another_order_is_refused(settings: Settings) -> None:
+def test_a_cursor_of_another_order_is_refused(engine: Engine) -> None:
     report = CATALOG["pnl-auto-cube"]
-    values = engine.parse_filters(report, {})
-    page = engine.run_detail(settings, report, values, GM, sort=[("premium_cny", "desc")],
+    values = reporting.parse_filters(report, {})
+    page = reporting.run_detail(engine, report, values, GM, sort=[("premium_cny", "desc")],
                              limit=3)
     assert page.next_cursor
     raw = orjson.loads(base64.urlsafe_b64decode(page.next_cursor))
     assert len(raw["v"]) == 2
-    with pytest.raises(engine.FilterError) as err:
-        engine.run_detail(settings, report, values, GM, limit=3, cursor=page.next_cursor)
+    with pytest.raises(reporting.FilterError) as err:
+        reporting.run_detail(engine, report, values, GM, limit=3, cursor=page.next_cursor)
     assert err.value.filter_key == "cursor"
 
 

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from data.settings import Settings
+from engines.base import Engine
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG, check_report
 from queries.grants import resolve, tag_grant
@@ -41,18 +42,18 @@ def claimed(settings: Settings) -> tuple[str, str, int, int]:
 
 @pytest.mark.parametrize(("kind", "section"), SECTIONS, ids=lambda x: getattr(x, "key", x))
 def test_sections_read_columns_the_store_has(kind: str, section: Any,
-                                             settings: Settings) -> None:
-    assert check_report(section.list, table_columns(settings)) == []
+                                             engine: Engine) -> None:
+    assert check_report(section.list, table_columns(engine)) == []
     # Rows of a source without scope columns are reached only through a scoped section.
     assert section.list.scoped or section.value_from is not None
     assert section.value_from is None or section.value_from[0] in {
         s.key for s in RECORD_PAGES[kind].sections}
 
 
-def test_a_policy_page_shows_everything_about_it(settings: Settings,
+def test_a_policy_page_shows_everything_about_it(engine: Engine,
                                                  claimed: tuple[str, str, int, int]) -> None:
     policy_no, claim_no, _, _ = claimed
-    view = record_view(settings, "policy", policy_no, GM)
+    view = record_view(engine, "policy", policy_no, GM)
     assert view is not None
     sections = {s.section.key: s for s in view.sections}
     assert {"policy", "insured", "receivables", "receipts", "claims", "payments",
@@ -67,11 +68,11 @@ def test_a_policy_page_shows_everything_about_it(settings: Settings,
     assert paid == pytest.approx(claim_paid)
 
 
-def test_a_claim_page_shows_its_payments_and_policy(settings: Settings,
+def test_a_claim_page_shows_its_payments_and_policy(engine: Engine,
                                                     claimed: tuple[str, str, int, int]
                                                     ) -> None:
     policy_no, claim_no, _, _ = claimed
-    view = record_view(settings, "claim", claim_no, GM)
+    view = record_view(engine, "claim", claim_no, GM)
     assert view is not None
     sections = {s.section.key: s for s in view.sections}
     assert sections["claim"].rows[0]["policy_no"] == policy_no
@@ -80,46 +81,46 @@ def test_a_claim_page_shows_its_payments_and_policy(settings: Settings,
     assert claim_no in {r["claim_no"] for r in sections["policy-claims"].rows}
 
 
-def test_outside_the_scope_is_the_same_as_missing(settings: Settings,
+def test_outside_the_scope_is_the_same_as_missing(engine: Engine,
                                                   claimed: tuple[str, str, int, int]) -> None:
     policy_no, claim_no, branch, handler = claimed
     other = Viewer(5, "b", "b", frozenset(CATALOG), DataScope("branch", branch_id=branch + 1),
                    True)
     own = Viewer(6, "b", "b", frozenset(CATALOG), DataScope("branch", branch_id=branch), True)
-    assert record_view(settings, "policy", policy_no, other) is None
-    assert record_view(settings, "claim", claim_no, other) is None
-    assert record_view(settings, "policy", "P-NO-SUCH-POLICY", GM) is None
-    assert record_view(settings, "policy", "x" * 65, GM) is None
-    assert record_view(settings, "policy", policy_no, own) is not None
+    assert record_view(engine, "policy", policy_no, other) is None
+    assert record_view(engine, "claim", claim_no, other) is None
+    assert record_view(engine, "policy", "P-NO-SUCH-POLICY", GM) is None
+    assert record_view(engine, "policy", "x" * 65, GM) is None
+    assert record_view(engine, "policy", policy_no, own) is not None
     # A salesperson sees their own policy, but no claims: no claims page is theirs.
     sales_pages = resolve([tag_grant("sales")])
     sales = Viewer(7, "s", "s", sales_pages, DataScope("self", staff_id=handler), True)
-    view = record_view(settings, "policy", policy_no, sales)
+    view = record_view(engine, "policy", policy_no, sales)
     assert view is not None
     assert "claims" not in {s.section.key for s in view.sections}
     assert not may_open_record(sales, "claim")
-    assert record_view(settings, "claim", claim_no, sales) is None
+    assert record_view(engine, "claim", claim_no, sales) is None
 
 
-def test_personal_fields_are_masked_without_the_flag(settings: Settings,
+def test_personal_fields_are_masked_without_the_flag(engine: Engine,
                                                      claimed: tuple[str, str, int, int]
                                                      ) -> None:
     policy_no, claim_no, _, _ = claimed
     plain = Viewer(8, "f", "f", frozenset(CATALOG), DataScope("company"), False)
-    masked = {s.section.key: s for s in record_view(settings, "policy", policy_no,
+    masked = {s.section.key: s for s in record_view(engine, "policy", policy_no,
                                                     plain).sections}
-    full = {s.section.key: s for s in record_view(settings, "policy", policy_no,
+    full = {s.section.key: s for s in record_view(engine, "policy", policy_no,
                                                   GM).sections}
     assert "*" in masked["insured"].rows[0]["insured_id_no"]
     assert "*" not in full["insured"].rows[0]["insured_id_no"]
-    claim = record_view(settings, "claim", claim_no, plain).sections[0].rows[0]
+    claim = record_view(engine, "claim", claim_no, plain).sections[0].rows[0]
     assert claim["reporter_phone"] is None or "****" in claim["reporter_phone"]
 
 
-def test_a_claim_not_yet_registered_opens_by_its_report_number(settings: Settings) -> None:
-    report_no, policy_no = _one(settings, "SELECT report_no, policy_no FROM claim_fact "
+def test_a_claim_not_yet_registered_opens_by_its_report_number(engine: Engine) -> None:
+    report_no, policy_no = _one(engine.settings, "SELECT report_no, policy_no FROM claim_fact "
                                           "WHERE claim_no IS NULL ORDER BY claim_id LIMIT 1")
-    view = record_view(settings, "claim", report_no, GM)
+    view = record_view(engine, "claim", report_no, GM)
     assert view is not None
     head = view.sections[0].rows[0]
     assert head["report_no"] == report_no and head["claim_no"] is None

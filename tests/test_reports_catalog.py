@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from data.settings import Settings
+from engines.base import Engine
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.engine import drill_values, parse_filters, run_detail, run_summary
@@ -31,14 +31,14 @@ def _summaries(report: Report) -> list[tuple[str | None, list[str] | None]]:
 
 @pytest.mark.parametrize("slug", sorted(CATALOG))
 @pytest.mark.parametrize("viewer", [GM, BRANCH], ids=["company", "branch"])
-def test_summary_totals_equal_sum_of_detail(settings: Settings, as_of: date, slug: str,
+def test_summary_totals_equal_sum_of_detail(engine: Engine, as_of: date, slug: str,
                                             viewer: Viewer) -> None:
     report = CATALOG[slug]
     values = parse_filters(report, wide_args(report, as_of), as_of)
-    detail = run_detail(settings, report, values, viewer, limit=10_000)
+    detail = run_detail(engine, report, values, viewer, limit=10_000)
     count_key = _count_measure(report)
     for summary_key, group_by in _summaries(report):
-        s = run_summary(settings, report, values, viewer, summary_key, group_by=group_by)
+        s = run_summary(engine, report, values, viewer, summary_key, group_by=group_by)
         assert s.totals[count_key] == detail.total > 0
         assert sum(r[count_key] for r in s.rows) == detail.total
         for m in report.measures:
@@ -59,29 +59,29 @@ def test_summary_totals_equal_sum_of_detail(settings: Settings, as_of: date, slu
 
 
 @pytest.mark.parametrize("slug", sorted(CATALOG))
-def test_every_drill_down_returns_the_rows_counted(settings: Settings, as_of: date,
+def test_every_drill_down_returns_the_rows_counted(engine: Engine, as_of: date,
                                                    slug: str) -> None:
     report = CATALOG[slug]
     values = parse_filters(report, wide_args(report, as_of), as_of)
     count_key = _count_measure(report)
     for summary_key, group_by in _summaries(report):
-        s = run_summary(settings, report, values, GM, summary_key, group_by=group_by)
+        s = run_summary(engine, report, values, GM, summary_key, group_by=group_by)
         rows = sorted(s.rows, key=lambda r: -r[count_key])
         for row in [*rows[:3], rows[-1]]:
             drilled = drill_values(report, values, row, s.group_by)
-            detail = run_detail(settings, report, drilled, GM, limit=1)
+            detail = run_detail(engine, report, drilled, GM, limit=1)
             assert detail.total == row[count_key], (summary_key, group_by, row)
 
 
 @pytest.mark.parametrize("slug", sorted(s for s, r in CATALOG.items()
                                          if any(m.kind == "ratio" for m in r.measures)))
-def test_ratios_are_empty_when_the_denominator_is_zero(settings: Settings, as_of: date,
+def test_ratios_are_empty_when_the_denominator_is_zero(engine: Engine, as_of: date,
                                                        slug: str) -> None:
     report = CATALOG[slug]
     ratios = [m for m in report.measures if m.kind == "ratio"]
     values = parse_filters(report, wide_args(report, as_of), as_of)
     for summary_key, group_by in _summaries(report):
-        s = run_summary(settings, report, values, GM, summary_key, group_by=group_by)
+        s = run_summary(engine, report, values, GM, summary_key, group_by=group_by)
         for r in s.rows:
             for m in ratios:
                 if not r[m.denominator or ""]:

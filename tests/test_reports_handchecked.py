@@ -9,6 +9,8 @@ from datetime import date
 import pytest
 
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.engine import parse_filters, run_detail, run_summary
@@ -123,22 +125,23 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return replace(Settings(), store_path=path, as_of=AS_OF)
 
 
-def detail(settings: Settings, slug: str, args: dict[str, str]) -> list[dict]:
+def detail(engine: Engine, slug: str, args: dict[str, str]) -> list[dict]:
     report = CATALOG[slug]
-    return run_detail(settings, report, parse_filters(report, args, AS_OF), GM,
+    return run_detail(engine, report, parse_filters(report, args, AS_OF), GM,
                       limit=1000).rows
 
 
 def test_lapse_rule_day_30_renews_day_31_lapses(tiny: Settings) -> None:
-    rows = detail(tiny, "lapsed-auto", {"end_from": "2025-03-01", "end_to": "2025-03-31"})
+    rows = detail(engine_for(tiny), "lapsed-auto", {"end_from": "2025-03-01",
+                                                    "end_to": "2025-03-31"})
     assert sorted(r["policy_no"] for r in rows) == ["P00003", "P00005"]
-    strict = detail(replace(tiny, lapse_grace_days=29), "lapsed-auto",
+    strict = detail(engine_for(replace(tiny, lapse_grace_days=29)), "lapsed-auto",
                     {"end_from": "2025-03-01", "end_to": "2025-03-31"})
     assert sorted(r["policy_no"] for r in strict) == ["P00001", "P00003", "P00005"]
 
 
 def test_endorsement_kinds_first_match(tiny: Settings) -> None:
-    rows = detail(tiny, "property-endorsements", {"input_from": "2025-01-01",
+    rows = detail(engine_for(tiny), "property-endorsements", {"input_from": "2025-01-01",
                                                   "input_to": "2025-12-31"})
     kinds = {r["endorsement_no"]: r["endorse_kind"] for r in rows}
     assert kinds == {"E1": "注销保单", "E2": "全单退保", "E3": "全单退保", "E4": "加保",
@@ -146,10 +149,10 @@ def test_endorsement_kinds_first_match(tiny: Settings) -> None:
 
 
 def test_claims_unregistered_excludes_cancelled(tiny: Settings) -> None:
-    rows = detail(tiny, "claims-unregistered", {"reported_from": "2026-01-01",
+    rows = detail(engine_for(tiny), "claims-unregistered", {"reported_from": "2026-01-01",
                                                 "reported_to": "2026-06-30"})
     assert [(r["report_no"], r["days_waiting"]) for r in rows] == [("R1", 29)]
-    open_rows = detail(tiny, "claims-open", {"registered_from": "2026-01-01",
+    open_rows = detail(engine_for(tiny), "claims-open", {"registered_from": "2026-01-01",
                                              "registered_to": "2026-06-30"})
     assert [(r["claim_no"], r["days_open"]) for r in open_rows] == [("C3", 176)]
 
@@ -157,14 +160,14 @@ def test_claims_unregistered_excludes_cancelled(tiny: Settings) -> None:
 def test_receivable_as_of_with_ageing_and_exclusions(tiny: Settings) -> None:
     report = CATALOG["receivable-branch"]
     values = parse_filters(report, {"stat_date": AS_OF.isoformat()}, AS_OF)
-    totals = run_summary(tiny, report, values, GM).totals
+    totals = run_summary(engine_for(tiny), report, values, GM).totals
     # Receivable 1000 + 500 (YAE's 700 excluded); nothing received by 2026-06-30.
     assert totals["receivable"] == 1500 and totals["received"] == 0
     assert totals["unpaid"] == 1500 and totals["unpaid_ratio"] == pytest.approx(100.0)
     assert totals["age_0"] == 1000      # due 10 days before
     assert totals["age_91"] == 500      # due 180 days before
     later = parse_filters(report, {"stat_date": "2026-07-31"}, AS_OF)
-    t2 = run_summary(tiny, report, later, GM).totals
+    t2 = run_summary(engine_for(tiny), report, later, GM).totals
     assert t2["received"] == 500 and t2["unpaid"] == 1000
     assert t2["unpaid_ratio"] == pytest.approx(1000 / 1500 * 100)
 
@@ -173,14 +176,15 @@ def test_foreign_currency_premium_converted(tiny: Settings) -> None:
     report = CATALOG["property-policies"]
     values = parse_filters(report, {"input_from": "2025-01-01", "input_to": "2025-12-31"},
                            AS_OF)
-    rows = run_summary(tiny, report, values, GM, "by-class").rows
+    rows = run_summary(engine_for(tiny), report, values, GM, "by-class").rows
     usd = next(r for r in rows if r["currency"] == "USD")
     assert usd["policies"] == 1 and usd["premium"] == 100 and usd["premium_cny"] == 712.34
 
 
 def test_loss_ratio_empty_without_premium_received(tiny: Settings) -> None:
     report = CATALOG["pnl-auto-cube"]
-    s = run_summary(tiny, report, parse_filters(report, {}, AS_OF), GM, group_by=["branch"])
+    s = run_summary(engine_for(tiny), report, parse_filters(report, {}, AS_OF), GM,
+                    group_by=["branch"])
     assert s.totals["received"] == 0 and s.totals["settled_ratio"] is None
 
 
@@ -188,7 +192,7 @@ def test_claim_cycle_stage_days(tiny: Settings) -> None:
     report = CATALOG["claim-cycle"]
     values = parse_filters(report, {"closed_from": "2026-01-01", "closed_to": "2026-06-30"},
                            AS_OF)
-    t = run_summary(tiny, report, values, GM).totals
+    t = run_summary(engine_for(tiny), report, values, GM).totals
     # One closed claim: reported 01-01, registered 01-03, closed 02-02, never paid.
     assert t["claims"] == 1
     assert t["report_to_register_mean"] == 2 and t["report_to_register_p90"] == 2
@@ -200,20 +204,20 @@ def test_daily_receipts_split_received_and_refunded(tiny: Settings) -> None:
     report = CATALOG["premium-received-daily"]
     values = parse_filters(report, {"received_from": "2026-07-15",
                                     "received_to": "2026-07-15"}, AS_OF)
-    rows = run_summary(tiny, report, values, GM).rows
+    rows = run_summary(engine_for(tiny), report, values, GM).rows
     assert [(r["day"], r["received"], r["refunded"], r["net"]) for r in rows] == [
         ("2026-07-15", 500, 100, 400)]
 
 
 def test_proposal_status_w_alone_and_counts(tiny: Settings) -> None:
     report = CATALOG["proposal-status"]
-    s = run_summary(tiny, report, parse_filters(report, {}, AS_OF), GM, "by-status")
+    s = run_summary(engine_for(tiny), report, parse_filters(report, {}, AS_OF), GM, "by-status")
     assert {r["status"]: (r["proposals"], r["premium"]) for r in s.rows} == {
         "核保通过": (1, 10), "核保通过但未转保单": (1, 20), "待核保": (1, 30),
         "自动核保": (1, 40)}
-    w = detail(tiny, "proposal-status", {"status": "w"})
+    w = detail(engine_for(tiny), "proposal-status", {"status": "w"})
     assert [(r["proposal_no"], r["policy_no"]) for r in w] == [("T2", None)]
-    converted = detail(tiny, "proposal-status", {"status": "1,3"})
+    converted = detail(engine_for(tiny), "proposal-status", {"status": "1,3"})
     assert sorted(r["policy_no"] for r in converted) == ["P00010", "P00011"]
 
 
@@ -221,7 +225,7 @@ def test_commission_summary_by_receipt_and_branch(tiny: Settings) -> None:
     report = CATALOG["commission-summary"]
     values = parse_filters(report, {"paid_from": "2025-06-01", "paid_to": "2025-06-30"},
                            AS_OF)
-    t = run_summary(tiny, report, values, GM).totals
+    t = run_summary(engine_for(tiny), report, values, GM).totals
     assert (t["items"], t["policies"], t["amount"]) == (2, 2, 150)
-    rows = detail(tiny, "commission-list", {"receipt_no": "SXF2"})
+    rows = detail(engine_for(tiny), "commission-list", {"receipt_no": "SXF2"})
     assert [(r["policy_no"], r["amount_cny"]) for r in rows] == [("P00011", 25)]

@@ -16,6 +16,8 @@ import pytest
 from openpyxl import load_workbook
 
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from layouts.grid import column_defs
 from queries.access import DataScope, Viewer
 from queries.catalog import ALL_REPORTS, CATALOG
@@ -118,16 +120,16 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return replace(Settings(), store_path=path, as_of=AS_OF)
 
 
-def summary(settings: Settings, slug: str, args: dict[str, str], key: str | None = None,
+def summary(engine: Engine, slug: str, args: dict[str, str], key: str | None = None,
             group_by: list[str] | None = None, *, max_groups: int | None = None) -> Any:
     report = CATALOG[slug]
-    return run_summary(settings, report, parse_filters(report, args, AS_OF), GM, key,
+    return run_summary(engine, report, parse_filters(report, args, AS_OF), GM, key,
                        group_by=group_by, max_groups=max_groups)
 
 
-def detail(settings: Settings, slug: str, args: dict[str, str]) -> list[dict[str, Any]]:
+def detail(engine: Engine, slug: str, args: dict[str, str]) -> list[dict[str, Any]]:
     report = CATALOG[slug]
-    return run_detail(settings, report, parse_filters(report, args, AS_OF), GM,
+    return run_detail(engine, report, parse_filters(report, args, AS_OF), GM,
                       limit=1000).rows
 
 
@@ -165,18 +167,18 @@ def measures(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_outstanding_is_the_estimate_of_open_claims_paid_in_part(book: Settings) -> None:
-    rows = {r["policy_no"]: r for r in detail(book, "pnl-auto-cube", {})}
+    rows = {r["policy_no"]: r for r in detail(engine_for(book), "pnl-auto-cube", {})}
     # 800 (500 of it paid) + 400, not (800 − 500) + 400: the partial payment stays in.
     assert rows["P00001"]["outstanding_cny"] == 1200
     assert rows["P00001"]["paid_closed_cny"] == 300
-    t = summary(book, "pnl-auto-cube", {}).totals
+    t = summary(engine_for(book), "pnl-auto-cube", {}).totals
     assert t["outstanding"] == 1200 and t["incurred"] == 300 + 1200 + 950
     assert t["total_ratio"] == pytest.approx((300 + 1200 + 950) / (800 - 200) * 100)
 
 
 @pytest.mark.parametrize("dim", CATALOG["pnl-auto-cube"].free_dims)
 def test_cube_outstanding_by_every_group_by(book: Settings, dim: str) -> None:
-    s = summary(book, "pnl-auto-cube", {}, group_by=[dim])
+    s = summary(engine_for(book), "pnl-auto-cube", {}, group_by=[dim])
     assert measures(s.totals) == expected(*AUTO)
     assert sum(r["outstanding"] for r in s.rows) == pytest.approx(1200)
     assert sum(r["incurred"] for r in s.rows) == pytest.approx(300 + 1200 + 950)
@@ -194,7 +196,8 @@ def test_every_pnl_page_counts_the_estimates_of_open_claims(book: Settings, repo
     covered = {None: (*AUTO, *PROPERTY), "TRUE": (*AUTO, *PROPERTY), "line = 'auto'": AUTO,
                "line = 'property'": PROPERTY}[report.where]
     for s in report.summaries:
-        got = run_summary(book, report, parse_filters(report, wide_args(report, AS_OF), AS_OF),
+        got = run_summary(engine_for(book), report,
+                          parse_filters(report, wide_args(report, AS_OF), AS_OF),
                           GM, s.key).totals
         assert measures(got) == expected(*covered), f"{report.slug} {s.key}"
 
@@ -207,7 +210,7 @@ CLOSED_IN_MAY = {"closed_from": "2026-05-01", "closed_to": "2026-05-31"}
 
 def test_claim_cycle_to_the_settling_payment_with_instalments_and_recovery(book: Settings
                                                                           ) -> None:
-    rows = {r["claim_no"]: r for r in detail(book, "claim-cycle", CLOSED_IN_MAY)}
+    rows = {r["claim_no"]: r for r in detail(engine_for(book), "claim-cycle", CLOSED_IN_MAY)}
     c51 = rows["C51"]
     # Closed 05-01; paid 04-20, 05-11 and 06-10, recovered 06-20: settled on 06-10.
     assert c51["settle_pay_date"] == "2026-06-10"
@@ -218,7 +221,7 @@ def test_claim_cycle_to_the_settling_payment_with_instalments_and_recovery(book:
     assert (c52["close_to_pay_days"], c52["report_to_pay_days"]) == (-10, 9)
     assert c52["cycle_anomaly"] == "支付早于结案"
     assert rows["C53"]["settle_pay_date"] is None and rows["C53"]["cycle_anomaly"] is None
-    t = summary(book, "claim-cycle", CLOSED_IN_MAY).totals
+    t = summary(engine_for(book), "claim-cycle", CLOSED_IN_MAY).totals
     assert t["claims"] == 3 and t["anomalies"] == 1
     assert t["report_to_register_mean"] == pytest.approx((2 + 1 + 10) / 3)
     assert t["register_to_close_median"] == 18
@@ -231,7 +234,7 @@ def test_claim_cycle_to_the_settling_payment_with_instalments_and_recovery(book:
 
 
 def test_claim_cycle_no_negative_stage_in_any_statistic(book: Settings) -> None:
-    t = summary(book, "claim-cycle", CLOSED_IN_MAY).totals
+    t = summary(engine_for(book), "claim-cycle", CLOSED_IN_MAY).totals
     stats = [v for k, v in t.items() if k.endswith(("_mean", "_median", "_p90"))]
     assert stats and all(v is None or v >= 0 for v in stats)
 
@@ -240,17 +243,20 @@ def test_claim_cycle_no_negative_stage_in_any_statistic(book: Settings) -> None:
 # 3. 1.6: premium received gross in the month and in the year, refunds their own columns.
 
 def test_monthly_premium_gross_in_month_and_year_refunds_apart(book: Settings) -> None:
-    jan = summary(book, "premium-received-monthly", {"month": "2026-01"}, "by-branch").totals
+    jan = summary(engine_for(book), "premium-received-monthly", {"month": "2026-01"},
+                  "by-branch").totals
     # January: 1000 + 1000 + 715 received, 200 refunded. Month and year cover the same
     # days, so they agree.
     assert jan["month_cny"] == jan["ytd_received"] == 1000 + 1000 + 715
     assert jan["month_refunded"] == jan["ytd_refunded"] == 200
     assert jan["net_cny"] == 2715 - 200
-    feb = summary(book, "premium-received-monthly", {"month": "2026-02"}, "by-branch").totals
+    feb = summary(engine_for(book), "premium-received-monthly", {"month": "2026-02"},
+                  "by-branch").totals
     assert (feb["month_cny"], feb["month_refunded"]) == (100, 300)
     assert (feb["ytd_received"], feb["ytd_refunded"], feb["net_cny"]) == (
         2715 + 100, 200 + 300, 2815 - 500)
-    people = summary(book, "premium-received-monthly", {"month": "2026-01"}, "by-person").rows
+    people = summary(engine_for(book), "premium-received-monthly", {"month": "2026-01"},
+                     "by-person").rows
     c1 = next(r for r in people if r["insured_code"] == "C1")
     assert (c1["month_amount"], c1["month_cny"], c1["month_refunded"]) == (2000, 2000, 200)
     labels = {m.key: m.label for m in CATALOG["premium-received-monthly"].measures}
@@ -261,7 +267,7 @@ def test_monthly_premium_gross_in_month_and_year_refunds_apart(book: Settings) -
 # 4. Original-currency amounts add up only within one currency.
 
 def test_property_policies_total_premium_only_per_currency(book: Settings) -> None:
-    s = summary(book, "property-policies", {"input_from": "2025-01-01",
+    s = summary(engine_for(book), "property-policies", {"input_from": "2025-01-01",
                                             "input_to": "2025-12-31"}, "by-branch")
     by_currency = {r["currency"]: (r["premium"], r["premium_cny"]) for r in s.rows}
     assert by_currency == {"CNY": (1000, 1000), "USD": (100, 720)}
@@ -270,7 +276,8 @@ def test_property_policies_total_premium_only_per_currency(book: Settings) -> No
 
 
 def test_exchange_rates_total_has_no_rate_of_mixed_currencies(book: Settings) -> None:
-    s = summary(book, "exchange-rates", {"date_from": "2026-01-01", "date_to": "2026-12-31"})
+    s = summary(engine_for(book), "exchange-rates", {"date_from": "2026-01-01",
+                                                     "date_to": "2026-12-31"})
     rates = {r["currency"]: (r["days"], r["avg_rate"], r["min_rate"], r["max_rate"])
              for r in s.rows}
     assert rates == {"USD": (2, pytest.approx(7.175), 7.15, 7.2),
@@ -278,23 +285,25 @@ def test_exchange_rates_total_has_no_rate_of_mixed_currencies(book: Settings) ->
     assert s.totals["days"] == 3
     assert (s.totals["avg_rate"], s.totals["min_rate"], s.totals["max_rate"]) == (
         None, None, None)
-    one = summary(book, "exchange-rates", {"date_from": "2026-01-01", "date_to": "2026-12-31",
+    one = summary(engine_for(book), "exchange-rates", {"date_from": "2026-01-01",
+                                                       "date_to": "2026-12-31",
                                            "currency": "USD"})
     assert one.totals["avg_rate"] == pytest.approx(7.175)   # one currency: a true total
 
 
 def test_monthly_original_currency_total_and_mixed_branch(book: Settings) -> None:
-    s = summary(book, "premium-received-monthly", {"month": "2026-01"}, "by-branch")
+    s = summary(engine_for(book), "premium-received-monthly", {"month": "2026-01"}, "by-branch")
     # Branch 1 received CNY and USD in January: no 原币 figure, the CNY one adds up.
     assert s.rows[0]["month_amount"] is None and s.totals["month_amount"] is None
     assert s.rows[0]["month_cny"] == 2715
-    feb = summary(book, "premium-received-monthly", {"month": "2026-02"}, "by-branch")
+    feb = summary(engine_for(book), "premium-received-monthly", {"month": "2026-02"}, "by-branch")
     # February only CNY rows in the month (January's USD is not in it).
     assert feb.totals["month_amount"] == 100
 
 
 def test_property_risk_claim_amounts_only_per_currency(book: Settings) -> None:
-    s = summary(book, "property-risk", {"start_from": "2025-01-01", "start_to": "2025-12-31"})
+    s = summary(engine_for(book), "property-risk", {"start_from": "2025-01-01",
+                                                    "start_to": "2025-12-31"})
     # CNY claims of policy 2 and a USD claim of policy 3 under one branch.
     assert s.totals["estimate"] is None and s.totals["paid"] is None
     assert s.totals["claims"] == 3 + 1
@@ -302,7 +311,7 @@ def test_property_risk_claim_amounts_only_per_currency(book: Settings) -> None:
 
 def test_lapsed_auto_premium_adds_up_in_cny(book: Settings) -> None:
     # Auto policies 1, 4, 5 (CNY) and 6 (100 USD = 715 CNY) all end 2025-12-31, unrenewed.
-    s = summary(book, "lapsed-auto", {"end_from": "2025-12-01", "end_to": "2025-12-31"})
+    s = summary(engine_for(book), "lapsed-auto", {"end_from": "2025-12-01", "end_to": "2025-12-31"})
     assert s.totals["policies"] == 4
     assert s.totals["premium"] == 1000 + 500 + 600 + 715      # not 2,200 of CNY and USD
 
@@ -328,22 +337,24 @@ def decimals_of(defs: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def test_grid_decimals_per_measure(book: Settings) -> None:
-    rates = decimals_of(column_defs(summary(book, "exchange-rates", {
+    rates = decimals_of(column_defs(summary(engine_for(book), "exchange-rates", {
         "date_from": "2026-01-01", "date_to": "2026-12-31"}).columns))
     assert (rates["avg_rate"], rates["min_rate"], rates["days"]) == (6, 6, 0)
     assert decimals_of(column_defs(detail_columns(CATALOG["exchange-rates"])))[
         "rate_to_cny"] == 6
-    waiting = decimals_of(column_defs(summary(book, "claims-unregistered", {
+    waiting = decimals_of(column_defs(summary(engine_for(book), "claims-unregistered", {
         "reported_from": "2026-01-01", "reported_to": "2026-06-30"}).columns))
     assert (waiting["max_wait"], waiting["claims"], waiting["estimate"]) == (0, 0, 2)
-    cycle = decimals_of(column_defs(summary(book, "claim-cycle", CLOSED_IN_MAY).columns))
+    cycle = decimals_of(column_defs(summary(engine_for(book), "claim-cycle",
+                                            CLOSED_IN_MAY).columns))
     assert {cycle[k] for k in cycle if k.endswith(("_median", "_p90", "_mean"))} == {0}
-    pnl = decimals_of(column_defs(summary(book, "pnl-auto-cube", {}).columns))
+    pnl = decimals_of(column_defs(summary(engine_for(book), "pnl-auto-cube", {}).columns))
     assert (pnl["premium"], pnl["settled_ratio"], pnl["claims"]) == (2, 2, 0)
 
 
 def test_excel_formats_per_measure(book: Settings, tmp_path: Path) -> None:
-    s = summary(book, "exchange-rates", {"date_from": "2026-01-01", "date_to": "2026-12-31"})
+    s = summary(engine_for(book), "exchange-rates", {"date_from": "2026-01-01",
+                                                     "date_to": "2026-12-31"})
     path = tmp_path / "rates.xlsx"
     write_xlsx(path, "兑换率", s.columns, s.rows, s.totals)
     sheet = load_workbook(path).active
@@ -352,7 +363,7 @@ def test_excel_formats_per_measure(book: Settings, tmp_path: Path) -> None:
     assert hkd[heads["平均兑换率"] - 1].number_format == "#,##0.000000"
     assert hkd[heads["平均兑换率"] - 1].value == pytest.approx(0.046584)
     assert hkd[heads["天数"] - 1].number_format == "#,##0"
-    s2 = summary(book, "claims-unregistered", {"reported_from": "2026-01-01",
+    s2 = summary(engine_for(book), "claims-unregistered", {"reported_from": "2026-01-01",
                                                "reported_to": "2026-06-30"})
     path2 = tmp_path / "waiting.xlsx"
     write_xlsx(path2, "未立案", s2.columns, s2.rows, s2.totals)
@@ -368,7 +379,7 @@ def test_excel_formats_per_measure(book: Settings, tmp_path: Path) -> None:
 @pytest.mark.parametrize("max_groups", [None, 5000])
 def test_pnl_insured_shows_customer_code_not_id(book: Settings, max_groups: int | None
                                                 ) -> None:
-    s = summary(book, "pnl-insured", {}, "by-insured", max_groups=max_groups)
+    s = summary(engine_for(book), "pnl-insured", {}, "by-insured", max_groups=max_groups)
     columns = {c.key: c.label for c in s.columns}
     assert columns.get("insured_code") == "被保险人代码" and "insured" not in columns
     assert columns["insured_label"] == "被保险人名称"
@@ -379,12 +390,12 @@ def test_pnl_insured_shows_customer_code_not_id(book: Settings, max_groups: int 
 
 
 def test_zero_ratio_over_negative_premium_is_not_signed(book: Settings) -> None:
-    rows = summary(book, "pnl-insured", {}, "by-insured").rows
+    rows = summary(engine_for(book), "pnl-insured", {}, "by-insured").rows
     c3 = next(r for r in rows if r["insured_code"] == "C3")
     assert c3["received"] == -200
     for key in ("settled_ratio", "total_ratio"):
         assert c3[key] == 0 and math.copysign(1, c3[key]) == 1, key
-    p4 = next(r for r in detail(book, "pnl-insured", {}) if r["policy_no"] == "P00004")
+    p4 = next(r for r in detail(engine_for(book), "pnl-insured", {}) if r["policy_no"] == "P00004")
     assert p4["settled_loss_ratio_pct"] == 0
     assert math.copysign(1, p4["settled_loss_ratio_pct"]) == 1
 
@@ -393,11 +404,12 @@ def test_zero_ratio_over_negative_premium_is_not_signed(book: Settings) -> None:
 # 17. A drill-down on a summary that compares with last year keeps its d_ name.
 
 def test_monthly_by_month_drilled_by_branch(book: Settings) -> None:
-    s = summary(book, "premium-received-monthly", {"month": "2026-02", "d_branch": "1"},
+    s = summary(engine_for(book), "premium-received-monthly", {"month": "2026-02", "d_branch": "1"},
                 "by-month")
     assert {r["month_no"]: r["month_cny"] for r in s.rows} == {1: 0, 2: 100}
     assert s.previous_year == []
-    other = summary(book, "premium-received-monthly", {"month": "2026-02", "d_branch": "2"},
+    other = summary(engine_for(book), "premium-received-monthly", {"month": "2026-02",
+                                                                   "d_branch": "2"},
                     "by-month")
     assert other.rows == [] and other.totals.get("receipts") in (0, None)
 
@@ -408,7 +420,7 @@ def test_drilled_insured_named_by_code_and_name(book: Settings) -> None:
     report = CATALOG["pnl-insured"]
     # Two insured named 李四: the breadcrumb of a drill-down says which one.
     values = parse_filters(report, {"d_insured": "2", "d_branch": "1"}, AS_OF)
-    assert drill_names(book, report, values, GM) == {"insured": "C9 李四",
+    assert drill_names(engine_for(book), report, values, GM) == {"insured": "C9 李四",
                                                        "branch": "4401 广州支公司"}
 
 
@@ -419,7 +431,7 @@ def test_excel_detail_rates_six_decimals(book: Settings, tmp_path: Path) -> None
     values = parse_filters(report, {"date_from": "2026-01-01", "date_to": "2026-12-31"},
                            AS_OF)
     path = tmp_path / "rates-detail.xlsx"
-    assert detail_xlsx(path, book, report, values, GM) == 3
+    assert detail_xlsx(path, engine_for(book), report, values, GM) == 3
     sheet = load_workbook(path).active
     heads = {c.value: c.column for c in sheet[1]}
     hkd = next(r for r in sheet.iter_rows(min_row=2) if r[heads["币别"] - 1].value == "HKD")

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.engine import drill_values, parse_filters, run_detail, run_summary
@@ -67,28 +69,28 @@ def reference() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def summary(settings: Settings, slug: str, args: dict[str, str], key: str | None = None,
+def summary(engine: Engine, slug: str, args: dict[str, str], key: str | None = None,
             group_by: list[str] | None = None) -> tuple[list[dict], dict]:
     report = CATALOG[slug]
-    s = run_summary(settings, report, parse_filters(report, args, AS_OF), GM, key,
+    s = run_summary(engine, report, parse_filters(report, args, AS_OF), GM, key,
                     group_by=group_by)
     return s.rows, s.totals
 
 
-def detail(settings: Settings, slug: str, args: dict[str, str]) -> list[dict]:
+def detail(engine: Engine, slug: str, args: dict[str, str]) -> list[dict]:
     report = CATALOG[slug]
-    return run_detail(settings, report, parse_filters(report, args, AS_OF), GM,
+    return run_detail(engine, report, parse_filters(report, args, AS_OF), GM,
                       limit=1000).rows
 
 
-def drill(settings: Settings, slug: str, args: dict[str, str], key: str,
+def drill(engine: Engine, slug: str, args: dict[str, str], key: str,
           row: dict[str, Any]) -> list[dict]:
     """The detail rows a click on ``row`` of summary ``key`` opens."""
     report = CATALOG[slug]
     values = parse_filters(report, args, AS_OF)
-    s = run_summary(settings, report, values, GM, key)
+    s = run_summary(engine, report, values, GM, key)
     drilled = drill_values(report, values, row, s.group_by)
-    return run_detail(settings, report, drilled, GM, limit=1000).rows
+    return run_detail(engine, report, drilled, GM, limit=1000).rows
 
 
 def ratio(paid: float, received: float) -> float | None:
@@ -212,11 +214,11 @@ def measures(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_pnl_insured_all_classes_by_year_and_by_class(pnl: Settings) -> None:
-    rows, totals = summary(pnl, "pnl-insured", {}, "by-insured")
+    rows, totals = summary(engine_for(pnl), "pnl-insured", {}, "by-insured")
     assert {r["insured_label"]: measures(r) for r in rows} == {
         "李四": pnl_of(101, 102, 203), "恒达公司": pnl_of(201, 202), "王五": pnl_of(103, 104)}
     assert measures(totals) == pnl_of(*PNL)
-    by_year, _ = summary(pnl, "pnl-insured", {}, "by-insured-year")
+    by_year, _ = summary(engine_for(pnl), "pnl-insured", {}, "by-insured-year")
     assert {(r["insured_label"], r["year"]): measures(r) for r in by_year} == {
         ("李四", 2024): pnl_of(101), ("李四", 2025): pnl_of(102, 203),
         ("恒达公司", 2025): pnl_of(201, 202),
@@ -224,32 +226,32 @@ def test_pnl_insured_all_classes_by_year_and_by_class(pnl: Settings) -> None:
         ("王五", 2024): pnl_of(104), ("王五", 2025): pnl_of(103)}
     assert next(r for r in by_year if r["year"] == 2025 and r["insured_label"] == "王五")[
         "settled_ratio"] is None
-    by_class, _ = summary(pnl, "pnl-insured", {}, "by-insured-class")
+    by_class, _ = summary(engine_for(pnl), "pnl-insured", {}, "by-insured-class")
     assert {(r["insured_label"], r["class"]): r["policies"] for r in by_class} == {
         ("李四", "机动车辆险"): 2, ("李四", "企业财产险"): 1, ("恒达公司", "企业财产险"): 2,
         ("王五", "机动车辆险"): 2}
 
 
 def test_pnl_insured_one_class_or_one_branch(pnl: Settings) -> None:
-    rows, _ = summary(pnl, "pnl-insured", {"class": "Q"}, "by-insured")
+    rows, _ = summary(engine_for(pnl), "pnl-insured", {"class": "Q"}, "by-insured")
     assert {r["insured_label"]: measures(r) for r in rows} == {
         "李四": pnl_of(203), "恒达公司": pnl_of(201, 202)}
-    rows, _ = summary(pnl, "pnl-insured", {"branch": "2"}, "by-insured")
+    rows, _ = summary(engine_for(pnl), "pnl-insured", {"branch": "2"}, "by-insured")
     assert {r["insured_label"]: measures(r) for r in rows} == {
         "恒达公司": pnl_of(202), "王五": pnl_of(103, 104)}
-    listed = detail(pnl, "pnl-insured", {"insured_code": "C1"})
+    listed = detail(engine_for(pnl), "pnl-insured", {"insured_code": "C1"})
     assert sorted(r["policy_no"] for r in listed) == ["P00101", "P00102", "P00203"]
 
 
 def test_pnl_auto_policy_per_policy_ratio(pnl: Settings) -> None:
-    rows = detail(pnl, "pnl-auto-policy", {"plate": "粤A00001"})
+    rows = detail(engine_for(pnl), "pnl-auto-policy", {"plate": "粤A00001"})
     assert {r["policy_no"]: (r["received_cny"], r["paid_closed_cny"],
                              r["settled_loss_ratio_pct"]) for r in rows} == {
         "P00101": (2000, 800, round(800 / 2000 * 100, 2)),
         "P00102": (2000, 600, round(600 / 2000 * 100, 2))}
-    empty = detail(pnl, "pnl-auto-policy", {"policy_no": "P00103"})
+    empty = detail(engine_for(pnl), "pnl-auto-policy", {"policy_no": "P00103"})
     assert [(r["received_cny"], r["settled_loss_ratio_pct"]) for r in empty] == [(0, None)]
-    by_branch, totals = summary(pnl, "pnl-auto-policy", {}, "by-branch")
+    by_branch, totals = summary(engine_for(pnl), "pnl-auto-policy", {}, "by-branch")
     # Auto only: the property policies are not on this page.
     assert measures(totals) == pnl_of(101, 102, 103, 104)
     assert {r["branch_label"]: measures(r) for r in by_branch} == {
@@ -257,41 +259,42 @@ def test_pnl_auto_policy_per_policy_ratio(pnl: Settings) -> None:
 
 
 def test_pnl_vehicle_one_row_per_year(pnl: Settings) -> None:
-    rows, _ = summary(pnl, "pnl-vehicle", {}, "by-plate-year")
+    rows, _ = summary(engine_for(pnl), "pnl-vehicle", {}, "by-plate-year")
     assert {(r["plate"], r["year"]): measures(r) for r in rows} == {
         ("粤A00001", 2024): pnl_of(101), ("粤A00001", 2025): pnl_of(102),
         ("粤A00002", 2025): pnl_of(103), ("粤B00003", 2024): pnl_of(104)}
-    one, _ = summary(pnl, "pnl-vehicle", {"plate": "粤A00002"}, "by-plate-year")
+    one, _ = summary(engine_for(pnl), "pnl-vehicle", {"plate": "粤A00002"}, "by-plate-year")
     assert [(r["year"], r["received"], r["settled_ratio"], r["total_ratio"])
             for r in one] == [(2025, 0, None, None)]
 
 
 def test_pnl_auto_handler_start_range_and_drill(pnl: Settings) -> None:
     args = {"start_from": "2025-01-01", "start_to": "2025-12-31"}
-    rows, _ = summary(pnl, "pnl-auto-handler", args, "by-handler")
+    rows, _ = summary(engine_for(pnl), "pnl-auto-handler", args, "by-handler")
     assert {r["handler_label"]: measures(r) for r in rows} == {
         "张三": pnl_of(102), "赵六": pnl_of(103)}
     wide = {"start_from": "2024-01-01", "start_to": "2025-12-31"}
-    rows, _ = summary(pnl, "pnl-auto-handler", wide, "by-handler")
+    rows, _ = summary(engine_for(pnl), "pnl-auto-handler", wide, "by-handler")
     assert {r["handler_label"]: measures(r) for r in rows} == {
         "张三": pnl_of(101, 102), "赵六": pnl_of(103, 104)}
     zhao = next(r for r in rows if r["handler_label"] == "赵六")
-    assert sorted(r["policy_no"] for r in drill(pnl, "pnl-auto-handler", wide, "by-handler",
+    assert sorted(r["policy_no"] for r in drill(engine_for(pnl), "pnl-auto-handler", wide,
+                                                "by-handler",
                                                 zhao)) == ["P00103", "P00104"]
 
 
 def test_pnl_auto_agent_without_agent_is_its_own_row(pnl: Settings) -> None:
     args = {"start_from": "2024-01-01", "start_to": "2025-12-31"}
-    rows, _ = summary(pnl, "pnl-auto-agent", args, "by-agent")
+    rows, _ = summary(engine_for(pnl), "pnl-auto-agent", args, "by-agent")
     assert {r["agent_label"]: measures(r) for r in rows} == {
         "代理一": pnl_of(101, 102), "代理二": pnl_of(104), None: pnl_of(103)}
     no_agent = next(r for r in rows if r["agent"] is None)
-    assert [r["policy_no"] for r in drill(pnl, "pnl-auto-agent", args, "by-agent",
+    assert [r["policy_no"] for r in drill(engine_for(pnl), "pnl-auto-agent", args, "by-agent",
                                           no_agent)] == ["P00103"]
 
 
 def test_pnl_property_policy_foreign_currency_at_transaction_dates(pnl: Settings) -> None:
-    rows = detail(pnl, "pnl-property-policy", {"policy_no": "P00201"})
+    rows = detail(engine_for(pnl), "pnl-property-policy", {"policy_no": "P00201"})
     assert len(rows) == 1
     usd = rows[0]
     # Premium at the sign-date rate, received at the receipt-date rate, paid at the
@@ -300,41 +303,41 @@ def test_pnl_property_policy_foreign_currency_at_transaction_dates(pnl: Settings
     assert usd["received_cny"] == pytest.approx(1000 * 7.20)
     assert usd["paid_closed_cny"] == pytest.approx(200 * 7.30)
     assert usd["settled_loss_ratio_pct"] == pytest.approx(round(200 * 7.30 / 7200 * 100, 2))
-    by_class, totals = summary(pnl, "pnl-property-policy", {}, "by-class")
+    by_class, totals = summary(engine_for(pnl), "pnl-property-policy", {}, "by-class")
     assert {r["class"]: measures(r) for r in by_class} == {"企业财产险": pnl_of(201, 202, 203)}
     assert measures(totals) == pnl_of(201, 202, 203)
-    by_branch, _ = summary(pnl, "pnl-property-policy", {}, "by-branch")
+    by_branch, _ = summary(engine_for(pnl), "pnl-property-policy", {}, "by-branch")
     assert {r["branch_label"]: measures(r) for r in by_branch} == {
         "广州支公司": pnl_of(201, 203), "深圳支公司": pnl_of(202)}
-    applicant = detail(pnl, "pnl-property-policy", {"applicant": "C2"})
+    applicant = detail(engine_for(pnl), "pnl-property-policy", {"applicant": "C2"})
     assert sorted(r["policy_no"] for r in applicant) == ["P00201", "P00202"]
-    insured = detail(pnl, "pnl-property-policy", {"insured": "C1"})
+    insured = detail(engine_for(pnl), "pnl-property-policy", {"insured": "C1"})
     assert [r["policy_no"] for r in insured] == ["P00203"]
 
 
 def test_pnl_property_handler_and_agent_drill_to_policies(pnl: Settings) -> None:
     args = {"start_from": "2025-01-01", "start_to": "2025-12-31"}
-    rows, _ = summary(pnl, "pnl-property-handler", args, "by-handler")
+    rows, _ = summary(engine_for(pnl), "pnl-property-handler", args, "by-handler")
     assert {r["handler_label"]: measures(r) for r in rows} == {
         "张三": pnl_of(201, 203), "赵六": pnl_of(202)}
     zhang = next(r for r in rows if r["handler_label"] == "张三")
-    assert sorted(r["policy_no"] for r in drill(pnl, "pnl-property-handler", args,
+    assert sorted(r["policy_no"] for r in drill(engine_for(pnl), "pnl-property-handler", args,
                                                 "by-handler", zhang)) == ["P00201", "P00203"]
-    rows, _ = summary(pnl, "pnl-property-agent", args, "by-agent")
+    rows, _ = summary(engine_for(pnl), "pnl-property-agent", args, "by-agent")
     assert {r["agent_label"]: measures(r) for r in rows} == {
         "代理一": pnl_of(203), "代理二": pnl_of(201), None: pnl_of(202)}
     agent2 = next(r for r in rows if r["agent_label"] == "代理二")
-    assert [r["policy_no"] for r in drill(pnl, "pnl-property-agent", args, "by-agent",
+    assert [r["policy_no"] for r in drill(engine_for(pnl), "pnl-property-agent", args, "by-agent",
                                           agent2)] == ["P00201"]
     # Start date outside the range: nothing.
-    rows, _ = summary(pnl, "pnl-property-agent", {"start_from": "2024-01-01",
+    rows, _ = summary(engine_for(pnl), "pnl-property-agent", {"start_from": "2024-01-01",
                                                   "start_to": "2024-12-31"}, "by-agent")
     assert rows == []
 
 
 def test_pnl_cube_bands_lower_bound_inclusive(pnl: Settings) -> None:
     def grouped(dim: str) -> dict[str, int]:
-        rows, _ = summary(pnl, "pnl-auto-cube", {}, group_by=[dim])
+        rows, _ = summary(engine_for(pnl), "pnl-auto-cube", {}, group_by=[dim])
         return {r[dim]: r["policies"] for r in rows}
 
     # Loss ratio: 40% and exactly 30% → 30-60%; received, nothing paid → 无赔款;
@@ -345,7 +348,7 @@ def test_pnl_cube_bands_lower_bound_inclusive(pnl: Settings) -> None:
     assert grouped("use_years") == {"02 1-2年": 1, "03 3-5年": 2, "05 10年及以上": 1}
     # 100 000 is the lower bound of 10-20万; 99 999 is below it.
     assert grouped("sum_insured") == {"02 10-20万": 3, "01 10万以下": 1}
-    rows, _ = summary(pnl, "pnl-auto-cube", {"loss_ratio": "02 30-60%"},
+    rows, _ = summary(engine_for(pnl), "pnl-auto-cube", {"loss_ratio": "02 30-60%"},
                       group_by=["branch"])
     assert [measures(r) for r in rows] == [pnl_of(101, 102)]
 
@@ -444,7 +447,7 @@ RISK_RANGE = {"start_from": "2026-01-01", "start_to": "2026-06-30"}
 
 def test_property_risk_one_row_per_claim_and_policies_without_claims(business: Settings
                                                                      ) -> None:
-    rows = detail(business, "property-risk", RISK_RANGE)
+    rows = detail(engine_for(business), "property-risk", RISK_RANGE)
     # 企财险 only (FAA is not), started in the range (P304 is not), sorted by policy no;
     # one row per registered claim (C33 cancelled, R34 never registered), P302 once.
     assert [(r["policy_no"], r["claim_no"]) for r in rows] == [
@@ -470,7 +473,7 @@ def test_property_risk_one_row_per_claim_and_policies_without_claims(business: S
     assert not p302["paid"]
     assert p302["received_cny"] == pytest.approx(RATES.cny(200, USD, D(2026, 1, 25))
                                                   + RATES.cny(100, USD, D(2026, 3, 10)))
-    _, totals = summary(business, "property-risk", RISK_RANGE, "by-branch")
+    _, totals = summary(engine_for(business), "property-risk", RISK_RANGE, "by-branch")
     assert (totals["rows"], totals["policies"], totals["claims"], totals["estimate"],
             totals["paid"]) == (3, 2, 2, 10000 + 500, 6000)
 
@@ -478,14 +481,14 @@ def test_property_risk_one_row_per_claim_and_policies_without_claims(business: S
 def test_property_risk_refund_in_its_currency(business: Settings) -> None:
     # 批退币别 next to 批退保费: the amount is in that currency (20 USD), as 实收币别 /
     # 实收保费 are on 1.6; its CNY value would be 20 × 7.25.
-    p302 = detail(business, "property-risk", {**RISK_RANGE, "risk": "QZA"})
+    p302 = detail(engine_for(business), "property-risk", {**RISK_RANGE, "risk": "QZA"})
     assert [(r["refund_currency_code"], r["refund_p10_p30"]) for r in p302] == [
         ("USD", 20)]
 
 
 def test_property_risk_code_pattern(business: Settings) -> None:
     def policies(args: dict[str, str]) -> list[str]:
-        return sorted({r["policy_no"] for r in detail(business, "property-risk",
+        return sorted({r["policy_no"] for r in detail(engine_for(business), "property-risk",
                                                       {**RISK_RANGE, **args})})
 
     assert policies({"risk": "QAA"}) == ["P00301"]
@@ -500,7 +503,7 @@ MONTH = {"month": "2026-03"}
 
 
 def test_premium_received_monthly_month_and_year_to_date(business: Settings) -> None:
-    rows, totals = summary(business, "premium-received-monthly", MONTH, "by-person")
+    rows, totals = summary(engine_for(business), "premium-received-monthly", MONTH, "by-person")
     got = {r["currency"]: (r["handler_code"], r["handler_label"], r["insured_code"],
                            r["insured_label"], r["agent_code"], r["agent_label"],
                            r["receipts"], r["month_amount"], r["month_cny"],
@@ -521,19 +524,21 @@ def test_premium_received_monthly_month_and_year_to_date(business: Settings) -> 
     assert totals["month_refunded"] == 300
     # Two currencies: no 合计 of the 原币 column.
     assert totals["month_amount"] is None
-    listed = detail(business, "premium-received-monthly", MONTH)
+    listed = detail(engine_for(business), "premium-received-monthly", MONTH)
     assert [r["receipt_no"] for r in listed] == ["S1", "S2", "S3", "S4", "S5", "S6"]
-    usd_only = detail(business, "premium-received-monthly", {**MONTH, "risk": "QZA"})
+    usd_only = detail(engine_for(business), "premium-received-monthly", {**MONTH, "risk": "QZA"})
     assert [(r["receipt_no"], r["amount"], r["amount_cny"]) for r in usd_only] == [
         ("S2", 200, pytest.approx(200 * 7.15)), ("S5", 100, pytest.approx(100 * 7.25))]
-    jan = summary(business, "premium-received-monthly", {"month": "2026-01"}, "by-branch")[1]
+    jan = summary(engine_for(business), "premium-received-monthly", {"month": "2026-01"},
+                  "by-branch")[1]
     assert (jan["month_cny"], jan["ytd_refunded"]) == (
         pytest.approx(3000 + RATES.cny(200, USD, D(2026, 1, 25))), 0)
 
 
 def test_premium_received_monthly_this_year_vs_last_year(business: Settings) -> None:
     report = CATALOG["premium-received-monthly"]
-    s = run_summary(business, report, parse_filters(report, MONTH, AS_OF), GM, "by-month")
+    s = run_summary(engine_for(business), report, parse_filters(report, MONTH, AS_OF), GM,
+                    "by-month")
     this_year = {r["month_no"]: r["net_cny"] for r in s.rows}
     assert this_year == {
         1: pytest.approx(3000 + RATES.cny(200, USD, D(2026, 1, 25))),
@@ -546,7 +551,7 @@ def test_premium_received_monthly_this_year_vs_last_year(business: Settings) -> 
     # Drilling into March lists March's receipts only.
     march = drill_values(report, parse_filters(report, MONTH, AS_OF), {"month_no": 3},
                          ("month_no",))
-    assert [r["receipt_no"] for r in run_detail(business, report, march, GM).rows] == [
+    assert [r["receipt_no"] for r in run_detail(engine_for(business), report, march, GM).rows] == [
         "S4", "S5", "S6"]
 
 
@@ -671,7 +676,7 @@ AT_STAT = {"stat_date": STAT.isoformat()}
 
 
 def test_receivable_bands_at_each_edge_and_scope_rules(receivables: Settings) -> None:
-    _, totals = summary(receivables, "receivable-person", AT_STAT, "by-handler")
+    _, totals = summary(engine_for(receivables), "receivable-person", AT_STAT, "by-handler")
     expected = receivable_figures(STAT)
     assert recv_measures(totals) == expected
     # The same figures written out: 8 + 4 amounts due, 1092 received, each band's unpaid.
@@ -683,15 +688,16 @@ def test_receivable_bands_at_each_edge_and_scope_rules(receivables: Settings) ->
 
 
 def test_receivable_person_by_handler_and_by_agent(receivables: Settings) -> None:
-    rows, _ = summary(receivables, "receivable-person", AT_STAT, "by-handler")
+    rows, _ = summary(engine_for(receivables), "receivable-person", AT_STAT, "by-handler")
     assert {r["handler_label"]: recv_measures(r) for r in rows} == {
         h: receivable_figures(STAT, owned_by(1, h)) for h in ("张三", "赵六")}
-    rows, _ = summary(receivables, "receivable-person", AT_STAT, "by-agent")
+    rows, _ = summary(engine_for(receivables), "receivable-person", AT_STAT, "by-agent")
     assert {r["agent_label"]: recv_measures(r) for r in rows} == {
         a: receivable_figures(STAT, owned_by(2, a)) for a in ("代理一", "代理二", None)}
     # Before P403's receipt of 06-15 its 1000 is still unpaid, aged 9 days.
     early = D(2026, 6, 10)
-    rows, _ = summary(receivables, "receivable-person", {"stat_date": early.isoformat()},
+    rows, _ = summary(engine_for(receivables), "receivable-person",
+                      {"stat_date": early.isoformat()},
                       "by-agent")
     agent2 = next(r for r in rows if r["agent_label"] == "代理二")
     assert recv_measures(agent2) == receivable_figures(early, owned_by(2, "代理二"))
@@ -701,37 +707,38 @@ def test_receivable_person_by_handler_and_by_agent(receivables: Settings) -> Non
 def test_receivable_settings_change_the_scope(receivables: Settings) -> None:
     # Cutoff one day later: P415 (starting 2003-09-01) leaves the scope.
     later = replace(receivables, receivable_cutoff=D(2003, 9, 2))
-    _, totals = summary(later, "receivable-person", AT_STAT, "by-handler")
+    _, totals = summary(engine_for(later), "receivable-person", AT_STAT, "by-handler")
     assert recv_measures(totals) == receivable_figures(STAT, lambda r, pid, t, d: pid != 415)
     # Only JLK excluded: JLA, DAD and YAE's 7000 each come in, aged 180 days.
     only_jlk = replace(receivables, receivable_excluded_risks=("JLK",))
-    _, totals = summary(only_jlk, "receivable-person", AT_STAT, "by-handler")
+    _, totals = summary(engine_for(only_jlk), "receivable-person", AT_STAT, "by-handler")
     base = receivable_figures(STAT)
     assert totals["receivable"] == pytest.approx(base["receivable"].expected + 3 * 7000)
     assert totals["age_91"] == pytest.approx(base["age_91"].expected + 3 * 7000)
 
 
 def test_receivable_by_business_branch_class_and_risk(receivables: Settings) -> None:
-    rows, _ = summary(receivables, "receivable-by-business", AT_STAT, "by-branch-class")
+    rows, _ = summary(engine_for(receivables), "receivable-by-business", AT_STAT, "by-branch-class")
     assert {(r["branch_label"], r["class"]): recv_measures(r) for r in rows} == {
         (b, c): receivable_figures(STAT, lambda r, pid, t, d, b=b, c=c:
                                    OWNERS[pid][0] == b and OWNERS[pid][3] == c)
         for b, c in (("广州支公司", "机动车辆险"), ("广州支公司", "企业财产险"),
                      ("深圳支公司", "企业财产险"))}
-    rows, _ = summary(receivables, "receivable-by-business", AT_STAT, "by-risk")
+    rows, _ = summary(engine_for(receivables), "receivable-by-business", AT_STAT, "by-risk")
     assert {r["risk"]: r["items"] for r in rows} == {"DAA": 8, "QAA": 4}
-    qaa = detail(receivables, "receivable-by-business", {**AT_STAT, "risk": "Q*",
+    qaa = detail(engine_for(receivables), "receivable-by-business", {**AT_STAT, "risk": "Q*",
                                                          "risk_op": "$"})
     assert [r["policy_no"] for r in qaa] == ["P00415", "P00402", "P00405", "P00403"]
     # A click on a branch × class row opens exactly its receivables.
-    rows, _ = summary(receivables, "receivable-by-business", AT_STAT, "by-branch-class")
+    rows, _ = summary(engine_for(receivables), "receivable-by-business", AT_STAT, "by-branch-class")
     sz = next(r for r in rows if r["branch_label"] == "深圳支公司")
-    opened = drill(receivables, "receivable-by-business", AT_STAT, "by-branch-class", sz)
+    opened = drill(engine_for(receivables), "receivable-by-business", AT_STAT, "by-branch-class",
+                   sz)
     assert sorted(r["policy_no"] for r in opened) == ["P00402", "P00405"]
 
 
 def test_receivable_by_payment_currency_term_and_month(receivables: Settings) -> None:
-    rows, _ = summary(receivables, "receivable-by-payment", AT_STAT, "by-currency")
+    rows, _ = summary(engine_for(receivables), "receivable-by-payment", AT_STAT, "by-currency")
     usd = [r for r in rows if r["currency"] == "USD"]
     assert [(r["term"], r["receivable"], r["received"], r["unpaid"]) for r in usd] == [
         (1, pytest.approx(100 * 7.25), pytest.approx(40 * 7.30),
@@ -739,13 +746,13 @@ def test_receivable_by_payment_currency_term_and_month(receivables: Settings) ->
     cny_term1 = next(r for r in rows if r["currency"] == "CNY" and r["term"] == 1)
     assert recv_measures(cny_term1) == receivable_figures(
         STAT, lambda r, pid, t, d: t == 1 and OWNERS[pid][5] == "CNY")
-    by_month, _ = summary(receivables, "receivable-by-payment", AT_STAT, "by-month")
+    by_month, _ = summary(engine_for(receivables), "receivable-by-payment", AT_STAT, "by-month")
     months = sorted({d.strftime("%Y-%m") for _, _, _, d, _ in RECEIVABLES if d <= STAT})
     assert {r["due_month"]: recv_measures(r) for r in by_month} == {
         m: receivable_figures(STAT, lambda r, p, t, d, m=m: d.strftime("%Y-%m") == m)
         for m in months}
     # The due period narrows which amounts count; the statistics date still ages them.
-    _, half = summary(receivables, "receivable-by-payment",
+    _, half = summary(engine_for(receivables), "receivable-by-payment",
                       {**AT_STAT, "due_from": "2026-01-01", "due_to": "2026-06-30"},
                       "by-month")
     assert recv_measures(half) == receivable_figures(STAT, lambda r, p, t, d:
@@ -753,49 +760,51 @@ def test_receivable_by_payment_currency_term_and_month(receivables: Settings) ->
 
 
 def test_receivable_policies_list_and_per_policy(receivables: Settings) -> None:
-    rows = detail(receivables, "receivable-policies", {**AT_STAT, "policy_no": "P00401"})
+    rows = detail(engine_for(receivables), "receivable-policies", {**AT_STAT,
+                                                                   "policy_no": "P00401"})
     # Eight instalments due by the statistics date, oldest first; term 9 is not yet due.
     assert [(r["term_no"], r["due_date"], r["amount_cny"]) for r in rows] == [
         (t, days_before(age).isoformat(), a)
         for t, (age, a) in reversed(list(enumerate(AGE_EDGES.items(), start=1)))]
-    usd = detail(receivables, "receivable-policies", {**AT_STAT, "policy_no": "P00402"})
+    usd = detail(engine_for(receivables), "receivable-policies", {**AT_STAT, "policy_no": "P00402"})
     assert [(r["currency_code"], r["amount"], r["amount_cny"], r["received_cny"],
              r["last_receipt_date"]) for r in usd] == [
         ("USD", 100, pytest.approx(P402_DUE_CNY), pytest.approx(P402_PAID_CNY),
          "2026-04-20")]
-    by_policy, _ = summary(receivables, "receivable-policies", AT_STAT, "by-policy")
+    by_policy, _ = summary(engine_for(receivables), "receivable-policies", AT_STAT, "by-policy")
     assert {r["policy"]: recv_measures(r) for r in by_policy} == {
         f"P00{pid}": receivable_figures(STAT, lambda r, p, t, d, pid=pid: p == pid)
         for pid in OWNERS}
-    zhao = detail(receivables, "receivable-policies", {**AT_STAT, "handler": "E00002"})
+    zhao = detail(engine_for(receivables), "receivable-policies", {**AT_STAT, "handler": "E00002"})
     assert sorted(r["policy_no"] for r in zhao) == ["P00402", "P00405"]
 
 
 def test_effective_policies_scope_and_premiums(receivables: Settings) -> None:
-    rows = detail(receivables, "effective-policies", {})
+    rows = detail(engine_for(receivables), "effective-policies", {})
     assert sorted(r["policy_no"] for r in rows) == [
         "P00401", "P00402", "P00403", "P00405", "P00406", "P00415"]
-    _, totals = summary(receivables, "effective-policies", {}, "by-branch")
+    _, totals = summary(engine_for(receivables), "effective-policies", {}, "by-branch")
     assert (totals["policies"], totals["premium"], totals["received"]) == (
         6, pytest.approx(1000 + 700 + 1000 + 1000 + 300 + 1000),
         pytest.approx(0 + 292 + 1000 - 200 + 300 + 0))
-    by_class, _ = summary(receivables, "effective-policies", {}, "by-class")
+    by_class, _ = summary(engine_for(receivables), "effective-policies", {}, "by-class")
     assert {(r["class"], r["year"]): r["policies"] for r in by_class} == {
         ("机动车辆险", 2025): 1, ("企业财产险", 2025): 4, ("企业财产险", 2003): 1}
     later = replace(receivables, receivable_cutoff=D(2003, 9, 2))
-    assert "P00415" not in {r["policy_no"] for r in detail(later, "effective-policies", {})}
+    assert "P00415" not in {r["policy_no"] for r in detail(engine_for(later), "effective-policies",
+                                                           {})}
 
 
 def test_exchange_rates_in_force_and_cny_excluded(receivables: Settings) -> None:
     args = {"date_from": "2026-01-01", "date_to": "2026-06-30"}
-    rows, _ = summary(receivables, "exchange-rates", args, "by-currency")
+    rows, _ = summary(engine_for(receivables), "exchange-rates", args, "by-currency")
     usd_2026 = [7.15, 7.25, 7.30]
     hkd_2026 = [0.90, 0.92]
     assert {r["currency"]: (r["name"], r["days"], r["avg_rate"], r["min_rate"], r["max_rate"])
             for r in rows} == {
         "HKD": ("港币", 2, pytest.approx(sum(hkd_2026) / 2), 0.90, 0.92),
         "USD": ("美元", 3, pytest.approx(sum(usd_2026) / 3), 7.15, 7.30)}
-    listed = detail(receivables, "exchange-rates", {**args, "currency": "USD"})
+    listed = detail(engine_for(receivables), "exchange-rates", {**args, "currency": "USD"})
     assert [(r["rate_date"], r["rate_to_cny"]) for r in listed] == [
         ("2026-04-15", 7.30), ("2026-03-01", 7.25), ("2026-01-01", 7.15)]
     # P402's 100 USD due 2026-03-01 is converted at the rate in force that day (7.25),
@@ -803,7 +812,8 @@ def test_exchange_rates_in_force_and_cny_excluded(receivables: Settings) -> None
     def in_force(day: date) -> float:
         return next(r["rate_to_cny"] for r in listed if r["rate_date"] <= day.isoformat())
 
-    usd = detail(receivables, "receivable-policies", {**AT_STAT, "policy_no": "P00402"})[0]
+    usd = detail(engine_for(receivables), "receivable-policies", {**AT_STAT,
+                                                                  "policy_no": "P00402"})[0]
     assert usd["amount_cny"] == pytest.approx(100 * in_force(D(2026, 3, 1)))
     assert usd["received_cny"] == pytest.approx(40 * in_force(D(2026, 4, 20)))
 
@@ -815,7 +825,7 @@ def test_receivable_paid_in_parts_around_the_statistics_date(tmp_path: Any) -> N
                         receipt(2, 501, D(2026, 7, 15), 400, receivable_id=1)]}
     settings = replace(Settings(), as_of=AS_OF,
                        store_path=build_tiny_store(tmp_path / "parts.duckdb", rows))
-    _, totals = summary(settings, "receivable-branch", AT_STAT, "by-branch")
+    _, totals = summary(engine_for(settings), "receivable-branch", AT_STAT, "by-branch")
     # By 06-30 only the 200 of 03-01 has come in; 400 is unpaid, 149 days after due.
     assert (totals["receivable"], totals["received"], totals["unpaid"],
             totals["age_91"]) == (600, 200, 600 - 200, 600 - 200)
@@ -842,10 +852,11 @@ def paid_in_parts(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     (D(2026, 4, 10), 900), (D(2026, 5, 9), 900), (D(2026, 5, 10), 1400)])
 def test_receivable_paid_in_parts_counts_what_had_come_in(paid_in_parts: Settings,
                                                           stat: date, received: float) -> None:
-    _, totals = summary(paid_in_parts, "receivable-branch", {"stat_date": stat.isoformat()},
+    _, totals = summary(engine_for(paid_in_parts), "receivable-branch",
+                        {"stat_date": stat.isoformat()},
                         "by-branch")
     assert (totals["items"], totals["receivable"], totals["received"], totals["unpaid"]) == (
         2, 1400, received, 1400 - received)
     # The detail lists each planned receivable once, with everything received by now.
-    rows = detail(paid_in_parts, "receivable-branch", {"stat_date": stat.isoformat()})
+    rows = detail(engine_for(paid_in_parts), "receivable-branch", {"stat_date": stat.isoformat()})
     assert sorted((r["term_no"], r["received_cny"]) for r in rows) == [(1, 1000), (2, 400)]

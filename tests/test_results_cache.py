@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from data.settings import Settings
+from engines import engine_for
 from queries.access import DataScope, Viewer
 from queries.cache import ResultCache
 from queries.catalog import CATALOG
@@ -31,18 +32,18 @@ def test_cache_keyed_by_scope_and_invalidated_by_swap(settings: Settings,
     cache.clear()
     report = CATALOG["pnl-auto-cube"]
     values = parse_filters(report, {})
-    company = run_summary(mine, report, values, GM, group_by=["branch"])
+    company = run_summary(engine_for(mine), report, values, GM, group_by=["branch"])
     assert (cache.hits, cache.misses) == (0, 1)
-    assert run_summary(mine, report, values, GM, group_by=["branch"]) is company
+    assert run_summary(engine_for(mine), report, values, GM, group_by=["branch"]) is company
     assert cache.hits == 1
-    branch = run_summary(mine, report, values, BRANCH, group_by=["branch"])
+    branch = run_summary(engine_for(mine), report, values, BRANCH, group_by=["branch"])
     assert cache.misses == 2 and branch.totals["policies"] < company.totals["policies"]
     assert {r["branch"] for r in branch.rows} == {1}
     # A rebuilt store swapped in (new file identity): the old result is not served.
     copy = tmp_path / "new.duckdb"
     shutil.copy(settings.store_path, copy)
     os.replace(copy, store)
-    again = run_summary(mine, report, values, GM, group_by=["branch"])
+    again = run_summary(engine_for(mine), report, values, GM, group_by=["branch"])
     assert again is not company and cache.misses == 3
     assert again.totals == company.totals
 
@@ -52,8 +53,8 @@ def test_cache_off_computes_every_time(settings: Settings) -> None:
     report = CATALOG["claims-open"]
     values = parse_filters(report, {"registered_from": "2025-01-01",
                                     "registered_to": "2026-11-20"})
-    first = run_summary(off, report, values, GM)
-    assert run_summary(off, report, values, GM) is not first
+    first = run_summary(engine_for(off), report, values, GM)
+    assert run_summary(engine_for(off), report, values, GM) is not first
 
 
 def test_cache_is_bounded_by_size_not_only_count(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,7 +63,7 @@ def test_cache_is_bounded_by_size_not_only_count(monkeypatch: pytest.MonkeyPatch
 
     import queries.cache as cache_module
 
-    monkeypatch.setattr(cache_module, "store_key", lambda _settings: ("test", 1))
+    monkeypatch.setattr(cache_module, "store_key", lambda _engine: ("test", 1))
 
     @dataclass
     class Result:
@@ -77,7 +78,7 @@ def test_cache_is_bounded_by_size_not_only_count(monkeypatch: pytest.MonkeyPatch
         def compute() -> Result:
             computed.append(name)
             return Result([{"a": i, "b": i} for i in range(n)])
-        return cache.get_or_compute(plain, viewer, (name,), compute)
+        return cache.get_or_compute(engine_for(plain), viewer, (name,), compute)
 
     for i in range(6):
         result(f"r{i}", 100)  # 201 cells each: at most four fit

@@ -18,6 +18,7 @@ from auth.audit import query_audit, record_to
 from auth.passwords import hash_password
 from auth.users import create_user, delete_user, get_user, update_user
 from data.settings import Settings
+from engines import engine_for
 
 PASSWORD = "Sess-pass-4821"
 
@@ -201,7 +202,7 @@ def test_deleting_a_user_removes_their_export_jobs(settings: Settings, tmp_path:
     user = get_user(jobs.users_db, user_id=user_id)
     assert user is not None
     with server.test_request_context():
-        assert delete_account(jobs, user, page="admin-users") == 1
+        assert delete_account(engine_for(jobs), user, page="admin-users") == 1
     assert len(folders()) == 1 and keeper and theirs.get("/api/exports").get_json()["jobs"]
 
 

@@ -14,7 +14,10 @@ import duckdb
 import pytest
 
 from data.settings import Settings
-from queries import engine, openings
+from engines import engine_for
+from engines.base import Engine
+from queries import engine as reporting
+from queries import openings
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.openings_build import kept_summaries
@@ -31,15 +34,15 @@ DEPARTMENT = Viewer(3, "d", "科长", frozenset(CATALOG), DataScope("department"
                    False)
 
 
-def _reads_opening(settings: Settings, slug: str, key: str, viewer: Viewer, args: dict[str, str],
+def _reads_opening(engine: Engine, slug: str, key: str, viewer: Viewer, args: dict[str, str],
                    max_groups: int | None, sort: list[tuple[str, str]] | None = None) -> bool:
     report = CATALOG[slug]
-    values = engine.parse_filters(report, args, settings.today)
-    dims = engine.summary_dims(report, key, None)
-    order = engine.default_summary_sort(report, dims) if sort is None else sort
-    st = groups_statement(settings, report, dims, values, viewer,
-                           sv=engine.settings_values(report, settings), max_groups=max_groups,
-                           sort=order)
+    values = reporting.parse_filters(report, args, engine.settings.today)
+    dims = reporting.summary_dims(report, key, None)
+    order = reporting.default_summary_sort(report, dims) if sort is None else sort
+    st = groups_statement(engine, report, dims, values, viewer,
+                           sv=reporting.settings_values(report, engine.settings),
+                           max_groups=max_groups, sort=order)
     summary = next(s for s in report.summaries if s.key == key)
     return f"FROM {openings.table_name(report, summary)}" in st.sql()
 
@@ -52,28 +55,29 @@ def test_the_summaries_pages_open_on_keep_their_openings() -> None:
 
 
 @pytest.mark.parametrize(("slug", "key"), OPENINGS)
-@pytest.mark.parametrize("shown", [engine.SUMMARY_GROUPS_SHOWN, 20])
+@pytest.mark.parametrize("shown", [reporting.SUMMARY_GROUPS_SHOWN, 20])
 @pytest.mark.parametrize("viewer", [GM, BRANCH], ids=["company", "branch"])
 def test_opening_top_n_is_the_head_of_the_full_summary(slug: str, key: str, shown: int,
-                                                       viewer: Viewer, settings: Settings,
+                                                       viewer: Viewer, engine: Engine,
                                                        clickhouse: Settings) -> None:
     report = CATALOG[slug]
-    args = default_args(report, settings)
-    assert _reads_opening(settings, slug, key, viewer, args, shown)
-    assert _reads_opening(clickhouse, slug, key, viewer, args, shown)  # published with it
-    values = engine.parse_filters(report, args, settings.today)
-    main = engine.main_measure(report)
+    args = default_args(report, engine.settings)
+    assert _reads_opening(engine, slug, key, viewer, args, shown)
+    # published with it
+    assert _reads_opening(engine_for(clickhouse), slug, key, viewer, args, shown)
+    values = reporting.parse_filters(report, args, engine.settings.today)
+    main = reporting.main_measure(report)
     # Every group in the default order (the statement itself: no limit, no table).
-    full = engine.run_summary(settings, report, values, viewer, key, max_groups=None)
+    full = reporting.run_summary(engine, report, values, viewer, key, max_groups=None)
     assert full.sort == [(main, "desc")] and len(full.rows) > 20
-    for engine_settings in (settings, clickhouse):
-        head = engine.run_summary(engine_settings, report, values, viewer, key,
+    for engine_settings in (engine.settings, clickhouse):
+        head = reporting.run_summary(engine_for(engine_settings), report, values, viewer, key,
                                   max_groups=shown)
         what = f"{slug} {key} top {shown} for {viewer.username} on " \
                f"{engine_settings.store_engine}"
         assert head.truncated == (len(full.rows) > shown), what
         assert head.sort == full.sort, what
-        if engine_settings is settings:  # identical figures on the same engine
+        if engine_settings is engine.settings:  # identical figures on the same engine
             assert head.rows == full.rows[:shown], what
             assert head.totals == full.totals, what
         assert_same_rows(full.rows[:shown], head.rows, what)
@@ -85,22 +89,22 @@ def test_opening_top_n_is_the_head_of_the_full_summary(slug: str, key: str, show
 
 @pytest.mark.parametrize(("slug", "key"), OPENINGS)
 def test_other_requests_run_the_statement_with_the_same_figures(
-        slug: str, key: str, settings: Settings, as_of: date) -> None:
+        slug: str, key: str, engine: Engine, as_of: date) -> None:
     report = CATALOG[slug]
-    args = default_args(report, settings)
-    main = engine.main_measure(report)
+    args = default_args(report, engine.settings)
+    main = reporting.main_measure(report)
     # A department's scope, a filter, another order, more groups than kept, no limit:
     # not a kept opening.
-    assert not _reads_opening(settings, slug, key, DEPARTMENT, args, 20)
+    assert not _reads_opening(engine, slug, key, DEPARTMENT, args, 20)
     narrowed = {**args, "branch": "1"}
-    assert not _reads_opening(settings, slug, key, GM, narrowed, 20)
+    assert not _reads_opening(engine, slug, key, GM, narrowed, 20)
     other = next(m.key for m in report.measures if m.key != main)
-    assert not _reads_opening(settings, slug, key, GM, args, 20, [(other, "desc")])
-    assert not _reads_opening(settings, slug, key, GM, args, openings.OPENING_GROUPS + 1)
-    assert not _reads_opening(settings, slug, key, GM, args, None)
-    values = engine.parse_filters(report, narrowed, as_of)
-    full = engine.run_summary(settings, report, values, GM, key, max_groups=None)
-    head = engine.run_summary(settings, report, values, GM, key, max_groups=20)
+    assert not _reads_opening(engine, slug, key, GM, args, 20, [(other, "desc")])
+    assert not _reads_opening(engine, slug, key, GM, args, openings.OPENING_GROUPS + 1)
+    assert not _reads_opening(engine, slug, key, GM, args, None)
+    values = reporting.parse_filters(report, narrowed, as_of)
+    full = reporting.run_summary(engine, report, values, GM, key, max_groups=None)
+    head = reporting.run_summary(engine, report, values, GM, key, max_groups=20)
     assert full.rows and head.rows == full.rows[:20] and head.totals == full.totals
 
 
@@ -109,33 +113,35 @@ def test_a_store_kept_for_other_settings_runs_the_statement(settings: Settings) 
     # statement differs from the one the table was made by.
     later = replace(settings, as_of=date(2027, 3, 5))
     slug, key = OPENINGS[0]
-    assert not _reads_opening(later, slug, key, GM, default_args(CATALOG[slug], later), 20)
+    later_args = default_args(CATALOG[slug], later)
+    assert not _reads_opening(engine_for(later), slug, key, GM, later_args, 20)
 
 
-def test_a_summary_pages_do_not_open_on_runs_its_statement(settings: Settings) -> None:
+def test_a_summary_pages_do_not_open_on_runs_its_statement(engine: Engine) -> None:
     report = CATALOG["pnl-insured"]
     assert report.summaries[1].key == "by-insured-year"
-    args = default_args(report, settings)
-    assert not _reads_opening(settings, "pnl-insured", "by-insured-year", GM, args, 20)
-    assert _reads_opening(settings, "pnl-insured", "by-insured", GM, args, 20)
+    args = default_args(report, engine.settings)
+    assert not _reads_opening(engine, "pnl-insured", "by-insured-year", GM, args, 20)
+    assert _reads_opening(engine, "pnl-insured", "by-insured", GM, args, 20)
 
 
 def test_a_store_kept_by_an_earlier_build_runs_the_statement(
-        settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+        engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> None:
     # An earlier build's index numbered no openings: its tables are not read.
     path = tmp_path_factory.mktemp("earlier") / "store.duckdb"
-    shutil.copyfile(settings.store_path, path)
+    shutil.copyfile(engine.settings.store_path, path)
     with duckdb.connect(str(path)) as con:
         con.execute(f"ALTER TABLE {openings.INDEX} DROP COLUMN opening")
-    earlier = replace(settings, store_path=path)
+    earlier = replace(engine.settings, store_path=path)
     slug, key = OPENINGS[1]
     report = CATALOG[slug]
     args = default_args(report, earlier)
-    assert not _reads_opening(earlier, slug, key, GM, args, 20)
-    assert _reads_opening(settings, slug, key, GM, args, 20)
-    values = engine.parse_filters(report, args, settings.today)
-    assert engine.run_summary(earlier, report, values, GM, key, max_groups=20).rows == \
-        engine.run_summary(settings, report, values, GM, key, max_groups=20).rows
+    assert not _reads_opening(engine_for(earlier), slug, key, GM, args, 20)
+    assert _reads_opening(engine, slug, key, GM, args, 20)
+    values = reporting.parse_filters(report, args, engine.settings.today)
+    assert reporting.run_summary(engine_for(earlier), report, values, GM, key,
+                                 max_groups=20).rows == \
+        reporting.run_summary(engine, report, values, GM, key, max_groups=20).rows
 
 
 def test_a_load_keeps_the_other_openings_when_one_fails(
@@ -161,5 +167,5 @@ def test_a_load_keeps_the_other_openings_when_one_fails(
     assert {"premium-received-monthly", "commission-list"} <= kept
     rebuilt = replace(settings, store_path=path)
     args = default_args(CATALOG["pnl-insured"], rebuilt)
-    assert not _reads_opening(rebuilt, "pnl-insured", "by-insured", GM, args, 20)
-    assert _reads_opening(rebuilt, "commission-list", "by-receipt", GM, {}, 20)
+    assert not _reads_opening(engine_for(rebuilt), "pnl-insured", "by-insured", GM, args, 20)
+    assert _reads_opening(engine_for(rebuilt), "commission-list", "by-receipt", GM, {}, 20)

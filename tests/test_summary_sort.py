@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from data.settings import Settings
-from queries import engine
+from engines import engine_for
+from engines.base import Engine
+from queries import engine as reporting
 from queries.catalog import CATALOG
 from queries.spec import Report
 from tests.catalog_args import wide_args
@@ -67,31 +69,31 @@ def _many(report: Report) -> str:
 @pytest.mark.parametrize("slug", ["premium-received-monthly", "commission-list",
                                   "pnl-insured"])
 def test_one_group_per_person_opens_ranked_by_its_main_measure(
-        slug: str, settings: Settings, as_of: date) -> None:
+        slug: str, engine: Engine, as_of: date) -> None:
     report = CATALOG[slug]
-    values = engine.parse_filters(report, wide_args(report, as_of), as_of)
+    values = reporting.parse_filters(report, wide_args(report, as_of), as_of)
     key = _many(report)
-    main = engine.main_measure(report)
-    whole = engine.run_summary(settings, report, values, GM, key, sort=[])
-    head = engine.run_summary(settings, report, values, GM, key, max_groups=25)
+    main = reporting.main_measure(report)
+    whole = reporting.run_summary(engine, report, values, GM, key, sort=[])
+    head = reporting.run_summary(engine, report, values, GM, key, max_groups=25)
     assert head.truncated and head.sort == [(main, "desc")]
     assert [r[main] for r in head.rows] == ranked(whole.rows, main, True)[:25]
     # By code it would have been the first codes, not the largest amounts.
-    by_code = engine.run_summary(settings, report, values, GM, key, max_groups=25, sort=[])
+    by_code = reporting.run_summary(engine, report, values, GM, key, max_groups=25, sort=[])
     assert [r[main] for r in by_code.rows] != [r[main] for r in head.rows]
     assert head.totals == whole.totals == by_code.totals
 
 
 def test_main_measures_are_amounts_in_cny() -> None:
-    assert engine.main_measure(CATALOG["premium-received-monthly"]) == "month_cny"
-    assert engine.main_measure(CATALOG["commission-list"]) == "amount"
-    assert engine.main_measure(CATALOG["pnl-insured"]) == "premium"
+    assert reporting.main_measure(CATALOG["premium-received-monthly"]) == "month_cny"
+    assert reporting.main_measure(CATALOG["commission-list"]) == "amount"
+    assert reporting.main_measure(CATALOG["pnl-insured"]) == "premium"
 
 
 def test_sort_words_for_the_screen() -> None:
     report = CATALOG["pnl-auto-handler"]
-    dims = engine.summary_dims(report, None, None)
-    assert engine.sort_words(report, dims, [("settled_ratio", "desc")]) == "已决赔付率(%)降序"
+    dims = reporting.summary_dims(report, None, None)
+    assert reporting.sort_words(report, dims, [("settled_ratio", "desc")]) == "已决赔付率(%)降序"
 
 
 @pytest.mark.parametrize(("slug", "sort"), [
@@ -101,14 +103,15 @@ def test_sort_words_for_the_screen() -> None:
     ("premium-received-monthly", [("ytd_received", "desc")]),
 ])
 def test_top_groups_same_on_both_engines(slug: str, sort: list[tuple[str, str]] | None,
-                                         settings: Settings, clickhouse: Settings,
+                                         engine: Engine, clickhouse: Settings,
                                          as_of: date) -> None:
     report = CATALOG[slug]
-    values = engine.parse_filters(report, wide_args(report, as_of), as_of)
+    values = reporting.parse_filters(report, wide_args(report, as_of), as_of)
     key = _many(report) if any(d.many for d in report.dims) else None
     for viewer in (GM, BRANCH):
-        d = engine.run_summary(settings, report, values, viewer, key, max_groups=30, sort=sort)
-        c = engine.run_summary(clickhouse, report, values, viewer, key, max_groups=30,
+        d = reporting.run_summary(engine, report, values, viewer, key, max_groups=30, sort=sort)
+        c = reporting.run_summary(engine_for(clickhouse), report, values, viewer, key,
+                                  max_groups=30,
                                sort=sort)
         what = f"{slug} {sort} as {viewer.username}"
         assert d.rows, what
@@ -122,11 +125,11 @@ def test_top_persons_measures_read_only_their_rows(settings: Settings, as_of: da
     from queries import sql as C
 
     report = CATALOG["premium-received-monthly"]
-    values = engine.parse_filters(report, wide_args(report, as_of), as_of)
-    dims = engine.summary_dims(report, "by-person", None)
+    values = reporting.parse_filters(report, wide_args(report, as_of), as_of)
+    dims = reporting.summary_dims(report, "by-person", None)
     assert {d.type for d in dims if d.key != "currency"} == {"int"}  # ids, not text
     st = C.summary_statement(report, dims, values.conditions, GM,
-                             engine.settings_values(report, settings), periods=values.periods,
+                             reporting.settings_values(report, settings), periods=values.periods,
                              with_totals=True, max_groups=20, sort=[("month_cny", "desc")])
     sql = st.sql()
     for d in dims:

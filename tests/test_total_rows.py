@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from data.settings import Settings
+from engines.base import Engine
 from layouts.report_page import summary_view
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
@@ -47,21 +47,21 @@ def _grids(node: Any) -> Iterator[Any]:
             yield from _grids(child)
 
 
-def _summary(settings: Settings, as_of: date, slug: str, key: str | None,
+def _summary(engine: Engine, as_of: date, slug: str, key: str | None,
              group_by: list[str] | None) -> tuple[Report, dict[str, str], SummaryResult]:
     report = CATALOG[slug]
     args = {**wide_args(report, as_of), **({"summary": key} if key else {}),
             **({"group_by": ",".join(group_by)} if group_by else {})}
     values = parse_filters(report, args, as_of)
-    return report, args, run_summary(settings, report, values, GM, key, group_by=group_by)
+    return report, args, run_summary(engine, report, values, GM, key, group_by=group_by)
 
 
 @pytest.mark.parametrize(("slug", "key", "group_by"), CASES)
-def test_the_page_labels_its_total_row(settings: Settings, as_of: date, slug: str,
+def test_the_page_labels_its_total_row(engine: Engine, as_of: date, slug: str,
                                        key: str | None, group_by: list[str] | None) -> None:
-    report, args, _ = _summary(settings, as_of, slug, key, group_by)
+    report, args, _ = _summary(engine, as_of, slug, key, group_by)
     values = parse_filters(report, args, as_of)
-    view = summary_view(settings, report, values, GM, args)
+    view = summary_view(engine, report, values, GM, args)
     grid = next(_grids(view))
     shown = [d for d in grid.columnDefs if not d.get("hide")]
     totals = grid.dashGridOptions["pinnedBottomRowData"][0]
@@ -73,10 +73,10 @@ def test_the_page_labels_its_total_row(settings: Settings, as_of: date, slug: st
 
 
 @pytest.mark.parametrize(("slug", "key", "group_by"), CASES)
-def test_the_export_total_row_and_its_figures(settings: Settings, as_of: date, slug: str,
+def test_the_export_total_row_and_its_figures(engine: Engine, as_of: date, slug: str,
                                               key: str | None, group_by: list[str] | None
                                               ) -> None:
-    report, _, s = _summary(settings, as_of, slug, key, group_by)
+    report, _, s = _summary(engine, as_of, slug, key, group_by)
     lines = list(csv.reader(io.StringIO("".join(summary_csv(s)).lstrip("\ufeff"))))
     assert lines[0] == [c.label for c in s.columns]
     assert lines[-1][0] == "合计" and len(lines) == len(s.rows) + 2
@@ -118,9 +118,9 @@ def test_no_summary_splits_the_chosen_month_into_months(slug: str, key: str | No
         assert not splitting, f"{slug} {key}: {m.label} split by {splitting}"
 
 
-def test_the_monthly_report_by_month_shows_each_months_figures(settings: Settings,
+def test_the_monthly_report_by_month_shows_each_months_figures(engine: Engine,
                                                                as_of: date) -> None:
-    _, _, s = _summary(settings, as_of, "premium-received-monthly", "by-month", None)
+    _, _, s = _summary(engine, as_of, "premium-received-monthly", "by-month", None)
     assert [r["month_no"] for r in s.rows] == list(range(1, as_of.month + 1))
     labels = [c.label for c in s.columns]
     assert "实收保费(原币)" not in labels and "合计(折人民币)" not in labels

@@ -17,6 +17,7 @@ from auth.users import get_user
 from auth.web import SessionUser
 from data.generate import generate
 from data.settings import Settings
+from engines import engine_for
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
 from queries.engine import parse_filters, run_summary
@@ -61,7 +62,7 @@ def second(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     other = replace(Settings(), store_path=root / "store.duckdb",
                     users_path=root / "users.sqlite", as_of=AS_OF, login_fail_delay=0.0)
     generate(other.store_path, 400, 11, AS_OF, other)
-    ensure_demo_users(other)
+    ensure_demo_users(engine_for(other))
     return other
 
 
@@ -72,7 +73,8 @@ def test_each_app_answers_from_its_own_store(app_server: Any, settings: Settings
     report = CATALOG["pnl-auto-cube"]
     values = parse_filters(report, ARGS, AS_OF)
     own, theirs = (sum(int(r["policies"]) for r in run_summary(
-        s, report, values, GM, group_by=["use_nature"]).rows) for s in (settings, second))
+        engine_for(s), report, values, GM, group_by=["use_nature"]).rows)
+        for s in (settings, second))
     assert own != theirs
     other_server = create_app(second).server  # created after app_server: registered last
     assert _page_policies(app_server, settings) == own

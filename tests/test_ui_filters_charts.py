@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from data.settings import Settings
+from engines.base import Engine
 from layouts.charts import chart, value_axis
 from layouts.notices import late_date_notice, scope_notice
 from queries.access import DataScope, Viewer
@@ -158,16 +159,16 @@ def test_the_cube_chart_follows_a_chosen_group_by() -> None:
     assert list(by_years.figure.data[0].x) == ["1年以内", "1-2年"]  # bands without ordinals
 
 
-def test_a_shared_link_narrowed_by_scope_says_so(app_server: Any, settings: Any) -> None:
+def test_a_shared_link_narrowed_by_scope_says_so(app_server: Any, engine: Engine) -> None:
     report = CATALOG["pnl-auto-cube"]
     branch01 = Viewer(2, "branch01", "支公司经理", frozenset(CATALOG), DataScope("branch", 1),
                       True)
     with app_server.test_request_context():
-        notice = scope_notice(settings, report, branch01, {"branch": "1,2", "run": "1"})
+        notice = scope_notice(engine, report, branch01, {"branch": "1,2", "run": "1"})
         assert notice is not None
         text = str(notice.children)
         assert text.startswith("按您的数据范围只显示") and "不在您的数据范围内" in text
-        assert scope_notice(settings, report, branch01, {"branch": "1"}) is None
+        assert scope_notice(engine, report, branch01, {"branch": "1"}) is None
 
 
 def test_a_statistics_date_after_the_data_date_is_flagged() -> None:
@@ -176,7 +177,7 @@ def test_a_statistics_date_after_the_data_date_is_flagged() -> None:
     assert late_date_notice(report, {"stat_date": "2026-11-20"}, TODAY) is None
 
 
-def test_options_show_codes_and_only_what_the_scope_holds(settings: Any) -> None:
+def test_options_show_codes_and_only_what_the_scope_holds(engine: Engine) -> None:
     from queries.options import scoped_options
 
     report = CATALOG["pnl-auto-cube"]
@@ -184,15 +185,15 @@ def test_options_show_codes_and_only_what_the_scope_holds(settings: Any) -> None
     gm = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
     branch01 = Viewer(2, "branch01", "支公司经理", frozenset(CATALOG), DataScope("branch", 1),
                       True)
-    everything = scoped_options(settings, report, branch, gm)
+    everything = scoped_options(engine, report, branch, gm)
     assert len(everything) > 1
     assert all(re.fullmatch(r"\d{4} \S+支公司", o["label"]) for o in everything)
-    assert [o["value"] for o in scoped_options(settings, report, branch, branch01)] == ["1"]
-    own_depts = scoped_options(settings, report, dept, branch01)
-    all_depts = scoped_options(settings, report, dept, gm)
+    assert [o["value"] for o in scoped_options(engine, report, branch, branch01)] == ["1"]
+    own_depts = scoped_options(engine, report, dept, branch01)
+    all_depts = scoped_options(engine, report, dept, gm)
     assert 0 < len(own_depts) < len(all_depts)
     other = everything[1]["value"]
-    narrowed = scoped_options(settings, report, dept, gm, [other])
+    narrowed = scoped_options(engine, report, dept, gm, [other])
     assert narrowed and not {o["value"] for o in narrowed} & {o["value"] for o in own_depts}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import dash
 import pytest
 
-from data.settings import Settings
+from engines.base import Engine
 from layouts.report_page import report_page
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
@@ -36,13 +36,13 @@ def test_callbacks_do_not_multiply_with_reports(app_server: Any) -> None:
 
 
 @pytest.mark.parametrize("slug", sorted(CATALOG))
-def test_every_report_page_renders(app_server: Any, settings: Settings, as_of: Any,
+def test_every_report_page_renders(app_server: Any, engine: Engine, as_of: Any,
                                    slug: str) -> None:
     report = CATALOG[slug]
     with app_server.test_request_context():
-        empty = report_page(settings, report, GM, {})
-        summary = report_page(settings, report, GM, {**wide_args(report, as_of), "run": "1"})
-        detail = report_page(settings, report, GM, {**wide_args(report, as_of), "run": "1",
+        empty = report_page(engine, report, GM, {})
+        summary = report_page(engine, report, GM, {**wide_args(report, as_of), "run": "1"})
+        detail = report_page(engine, report, GM, {**wide_args(report, as_of), "run": "1",
                                                     "level": "detail"})
     for layout in (empty, summary, detail):
         text = str(layout.to_plotly_json())
@@ -53,24 +53,24 @@ def test_every_report_page_renders(app_server: Any, settings: Settings, as_of: A
 
 
 def test_bad_input_is_shown_next_to_the_kept_filters(app_server: Any,
-                                                     settings: Settings) -> None:
+                                                     engine: Engine) -> None:
     report = CATALOG["lapsed-auto"]
     with app_server.test_request_context():
-        page = report_page(settings, report, GM, {"end_from": "2025-05-01",
+        page = report_page(engine, report, GM, {"end_from": "2025-05-01",
                                                   "end_to": "2025-04-01", "run": "1"})
     text = str(page.to_plotly_json())
     assert "终保日期: 结束日期 2025-04-01 早于开始日期 2025-05-01" in text
     assert "2025-05-01" in text and "2025-04-01" in text
 
 
-def test_column_filters_and_sort_go_to_the_server(settings: Settings, as_of: Any) -> None:
+def test_column_filters_and_sort_go_to_the_server(engine: Engine, as_of: Any) -> None:
     report = CATALOG["pnl-auto-cube"]
     values = parse_filters(report, {})
-    plate = run_detail(settings, report, values, GM, limit=1).rows[0]["plate_no"]
-    hit = run_detail(settings, report, values, GM, column_filters={
+    plate = run_detail(engine, report, values, GM, limit=1).rows[0]["plate_no"]
+    hit = run_detail(engine, report, values, GM, column_filters={
         "plate_no": {"filterType": "text", "type": "equals", "filter": plate}})
     assert hit.total >= 1 and all(r["plate_no"] == plate for r in hit.rows)
-    big = run_detail(settings, report, values, GM, sort=[("premium_cny", "desc")],
+    big = run_detail(engine, report, values, GM, sort=[("premium_cny", "desc")],
                      column_filters={"premium_cny": {"filterType": "number",
                                                      "type": "greaterThan", "filter": 5000}})
     assert big.total > 0 and all(r["premium_cny"] > 5000 for r in big.rows)

@@ -10,48 +10,49 @@ from typing import Any
 import pytest
 
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from queries.catalog import CATALOG
 from queries.warm import opening_summary, warm
 
 
-def test_warm_compiles_every_report_and_reads_its_tables(settings: Settings) -> None:
-    done = warm(settings, budget_s=60.0)
+def test_warm_compiles_every_report_and_reads_its_tables(engine: Engine) -> None:
+    done = warm(engine, budget_s=60.0)
     assert done["reports"] == len(CATALOG)
     assert done["tables"] >= len({r.source for r in CATALOG.values()})
 
 
-def test_warm_runs_every_opening_summary(settings: Settings,
+def test_warm_runs_every_opening_summary(engine: Engine,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from queries import warm as warm_module
 
     ran: list[str] = []
     real = warm_module.run
 
-    def spy(s: Settings, statement: Any) -> Any:
+    def spy(e: Engine, statement: Any) -> Any:
         ran.append(statement.sql())
-        return real(s, statement)
+        return real(e, statement)
 
     monkeypatch.setattr(warm_module, "run", spy)
-    done = warm(settings, budget_s=60.0, summaries_s=60.0)
+    done = warm(engine, budget_s=60.0, summaries_s=60.0)
     assert done["summaries"] == len(CATALOG)
     for report in CATALOG.values():
         # The very statement a user's first opening of the page runs (default sort too).
-        assert opening_summary(report, settings).sql() in ran, report.slug
+        assert opening_summary(report, engine).sql() in ran, report.slug
 
 
 def test_summary_labels_of_a_small_lookup_cost_no_second_statement(
         settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engines import engine_for
     from engines.duckdb_engine import DuckDBEngine
-    from queries import engine
+    from queries import engine as reporting
     from queries.access import DataScope, Viewer
 
     report = CATALOG["pnl-auto-cube"]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
-    values = engine.parse_filters(report, {"start_from": "2025-01-01",
+    values = reporting.parse_filters(report, {"start_from": "2025-01-01",
                                            "start_to": "2025-06-30"}, settings.today)
     uncached = replace(settings, results_cache_entries=0)
-    first = engine.run_summary(uncached, report, values, viewer, group_by=["branch"])
+    first = reporting.run_summary(engine_for(uncached), report, values, viewer, group_by=["branch"])
     seen: list[str] = []
     real = DuckDBEngine.fetch
 
@@ -61,24 +62,25 @@ def test_summary_labels_of_a_small_lookup_cost_no_second_statement(
 
     with monkeypatch.context() as patch:
         patch.setattr(DuckDBEngine, "fetch", spy)
-        again = engine.run_summary(uncached, report, values, viewer, group_by=["branch"])
+        again = reporting.run_summary(engine_for(uncached), report, values, viewer,
+                                      group_by=["branch"])
     assert len(seen) == 1  # groups and totals in one statement, names from memory
     assert again.rows == first.rows and again.totals == first.totals
     names = dict(engine_for(settings).fetch("SELECT branch_id, branch_name FROM branch")[1])
     assert all(r["branch_label"] == names[r["branch"]] for r in again.rows)
 
 
-def test_warm_reads_the_store_file_through(settings: Settings,
+def test_warm_reads_the_store_file_through(engine: Engine,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from queries import warm as warm_module
 
     read: list[int] = []
     real = warm_module.read_through
     monkeypatch.setattr(warm_module, "read_through", lambda path: read.append(real(path)))
-    done = warm(settings, budget_s=0.0)
+    done = warm(engine, budget_s=0.0)
     assert done["file_read"] is True
     deadline = time.monotonic() + 60
     while not read and time.monotonic() < deadline:
         time.sleep(0.05)
     # Every byte once, in a thread beside the warming (the OS keeps the pages).
-    assert read == [settings.store_path.stat().st_size]
+    assert read == [engine.settings.store_path.stat().st_size]

@@ -18,6 +18,7 @@ import pytest
 from auth.audit import query_audit
 from auth.users import get_user
 from data.settings import Settings
+from engines import engine_for
 from ops.worklog_daily import list_forms, list_problems
 from ops.worklog_entries import create_entry, list_entries
 from ops.worklog_plans import list_plans, plan
@@ -61,7 +62,8 @@ def test_a_note_on_the_phone_in_under_30_seconds(browser: Any, worklog_base_url:
     assert elapsed < 30, elapsed
     user = get_user(worklog_settings.users_db, username="sales01")
     assert user is not None
-    saved = [e for e in list_entries(worklog_settings, user.viewer()) if e["content"] == content]
+    saved = [e for e in list_entries(engine_for(worklog_settings),
+                                     user.viewer()) if e["content"] == content]
     assert len(saved) == 1
     assert (saved[0]["cost"], saved[0]["kind"], saved[0]["receipt_no"]) == \
         (128.5, "招待", "FP-PHONE-1")
@@ -74,7 +76,7 @@ def test_a_note_on_the_phone_in_under_30_seconds(browser: Any, worklog_base_url:
     page.get_by_role("button", name="保存记事").click()
     page.locator("#we-policy-no-error").get_by_text("签单时请填写保单号").wait_for()
     _shot(page, "entry-phone-refused")
-    assert len([e for e in list_entries(worklog_settings, user.viewer())
+    assert len([e for e in list_entries(engine_for(worklog_settings), user.viewer())
                 if e["content"].startswith(content)]) == 1
     assert not page.errors, page.errors
     page.close()
@@ -156,7 +158,7 @@ def test_sales01_submits_a_plan_and_section01_approves_it(
     _enter_and_submit(page, worklog_base_url, purpose)
     sales = get_user(worklog_settings.users_db, username="sales01")
     assert sales is not None
-    saved = [p for p in list_plans(worklog_settings, sales.viewer(), mine=True)
+    saved = [p for p in list_plans(engine_for(worklog_settings), sales.viewer(), mine=True)
              if p["purpose"] == purpose]
     assert len(saved) == 1 and saved[0]["status"] == "submitted"
     assert [(c["customer_name"], c["customer_kind"], c["phone"]) for c in
@@ -178,7 +180,7 @@ def test_sales01_submits_a_plan_and_section01_approves_it(
     _pick_row(back, "wp-grid", "purpose", purpose)
     back.get_by_text("审批意见: 同意, 注意控制招待费").wait_for()
     plan_id = saved[0]["plan_id"]
-    assert plan(worklog_settings, sales.viewer(), plan_id)["status"] == "approved"
+    assert plan(engine_for(worklog_settings), sales.viewer(), plan_id)["status"] == "approved"
     approved = query_audit(worklog_settings.users_db, username="section01",
                            event="worklog_plan_approved")
     assert any(f'"plan_id": {plan_id},' in a["detail"] for a in approved)
@@ -199,7 +201,7 @@ def test_the_tiers_see_sales01s_note_and_another_department_does_not(
     sales = get_user(worklog_settings.users_db, username="sales01")
     assert sales is not None
     mark = f"层级客户{uuid.uuid4().hex[:6]}"
-    create_entry(worklog_settings, sales.viewer(), {
+    create_entry(engine_for(worklog_settings), sales.viewer(), {
         "customer_name": mark, "customer_kind": "间接客户", "content": "层级测试",
         "cost": "12.00", "kind": "交通"})
     # sales01's and section01's own views of the list: test_worklog_queries_api.

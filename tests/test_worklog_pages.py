@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from auth.users import get_user
 from data.settings import Settings
+from engines.base import Engine
 from ops import worklog_plans as plans
 from ops.worklog_entries import list_entries, local_today
 from ops.worklog_reminders import previous_sign_in, reminders
@@ -56,13 +57,13 @@ def _save_note(client: FlaskClient, content: str, cost: Any = 66.5, code: str | 
     return call(client, "we-message.children", [("we-save", "n_clicks", 1)], state)
 
 
-def test_a_note_saved_from_the_phone_form(login: Login, settings: Settings) -> None:
+def test_a_note_saved_from_the_phone_form(login: Login, engine: Engine) -> None:
     sales01 = login("sales01")
     content = f"页面-{uuid.uuid4().hex[:8]}"
     out = answer(_save_note(sales01, content))
     assert "已保存" in str(out["we-message"]["children"])
     assert out["we-cost"]["error"] is None and out["we-content"]["value"] == ""
-    saved = [e for e in list_entries(settings, _viewer(settings, "sales01"))
+    saved = [e for e in list_entries(engine, _viewer(engine.settings, "sales01"))
              if e["content"] == content]
     assert len(saved) == 1
     assert (saved[0]["cost"], saved[0]["kind"], saved[0]["customer_kind"]) == \
@@ -71,21 +72,21 @@ def test_a_note_saved_from_the_phone_form(login: Login, settings: Settings) -> N
 
 
 def test_a_refused_note_shows_its_message_at_the_field_and_saves_nothing(
-        login: Login, settings: Settings) -> None:
+        login: Login, engine: Engine) -> None:
     sales01 = login("sales01")
-    viewer = _viewer(settings, "sales01")
-    before = len(list_entries(settings, viewer, with_removed=True))
+    viewer = _viewer(engine.settings, "sales01")
+    before = len(list_entries(engine, viewer, with_removed=True))
     content = f"页面-{uuid.uuid4().hex[:8]}"
     out = answer(_save_note(sales01, content, cost=-3))
     assert out["we-cost"]["error"] == "费用金额不能为负数"
     assert out["we-date"]["error"] is None
     assert "未保存" in str(out["we-message"]["children"])
-    future = (local_today(settings) + timedelta(days=1)).isoformat()
+    future = (local_today(engine.settings) + timedelta(days=1)).isoformat()
     out = answer(_save_note(sales01, content, day=future))
     assert "晚于今天" in out["we-date"]["error"]
     out = answer(_save_note(sales01, content, code="C999999999"))
     assert out["we-customer-code"]["error"] == "客户代码 C999999999 不存在"
-    assert len(list_entries(settings, viewer, with_removed=True)) == before
+    assert len(list_entries(engine, viewer, with_removed=True)) == before
 
 
 def test_the_pages_check_their_grant(login: Login) -> None:
@@ -97,7 +98,7 @@ def test_the_pages_check_their_grant(login: Login) -> None:
 
 
 def test_a_plan_saved_and_submitted_then_returned_and_approved_on_the_pages(
-        login: Login, settings: Settings) -> None:
+        login: Login, engine: Engine) -> None:
     sales01, section01 = login("sales01"), login("section01")
     purpose = f"页面计划-{uuid.uuid4().hex[:8]}"
     state = [("wp-kind-choice", "value", "日常工作计划"), ("wp-start-date", "value", "2026-11-19"),
@@ -114,8 +115,8 @@ def test_a_plan_saved_and_submitted_then_returned_and_approved_on_the_pages(
     # The new customer's fields are emptied with the rest: the next plan starts clean.
     assert [out[k]["value"] for k in ("wp-customer-name", "wp-customer-kind", "wp-phone",
                                       "wp-id-no")] == ["", None, "", ""]
-    viewer = _viewer(settings, "sales01")
-    plan = next(p for p in plans.list_plans(settings, viewer, mine=True)
+    viewer = _viewer(engine.settings, "sales01")
+    plan = next(p for p in plans.list_plans(engine, viewer, mine=True)
                 if p["purpose"] == purpose)
     assert plan["status"] == "submitted"
     assert [(c["customer_name"], c["customer_kind"], c["id_no"], c["master_no"])
@@ -134,10 +135,10 @@ def test_a_plan_saved_and_submitted_then_returned_and_approved_on_the_pages(
 
     silent = decide("wr-return", "")
     assert silent["wr-comment"]["error"] == "请填写审批意见"
-    assert plans.plan(settings, viewer, plan["plan_id"])["status"] == "submitted"
+    assert plans.plan(engine, viewer, plan["plan_id"])["status"] == "submitted"
     back = decide("wr-return", "请写明拜访对象")
     assert "已退回" in str(back["wr-detail"]["children"])
-    seen = plans.plan(settings, viewer, plan["plan_id"])
+    seen = plans.plan(engine, viewer, plan["plan_id"])
     assert (seen["status"], seen["review_comment"]) == ("returned", "请写明拜访对象")
     # The employee sees the comment on the plan's detail, then submits it again.
     detail = answer(call(sales01, "wp-detail.children",
@@ -155,18 +156,18 @@ def test_a_plan_saved_and_submitted_then_returned_and_approved_on_the_pages(
     assert "已批准" in str(decide("wr-approve", "")["wr-detail"]["children"])
 
 
-def test_reminders_at_sign_in(login: Login, settings: Settings) -> None:
+def test_reminders_at_sign_in(login: Login, engine: Engine) -> None:
     sales01 = login("sales01")
-    viewer = _viewer(settings, "sales01")
-    today = local_today(settings)
+    viewer = _viewer(engine.settings, "sales01")
+    today = local_today(engine.settings)
     this_week = today - timedelta(days=today.weekday())
-    planned = plans.create_plan(settings, viewer, {
+    planned = plans.create_plan(engine, viewer, {
         "date": this_week.isoformat(), "purpose": f"本周-{uuid.uuid4().hex[:6]}"})
-    returned = plans.create_plan(settings, viewer, {
+    returned = plans.create_plan(engine, viewer, {
         "date": (today - timedelta(days=40)).isoformat(), "purpose": "待退回", "submit": True})
-    plans.review_plan(settings, _viewer(settings, "section01"), returned["plan_id"],
+    plans.review_plan(engine, _viewer(engine.settings, "section01"), returned["plan_id"],
                       {"decision": "return", "comment": "请补充"})
-    found = reminders(settings, viewer)
+    found = reminders(engine, viewer)
     assert found.week[0] == this_week and found.week[1] == this_week + timedelta(days=6)
     assert planned["plan_id"] in {p["plan_id"] for p in found.planned}
     assert all(p["end_date"] >= this_week.isoformat() for p in found.planned)
@@ -174,7 +175,7 @@ def test_reminders_at_sign_in(login: Login, settings: Settings) -> None:
     assert all(p["status"] == "returned" for p in found.returned)
     # Renewals and claims of the policies sales01 handles, counted on the store directly.
     staff = viewer.scope.staff_id
-    store = duckdb.connect(str(settings.store_path), read_only=True)
+    store = duckdb.connect(str(engine.settings.store_path), read_only=True)
 
     def fetch(sql: str, params: dict[str, Any]) -> Any:
         return None, store.execute(sql, params).fetchall()
@@ -192,14 +193,14 @@ def test_reminders_at_sign_in(login: Login, settings: Settings) -> None:
     store.close()
     assert found.claims_total == claims[0][0]
     # Since the sign-in before this one (the test signed in just now), or the last week.
-    assert previous_sign_in(settings, "sales01") is not None
+    assert previous_sign_in(engine.settings, "sales01") is not None
     assert found.claims_since <= today - timedelta(days=6)
-    cards = str(reminder_cards(settings, viewer))
+    cards = str(reminder_cards(engine, viewer))
     assert "本周计划" in cards and planned["purpose"] in cards and "请补充" in cards
     assert f"{found.renewals_total:,} 张保单" in cards
     assert sales01 is not None
     # A user without the work log sees no reminders.
-    assert reminder_cards(settings, _viewer(settings, "claims01")) is None
+    assert reminder_cards(engine, _viewer(engine.settings, "claims01")) is None
 
 
 def test_the_administrator_sets_the_limit_on_its_page(login: Login, settings: Settings) -> None:

@@ -19,6 +19,7 @@ from data.export_layout import export_store
 from data.generate import generate
 from data.load import load
 from data.settings import Settings
+from engines import engine_for
 from ops import worklog_entries as entries
 from ops import worklog_plans as plans
 from ops.worklog_fields import WorklogError
@@ -66,11 +67,11 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                                          store_path=root / "store.duckdb"),
                                  root / "users.sqlite")
     generate(settings.store_path, POLICIES, 3, AS_OF, settings)
-    ensure_demo_users(settings)
+    ensure_demo_users(engine_for(settings))
     sales = get_user(settings.users_db, username="sales01")
     assert sales is not None
     (by_id, by_mobile) = _known_customers(settings.store_path)
-    plan = plans.create_plan(settings, sales.viewer(), {
+    plan = plans.create_plan(engine_for(settings), sales.viewer(), {
         "kind": "日常工作计划", "date": AS_OF.isoformat(), "purpose": "拜访新客户",
         "customers": [
             {"customer_name": by_id[1], "customer_kind": "间接客户", "id_no": by_id[2]},
@@ -80,11 +81,11 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ]})
     # Notes: one about the plan's new prospect (the same record), one about a prospect
     # met without a plan (a record of its own).
-    notes = [entries.create_entry(settings, sales.viewer(), {
+    notes = [entries.create_entry(engine_for(settings), sales.viewer(), {
         "date": AS_OF.isoformat(), "customer_name": name, "customer_kind": "集团客户",
         "content": "初次拜访", "plan_id": plan["plan_id"] if name == NEW_NAME else None}
     )["entry_id"] for name in (NEW_NAME, NOTE_ONLY)]
-    before = plans.plan(settings, sales.viewer(), plan["plan_id"])
+    before = plans.plan(engine_for(settings), sales.viewer(), plan["plan_id"])
     files = root / "files"
     export_store(settings.store_path, files)
     result = load(files, settings.store_path, settings, user="tester")
@@ -146,14 +147,14 @@ def test_a_new_prospect_gets_a_master_of_its_own_in_its_authors_scope(
         viewer = Viewer(90 + branch, "steward", "客户信息管理员", frozenset(CATALOG),
                         DataScope("branch", branch), True)
         return [r["master_no"] for r in
-                run_detail(settings, report, values, viewer).rows]
+                run_detail(engine_for(settings), report, values, viewer).rows]
 
     assert seen(scope.branch_id) == [master_no]
     assert seen(other) == []
 
 
 def test_the_plan_shows_each_number_linked_to_customer_360(loaded: dict[str, Any]) -> None:
-    shown = plans.plan(loaded["settings"], loaded["sales"].viewer(), loaded["plan_id"])
+    shown = plans.plan(engine_for(loaded["settings"]), loaded["sales"].viewer(), loaded["plan_id"])
     numbers = [c["master_no"] for c in shown["customers"]]
     assert numbers[:2] == [loaded["by_id"][4], loaded["by_mobile"][4]]
     assert numbers[2] == _record(loaded, NEW_NAME)[2]
@@ -175,7 +176,7 @@ def test_the_next_load_keeps_the_numbers(loaded: dict[str, Any], tmp_path: Path)
 
 def test_a_bad_id_is_refused_at_its_field(loaded: dict[str, Any]) -> None:
     with pytest.raises(WorklogError) as refused:
-        plans.create_plan(loaded["settings"], loaded["sales"].viewer(), {
+        plans.create_plan(engine_for(loaded["settings"]), loaded["sales"].viewer(), {
             "date": AS_OF.isoformat(), "purpose": "拜访", "customers": [
                 {"customer_name": "王五", "customer_kind": "间接客户", "id_no": "12#4"}]})
     assert refused.value.field == "customers[0].id_no"
@@ -183,12 +184,12 @@ def test_a_bad_id_is_refused_at_its_field(loaded: dict[str, Any]) -> None:
 
 
 def test_a_notes_prospect_shows_the_same_number_as_the_plans(loaded: dict[str, Any]) -> None:
-    settings, viewer = loaded["settings"], loaded["sales"].viewer()
-    on_plan, alone = (entries.entry(settings, viewer, i) for i in loaded["notes"])
+    engine, viewer = engine_for(loaded["settings"]), loaded["sales"].viewer()
+    on_plan, alone = (entries.entry(engine, viewer, i) for i in loaded["notes"])
     assert on_plan["master_no"] == _record(loaded, NEW_NAME)[2]
     assert alone["master_no"] == _record(loaded, NOTE_ONLY)[2]
     assert alone["master_no"] not in (None, on_plan["master_no"])
-    listed = {e["entry_id"]: e["master_no"] for e in entries.list_entries(settings, viewer)}
+    listed = {e["entry_id"]: e["master_no"] for e in entries.list_entries(engine, viewer)}
     assert listed[on_plan["entry_id"]] == on_plan["master_no"]
 
 
@@ -196,7 +197,7 @@ def test_customer_360_finds_the_new_prospect_for_its_authors_scope_only(
         loaded: dict[str, Any]) -> None:
     settings, sales = loaded["settings"], loaded["sales"]
     master_no = _record(loaded, NEW_NAME)[2]
-    view = customer_view(settings, sales.viewer(), master_no)
+    view = customer_view(engine_for(settings), sales.viewer(), master_no)
     assert view is not None
     assert [(r["customer_name"], r["source_system"]) for r in view.records] == [
         (NEW_NAME, SOURCE_SYSTEM)]
@@ -207,7 +208,7 @@ def test_customer_360_finds_the_new_prospect_for_its_authors_scope_only(
                  if b != scope.branch_id)
     stranger = Viewer(99, "other", "支公司经理", frozenset(CATALOG), DataScope("branch", other),
                       True)
-    assert customer_view(settings, stranger, master_no) is None
+    assert customer_view(engine_for(settings), stranger, master_no) is None
 
 
 def test_a_t1_day_resolves_a_prospect_entered_since(loaded: dict[str, Any],
@@ -217,7 +218,7 @@ def test_a_t1_day_resolves_a_prospect_entered_since(loaded: dict[str, Any],
     settings, sales = loaded["settings"], loaded["sales"]
     before = dict(_rows(settings.store_path, "SELECT customer_code, master_no FROM customer "
                                              "WHERE source_system = ?", [SOURCE_SYSTEM]))
-    plans.create_plan(settings, sales.viewer(), {
+    plans.create_plan(engine_for(settings), sales.viewer(), {
         "date": AS_OF.isoformat(), "purpose": "次日拜访", "customers": [
             {"customer_name": DAY_NAME, "customer_kind": "代理客户", "phone": "0755-2666000"}]})
     export_store(settings.store_path, tmp_path / "all")

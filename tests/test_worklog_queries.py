@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from data.settings import Settings
+from engines import engine_for
+from engines.base import Engine
 from ops import worklog_tables as wt
 from queries.access import DataScope, Viewer
 from queries.catalog import CATALOG
@@ -82,28 +84,28 @@ def tiny(store: Path, tmp_path: Path) -> Settings:
                              tmp_path / "ops.sqlite")
 
 
-def rows(settings: Settings, slug: str, v: Viewer = GM, **args: str) -> list[dict[str, Any]]:
+def rows(engine: Engine, slug: str, v: Viewer = GM, **args: str) -> list[dict[str, Any]]:
     report = CATALOG[slug]
-    return run_detail(settings, report, parse_filters(report, args, AS_OF), v,
+    return run_detail(engine, report, parse_filters(report, args, AS_OF), v,
                       limit=1000).rows
 
 
-def summary(settings: Settings, slug: str, key: str, v: Viewer = GM) -> Any:
+def summary(engine: Engine, slug: str, key: str, v: Viewer = GM) -> Any:
     report = CATALOG[slug]
-    return run_summary(settings, report, parse_filters(report, {}, AS_OF), v, key)
+    return run_summary(engine, report, parse_filters(report, {}, AS_OF), v, key)
 
 
 def test_a_saved_note_is_in_the_next_query(tiny: Settings) -> None:
-    assert rows(tiny, "worklog-note-list") == []
+    assert rows(engine_for(tiny), "worklog-note-list") == []
     note(tiny.users_db, ZHANG, D(2026, 6, 1), "88.80", customer="C1", content="面谈续保")
-    (only,) = rows(tiny, "worklog-note-list")
+    (only,) = rows(engine_for(tiny), "worklog-note-list")
     assert (only["customer_name"], only["expense_amount"], only["author_name"]) == (
         "华南物流", 88.8, "张三")
     second = note(tiny.users_db, ZHANG, D(2026, 6, 2), "10.00", customer="C2")
-    assert len(rows(tiny, "worklog-note-list")) == 2
+    assert len(rows(engine_for(tiny), "worklog-note-list")) == 2
     update(tiny.users_db, wt.worklog_entries, "entry_id", second,
            deleted_at="2026-06-03T01:00:00")
-    assert [r["content"] for r in rows(tiny, "worklog-note-list")] == ["面谈续保"]
+    assert [r["content"] for r in rows(engine_for(tiny), "worklog-note-list")] == ["面谈续保"]
 
 
 def test_each_tier_sees_its_rows_and_no_one_elses(tiny: Settings) -> None:
@@ -116,7 +118,8 @@ def test_each_tier_sees_its_rows_and_no_one_elses(tiny: Settings) -> None:
         "支公司经理 (广州)": DataScope("branch", 1),
         "总经理": DataScope("company"),
     }
-    names = {tier: sorted(r["author_name"] for r in rows(tiny, "worklog-note-list", viewer(s)))
+    names = {tier: sorted(r["author_name"] for r in rows(engine_for(tiny), "worklog-note-list",
+                                                         viewer(s)))
              for tier, s in seen.items()}
     assert names == {"张三 (本人)": ["张三"], "王五 (另一科室的业务员)": ["王五"],
                      "科长 (营业一部)": ["张三", "李四"],
@@ -125,7 +128,8 @@ def test_each_tier_sees_its_rows_and_no_one_elses(tiny: Settings) -> None:
     # The same scope on every worklog report: 王五 sees nothing of 张三's.
     for slug in ("worklog-expenses", "worklog-cost-to-serve", "worklog-anomalies"):
         assert all(r.get("staff_code") != "E00001"
-                   for r in rows(tiny, slug, viewer(seen["王五 (另一科室的业务员)"]))), slug
+                   for r in rows(engine_for(tiny), slug,
+                                 viewer(seen["王五 (另一科室的业务员)"]))), slug
 
 
 def test_cost_to_serve_is_shared_by_expense_and_adds_up(tiny: Settings) -> None:
@@ -135,7 +139,7 @@ def test_cost_to_serve_is_shared_by_expense_and_adds_up(tiny: Settings) -> None:
     note(db, LI, D(2026, 6, 2), "50.00", customer="C1")
     note(db, ZHANG, D(2026, 6, 3), "30.00", customer="C2")
     by_key = {(r["person_name"], r["customer_code"]): r
-              for r in rows(tiny, "worklog-cost-to-serve")}
+              for r in rows(engine_for(tiny), "worklog-cost-to-serve")}
     assert set(by_key) == {("张三", "C1"), ("李四", "C1"), ("张三", "C2")}
     # C1 in 2026 (by hand): premium 1 000 + 3 000 = 4 000, received 3 500, commission 120,
     # paid (closed) 400, outstanding 250 → P&L 3 500 − 120 − 400 − 250 = 2 730.
@@ -154,14 +158,14 @@ def test_cost_to_serve_is_shared_by_expense_and_adds_up(tiny: Settings) -> None:
     c2 = by_key["张三", "C2"]  # no policy: nothing beside the 30.00 spent
     assert (c2["premium"], c2["customer_pnl"], c2["pnl_after_cost"]) == (0.0, 0.0, -30.0)
     # By customer the figures are the customer's own, once; by salesperson the shares.
-    customers = {r["customer_code"]: r for r in summary(tiny, "worklog-cost-to-serve",
+    customers = {r["customer_code"]: r for r in summary(engine_for(tiny), "worklog-cost-to-serve",
                                                         "by-customer").rows}
     assert (customers["C1"]["premium"], customers["C1"]["expense"],
             customers["C1"]["customer_pnl"], customers["C1"]["pnl_after_cost"]) == (
         4000.0, 200.0, 2730.0, 2530.0)
     assert customers["C1"]["per_visit"] == pytest.approx(200 / 3)
     assert customers["C1"]["cost_ratio"] == pytest.approx(200 / 3500 * 100)
-    people = {r["person_code"]: r for r in summary(tiny, "worklog-cost-to-serve",
+    people = {r["person_code"]: r for r in summary(engine_for(tiny), "worklog-cost-to-serve",
                                                    "by-person").rows}
     assert (people["E00001"]["expense"], people["E00001"]["premium"]) == (180.0, 3000.0)
     assert (people["E00002"]["expense"], people["E00002"]["premium"]) == (50.0, 1000.0)
@@ -170,21 +174,21 @@ def test_cost_to_serve_is_shared_by_expense_and_adds_up(tiny: Settings) -> None:
 def test_shares_that_round_still_add_up_to_the_customer(tiny: Settings) -> None:
     for who in (ZHANG, LI, WANG):  # three equal shares of C3's 100.00 premium
         note(tiny.users_db, who, D(2026, 6, 1), "10.00", customer="C3")
-    shares = sorted(r["premium"] for r in rows(tiny, "worklog-cost-to-serve"))
+    shares = sorted(r["premium"] for r in rows(engine_for(tiny), "worklog-cost-to-serve"))
     assert shares == [33.33, 33.33, 33.34]
-    total = summary(tiny, "worklog-cost-to-serve", "by-customer").totals
+    total = summary(engine_for(tiny), "worklog-cost-to-serve", "by-customer").totals
     assert total["premium"] == 100.0
 
 
 def test_my_customers_are_those_i_handle_and_those_of_my_notes(tiny: Settings) -> None:
     note(tiny.users_db, LI, D(2026, 6, 1), "10.00", customer="C1")  # 张三 handles C1
     plan(tiny.users_db, LI, D(2026, 6, 5), prospect="华南物流集团")
-    li = rows(tiny, "worklog-customers", viewer(DataScope("self", 1, 1, 2)))
+    li = rows(engine_for(tiny), "worklog-customers", viewer(DataScope("self", 1, 1, 2)))
     assert sorted((r["relation"], r["customer_code"], r["policy_no"], r["prospect_name"])
                   for r in li) == [("新客户", None, None, "华南物流集团"),
                                    ("记事客户", "C1", "P00001", None),
                                    ("记事客户", "C1", "P00002", None)]
-    zhang = rows(tiny, "worklog-customers", viewer(DataScope("self", 1, 1, 1)))
+    zhang = rows(engine_for(tiny), "worklog-customers", viewer(DataScope("self", 1, 1, 1)))
     assert {(r["relation"], r["policy_no"]) for r in zhang} == {("经办保单", "P00001"),
                                                                ("经办保单", "P00002")}
     claims = {r["policy_no"]: (r["claims_registered"], r["paid_closed_cny"],
@@ -196,14 +200,15 @@ def test_expenses_against_the_budget(tiny: Settings) -> None:
     budget(tiny.users_db, ZHANG, 2026, "1200.00")
     note(tiny.users_db, ZHANG, D(2026, 6, 1), "100.00", customer="C1", kind="招待")
     note(tiny.users_db, ZHANG, D(2026, 6, 9), "20.50", customer="C1", kind="交通")
-    total = summary(tiny, "worklog-expenses", "by-person").totals
+    total = summary(engine_for(tiny), "worklog-expenses", "by-person").totals
     assert (total["items"], total["expense"], total["budget"], total["left"]) == (
         2, 120.5, 1200.0, 1079.5)
     assert total["used_pct"] == pytest.approx(120.5 / 1200 * 100)
     months = {r["month"]: (r["expense"], r["budget"])
-              for r in summary(tiny, "worklog-expenses", "by-month").rows}
+              for r in summary(engine_for(tiny), "worklog-expenses", "by-month").rows}
     assert months["2026-06"] == (120.5, 100.0) and months["2026-01"] == (0.0, 100.0)
-    kinds = {r["kind"]: r["expense"] for r in summary(tiny, "worklog-expenses", "by-kind").rows}
+    kinds = {r["kind"]: r["expense"] for r in summary(engine_for(tiny), "worklog-expenses",
+                                                      "by-kind").rows}
     assert kinds == {"招待": 100.0, "交通": 20.5, "年度预算": 0.0}
 
 
@@ -221,13 +226,13 @@ def clean_month(settings: Settings) -> None:
         note(db, ZHANG, day, cost, customer="C1", receipt=f"FP{i}", plan_id=plan_id)
 
 
-def findings(settings: Settings) -> list[tuple[str, str]]:
-    return sorted((r["rule"], r["reason"]) for r in rows(settings, "worklog-anomalies"))
+def findings(engine: Engine) -> list[tuple[str, str]]:
+    return sorted((r["rule"], r["reason"]) for r in rows(engine, "worklog-anomalies"))
 
 
 def test_a_clean_month_has_no_anomalies(tiny: Settings) -> None:
     clean_month(tiny)
-    assert findings(tiny) == []
+    assert findings(engine_for(tiny)) == []
 
 
 CRAFTED = {
@@ -251,6 +256,6 @@ def test_each_anomaly_is_found_on_its_case_alone(tiny: Settings, rule: str) -> N
     day = fields.pop("day")
     customer = fields.pop("customer", "C1")
     note(tiny.users_db, ZHANG, day, customer=customer, **fields)
-    found = findings(tiny)
+    found = findings(engine_for(tiny))
     assert {r for r, _ in found} == {rule}
     assert reason in {text for _, text in found}

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from auth.users import get_user, list_users
 from data.settings import Settings
+from engines.base import Engine
 from queries.catalog import CATALOG
 
 Login = Callable[[str], FlaskClient]
@@ -54,7 +55,7 @@ def test_a_saved_note_is_seen_at_once_by_its_tiers_only(login: Login,
     assert mark not in {r["content"] for r in _detail(outsider, "worklog-note-list")}
 
 
-def test_a_declared_column_width_reaches_the_detail_grid(settings: Settings) -> None:
+def test_a_declared_column_width_reaches_the_detail_grid(engine: Engine) -> None:
     """异常提示's 原因 is declared wide (Col.width): the grid gives it that width."""
     from layouts.report_page import detail_view
     from queries.access import DataScope, Viewer
@@ -63,7 +64,7 @@ def test_a_declared_column_width_reaches_the_detail_grid(settings: Settings) -> 
     report = CATALOG["worklog-anomalies"]
     gm = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
     args = {"run": "1", "level": "detail"}
-    grid = detail_view(settings, report, parse_filters(report, args, settings.today), gm,
+    grid = detail_view(engine, report, parse_filters(report, args, engine.settings.today), gm,
                        args).to_plotly_json()
     found = []
 

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from auth.templates import ensure_demo_users
 from data.settings import Settings
+from engines import engine_for
 from tests.auth_fixtures import sign_in
 from tests.ops_fixtures import with_own_database
 
@@ -28,7 +29,7 @@ def worklog_settings(store_path: Path, as_of: date,
     plain = replace(Settings(), store_path=store_path, as_of=as_of, login_fail_delay=0.0,
                     export_dir=tmp_path_factory.mktemp("worklog-exports"))
     own = with_own_database(plain, tmp_path_factory.mktemp("worklog") / "users.sqlite")
-    ensure_demo_users(own)
+    ensure_demo_users(engine_for(own))
     return own
 
 

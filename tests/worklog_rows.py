@@ -11,7 +11,8 @@ import duckdb
 import sqlalchemy as sa
 
 from auth.users import list_users
-from data.settings import OpsDb, Settings
+from data.settings import OpsDb
+from engines.base import Engine
 from ops import db as ops_db
 from ops import worklog_tables as wt
 from queries.demo_people import find_demo_people
@@ -77,14 +78,14 @@ def budget(db: OpsDb, who: dict[str, Any], year: int, amount: str) -> int:
     return insert(db, wt.worklog_budgets, year=year, amount=Decimal(amount), **who)
 
 
-def sample_worklog(settings: Settings) -> None:
+def sample_worklog(engine: Engine) -> None:
     """A few months of plans, notes and budgets for the demo salesperson (sales01), a
     colleague of the same department and one of another branch, on customers whose
     policies they handle: every worklog report has rows for every demo tier, and every
     anomaly rule a case."""
-    demo = find_demo_people(settings)
+    demo = find_demo_people(engine)
     assert demo is not None, "the test store is a generated demo store"
-    con = duckdb.connect(str(settings.store_path), read_only=True)
+    con = duckdb.connect(str(engine.settings.store_path), read_only=True)
     try:
         people = con.execute("""
             SELECT s.staff_id, s.staff_name, s.dept_id, s.branch_id,
@@ -98,7 +99,7 @@ def sample_worklog(settings: Settings) -> None:
     first = next(p for p in people if p[0] == demo.sales_staff_id)
     same_dept = next(p for p in people if p[2] == first[2] and p[0] != first[0])
     other = next(p for p in people if p[3] != first[3])
-    db = settings.users_db
+    db = engine.settings.users_db
     start = date(2026, 3, 2)
     for n, (staff_id, name, dept_id, branch_id, customers) in enumerate(
             (first, same_dept, other), start=1):
