@@ -35,7 +35,9 @@ def test_one_engine_per_store_and_the_app_holds_it(settings: Settings) -> None:
 
     engine = engine_for(settings)
     assert isinstance(engine, DuckDBEngine)
-    assert engine_for(replace(settings, results_cache_entries=0)) is engine  # same store
+    assert engine_for(settings) is engine  # built once per settings
+    other = replace(settings, results_cache_entries=0)
+    assert engine_for(other) is not engine and engine_for(other).settings is other
     server = create_app(settings).server
     assert server.config["ENGINE"] is engine
 

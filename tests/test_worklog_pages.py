@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from auth.users import get_user
 from data.settings import Settings
+from engines import engine_for
 from engines.base import Engine
 from ops import worklog_plans as plans
 from ops.worklog_entries import list_entries, local_today
@@ -32,6 +33,12 @@ Login = Callable[[str], FlaskClient]
 def settings(worklog_settings: Settings) -> Settings:
     """The work log's own store (tests/worklog_fixtures.py), demo year included."""
     return worklog_settings
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Engine:
+    """The engine of the work log's own store."""
+    return engine_for(settings)
 
 
 @pytest.fixture
