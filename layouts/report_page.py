@@ -215,7 +215,10 @@ def summary_view(engine: Engine, report: Report, values: FilterValues,
             dmc.SegmentedControl(id={"type": "chart-by", "report": report.slug}, size="xs",
                                  data=chart_choices(report, result.group_by),
                                  value=chart_by or result.group_by[0])])
-    return html.Div([
+    sort_text = ",".join(f"{k}:{d}" for k, d in sort_shown)
+    # The drawn sort on the element too: what a page (or a test) can wait on after
+    # asking the server for another order.
+    return html.Div(**{"data-summary-sort": sort_text}, children=[
         dmc.Group(justify="space-between", mb="xs", children=[
             dmc.Text(_groups_note(report, dims, result) + "; 点击一行查看明细清单; 点击列标题排序",
                      size="sm", c="dimmed", id={"type": "summary-note", "report": report.slug}),
@@ -226,8 +229,7 @@ def summary_view(engine: Engine, report: Report, values: FilterValues,
         grid,
         dcc.Store(id={"type": "summary-keys", "report": report.slug},
                   data=list(result.group_by)),
-        dcc.Store(id={"type": "summary-sort", "report": report.slug},
-                  data=",".join(f"{k}:{d}" for k, d in sort_shown)),
+        dcc.Store(id={"type": "summary-sort", "report": report.slug}, data=sort_text),
     ])
 
 
