@@ -6,7 +6,7 @@ after the app starts against a warm one.
     .venv/bin/python -m bench.bench_floor --policies 1000000 [--dir var/bench] [--reuse]
 
 Both stores are generated in the run (``--reuse`` keeps existing ones and skips the
-generate row). Prints a table and writes bench/results_floor.json. Not part of the tests.
+generate row). Prints a table and writes bench/results_floor_<size>.json. Not part of the tests.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import requests
 
-from bench.http_harness import free_port, raw_ms, recording, start_app
+from bench.http_harness import children, free_port, raw_ms, recording, start_app
 from data.settings import Settings
 from engines import engine_for
 from engines.base import Engine
@@ -38,7 +38,7 @@ from queries import store_types
 from queries.catalog import CATALOG
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = Path(__file__).with_name("results_floor.json")
+RESULTS = Path(__file__).parent
 AS_OF = date(2026, 11, 22)
 PASSWORD = "demo-pass-2026"
 # The floor's cube dimensions as the product's 3.6 group-bys.
@@ -65,7 +65,10 @@ def floor_module(floor: Path) -> Any:
 
 def generate(policies: int, store: Path, floor_store: Path, floor: Path, reuse: bool
              ) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    """Both stores, generated unless ``reuse`` finds them; the figures of the run that
+    generated them are kept beside them (a ``--generate-only`` run, then ``--reuse``)."""
+    kept = store.with_suffix(".generate.json")
+    out: dict[str, Any] = json.loads(kept.read_text()) if reuse and kept.exists() else {}
     if not (reuse and store.exists()):
         store.unlink(missing_ok=True)
         t = time.perf_counter()
@@ -73,6 +76,7 @@ def generate(policies: int, store: Path, floor_store: Path, floor: Path, reuse: 
                         "--as-of", AS_OF.isoformat(), "--out", str(store)], cwd=ROOT,
                        check=True, stdout=subprocess.DEVNULL)
         out["product_s"] = round(time.perf_counter() - t, 1)
+        out["product_load_after"] = os.getloadavg()
     if not (reuse and floor_store.exists()):
         floor_store.unlink(missing_ok=True)
         t = time.perf_counter()
@@ -82,14 +86,33 @@ def generate(policies: int, store: Path, floor_store: Path, floor: Path, reuse: 
         out["floor_s"] = round(time.perf_counter() - t, 1)
     out["product_gib"] = round(store.stat().st_size / 2**30, 3)
     out["floor_gib"] = round(floor_store.stat().st_size / 2**30, 3)
+    kept.write_text(json.dumps(out, default=str))
     return out
 
 
-class PeakRss:
-    """Peak resident memory of the export job processes started while it runs."""
+def export_window(store: Path, rows: int = 1_000_000) -> dict[str, str]:
+    """The start-date filter that leaves about ``rows`` policies of 3.1 (the whole book
+    when it holds no more): an xlsx sheet holds at most 1,048,576 rows."""
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        (total,) = con.execute("SELECT count(*) FROM policy_pnl").fetchall()[0]
+        if total <= rows:
+            return {}
+        (day,) = con.execute("SELECT start_date FROM policy_pnl ORDER BY start_date DESC "
+                             "LIMIT 1 OFFSET ?", [rows]).fetchall()[0]
+    finally:
+        con.close()
+    # The day after the first one left out: at most ``rows`` policies.
+    return {"start_from": date.fromordinal(day.toordinal() + 1).isoformat()}
 
-    def __init__(self, jobs_dir: Path) -> None:
-        self.jobs_dir, self.peak_mib, self._stop = jobs_dir, 0.0, threading.Event()
+
+class PeakRss:
+    """Peak resident memory of the processes the app starts while it runs (an export
+    job runs in a process of its own, below a web worker)."""
+
+    def __init__(self, app_pid: int) -> None:
+        self.app_pid, self.peak_mib, self._stop = app_pid, 0.0, threading.Event()
+        self._before = set(descendants(app_pid))
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def __enter__(self) -> PeakRss:
@@ -102,14 +125,23 @@ class PeakRss:
 
     def _watch(self) -> None:
         while not self._stop.wait(0.1):
-            for pid_file in self.jobs_dir.glob("jobs/*/pid"):
+            for pid in set(descendants(self.app_pid)) - self._before:
                 try:
-                    status = Path(f"/proc/{pid_file.read_text().strip()}/status").read_text()
-                except (OSError, ValueError):
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
                     continue
                 hwm = re.search(r"VmHWM:\s+(\d+)", status)
                 if hwm:
                     self.peak_mib = max(self.peak_mib, int(hwm.group(1)) / 1024)
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        kids = children(todo.pop())
+        found += kids
+        todo += kids
+    return found
 
 
 def child_seconds(code: str) -> tuple[float, float, float]:
@@ -125,12 +157,12 @@ def child_seconds(code: str) -> tuple[float, float, float]:
     return round(float(out[-3]), 2), round(float(out[-2]), 2), round(float(out[-1]), 1)
 
 
-def xlsx_rows(session: requests.Session, base: str, store: Path, export_dir: Path
-              ) -> dict[str, Any]:
-    with PeakRss(export_dir) as watch:
+def xlsx_rows(session: requests.Session, base: str, store: Path, app_pid: int,
+              window: dict[str, str]) -> dict[str, Any]:
+    with PeakRss(app_pid) as watch:
         t = time.perf_counter()
-        job = session.post(f"{base}/api/reports/{EXPORT}/exports?level=detail",
-                           timeout=60).json()
+        job = session.post(f"{base}/api/reports/{EXPORT}/exports",
+                           params={"level": "detail", **window}, timeout=60).json()
         while True:
             status = session.get(f"{base}/api/exports/{job['job_id']}", timeout=60).json()
             if status["state"] in {"done", "failed", "cancelled", "too_many_rows"}:
@@ -143,12 +175,12 @@ def xlsx_rows(session: requests.Session, base: str, store: Path, export_dir: Pat
     ref_s, ref_cpu, ref_rss = child_seconds(
         "import rustpy_xlsxwriter as rx\n"
         "from bench.bench_floor import export_reader\n"
-        f"with export_reader({str(store)!r}) as r:\n"
+        f"with export_reader({str(store)!r}, {window!r}) as r:\n"
         "    rx.write_worksheet(r, '/tmp/bench-floor-ref.xlsx')")
     # The job's own work in a child (its settings: one DuckDB thread), with CPU time.
     own_s, own_cpu, own_rss = child_seconds(
         "from bench.bench_floor import export_job_alone\n"
-        f"export_job_alone({str(store)!r})")
+        f"export_job_alone({str(store)!r}, {window!r})")
     columns = len(CATALOG[EXPORT].detail)
     return {"rows": status["rows_done"], "columns": columns, "product_s": round(seconds, 2),
             "job_rss_mib": round(watch.peak_mib, 1), "job_alone_s": own_s,
@@ -156,7 +188,7 @@ def xlsx_rows(session: requests.Session, base: str, store: Path, export_dir: Pat
             "rust_alone_s": ref_s, "rust_alone_cpu_s": ref_cpu, "rust_alone_rss_mib": ref_rss}
 
 
-def export_reader(store: str) -> Any:
+def export_reader(store: str, window: dict[str, str]) -> Any:
     from queries import export_stream
     from queries.access import DataScope, Viewer
 
@@ -164,12 +196,12 @@ def export_reader(store: str) -> Any:
     store_types.serve_from(engine_for(settings))
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
-    values = reporting.parse_filters(report, {}, AS_OF)
+    values = reporting.parse_filters(report, window, AS_OF)
     return export_stream.arrow_reader(engine_for(settings), report, values, viewer, (),
                                       batch_rows=10_000)
 
 
-def export_job_alone(store: str) -> None:
+def export_job_alone(store: str, window: dict[str, str]) -> None:
     from queries import export
     from queries.access import DataScope, Viewer
     from queries.export_jobs import job_settings
@@ -179,10 +211,10 @@ def export_job_alone(store: str) -> None:
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
     export.detail_xlsx(Path("/tmp/bench-floor-job.xlsx"), engine_for(settings), report,
-                       reporting.parse_filters(report, {}, AS_OF), viewer)
+                       reporting.parse_filters(report, window, AS_OF), viewer)
 
 
-def csv_alone(store: str) -> None:
+def csv_alone(store: str, window: dict[str, str]) -> None:
     from queries import export
     from queries.access import DataScope, Viewer
 
@@ -191,18 +223,18 @@ def csv_alone(store: str) -> None:
     report = CATALOG[EXPORT]
     viewer = Viewer(1, "gm", "总经理", frozenset(CATALOG), DataScope("company"), True)
     for _ in export.detail_csv(engine_for(settings), report,
-                               reporting.parse_filters(report, {}, AS_OF),
+                               reporting.parse_filters(report, window, AS_OF),
                                viewer):
         pass
 
 
 def csv_rows(session: requests.Session, base: str, store: Path, floor_store: Path,
-             floor_bench: Any) -> dict[str, Any]:
+             floor_bench: Any, *, window: dict[str, str]) -> dict[str, Any]:
     runs, size = [], 0
     for _ in range(3):
         t = time.perf_counter()
-        with session.get(f"{base}/export/{EXPORT}.csv?level=detail", stream=True,
-                         timeout=600) as resp:
+        with session.get(f"{base}/export/{EXPORT}.csv", params={"level": "detail", **window},
+                         stream=True, timeout=600) as resp:
             assert resp.status_code == 200, resp.text[:300]
             size = sum(len(chunk) for chunk in resp.iter_content(1 << 20))
         runs.append(time.perf_counter() - t)
@@ -216,7 +248,7 @@ def csv_rows(session: requests.Session, base: str, store: Path, floor_store: Pat
         copy.append(time.perf_counter() - t)
     con.close()
     own = child_seconds("from bench.bench_floor import csv_alone\n"
-                        f"csv_alone({str(store)!r})")
+                        f"csv_alone({str(store)!r}, {window!r})")
     copy_sql = f"COPY ({sql}) TO '/tmp/bench-floor-copy.csv' (HEADER)"
     ref = child_seconds("import duckdb\n"
                         f"con = duckdb.connect({str(floor_store)!r}, read_only=True)\n"
@@ -318,6 +350,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=ROOT / "var" / "bench")
     ap.add_argument("--floor", type=Path, default=ROOT.parent / "shared" / "floor")
     ap.add_argument("--reuse", action="store_true", help="keep stores that exist")
+    ap.add_argument("--generate-only", action="store_true",
+                    help="generate both stores and stop (then run with --reuse)")
     a = ap.parse_args()
     a.dir.mkdir(parents=True, exist_ok=True)
     tag = f"{a.policies // 1_000_000}m" if a.policies >= 1_000_000 else str(a.policies)
@@ -326,6 +360,10 @@ def main() -> None:
     result: dict[str, Any] = {"policies": a.policies, "load_before": os.getloadavg()}
     result["store"] = generate(a.policies, store, floor_store, a.floor, a.reuse)
     say("store", result["store"])
+    if a.generate_only:
+        return
+    window = export_window(store)
+    result["export_window"] = window
     export_dir = a.dir / "bench-floor-exports"
     env = {**os.environ, "STORE_PATH": str(store), "AS_OF": AS_OF.isoformat(),
            "RESULTS_CACHE_ENTRIES": "0", "EXPORT_DIR": str(export_dir),
@@ -350,15 +388,16 @@ def main() -> None:
         say("small_summary", result["small_summary"])
         result["cube"] = cube(session, base, floor_store, floor_bench)
         say("cube", result["cube"])
-        result["csv"] = csv_rows(session, base, store, floor_store, floor_bench)
+        result["csv"] = csv_rows(session, base, store, floor_store, floor_bench, window=window)
         say("csv", result["csv"])
-        result["xlsx"] = xlsx_rows(session, base, store, export_dir)
+        result["xlsx"] = xlsx_rows(session, base, store, proc.pid, window)
         say("xlsx", result["xlsx"])
     finally:
         proc.terminate()
         proc.wait(timeout=60)
     result["load_after"] = os.getloadavg()
-    OUT.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    (RESULTS / f"results_floor_{tag}.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False, default=str))
     print(table(result))
 
 
