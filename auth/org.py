@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from engines.base import Engine
-from queries.sql import Statement, _parse
+from queries.sql import Statement
 from queries.store import run, store_identity
 
 
@@ -55,7 +55,7 @@ class Org:
 
 
 def _rows(engine: Engine, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    return run(engine, Statement(_parse(sql), {}))[1]
+    return run(engine, Statement(sql, {}))[1]
 
 
 @lru_cache(maxsize=4)

@@ -29,7 +29,11 @@ Log = Callable[[str], None]
 
 
 class Statement(Protocol):
-    """A catalog statement: the expression and its bound values (``queries.sql``)."""
+    """A catalog statement: its DuckDB text, the parsed expression and its bound values
+    (``queries.sql``)."""
+
+    @property
+    def text(self) -> str: ...
 
     @property
     def expression(self) -> exp.Expr: ...

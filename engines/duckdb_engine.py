@@ -26,7 +26,6 @@ from engines.base import (
     StoreIdentity,
     identity_in_request,
     new_store_opened,
-    rendered_text,
 )
 
 _lock = threading.Lock()
@@ -90,9 +89,7 @@ class DuckDBEngine:
         return self.connection().cursor()
 
     def render(self, statement: Statement) -> str:
-        expression = statement.expression
-        return rendered_text(expression, (self.name,),
-                             lambda: expression.sql(dialect="duckdb"))
+        return statement.text  # DuckDB runs the catalog's text as written
 
     def fetch(self, sql: str, params: dict[str, Any] | None = None) -> Rows:
         cur = self.cursor()

@@ -218,7 +218,8 @@ def summary_view(engine: Engine, report: Report, values: FilterValues,
     sort_text = ",".join(f"{k}:{d}" for k, d in sort_shown)
     # The drawn sort on the element too: what a page (or a test) can wait on after
     # asking the server for another order.
-    return html.Div(**{"data-summary-sort": sort_text}, children=[
+    drawn: dict[str, Any] = {"data-summary-sort": sort_text}
+    return html.Div(**drawn, children=[
         dmc.Group(justify="space-between", mb="xs", children=[
             dmc.Text(_groups_note(report, dims, result) + "; 点击一行查看明细清单; 点击列标题排序",
                      size="sm", c="dimmed", id={"type": "summary-note", "report": report.slug}),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engines.base import Engine
-from queries.sql import Params, Statement, _parse
+from queries.sql import Params, Statement
 from queries.store import run, table_columns
 
 
@@ -30,7 +30,7 @@ def _one(engine: Engine, sql: str, *values: Any) -> tuple[Any, ...] | None:
     params = Params()
     for value in values:
         sql = sql.replace("?", params.bind(value), 1)
-    rows = run(engine, Statement(_parse(sql), params.values))[1]
+    rows = run(engine, Statement(sql, params.values))[1]
     return rows[0] if rows and all(v is not None for v in rows[0]) else None
 
 

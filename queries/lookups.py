@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import sqlglot
 from cachetools import LRUCache, cached
 
 from engines.base import Engine
@@ -34,10 +33,10 @@ def _lookup_key(engine: Engine, table: str, key: str, columns: list[str]
 def _small_lookup(engine: Engine, table: str, key: str, columns: list[str]
                   ) -> dict[Any, tuple[Any, ...]] | None:
     """Every row of ``table`` as {id: (columns…)}, or None when it is not small."""
-    count = C.Statement(sqlglot.parse_one(f"SELECT count(*) FROM {table}"), {})
+    count = C.Statement(f"SELECT count(*) FROM {table}", {})
     if int(run(engine, count)[1][0][0]) > SMALL_LOOKUP_ROWS:
         return None
-    every = C.Statement(sqlglot.parse_one(f"SELECT {key}, {', '.join(columns)} FROM {table}"), {})
+    every = C.Statement(f"SELECT {key}, {', '.join(columns)} FROM {table}", {})
     return {r[0]: tuple(r[1:]) for r in run(engine, every)[1]}
 
 

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ import sqlalchemy as sa
 from sqlglot import exp
 
 from data.settings import Settings
-from engines.base import identity_in_request, rendered_text
+from engines.base import identity_in_request
 from ops import db as ops_db
+from queries.sql_parts import parse_statement
 
 ANALYTICAL = "analytical"  # the attached store's catalog name
 # Unqualified names: the copies first, then the analytical store's tables. A session
@@ -82,18 +84,19 @@ def names() -> frozenset[str]:
                      for n, _ in part)
 
 
-def reads_mirror(expression: exp.Expr) -> bool:
-    """The statement reads a table the mirror holds (so it runs there)."""
+def reads_mirror(text: str) -> bool:
+    """The statement (its text) reads a table the mirror holds (so it runs there)."""
     held = names()
-    if not held:
+    # Most statements name none of the mirror's tables anywhere in their text: they are
+    # told apart without parsing.
+    if not held or not any(name in text for name in held):
         return False
-    # A statement is parsed once per text and never changed: its tables are listed once,
-    # not found by walking its tree on every run.
-    tables = expression.meta.get("tables_read")
-    if tables is None:
-        tables = expression.meta["tables_read"] = frozenset(
-            t.name for t in expression.find_all(exp.Table))
-    return not tables.isdisjoint(held)
+    return not _tables_read(text).isdisjoint(held)
+
+
+@lru_cache(maxsize=4096)
+def _tables_read(text: str) -> frozenset[str]:
+    return frozenset(t.name for t in parse_statement(text).find_all(exp.Table))
 
 
 def _store_identity(path: Path) -> tuple[int, int] | None:
@@ -217,9 +220,7 @@ def fetch(settings: Settings, sql: str, params: dict[str, Any] | None = None
 
 def run(settings: Settings, statement: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
     """A catalog statement (``queries.sql.Statement``) on the mirror."""
-    expression = statement.expression
-    sql = rendered_text(expression, ("duckdb",), lambda: expression.sql(dialect="duckdb"))
-    return fetch(settings, sql, statement.params)
+    return fetch(settings, statement.text, statement.params)
 
 
 def columns(settings: Settings) -> dict[str, set[str]]:

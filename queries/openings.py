@@ -17,10 +17,9 @@ from __future__ import annotations
 import hashlib
 import threading
 
-import sqlglot
 from cachetools import LRUCache, cached
 
-from engines.base import Engine, rendered_text
+from engines.base import Engine
 from queries.spec import Report, Summary
 from queries.sql_parts import Statement
 from queries.store import run, store_key, table_columns
@@ -37,7 +36,7 @@ def table_name(report: Report, summary: Summary) -> str:
 
 def fingerprint(st: Statement) -> str:
     """The statement's text and parameters, hashed: equal only for the same answer."""
-    text = rendered_text(st.expression, ("duckdb",), lambda: st.expression.sql("duckdb"))
+    text = st.text
     params = repr(sorted(st.params.items()))
     return hashlib.sha256(f"{text}\x00{params}".encode()).hexdigest()
 
@@ -49,8 +48,7 @@ def _stored(engine: Engine) -> dict[str, tuple[str, int, int]]:
     if not {"fingerprint", "table_name", "opening", "groups"} <= \
             table_columns(engine).get(INDEX, set()):
         return {}
-    st = Statement(sqlglot.parse_one(
-        f"SELECT fingerprint, table_name, opening, groups FROM {INDEX}"), {})
+    st = Statement(f"SELECT fingerprint, table_name, opening, groups FROM {INDEX}", {})
     return {f: (t, int(o), int(g)) for f, t, o, g in run(engine, st)[1]}
 
 

@@ -21,7 +21,6 @@ from queries.catalog import CATALOG
 from queries.links import customer_url, record_url
 from queries.masking import mask_value
 from queries.sql import Statement
-from queries.sql_parts import parse_statement
 from queries.store import run
 
 CUSTOMER_AREA = "customers"
@@ -106,7 +105,7 @@ def scope_predicate(viewer: Viewer, params: dict[str, Any], prefix: str = "") ->
 
 def store_rows(engine: Engine, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     # Parsed once per text (values are bound, never in it), rendered once per engine.
-    names, raw = run(engine, Statement(parse_statement(sql), params))
+    names, raw = run(engine, Statement(sql, params))
     return [dict(zip(names, r, strict=True)) for r in raw]
 
 

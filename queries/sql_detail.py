@@ -12,7 +12,7 @@ import orjson
 
 from queries.access import Viewer
 from queries.spec import Report
-from queries.sql_parts import Condition, Params, Statement, _parse, where_sql
+from queries.sql_parts import Condition, Params, Statement, where_sql
 
 
 def count_statement(report: Report, conditions: list[Condition], viewer: Viewer,
@@ -20,7 +20,7 @@ def count_statement(report: Report, conditions: list[Condition], viewer: Viewer,
     params = Params()
     sql = f"SELECT count(*) AS n FROM {report.source} " \
           f"WHERE {where_sql(report, conditions, viewer, params, settings_values, detail=True)}"
-    return Statement(_parse(sql), params.values)
+    return Statement(sql, params.values)
 
 
 MAX_OFFSET = 1_000_000_000  # rows before a page: far past any book
@@ -113,7 +113,7 @@ def detail_statement(report: Report, columns: list[str], conditions: list[Condit
     rows_of = f" AND ({report.detail_where})" if report.detail_where else ""
     sql = f"SELECT {', '.join(cols)} FROM {source} " \
           f"WHERE {key} IN ({page}){rows_of} ORDER BY {order_sql}"
-    return Statement(_parse(sql), params.values)
+    return Statement(sql, params.values)
 
 
 def _typed(value: Any) -> Any:
@@ -132,7 +132,7 @@ def lookup_statement(table: str, key: str, columns: list[str], ids: list[Any]) -
     # A semi-join on the unnested list: hashed, not a scan of the list per row.
     sql = f"SELECT {key}, {', '.join(columns)} FROM {table} " \
           f"WHERE {key} IN (SELECT unnest({params.bind(list(ids))}))"
-    return Statement(_parse(sql), params.values)
+    return Statement(sql, params.values)
 
 
 def options_statement(table: str, value: str, label: str, where: str | None,
@@ -142,4 +142,4 @@ def options_statement(table: str, value: str, label: str, where: str | None,
     if where:
         sql += f" WHERE {where}"
     sql += " ORDER BY value"
-    return Statement(_parse(sql), {})
+    return Statement(sql, {})

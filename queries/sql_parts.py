@@ -31,11 +31,20 @@ class Params:
 
 @dataclass(frozen=True)
 class Statement:
-    expression: exp.Expr
+    """A statement's text in DuckDB's SQL (placeholders, never values) and its bound
+    parameters. DuckDB runs the text as written; the parsed tree is made only for an
+    engine that rewrites it (ClickHouse) or a check that reads it: parsing and writing a
+    statement back cost more than many a summary's query."""
+
+    text: str
     params: dict[str, Any]
 
+    @property
+    def expression(self) -> exp.Expr:
+        return _parse(self.text)
+
     def sql(self, dialect: str = "duckdb") -> str:
-        return self.expression.sql(dialect=dialect)
+        return self.text if dialect == "duckdb" else self.expression.sql(dialect=dialect)
 
 
 def escape_like(text: str) -> str:
@@ -148,8 +157,8 @@ def where_sql(report: Report, conditions: list[Condition], viewer: Viewer, param
 @lru_cache(maxsize=4096)
 def _parse(sql: str) -> exp.Expr:
     # The text holds placeholders, never values: the same page asked again (another
-    # user, other values) is the same text. Parsing costs ~2 ms; statements are never
-    # changed after this (the ClickHouse renderer works on a copy).
+    # user, other values) is the same text. Statements are never changed after this (the
+    # ClickHouse renderer works on a copy).
     return sqlglot.parse_one(sql, read="duckdb")
 
 

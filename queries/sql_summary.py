@@ -9,7 +9,7 @@ from typing import Any
 from queries.access import Viewer
 from queries.spec import Dim, Measure, Report
 from queries.sql_measures import Periods, measure_sql
-from queries.sql_parts import Condition, Params, Statement, _parse, where_sql
+from queries.sql_parts import Condition, Params, Statement, where_sql
 
 TOTAL_FLAG = "grand_total__"
 OPENING = "opening__"  # queries.openings: which opening a kept row is of
@@ -34,7 +34,7 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
                               max_groups=max_groups, with_totals=with_totals) \
             if sort else _first_groups_sql(report, dims, measures, where, max_groups,
                                            with_totals=with_totals)
-        return Statement(_parse(sql), params.values)
+        return Statement(sql, params.values)
     select = [f"{d.column} AS {d.key}" for d in dims]
     if dims and with_totals:
         select.append(f"grouping({dims[0].column}) AS {TOTAL_FLAG}")
@@ -54,7 +54,7 @@ def summary_statement(report: Report, dims: list[Dim], conditions: list[Conditio
                    f"LIMIT {int(max_groups) + 1 + int(with_totals)}"
         else:
             sql += f"{total_first if ordered else ''}{ordered}{positions}"
-    return Statement(_parse(sql), params.values)
+    return Statement(sql, params.values)
 
 
 def _as_shown(m: Measure, expr: str) -> str:
@@ -153,9 +153,9 @@ def stored_groups_statement(table: str, opening: int, *, report: Report, dims: l
     columns = [d.key for d in dims] + [TOTAL_FLAG] + [m.key for m in report.measures]
     positions = ", ".join(str(i + 1) for i in range(len(dims)))
     order = f"{TOTAL_FLAG} DESC, {_sort_positions(report, dims, sort, True)}{positions}"
-    return Statement(_parse(f"SELECT {', '.join(columns)} FROM {table} "
-                            f"WHERE {OPENING} = {int(opening)} ORDER BY {order} "
-                            f"LIMIT {int(max_groups) + 2}"), {})
+    return Statement(f"SELECT {', '.join(columns)} FROM {table} "
+                     f"WHERE {OPENING} = {int(opening)} ORDER BY {order} "
+                     f"LIMIT {int(max_groups) + 2}", {})
 
 
 def branch_tops_statement(report: Report, dims: list[Dim], conditions: list[Condition],
@@ -187,4 +187,4 @@ def branch_tops_statement(report: Report, dims: list[Dim], conditions: list[Cond
     totals = f"SELECT {branch} AS branch__, {', '.join(f'NULL AS {d.key}' for d in dims)}, " \
              f"1 AS {TOTAL_FLAG}, {', '.join(measures)} FROM {report.source} " \
              f"WHERE {where} GROUP BY {branch}"
-    return Statement(_parse(f"{top} UNION ALL {totals}"), params.values)
+    return Statement(f"{top} UNION ALL {totals}", params.values)

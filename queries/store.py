@@ -28,7 +28,7 @@ when_new_store(_warm)
 def run(engine: Engine, statement: Statement) -> Rows:
     """Column names and rows of a catalog statement on the configured engine; one that
     reads a table of the mirror (written data) runs there."""
-    if mirror.reads_mirror(statement.expression):
+    if mirror.reads_mirror(statement.text):
         return mirror.run(engine.settings, statement)
     return engine.run(statement)
 

@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import sqlglot
-
 from data.settings import Settings
 from engines import Capability
 from engines.base import Engine
@@ -139,8 +137,7 @@ def _warm(engine: Engine, budget_s: float, summaries_s: float, started: float
             for table in {report.source, *(d.lookup.table for d in dims if d.lookup)}:
                 if table not in tables:
                     tables.add(table)
-                    one_row = sqlglot.parse_one(f"SELECT * FROM {table} LIMIT 1", read="duckdb")
-                    run(engine, C.Statement(one_row, {}))
+                    run(engine, C.Statement(f"SELECT * FROM {table} LIMIT 1", {}))
         except Exception:  # warming is best effort: a request will show the real error
             log.exception("warming %s failed", report.slug)
     ran, compiled = 0, time.perf_counter()

@@ -14,7 +14,7 @@ from typing import Any
 
 from engines.base import Engine
 from queries.access import DataScope
-from queries.sql import Params, Statement, _parse, escape_like
+from queries.sql import Params, Statement, escape_like
 from queries.store import run
 
 PICKER_LIMIT = 50
@@ -22,7 +22,7 @@ REMINDER_LIMIT = 20
 
 
 def _rows(engine: Engine, sql: str, params: Params) -> list[tuple[Any, ...]]:
-    return run(engine, Statement(_parse(sql), params.values))[1]
+    return run(engine, Statement(sql, params.values))[1]
 
 
 def _policy_scope(scope: DataScope, params: Params, alias: str = "p") -> str:

@@ -23,11 +23,11 @@ from ops import jobs, load_job
 from ops import migrate as ops_migrate
 from ops.runner import JobContext
 from queries import export_stream
-from queries.sql import Statement, _parse
+from queries.sql import Statement
 from tests.conftest import AS_OF
 from tests.ops_fixtures import with_own_database
 
-POLICIES = Statement(_parse("SELECT policy_id, start_date FROM policy ORDER BY policy_id"), {})
+POLICIES = Statement("SELECT policy_id, start_date FROM policy ORDER BY policy_id", {})
 
 
 def test_one_engine_per_store_and_the_app_holds_it(settings: Settings) -> None:
@@ -140,7 +140,7 @@ def test_an_import_is_published_to_clickhouse(clickhouse: Settings, tmp_path: Pa
     upload_id = uuid.uuid4().hex
     export_store(book, load_job.upload_folder(own, upload_id))
     served = engine_for(own)
-    count = Statement(_parse("SELECT count(*) FROM policy"), {})
+    count = Statement("SELECT count(*) FROM policy", {})
     before = served.run(count)[1][0][0]
     try:
         context = _Context(own, _load_job(upload_id))

@@ -10,7 +10,6 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-import sqlglot
 
 from data.settings import Settings
 from engines import engine_for
@@ -100,7 +99,7 @@ def write_note(settings: Settings, note_id: int, staff_id: int, cost: str) -> No
 
 
 def count_notes(engine: Engine) -> int:
-    st = Statement(sqlglot.parse_one("SELECT count(*) FROM probe_note_fact"), {})
+    st = Statement("SELECT count(*) FROM probe_note_fact", {})
     return int(run(engine, st)[1][0][0])
 
 
