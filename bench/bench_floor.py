@@ -275,7 +275,15 @@ def small_summary(session: requests.Session, base: str, engine: Engine, viewer: 
         api.append((time.perf_counter() - t) * 1000)
         raw.append(raw_ms(con, statements))
     con.close()
+    # The HTTP round trip alone (a route with no sign-in and no query): what of the
+    # difference is the server and client, not the app.
+    bare = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        assert session.get(f"{base}/healthz", timeout=60).ok
+        bare.append((time.perf_counter() - t) * 1000)
     return {"report": slug, "statements": len(statements), "api_ms": median(api),
+            "http_round_trip_ms": median(bare),
             "sql_ms": median(raw), "over_ms": round(median(api) - median(raw), 2)}
 
 
@@ -420,7 +428,8 @@ def table(r: dict[str, Any]) -> str:
         f"(CPU {c['product_alone'][1]} s) | floor COPY 1M × 22 {c['floor_copy_s']} s; "
         f"in a child {c['floor_copy_alone'][0]} s (CPU {c['floor_copy_alone'][1]} s) |",
         f"| small summary {m['report']} over HTTP vs its SQL ({m['statements']} statement"
-        f"{'s' if m['statements'] != 1 else ''}) | {m['api_ms']} ms (+{m['over_ms']} ms) | "
+        f"{'s' if m['statements'] != 1 else ''}) | {m['api_ms']} ms (+{m['over_ms']} ms; "
+        f"an empty HTTP round trip {m.get('http_round_trip_ms', '-')} ms) | "
         f"{m['sql_ms']} ms |"]
     for k in (1, 2, 3):
         q = r["cube"][f"{k}_by"]
