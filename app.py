@@ -35,7 +35,7 @@ from queries import store_types
 from queries.catalog import ALL_REPORTS, CATALOG, validate
 from queries.menu import ACTION_SLUGS, ADMIN_SLUGS, WORKLOG_SLUGS
 from queries.store import table_columns
-from queries.warm import warm
+from queries.warm import still_reading, warm
 
 log = logging.getLogger("app")
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     server.config["ENGINE"] = engine
     _identity_per_request(server)
     auth.install(server, settings)
+    server.add_url_rule("/healthz", "healthz", _health)
     store_types.serve_from(engine)  # filters' value types, as the store's schema says
     if engine.has_store():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
@@ -89,6 +90,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     register_customer_routes(server, engine)
     register_customer_data_routes(server, engine)
     return app
+
+
+def _health() -> tuple[str, int]:
+    """Ready once the store file opened at start is read through: a balancer (and the
+    benchmarks) send requests to a worker that answers them at their usual speed."""
+    if still_reading():
+        return "warming", 503
+    return "ok", 200
 
 
 def _identity_per_request(server: Flask) -> None:

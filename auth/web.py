@@ -129,7 +129,6 @@ def install(server: Flask, settings: Settings) -> None:
     server.add_url_rule("/relogin", "relogin", _relogin, methods=["GET", "POST"])
     server.add_url_rule("/change-password", "change_password", _change_password,
                         methods=["GET", "POST"])
-    server.add_url_rule("/healthz", "healthz", lambda: "ok")
 
 
 def _wants_json() -> bool:

@@ -1,7 +1,8 @@
 """The product beside the independent floor benchmark (``shared/floor``), in one run on
 one machine: store size, generate time, xlsx and CSV of a million rows, a small summary
-against its own SQL, the 3.6 cube against the floor's 12 cases, and the first request
-after the app starts against a warm one.
+against its own SQL, the 3.6 cube against the floor's 12 cases, the first request
+after the app starts against a warm one, and every report the floor has the same query
+for (``bench/bench_floor_reports.py``).
 
     .venv/bin/python -m bench.bench_floor --policies 1000000 [--dir var/bench] [--reuse]
 
@@ -396,6 +397,10 @@ def main() -> None:
         say("small_summary", result["small_summary"])
         result["cube"] = cube(session, base, floor_store, floor_bench)
         say("cube", result["cube"])
+        from bench.bench_floor_reports import reports_beside_floor  # it imports this module
+
+        result["reports"] = reports_beside_floor(session, base, floor_store, floor_bench)
+        say("reports", result["reports"])
         result["csv"] = csv_rows(session, base, store, floor_store, floor_bench, window=window)
         say("csv", result["csv"])
         result["xlsx"] = xlsx_rows(session, base, store, proc.pid, window)
@@ -437,6 +442,10 @@ def table(r: dict[str, Any]) -> str:
                      f"({q['ratio']}×) | {q['floor_ms']} ms |")
     lines.append(f"| first request after start | {f['first_ms']} ms ({f['ratio']}× warm) | "
                  f"warm {f['warm_ms']} ms |")
+    if "reports" in r:
+        from bench.bench_floor_reports import table_rows
+
+        lines += table_rows(r["reports"])
     return "\n".join(lines)
 
 

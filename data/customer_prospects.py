@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 
 import duckdb
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,7 +33,7 @@ def _read(settings: Settings) -> list[Prospect]:
     """The prospects of the operational store; none where there is none (a first demo
     generation) or where it has no work log yet."""
     db = settings.users_db
-    if ops_db.is_sqlite(db) and not Path(str(db)).exists():
+    if ops_db.not_made_yet(db):
         return []
     try:
         with ops_db.read(db) as con:

@@ -13,7 +13,6 @@ earned them): a new 代理人 takes the policy over from then on, not its past f
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import duckdb
 from sqlalchemy import Connection, func, inspect, select
@@ -44,7 +43,7 @@ def _latest_agent_moves(con: Connection) -> Rows:
 def read_agent_moves(settings: Settings) -> Rows:
     """(policy_no, agent who left, new agent) of the agent reassignments in force."""
     db = settings.users_db
-    if ops_db.is_sqlite(db) and not Path(str(db)).exists():
+    if ops_db.not_made_yet(db):
         return []
     try:
         with ops_db.read(db) as con:
@@ -59,7 +58,7 @@ def _read(settings: Settings) -> tuple[Rows, Rows]:
     """(blacklist rows, reassignments in force); nothing when the operational store has
     no such tables yet, and none is made where there is no operational store."""
     db = settings.users_db
-    if ops_db.is_sqlite(db) and not Path(str(db)).exists():
+    if ops_db.not_made_yet(db):
         return [], []
     try:
         with ops_db.read(db) as con:
@@ -92,37 +91,38 @@ def apply_written_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> in
 
 
 def _apply_agent_moves(con: duckdb.DuckDBPyConnection, moved: Rows) -> int:
-    if not moved:
-        return 0
-    con.execute("CREATE OR REPLACE TEMP TABLE reassigned_agent (policy_no VARCHAR, "
-                "from_code VARCHAR, to_code VARCHAR)")
-    con.executemany("INSERT INTO reassigned_agent VALUES (?, ?, ?)", moved)
-    changed = con.execute("""
-        UPDATE policy SET agent_id = m.to_id
-        FROM (SELECT r.policy_no, f.agent_id AS from_id, t.agent_id AS to_id
-              FROM reassigned_agent r JOIN agent f ON f.agent_code = r.from_code
-              JOIN agent t ON t.agent_code = r.to_code) m
-        WHERE policy.policy_no = m.policy_no AND policy.agent_id = m.from_id""").fetchone()
-    con.execute("DROP TABLE reassigned_agent")
-    count = int(changed[0]) if changed else 0
+    count = _apply_moves(con, moved, "agent", "agent_id = m.to_id")
     log.info("agent reassignments applied: %d of %d", count, len(moved))
     return count
 
 
 def _apply_handler_moves(con: duckdb.DuckDBPyConnection, moved: Rows) -> int:
+    # A 经办人's policies follow the new one into that person's 科室.
+    count = _apply_moves(con, moved, "staff", "handler_id = m.to_id, dept_id = m.to_dept")
+    log.info("reassigned policies applied: %d of %d", count, len(moved))
+    return count
+
+
+# Per party: (its table, its code column, its id column, the policy's column of it).
+_PARTIES = {"agent": ("agent", "agent_code", "agent_id", "agent_id"),
+            "staff": ("staff", "staff_code", "staff_id", "handler_id")}
+
+
+def _apply_moves(con: duckdb.DuckDBPyConnection, moved: Rows, party: str, assign: str) -> int:
+    """Move each policy of (policy_no, code who left, new code) still held by the one who
+    left to the new one; returns the policies moved."""
     if not moved:
         return 0
+    table, code, key, column = _PARTIES[party]
+    to_dept = ", t.dept_id AS to_dept" if party == "staff" else ""
     con.execute("CREATE OR REPLACE TEMP TABLE reassigned (policy_no VARCHAR, "
                 "from_code VARCHAR, to_code VARCHAR)")
     con.executemany("INSERT INTO reassigned VALUES (?, ?, ?)", moved)
-    changed = con.execute("""
-        UPDATE policy SET handler_id = m.to_id, dept_id = m.to_dept
-        FROM (SELECT r.policy_no, f.staff_id AS from_id, t.staff_id AS to_id,
-                     t.dept_id AS to_dept
-              FROM reassigned r JOIN staff f ON f.staff_code = r.from_code
-              JOIN staff t ON t.staff_code = r.to_code) m
-        WHERE policy.policy_no = m.policy_no AND policy.handler_id = m.from_id""").fetchone()
+    changed = con.execute(f"""
+        UPDATE policy SET {assign}
+        FROM (SELECT r.policy_no, f.{key} AS from_id, t.{key} AS to_id{to_dept}
+              FROM reassigned r JOIN {table} f ON f.{code} = r.from_code
+              JOIN {table} t ON t.{code} = r.to_code) m
+        WHERE policy.policy_no = m.policy_no AND policy.{column} = m.from_id""").fetchone()
     con.execute("DROP TABLE reassigned")
-    count = int(changed[0]) if changed else 0
-    log.info("reassigned policies applied: %d of %d", count, len(moved))
-    return count
+    return int(changed[0]) if changed else 0

@@ -41,6 +41,15 @@ def is_sqlite(db: OpsDb) -> bool:
     return make_url(database_url(db)).get_backend_name() == "sqlite"
 
 
+def not_made_yet(db: OpsDb) -> bool:
+    """A SQLite operational store whose file does not exist (a first demo generation, a
+    build with no users yet): there is nothing to read, and reading would make it."""
+    url = make_url(database_url(db))
+    name = url.database
+    return url.get_backend_name() == "sqlite" and bool(name) and name != ":memory:" \
+        and not Path(str(name)).exists()
+
+
 def _sqlite_engine(url: str) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":

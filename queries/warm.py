@@ -13,8 +13,11 @@ once, in order, beside the rest.
 from __future__ import annotations
 
 import atexit
+import fcntl
+import hashlib
 import logging
 import os
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -63,6 +66,7 @@ READ_CHUNK = 8 << 20
 # waits for the statement under way: a DuckDB query cut by the exit aborts the process.
 _stopping = threading.Event()
 _warming: set[threading.Thread] = set()
+_readers: list[threading.Thread] = []
 _warming_lock = threading.Lock()
 
 
@@ -89,20 +93,35 @@ def read_through(path: Path) -> int:
 
 def read_store_file(engine: Engine) -> threading.Thread | None:
     """Read the store file through in a thread of its own (I/O, little CPU), when the
-    engine serves a local file."""
+    engine serves a local file. The web workers of one machine take turns: the first
+    reads from the disk, the others then find the file in the operating system's cache."""
     if not engine.supports(Capability.LOCAL_FILE):
         return None
     path = engine.settings.store_path
 
     def read() -> None:
+        lock = Path(tempfile.gettempdir()) / f"store-read-{os.getuid()}-" \
+            f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]}.lock"
         try:
-            read_through(path)
+            with lock.open("a") as held:
+                fcntl.flock(held, fcntl.LOCK_EX)
+                read_through(path)
         except OSError:  # swapped away or gone: the next store is read when it opens
             log.info("store file %s not read through", path.name)
 
     thread = threading.Thread(target=read, name="store-read-through", daemon=True)
+    with _warming_lock:
+        _readers.append(thread)
     thread.start()
     return thread
+
+
+def still_reading() -> bool:
+    """A store file opened at start is still being read through: a request now may wait
+    on the disk (``/healthz`` answers 503 meanwhile, so a balancer waits for it)."""
+    with _warming_lock:
+        _readers[:] = [t for t in _readers if t.is_alive()]
+        return bool(_readers)
 
 
 def warm(engine: Engine, budget_s: float = 3.0, summaries_s: float = 0.0

@@ -84,3 +84,32 @@ def test_warm_reads_the_store_file_through(engine: Engine,
         time.sleep(0.05)
     # Every byte once, in a thread beside the warming (the OS keeps the pages).
     assert read == [engine.settings.store_path.stat().st_size]
+
+
+def test_health_says_warming_until_the_store_is_read_through(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from app import create_app
+    from queries import warm as warm_module
+
+    reading, done = threading.Event(), threading.Event()
+    real = warm_module.read_through
+
+    def slow(path: Any) -> int:
+        reading.set()
+        done.wait(60)
+        return real(path)
+
+    monkeypatch.setattr(warm_module, "read_through", slow)
+    client = create_app(settings).server.test_client()
+    assert reading.wait(60)
+    # Answered while the file is read: not ready, said plainly, no sign-in needed.
+    answer = client.get("/healthz")
+    assert (answer.status_code, answer.text) == (503, "warming")
+    done.set()
+    deadline = time.monotonic() + 60
+    while warm_module.still_reading() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    answer = client.get("/healthz")
+    assert (answer.status_code, answer.text) == (200, "ok")
