@@ -56,7 +56,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     if engine.has_store():
         # A catalog name the store lacks fails here, at start-up, not on a user's click.
         validate(ALL_REPORTS, table_columns(engine))  # the store's and the mirror's
-        warm(engine, summaries_s=settings.warm_seconds)  # the first request answers like the next
+        # The first request answers like the next.
+        warm(engine, summaries_s=settings.warm_seconds, at_start=True)
     app = Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # documented; Dash's annotation omits a Flask app

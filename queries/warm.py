@@ -91,7 +91,7 @@ def read_through(path: Path) -> int:
     return done
 
 
-def read_store_file(engine: Engine) -> threading.Thread | None:
+def read_store_file(engine: Engine, *, at_start: bool = False) -> threading.Thread | None:
     """Read the store file through in a thread of its own (I/O, little CPU), when the
     engine serves a local file. The web workers of one machine take turns: the first
     reads from the disk, the others then find the file in the operating system's cache."""
@@ -110,8 +110,9 @@ def read_store_file(engine: Engine) -> threading.Thread | None:
             log.info("store file %s not read through", path.name)
 
     thread = threading.Thread(target=read, name="store-read-through", daemon=True)
-    with _warming_lock:
-        _readers.append(thread)
+    if at_start:  # a store swapped in later is read while the one before still serves
+        with _warming_lock:
+            _readers.append(thread)
     thread.start()
     return thread
 
@@ -124,8 +125,8 @@ def still_reading() -> bool:
         return bool(_readers)
 
 
-def warm(engine: Engine, budget_s: float = 3.0, summaries_s: float = 0.0
-         ) -> dict[str, Any]:
+def warm(engine: Engine, budget_s: float = 3.0, summaries_s: float = 0.0, *,
+         at_start: bool = False) -> dict[str, Any]:
     """Compile each report's opening summary and read a row of each table it names (for
     at most ``budget_s``), then run the summaries for at most ``summaries_s`` more: a
     statement's first run reads its columns into the engine's buffers, where the next
@@ -135,15 +136,15 @@ def warm(engine: Engine, budget_s: float = 3.0, summaries_s: float = 0.0
     with _warming_lock:
         _warming.add(me)
     try:
-        return _warm(engine, budget_s, summaries_s, started)
+        return _warm(engine, budget_s, summaries_s, started, at_start)
     finally:
         with _warming_lock:
             _warming.discard(me)
 
 
-def _warm(engine: Engine, budget_s: float, summaries_s: float, started: float
-          ) -> dict[str, Any]:
-    reading = read_store_file(engine)
+def _warm(engine: Engine, budget_s: float, summaries_s: float, started: float,
+          at_start: bool) -> dict[str, Any]:
+    reading = read_store_file(engine, at_start=at_start)
     opened: list[tuple[Report, C.Statement]] = []
     tables: set[str] = set()
     for report in CATALOG.values():

@@ -113,3 +113,24 @@ def test_health_says_warming_until_the_store_is_read_through(
         time.sleep(0.05)
     answer = client.get("/healthz")
     assert (answer.status_code, answer.text) == (200, "ok")
+
+
+def test_a_store_swapped_in_is_read_without_turning_the_worker_away(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from queries import warm as warm_module
+
+    reading, done = threading.Event(), threading.Event()
+    real = warm_module.read_through
+
+    def slow(path: Any) -> int:
+        reading.set()
+        done.wait(60)
+        return real(path)
+
+    monkeypatch.setattr(warm_module, "read_through", slow)
+    warm(engine, budget_s=0.0)  # as a swap warms: the store before still serves
+    assert reading.wait(60)
+    assert not warm_module.still_reading()
+    done.set()
