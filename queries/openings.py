@@ -9,7 +9,9 @@ page opens on) for each branch, is kept in a small table of the store (the top
 listed in ``summary_openings`` under the fingerprint of the statement whose answer it
 is. A request whose statement has the same fingerprint (same report, summary, filters,
 scope, settings, order; the statement of the code that serves it) and asks for no more
-groups reads the table; any other runs the statement itself.
+groups reads the table. The company's opening of at most ``COMPLETE_GROUPS`` groups is
+kept whole too, under the fingerprint of the statement of every group in no order: a
+request for the same filters in any order reads it. Any other runs the statement.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ INDEX = "summary_openings"
 # As many groups as a page shows (queries.summary.SUMMARY_GROUPS_SHOWN, which imports
 # this module).
 OPENING_GROUPS = 5_000
+# An opening of at most this many groups is also kept whole, in no order: a request for
+# its top groups in any other order (the 20 worst 赔付率) sorts the kept rows.
+COMPLETE_GROUPS = 20_000
+# The ``groups`` of a whole opening: any request's count of groups can read it.
+EVERY_GROUP = 2**31 - 1
 
 
 def table_name(report: Report, summary: Summary) -> str:

@@ -18,13 +18,14 @@ from queries.filters import FilterError, FilterValues, parse_filters
 from queries.results import settings_values
 from queries.spec import Report, Summary
 from queries.sql_summary import OPENING, branch_tops_statement
-from queries.summary import default_summary_sort, summary_dims
+from queries.summary import default_summary_sort, every_group_statement, summary_dims
 from queries.warm import default_args
 
 log = logging.getLogger(__name__)
 # Whoever sees the whole company, or one branch: the scopes openings are kept for.
 COMPANY = Viewer(0, "build", "build", frozenset(), DataScope("company"), False)
 BRANCH_OPENINGS = 1_000_000  # a branch's opening number: this × (variant + 1) + branch id
+WHOLE_OPENINGS = 500_000  # an opening kept whole: this + variant
 
 
 def branch_viewer(branch_id: int) -> Viewer:
@@ -68,14 +69,24 @@ def kept_per_branch(report: Report) -> bool:
     return report.scoped and not report.scope.many
 
 
+def whole_summaries() -> list[tuple[Report, Summary]]:
+    """The summaries a page opens on that are not ranked at load time: each is kept whole
+    when its groups are few enough, for a sort a user asks for."""
+    ranked = set(kept_summaries())
+    return [(r, r.summaries[0]) for r in CATALOG.values() if r.store == "analytical"
+            and r.summaries and r.summaries[0].dimensions and (r, r.summaries[0]) not in ranked]
+
+
 def build_openings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """(Re)write each summary's table of openings and the index of them all."""
     index: list[tuple[Any, ...]] = []
-    for report, summary in kept_summaries():
+    kinds = [(r, s, _keep) for r, s in kept_summaries()] + \
+        [(r, s, _keep_whole_only) for r, s in whole_summaries()]
+    for report, summary, keep in kinds:
         table = openings.table_name(report, summary)
         con.execute(f"DROP TABLE IF EXISTS {table}")
         try:
-            index += _keep(con, table, report, summary, settings)
+            index += keep(con, table, report, summary, settings)
         except Exception:  # a load never fails for want of a kept opening
             log.exception("the opening of %s %s is not kept", report.slug, summary.key)
             con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -83,8 +94,7 @@ def build_openings(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                 "table_name VARCHAR NOT NULL, opening INTEGER NOT NULL, "
                 "groups INTEGER NOT NULL, report VARCHAR NOT NULL, summary VARCHAR NOT NULL)")
     if index:
-        con.executemany(f"INSERT INTO {openings.INDEX} VALUES (?, ?, ?, ?, ?, ?)",
-                        [(f, t, o, openings.OPENING_GROUPS, r, s) for f, t, o, r, s in index])
+        con.executemany(f"INSERT INTO {openings.INDEX} VALUES (?, ?, ?, ?, ?, ?)", index)
 
 
 def _keep(con: duckdb.DuckDBPyConnection, table: str, report: Report, summary: Summary,
@@ -96,7 +106,10 @@ def _keep(con: duckdb.DuckDBPyConnection, table: str, report: Report, summary: S
         keep = f"INSERT INTO {table} " if variant else f"CREATE TABLE {table} AS "
         run_step(con, f"{keep}SELECT {variant} AS {OPENING}, * FROM ({st.sql('duckdb')})",
                  st.params)
-        index.append((openings.fingerprint(st), table, variant, report.slug, summary.key))
+        index.append((openings.fingerprint(st), table, variant, openings.OPENING_GROUPS,
+                      report.slug, summary.key))
+        index += _keep_whole(con, table, report=report, summary=summary, values=values,
+                             settings=settings, number=WHOLE_OPENINGS + variant)
         if kept_per_branch(report):
             index += _keep_branches(con, table, report=report, summary=summary,
                                     values=values, settings=settings,
@@ -122,4 +135,37 @@ def _keep_branches(con: duckdb.DuckDBPyConnection, table: str, *, report: Report
                            f"AND {OPENING} < {int(first) + BRANCH_OPENINGS}").fetchall()
     return [(openings.fingerprint(opening_statement(report, summary, values, settings,
                                                     branch_viewer(int(b)))),
-             table, int(first) + int(b), report.slug, summary.key) for (b,) in branches]
+             table, int(first) + int(b), openings.OPENING_GROUPS, report.slug, summary.key)
+            for (b,) in branches]
+
+
+def _keep_whole_only(con: duckdb.DuckDBPyConnection, table: str, report: Report,
+                     summary: Summary, settings: Settings) -> list[tuple[Any, ...]]:
+    """A summary's every group for each opening's filters, when they are few enough."""
+    index: list[tuple[Any, ...]] = []
+    for variant, values in enumerate(opening_values(report, settings)):
+        index += _keep_whole(con, table, report=report, summary=summary, values=values,
+                             settings=settings, number=WHOLE_OPENINGS + variant)
+    return index
+
+
+def _keep_whole(con: duckdb.DuckDBPyConnection, table: str, *, report: Report,
+                summary: Summary, values: FilterValues, settings: Settings,
+                number: int) -> list[tuple[Any, ...]]:
+    """The company's every group, when there are at most ``COMPLETE_GROUPS``: kept as
+    opening ``number``, indexed under the statement of every group in no order."""
+    dims = summary_dims(report, summary.key, None)
+    st = every_group_statement(report, dims, values, COMPANY,
+                               settings_values(report, settings))
+    counted = con.execute(f"SELECT count(*) FROM ({st.sql('duckdb')})", st.params).fetchall()
+    if int(counted[0][0]) - 1 > openings.COMPLETE_GROUPS:  # less the totals row
+        return []
+    shown = ", ".join([*(d.key for d in dims), C.TOTAL_FLAG, *(m.key for m in report.measures)])
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                         [table]).fetchall()[0][0]
+    keep = f"INSERT INTO {table} ({OPENING}, {shown}) " if exists else \
+        f"CREATE TABLE {table} AS "
+    run_step(con, f"{keep}SELECT {int(number)} AS {OPENING}, {shown} "
+                  f"FROM ({st.sql('duckdb')})", st.params)
+    return [(openings.fingerprint(st), table, number, openings.EVERY_GROUP, report.slug,
+             summary.key)]

@@ -163,18 +163,30 @@ def groups_statement(engine: Engine, report: Report, dims: list[Dim], values: Fi
                      viewer: Viewer, *, sv: dict[str, object], max_groups: int | None,
                      sort: Sequence[tuple[str, str]]) -> C.Statement:
     """Groups and the grand total in one scan of the rollup; a page's opening screen of
-    one group per person or policy from the table that kept it at load time."""
+    one group per person or policy, or any order of an opening's groups kept whole, from
+    the table that kept it at load time."""
     def statement(groups: int | None) -> C.Statement:
         return C.summary_statement(report, dims, values.conditions, viewer, sv,
                                    periods=values.periods, with_totals=True,
                                    max_groups=groups, sort=sort)
 
-    if max_groups is None or not dims or not dims[0].many or not sort \
-            or max_groups > openings.OPENING_GROUPS:
+    if max_groups is None or not dims or not sort or max_groups > openings.OPENING_GROUPS:
         return statement(max_groups)
-    ranked = statement(openings.OPENING_GROUPS)
-    kept = openings.stored_opening(engine, ranked, max_groups)
+    ranked = statement(openings.OPENING_GROUPS) if dims[0].many else None
+    kept = openings.stored_opening(engine, ranked, max_groups) if ranked else None
+    if kept is None:  # another order: the opening kept whole, when it was
+        kept = openings.stored_opening(engine, every_group_statement(report, dims, values,
+                                                                     viewer, sv), max_groups)
     if kept is None:
-        return ranked if max_groups == openings.OPENING_GROUPS else statement(max_groups)
+        return ranked if ranked and max_groups == openings.OPENING_GROUPS \
+            else statement(max_groups)
     return C.stored_groups_statement(*kept, report=report, dims=dims, sort=sort,
                                      max_groups=max_groups)
+
+
+def every_group_statement(report: Report, dims: list[Dim], values: FilterValues,
+                          viewer: Viewer, sv: dict[str, object]) -> C.Statement:
+    """Every group and the totals, in no particular order: the statement whose answer a
+    load keeps whole (``queries.openings.COMPLETE_GROUPS``)."""
+    return C.summary_statement(report, dims, values.conditions, viewer, sv,
+                               periods=values.periods, with_totals=True)
