@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 COMPANY = Viewer(0, "build", "build", frozenset(), DataScope("company"), False)
 BRANCH_OPENINGS = 1_000_000  # a branch's opening number: this × (variant + 1) + branch id
 WHOLE_OPENINGS = 500_000  # an opening kept whole: this + variant
+# A report over fewer rows answers any order from its rollup about as fast as from kept
+# groups: its openings are not kept whole.
+WHOLE_MIN_ROWS = 100_000
 
 
 def branch_viewer(branch_id: int) -> Viewer:
@@ -154,18 +157,25 @@ def _keep_whole(con: duckdb.DuckDBPyConnection, table: str, *, report: Report,
                 number: int) -> list[tuple[Any, ...]]:
     """The company's every group, when there are at most ``COMPLETE_GROUPS``: kept as
     opening ``number``, indexed under the statement of every group in no order."""
+    rows = con.execute(f"SELECT count(*) FROM {report.source}").fetchall()[0][0]
+    if int(rows) < WHOLE_MIN_ROWS:
+        return []
     dims = summary_dims(report, summary.key, None)
     st = every_group_statement(report, dims, values, COMPANY,
                                settings_values(report, settings))
-    counted = con.execute(f"SELECT count(*) FROM ({st.sql('duckdb')})", st.params).fetchall()
-    if int(counted[0][0]) - 1 > openings.COMPLETE_GROUPS:  # less the totals row
-        return []
     shown = ", ".join([*(d.key for d in dims), C.TOTAL_FLAG, *(m.key for m in report.measures)])
     exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                          [table]).fetchall()[0][0]
     keep = f"INSERT INTO {table} ({OPENING}, {shown}) " if exists else \
         f"CREATE TABLE {table} AS "
+    # One run of the statement: at most one group too many (and the totals row) written,
+    # taken out again when the opening has more groups than are kept whole.
     run_step(con, f"{keep}SELECT {int(number)} AS {OPENING}, {shown} "
-                  f"FROM ({st.sql('duckdb')})", st.params)
+                  f"FROM ({st.sql('duckdb')}) LIMIT {openings.COMPLETE_GROUPS + 2}", st.params)
+    kept = con.execute(f"SELECT count(*) FROM {table} WHERE {OPENING} = ?",
+                       [int(number)]).fetchall()[0][0]
+    if int(kept) - 1 > openings.COMPLETE_GROUPS:  # less the totals row
+        con.execute(f"DELETE FROM {table} WHERE {OPENING} = ?", [int(number)])
+        return []
     return [(openings.fingerprint(st), table, number, openings.EVERY_GROUP, report.slug,
              summary.key)]
