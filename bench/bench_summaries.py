@@ -39,7 +39,8 @@ OUT = Path(__file__).with_name("results_summaries.json")
 TARGET_MS = 250.0
 # (label, report, API arguments, user): what a user opens or clicks. The openings of the
 # whole company read the groups ranked at load time (queries/openings.py); a branch head's
-# opening, another month or range and another order run the summary's statement.
+# opening, another month or range run the summary's statement; another order on the
+# company's opening filters reads the opening kept whole, where it is.
 TOP_N = [
     ("1.6 按人员 (opening: top 5,000 by 合计)", "premium-received-monthly",
      {"month": "2026-11", "summary": "by-person"}, "gm"),
@@ -49,6 +50,11 @@ TOP_N = [
      "gm"),
     ("3.5 20 worst 已决赔付率 agents", "pnl-auto-agent",
      {"start_from": "2020-01-01", "start_to": "2026-11-22", "limit": "20",
+      "sort": "settled_ratio:desc"}, "gm"),
+    # The page as it opens (起保日期 the last year), then a click on 已决赔付率: the
+    # opening's groups kept whole, sorted.
+    ("3.5 20 worst 已决赔付率 agents, clicked on the opening", "pnl-auto-agent",
+     {"start_from": "2025-11-22", "start_to": "2026-11-22", "limit": "20",
       "sort": "settled_ratio:desc"}, "gm"),
     ("1.6 按人员, a branch head's opening", "premium-received-monthly",
      {"month": "2026-11", "summary": "by-person"}, "branch01"),
