@@ -91,36 +91,38 @@ def apply_written_data(con: duckdb.DuckDBPyConnection, settings: Settings) -> in
 
 
 def _apply_agent_moves(con: duckdb.DuckDBPyConnection, moved: Rows) -> int:
-    count = _apply_moves(con, moved, "agent", "agent_id = m.to_id")
+    count = _apply_moves(con, moved, "agent")
     log.info("agent reassignments applied: %d of %d", count, len(moved))
     return count
 
 
 def _apply_handler_moves(con: duckdb.DuckDBPyConnection, moved: Rows) -> int:
-    # A 经办人's policies follow the new one into that person's 科室.
-    count = _apply_moves(con, moved, "staff", "handler_id = m.to_id, dept_id = m.to_dept")
+    count = _apply_moves(con, moved, "staff")
     log.info("reassigned policies applied: %d of %d", count, len(moved))
     return count
 
 
-# Per party: (its table, its code column, its id column, the policy's column of it).
-_PARTIES = {"agent": ("agent", "agent_code", "agent_id", "agent_id"),
-            "staff": ("staff", "staff_code", "staff_id", "handler_id")}
+# Per party: its table, code and id columns, and what a policy moved to the new one
+# takes (a 经办人's policies follow the new one into that person's 科室).
+_PARTIES = {
+    "agent": ("agent", "agent_code", "agent_id", "agent_id = m.to_id", "agent_id", ""),
+    "staff": ("staff", "staff_code", "staff_id", "handler_id = m.to_id, dept_id = m.to_dept",
+              "handler_id", ", t.dept_id AS to_dept"),
+}
 
 
-def _apply_moves(con: duckdb.DuckDBPyConnection, moved: Rows, party: str, assign: str) -> int:
+def _apply_moves(con: duckdb.DuckDBPyConnection, moved: Rows, party: str) -> int:
     """Move each policy of (policy_no, code who left, new code) still held by the one who
     left to the new one; returns the policies moved."""
     if not moved:
         return 0
-    table, code, key, column = _PARTIES[party]
-    to_dept = ", t.dept_id AS to_dept" if party == "staff" else ""
+    table, code, key, assign, column, also = _PARTIES[party]
     con.execute("CREATE OR REPLACE TEMP TABLE reassigned (policy_no VARCHAR, "
                 "from_code VARCHAR, to_code VARCHAR)")
     con.executemany("INSERT INTO reassigned VALUES (?, ?, ?)", moved)
     changed = con.execute(f"""
         UPDATE policy SET {assign}
-        FROM (SELECT r.policy_no, f.{key} AS from_id, t.{key} AS to_id{to_dept}
+        FROM (SELECT r.policy_no, f.{key} AS from_id, t.{key} AS to_id{also}
               FROM reassigned r JOIN {table} f ON f.{code} = r.from_code
               JOIN {table} t ON t.{code} = r.to_code) m
         WHERE policy.policy_no = m.policy_no AND policy.{column} = m.from_id""").fetchone()

@@ -104,7 +104,7 @@ def scope_predicate(viewer: Viewer, params: dict[str, Any], prefix: str = "") ->
 
 
 def store_rows(engine: Engine, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    # Parsed once per text (values are bound, never in it), rendered once per engine.
+    # Values are bound, never in the text: the same text for any search.
     names, raw = run(engine, Statement(sql, params))
     return [dict(zip(names, r, strict=True)) for r in raw]
 

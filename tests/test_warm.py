@@ -3,7 +3,9 @@ runs once before a user asks (its first run reads its columns)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -86,11 +88,10 @@ def test_warm_reads_the_store_file_through(engine: Engine,
     assert read == [engine.settings.store_path.stat().st_size]
 
 
-def test_health_says_warming_until_the_store_is_read_through(
-        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
-    from app import create_app
+@pytest.fixture
+def held_read(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event,
+                                                                  threading.Event]]:
+    """Reading the store file through waits: (started, let it finish)."""
     from queries import warm as warm_module
 
     reading, done = threading.Event(), threading.Event()
@@ -102,6 +103,16 @@ def test_health_says_warming_until_the_store_is_read_through(
         return real(path)
 
     monkeypatch.setattr(warm_module, "read_through", slow)
+    yield reading, done
+    done.set()
+
+
+def test_health_says_warming_until_the_store_is_read_through(
+        settings: Settings, held_read: tuple[threading.Event, threading.Event]) -> None:
+    from app import create_app
+    from queries import warm as warm_module
+
+    reading, done = held_read
     client = create_app(settings).server.test_client()
     assert reading.wait(60)
     # Answered while the file is read: not ready, said plainly, no sign-in needed.
@@ -116,21 +127,10 @@ def test_health_says_warming_until_the_store_is_read_through(
 
 
 def test_a_store_swapped_in_is_read_without_turning_the_worker_away(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
+        engine: Engine, held_read: tuple[threading.Event, threading.Event]) -> None:
     from queries import warm as warm_module
 
-    reading, done = threading.Event(), threading.Event()
-    real = warm_module.read_through
-
-    def slow(path: Any) -> int:
-        reading.set()
-        done.wait(60)
-        return real(path)
-
-    monkeypatch.setattr(warm_module, "read_through", slow)
+    reading, _ = held_read
     warm(engine, budget_s=0.0)  # as a swap warms: the store before still serves
     assert reading.wait(60)
     assert not warm_module.still_reading()
-    done.set()
